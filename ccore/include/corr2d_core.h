@@ -1,0 +1,75 @@
+/*
+ * corr2d C core: the hot loops of 2-D cross-correlation, with no Python in sight.
+ *
+ * The caller (the Cython layer) has already validated everything: the core
+ * trusts its arguments. Images and outputs may have any positive row stride
+ * but their columns are contiguous; kernels are contiguous. Signed integer
+ * dtypes are passed as the unsigned type of the same width: wrapping
+ * arithmetic gives the same bits either way, and unsigned overflow is defined.
+ */
+#ifndef CORR2D_CORE_H
+#define CORR2D_CORE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    CORR2D_FLOAT32 = 0,
+    CORR2D_FLOAT64 = 1,
+    CORR2D_LONGDOUBLE = 2,
+    CORR2D_COMPLEX64 = 3,   /* interleaved (re, im) float pairs */
+    CORR2D_COMPLEX128 = 4,
+    CORR2D_CLONGDOUBLE = 5,
+    CORR2D_UINT8 = 6,
+    CORR2D_UINT16 = 7,
+    CORR2D_UINT32 = 8,
+    CORR2D_UINT64 = 9,
+    CORR2D_NUM_DTYPES = 10
+} corr2d_dtype;
+
+/* How the image is extended beyond its edges (scipy.signal's names). */
+typedef enum {
+    CORR2D_FILL = 0, /* k k | a b c d | k k   (a constant fill value)   */
+    CORR2D_WRAP = 1, /* c d | a b c d | a b   (periodic)               */
+    CORR2D_SYMM = 2  /* b a | a b c d | d c   (half-sample symmetric)  */
+} corr2d_boundary;
+
+enum { CORR2D_OK = 0, CORR2D_ENOMEM = 1, CORR2D_EINVAL = 2 };
+
+/*
+ * out[i, j] = sum_{p, q} ext(i + p - top, j + q - left) * kernel[p, q]
+ * for 0 <= i < out_height, 0 <= j < out_width, where ext is the image
+ * extended by `boundary`. Strides are in elements, not bytes.
+ * threads <= 0 means "OpenMP's default" (OMP_NUM_THREADS, threadpoolctl).
+ */
+typedef struct {
+    ptrdiff_t height, width, row_stride;
+    ptrdiff_t kernel_height, kernel_width;
+    ptrdiff_t out_height, out_width, out_row_stride;
+    ptrdiff_t top, left;
+    int boundary;
+    int threads;
+} corr2d_geometry;
+
+/* `fill` points at one element of `dtype` (used only with CORR2D_FILL).
+ * Returns CORR2D_OK, or an error code; `out` is then unspecified. */
+int corr2d_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
+                     const void *fill, void *out, const corr2d_geometry *g);
+
+/* Build and run-time facts, for show_config(). */
+int corr2d_openmp_enabled(void);
+int corr2d_max_threads(void);
+const char *corr2d_simd_level(void); /* "avx512", "avx2" or "baseline" */
+const char *corr2d_compiler(void);
+size_t corr2d_sizeof_longdouble(void);
+/* Force a SIMD level ("avx512", "avx2", "baseline") for tests; returns 0 if
+ * the CPU cannot run it. NULL restores the detected level. */
+int corr2d_force_simd_level(const char *level);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

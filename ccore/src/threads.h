@@ -1,0 +1,46 @@
+/* Thread-count policy shared by every parallel loop of the core. */
+#ifndef CORR2D_THREADS_H
+#define CORR2D_THREADS_H
+
+#include <stddef.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Below this many multiply-adds a call runs on one thread: waking a team
+ * costs more than it saves, and small calls stay fork-safe. */
+#define CORR2D_PARALLEL_MIN_WORK 200000.0
+
+static inline int corr2d_choose_threads(int requested, double work)
+{
+#ifdef _OPENMP
+    int n = requested > 0 ? requested : omp_get_max_threads();
+    if (work < CORR2D_PARALLEL_MIN_WORK || n < 1)
+        return 1;
+    return n;
+#else
+    (void)requested;
+    (void)work;
+    return 1;
+#endif
+}
+
+static inline int corr2d_thread_num(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* Rows per tile: a few tiles per thread balance the load while each tile
+ * stays a contiguous band of rows (input rows reused from cache). */
+static inline ptrdiff_t corr2d_tile_rows(ptrdiff_t out_height, int nthreads)
+{
+    ptrdiff_t tiles = (ptrdiff_t)nthreads * 4;
+    ptrdiff_t rows = (out_height + tiles - 1) / tiles;
+    return rows > 0 ? rows : 1;
+}
+
+#endif

@@ -1,0 +1,214 @@
+/* The C core's own test: every dtype family, boundary and SIMD level against
+ * a naive reference, on random shapes including kernels larger than the
+ * image. Built plain and under ASan/UBSan by the Makefile. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "corr2d_core.h"
+#include "../src/boundary.h"
+
+static unsigned long long rng_state = 12345;
+static int rand_int(int lo, int hi) /* inclusive */
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (int)((rng_state >> 33) % (unsigned long long)(hi - lo + 1));
+}
+
+static int failures = 0;
+#define CHECK(cond, ...)                                   \
+    do {                                                   \
+        if (!(cond)) {                                     \
+            failures++;                                    \
+            if (failures < 20) {                           \
+                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+                fprintf(stderr, __VA_ARGS__);              \
+                fprintf(stderr, "\n");                     \
+            }                                              \
+        }                                                  \
+    } while (0)
+
+/* Naive reference in double (complex: interleaved, nc = 2). */
+static void reference(const double *img, const double *ker, const double *fill,
+                      double *out, const corr2d_geometry *g, int nc)
+{
+    ptrdiff_t i, j, p, q;
+    for (i = 0; i < g->out_height; i++)
+        for (j = 0; j < g->out_width; j++) {
+            double re = 0, im = 0;
+            for (p = 0; p < g->kernel_height; p++)
+                for (q = 0; q < g->kernel_width; q++) {
+                    ptrdiff_t r = corr2d_ext_index(i + p - g->top, g->height, g->boundary);
+                    ptrdiff_t c = corr2d_ext_index(j + q - g->left, g->width, g->boundary);
+                    const double *x = (r < 0 || c < 0) ? fill : img + (r * g->row_stride + c) * nc;
+                    const double *k = ker + (p * g->kernel_width + q) * nc;
+                    if (nc == 1) {
+                        re += x[0] * k[0];
+                    } else {
+                        re += x[0] * k[0] - x[1] * k[1];
+                        im += x[0] * k[1] + x[1] * k[0];
+                    }
+                }
+            out[(i * g->out_width + j) * nc] = re;
+            if (nc == 2)
+                out[(i * g->out_width + j) * nc + 1] = im;
+        }
+}
+
+static void random_geometry(corr2d_geometry *g)
+{
+    g->height = rand_int(0, 3) == 0 ? rand_int(20, 60) : rand_int(1, 9);
+    g->width = rand_int(1, 70);
+    g->row_stride = g->width + rand_int(0, 3);
+    g->kernel_height = rand_int(1, 12);
+    g->kernel_width = rand_int(1, 12);
+    g->boundary = rand_int(0, 2);
+    g->threads = rand_int(0, 3);
+    switch (rand_int(0, 2)) {
+    case 0: /* full */
+        g->out_height = g->height + g->kernel_height - 1;
+        g->out_width = g->width + g->kernel_width - 1;
+        g->top = g->kernel_height - 1;
+        g->left = g->kernel_width - 1;
+        break;
+    case 1: /* same */
+        g->out_height = g->height;
+        g->out_width = g->width;
+        g->top = rand_int(0, (int)g->kernel_height - 1);
+        g->left = rand_int(0, (int)g->kernel_width - 1);
+        break;
+    default: /* valid (possibly empty) */
+        g->out_height = g->height - g->kernel_height + 1;
+        g->out_width = g->width - g->kernel_width + 1;
+        if (g->out_height < 0) g->out_height = 0;
+        if (g->out_width < 0) g->out_width = 0;
+        g->top = g->left = 0;
+    }
+    g->out_row_stride = g->out_width + rand_int(0, 2);
+}
+
+/* Runs one random case for a floating dtype; values are small integers so
+ * every sum is exact and the comparison can be exact too. */
+#define FLOAT_CASE(fname, T, dtype, nc)                                                \
+    static void fname(void)                                                           \
+    {                                                                                 \
+        corr2d_geometry g;                                                            \
+        size_t n_img, n_ker, n_out, k;                                                \
+        T *img, *ker, *out, fill[2];                                                  \
+        double *dimg, *dker, *dout, dfill[2];                                         \
+        random_geometry(&g);                                                          \
+        n_img = (size_t)(g.height * g.row_stride) * nc;                               \
+        n_ker = (size_t)(g.kernel_height * g.kernel_width) * nc;                      \
+        n_out = (size_t)(g.out_height * (g.out_row_stride > 0 ? g.out_row_stride : 1)) * nc + 1; \
+        img = malloc(n_img * sizeof(T)); ker = malloc(n_ker * sizeof(T));             \
+        out = malloc(n_out * sizeof(T));                                              \
+        dimg = malloc(n_img * sizeof(double)); dker = malloc(n_ker * sizeof(double)); \
+        dout = malloc(n_out * sizeof(double));                                        \
+        for (k = 0; k < n_img; k++) dimg[k] = img[k] = (T)rand_int(-4, 4);            \
+        for (k = 0; k < n_ker; k++) dker[k] = ker[k] = (T)rand_int(-3, 3);            \
+        dfill[0] = fill[0] = (T)rand_int(-2, 2); dfill[1] = fill[1] = (T)rand_int(-2, 2); \
+        CHECK(corr2d_correlate(dtype, img, ker, fill, out, &g) == CORR2D_OK, "status"); \
+        reference(dimg, dker, dfill, dout, &g, nc);                                   \
+        for (k = 0; k < (size_t)(g.out_height * g.out_width) * nc; k++) {           \
+            size_t row = k / ((size_t)g.out_width * nc), col = k % ((size_t)g.out_width * nc); \
+            double got = (double)out[row * (size_t)g.out_row_stride * nc + col];      \
+            CHECK(got == dout[k], "%s: %g != %g (h=%d w=%d kh=%d kw=%d b=%d)", #fname, \
+                  got, dout[k], (int)g.height, (int)g.width, (int)g.kernel_height,    \
+                  (int)g.kernel_width, g.boundary);                                   \
+        }                                                                             \
+        free(img); free(ker); free(out); free(dimg); free(dker); free(dout);          \
+    }
+
+FLOAT_CASE(case_f32, float, CORR2D_FLOAT32, 1)
+FLOAT_CASE(case_f64, double, CORR2D_FLOAT64, 1)
+FLOAT_CASE(case_ld, long double, CORR2D_LONGDOUBLE, 1)
+FLOAT_CASE(case_c64, float, CORR2D_COMPLEX64, 2)
+FLOAT_CASE(case_c128, double, CORR2D_COMPLEX128, 2)
+FLOAT_CASE(case_cld, long double, CORR2D_CLONGDOUBLE, 2)
+
+/* Integers wrap: compare modulo 2^8 against the (exact) double reference. */
+static void case_u8(void)
+{
+    corr2d_geometry g;
+    size_t k, n_img, n_ker;
+    uint8_t *img, *ker, *out, fill;
+    double *dimg, *dker, *dout, dfill;
+    random_geometry(&g);
+    g.out_row_stride = g.out_width;
+    n_img = (size_t)(g.height * g.row_stride);
+    n_ker = (size_t)(g.kernel_height * g.kernel_width);
+    img = malloc(n_img); ker = malloc(n_ker); out = malloc((size_t)(g.out_height * g.out_width) + 1);
+    dimg = malloc(n_img * sizeof(double)); dker = malloc(n_ker * sizeof(double));
+    dout = malloc(((size_t)(g.out_height * g.out_width) + 1) * sizeof(double));
+    for (k = 0; k < n_img; k++) dimg[k] = img[k] = (uint8_t)rand_int(0, 255);
+    for (k = 0; k < n_ker; k++) dker[k] = ker[k] = (uint8_t)rand_int(0, 255);
+    dfill = fill = (uint8_t)rand_int(0, 255);
+    CHECK(corr2d_correlate(CORR2D_UINT8, img, ker, &fill, out, &g) == CORR2D_OK, "status");
+    reference(dimg, dker, &dfill, dout, &g, 1);
+    for (k = 0; k < (size_t)(g.out_height * g.out_width); k++)
+        CHECK(out[k] == (uint8_t)fmod(dout[k], 256.0), "u8 %d != %g", out[k], dout[k]);
+    free(img); free(ker); free(out); free(dimg); free(dker); free(dout);
+}
+
+static void test_invalid_geometry(void)
+{
+    corr2d_geometry g;
+    float x = 1, k = 1, out = 0, fill = 0;
+    memset(&g, 0, sizeof g);
+    g.height = g.width = g.row_stride = 1;
+    g.kernel_height = 0; /* empty kernel */
+    g.kernel_width = 1;
+    g.out_height = g.out_width = g.out_row_stride = 1;
+    CHECK(corr2d_correlate(CORR2D_FLOAT32, &x, &k, &fill, &out, &g) == CORR2D_EINVAL, "empty kernel");
+    g.kernel_height = 1;
+    g.boundary = 7;
+    CHECK(corr2d_correlate(CORR2D_FLOAT32, &x, &k, &fill, &out, &g) == CORR2D_EINVAL, "boundary");
+    g.boundary = CORR2D_FILL;
+    CHECK(corr2d_correlate((corr2d_dtype)99, &x, &k, &fill, &out, &g) == CORR2D_EINVAL, "dtype");
+    CHECK(corr2d_correlate(CORR2D_FLOAT32, &x, &k, &fill, &out, &g) == CORR2D_OK, "1x1");
+    CHECK(out == 1.0f, "1x1 value");
+}
+
+static void test_d2l_example(void)
+{
+    float x[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8}, k[4] = {0, 1, 2, 3}, out[4], fill = 0;
+    corr2d_geometry g = {3, 3, 3, 2, 2, 2, 2, 2, 0, 0, CORR2D_FILL, 1};
+    CHECK(corr2d_correlate(CORR2D_FLOAT32, x, k, &fill, out, &g) == CORR2D_OK, "status");
+    CHECK(out[0] == 19 && out[1] == 25 && out[2] == 37 && out[3] == 43, "D2L example");
+}
+
+int main(void)
+{
+    static const char *levels[] = {"baseline", "avx2", "avx512"};
+    int level, t;
+    printf("corr2d core: simd=%s openmp=%d threads=%d compiler=%s\n", corr2d_simd_level(),
+           corr2d_openmp_enabled(), corr2d_max_threads(), corr2d_compiler());
+    test_invalid_geometry();
+    test_d2l_example();
+    for (level = 0; level < 3; level++) {
+        if (!corr2d_force_simd_level(levels[level])) {
+            printf("  %s: not supported by this CPU, skipped\n", levels[level]);
+            continue;
+        }
+        for (t = 0; t < 400; t++) {
+            case_f32();
+            case_f64();
+        }
+        printf("  %s: float32/float64 checked\n", levels[level]);
+    }
+    corr2d_force_simd_level(NULL);
+    for (t = 0; t < 300; t++) {
+        case_ld();
+        case_c64();
+        case_c128();
+        case_cld();
+        case_u8();
+    }
+    if (failures) {
+        printf("%d failures\n", failures);
+        return 1;
+    }
+    printf("all passed\n");
+    return 0;
+}

@@ -1,0 +1,166 @@
+"""Drop-in replacements for ``scipy.signal.correlate2d`` and ``convolve2d``."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._driver import correlate_scipy_style
+
+__all__ = ["correlate2d", "convolve2d"]
+
+_MEMORY_NOTE = """
+    Memory beyond the output: no padded copy of the image is ever made (the
+    boundary is applied while reading). `in1` is copied once only when it is
+    not already in the result dtype, native byte order, aligned and with
+    contiguous columns; `in2` is copied once (cast, flipped or conjugated).
+    A temporary of the output's size is used only when `out` cannot be
+    written directly (non-native byte order, strided columns, memory shared
+    with an input) or, in 'valid' mode, when correlate2d swaps its inputs.
+"""
+
+
+def correlate2d(
+    in1: ArrayLike,
+    in2: ArrayLike,
+    mode: str = "full",
+    boundary: str = "fill",
+    fillvalue: Any = 0,
+    *,
+    threads: int | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Cross-correlate two 2-D arrays; a drop-in for ``scipy.signal.correlate2d``.
+
+    ``out[i, j] = sum_{p,q} in1[i + p - t, j + q - l] * conj(in2[p, q])``,
+    with ``in1`` extended beyond its edges by `boundary` and the offsets
+    ``t, l`` set by `mode`. Same signature, defaults, output shape, output
+    dtype and exceptions as SciPy's, computed by a multi-threaded C core that
+    releases the GIL.
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input, 2-D (the image).
+    in2 : array_like
+        Second input, 2-D (the kernel), conjugated when complex.
+    mode : {'full', 'valid', 'same'}, optional
+        'full' (default): the whole correlation, shape ``in1 + in2 - 1``.
+        'valid': only outputs that need no extension. As in SciPy, when
+        `in2` is at least as large as `in1` in every dimension the inputs
+        are swapped and the output is flipped in both axes (not
+        conjugated); when neither is at least as large as the other, a
+        ``ValueError`` is raised. The boundary plays no part here.
+        'same': the shape of `in1`, the window of the full output starting
+        at ``in2.shape // 2`` (so even kernels read one more row/column
+        before the centre than after it, as PyTorch's ``padding='same'``).
+    boundary : {'fill', 'wrap', 'symm'}, optional
+        How `in1` is extended: 'fill' with `fillvalue` (default, also
+        'pad'), 'wrap' periodically (also 'circular'), 'symm' by half-sample
+        mirroring (also 'symmetric'). Kernels larger than `in1` are fine:
+        the extension repeats. `in1` is always the array extended, whatever
+        the sizes (outside 'valid' mode SciPy never swaps the inputs).
+    fillvalue : scalar, optional
+        Value outside `in1` with ``boundary='fill'``; converted to the
+        output dtype by SciPy's rules. Ignored for other boundaries.
+    threads : int, optional, keyword-only
+        Number of OpenMP threads; by default OpenMP's own, so
+        ``OMP_NUM_THREADS`` and ``threadpoolctl`` apply. Small problems run
+        on one thread regardless.
+    out : ndarray, optional, keyword-only
+        Array of the output's shape and dtype to write the result into.
+
+    Returns
+    -------
+    ndarray
+        The correlation, in the common dtype of the inputs (integers wrap on
+        overflow, float32 stays float32). `out` when it was given.
+
+    Raises
+    ------
+    ValueError
+        Inputs that are not 2-D or are empty, an unsupported dtype (bool,
+        float16, object, ...), an unknown `mode` or `boundary`, a bad
+        `fillvalue`, a 'valid' correlation where neither input contains the
+        other, an `out` of the wrong shape or dtype, or ``threads < 1``.
+    TypeError
+        `out` that is not an ndarray, or `threads` that is not an int.
+
+    Notes
+    -----
+%s
+    Examples
+    --------
+    The example of *Dive into Deep Learning*, section 6.2:
+
+    >>> import numpy as np
+    >>> from corr2d import correlate2d
+    >>> X = np.arange(9.0).reshape(3, 3)
+    >>> K = np.array([[0.0, 1.0], [2.0, 3.0]])
+    >>> correlate2d(X, K, mode="valid")
+    array([[19., 25.],
+           [37., 43.]])
+    """
+    return correlate_scipy_style(
+        in1, in2, mode, boundary, fillvalue, threads, out, convolve=False, func="correlate2d"
+    )
+
+
+def convolve2d(
+    in1: ArrayLike,
+    in2: ArrayLike,
+    mode: str = "full",
+    boundary: str = "fill",
+    fillvalue: Any = 0,
+    *,
+    threads: int | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Convolve two 2-D arrays; a drop-in for ``scipy.signal.convolve2d``.
+
+    True convolution is cross-correlation with the kernel flipped in both
+    axes, and that is how it is computed:
+    ``convolve2d(a, k, m) == correlate2d(a, k[::-1, ::-1].conj(), m)`` for
+    'full' and 'valid' modes and for odd kernels in 'same' mode. The one
+    exception is SciPy's: for an even kernel in 'same' mode the window of
+    the full convolution starts at ``(k - 1) // 2`` where correlate2d's
+    starts at ``k // 2``, and this function follows SciPy. In 'valid' mode
+    SciPy swaps the inputs when `in2` is the larger; convolution commutes,
+    so nothing is flipped.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        2-D inputs: the image and the kernel.
+    mode, boundary, fillvalue, threads, out
+        As in :func:`correlate2d`.
+
+    Returns
+    -------
+    ndarray
+        The convolution, in the common dtype of the inputs.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`correlate2d`.
+
+    Notes
+    -----
+%s
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d import convolve2d
+    >>> convolve2d(np.array([[1, 2], [3, 4]]), np.array([[0, 1]]))
+    array([[0, 1, 2],
+           [0, 3, 4]])
+    """
+    return correlate_scipy_style(
+        in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d"
+    )
+
+
+correlate2d.__doc__ = correlate2d.__doc__ % _MEMORY_NOTE
+convolve2d.__doc__ = convolve2d.__doc__ % _MEMORY_NOTE
