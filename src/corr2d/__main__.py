@@ -1,0 +1,6 @@
+"""``python -m corr2d``: the command-line program."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
