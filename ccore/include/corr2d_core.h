@@ -65,6 +65,12 @@ int corr2d_max_threads(void);
 const char *corr2d_simd_level(void); /* "avx512", "avx2" or "baseline" */
 const char *corr2d_compiler(void);
 size_t corr2d_sizeof_longdouble(void);
+/* Call in a child process right after fork (Python: os.register_at_fork).
+ * If the parent had started OpenMP threads, the child's calls run serially
+ * from then on: GNU OpenMP's pool does not survive fork and would hang. */
+void corr2d_after_fork_in_child(void);
+int corr2d_is_serial_after_fork(void);
+
 /* Force a SIMD level ("avx512", "avx2", "baseline") for tests; returns 0 if
  * the CPU cannot run it. NULL restores the detected level. */
 int corr2d_force_simd_level(const char *level);

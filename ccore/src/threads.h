@@ -11,12 +11,19 @@
  * costs more than it saves, and small calls stay fork-safe. */
 #define CORR2D_PARALLEL_MIN_WORK 200000.0
 
+/* Set once a call has started an OpenMP team, and in a child forked after
+ * that: GNU OpenMP's thread pool does not survive fork, and a child that
+ * starts a team hangs, so such a child runs serially. Defined in dispatch.c. */
+extern volatile int corr2d_team_started;
+extern volatile int corr2d_forked_child_serial;
+
 static inline int corr2d_choose_threads(int requested, double work)
 {
 #ifdef _OPENMP
     int n = requested > 0 ? requested : omp_get_max_threads();
-    if (work < CORR2D_PARALLEL_MIN_WORK || n < 1)
+    if (work < CORR2D_PARALLEL_MIN_WORK || n < 1 || corr2d_forked_child_serial)
         return 1;
+    corr2d_team_started = 1;
     return n;
 #else
     (void)requested;

@@ -33,3 +33,5 @@ cdef extern from "corr2d_core.h" nogil:
     const char *corr2d_compiler()
     size_t corr2d_sizeof_longdouble()
     int corr2d_force_simd_level(const char *level)
+    void corr2d_after_fork_in_child()
+    int corr2d_is_serial_after_fork()

@@ -86,6 +86,22 @@ def correlate(cnp.ndarray image, cnp.ndarray kernel, cnp.ndarray fill,
     return out
 
 
+def _after_fork_in_child():
+    corr2d_after_fork_in_child()
+
+
+# A child forked after a threaded call runs serially (see corr2d_core.h).
+import os as _os
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def serial_after_fork():
+    """True in a forked child whose parent had started OpenMP threads: its
+    calls run on one thread."""
+    return bool(corr2d_is_serial_after_fork())
+
+
 def openmp_enabled():
     """True when the extension was compiled with OpenMP."""
     return bool(corr2d_openmp_enabled())

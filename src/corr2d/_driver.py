@@ -7,6 +7,7 @@ where the result is written. The C core only runs loops.
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -54,15 +55,20 @@ def valid_swap_needed(mode: str, shape1: tuple, shape2: tuple, func: str) -> boo
 def fill_array(fillvalue: Any, dtype: np.dtype, func: str) -> np.ndarray:
     """`fillvalue` as one element of `dtype`, with SciPy's rules and errors.
 
-    SciPy converts it straight to the output type; if that fails it retries
-    through complex, and if that works it still refuses the value.
+    SciPy converts it straight to the output type: NumPy scalars by any cast
+    (so np.int8(-1) fills uint8 images with 255), arrays only by a safe cast,
+    Python numbers only when they fit. If that fails it retries through
+    complex, and if that works it still refuses the value.
     """
     try:
-        if isinstance(fillvalue, (np.ndarray, np.generic)) and not np.can_cast(
-            fillvalue.dtype, dtype, "safe"
-        ):
+        if isinstance(fillvalue, np.generic):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # ComplexWarning, invalid casts: as SciPy
+                fill = np.asarray(fillvalue).astype(dtype)
+        elif isinstance(fillvalue, np.ndarray) and not np.can_cast(fillvalue.dtype, dtype, "safe"):
             raise TypeError("unsafe cast")
-        fill = np.array(fillvalue, dtype=dtype)
+        else:
+            fill = np.array(fillvalue, dtype=dtype)
     except Exception:
         np.array(fillvalue, dtype=np.complex128)  # its own error, if any, is SciPy's too
         raise ValueError(

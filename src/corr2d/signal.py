@@ -67,7 +67,9 @@ def correlate2d(
     threads : int, optional, keyword-only
         Number of OpenMP threads; by default OpenMP's own, so
         ``OMP_NUM_THREADS`` and ``threadpoolctl`` apply. Small problems run
-        on one thread regardless.
+        on one thread regardless, and so does every call in a process
+        forked after a threaded call (GNU OpenMP's threads do not survive
+        ``fork``; this keeps the child from hanging).
     out : ndarray, optional, keyword-only
         Array of the output's shape and dtype to write the result into.
 
