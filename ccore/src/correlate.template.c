@@ -161,7 +161,7 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
                 PIXEL_MAC(fill_row_sums + p * NC, fill, kernel + (p * kw + q) * NC);
 
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
 #endif
     for (tile = 0; tile < ntiles; tile++) {
         const T **rows = row_buffers + 2 * kh * corr2d_thread_num();

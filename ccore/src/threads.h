@@ -7,9 +7,10 @@
 #include <omp.h>
 #endif
 
-/* Below this many multiply-adds a call runs on one thread: waking a team
- * costs more than it saves, and small calls stay fork-safe. */
-#define CORR2D_PARALLEL_MIN_WORK 200000.0
+/* Below this many multiply-adds (about 0.1 ms on one core) a call runs on
+ * one thread: waking a team costs more than it saves, and on a loaded
+ * machine a worker may wait a whole scheduler slice before it runs. */
+#define CORR2D_PARALLEL_MIN_WORK 2000000.0
 
 /* Set once a call has started an OpenMP team, and in a child forked after
  * that: GNU OpenMP's thread pool does not survive fork, and a child that
@@ -41,11 +42,12 @@ static inline int corr2d_thread_num(void)
 #endif
 }
 
-/* Rows per tile: a few tiles per thread balance the load while each tile
- * stays a contiguous band of rows (input rows reused from cache). */
+/* Rows per tile: several tiles per thread, handed out dynamically, so a
+ * thread the OS runs late leaves its share to the others; each tile stays a
+ * contiguous band of rows (input rows reused from cache). */
 static inline ptrdiff_t corr2d_tile_rows(ptrdiff_t out_height, int nthreads)
 {
-    ptrdiff_t tiles = (ptrdiff_t)nthreads * 4;
+    ptrdiff_t tiles = (ptrdiff_t)nthreads * 8;
     ptrdiff_t rows = (out_height + tiles - 1) / tiles;
     return rows > 0 ? rows : 1;
 }

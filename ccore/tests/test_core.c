@@ -58,7 +58,7 @@ static void reference(const double *img, const double *ker, const double *fill,
 
 static void random_geometry(corr2d_geometry *g)
 {
-    g->height = rand_int(0, 3) == 0 ? rand_int(20, 60) : rand_int(1, 9);
+    g->height = rand_int(0, 3) == 0 ? rand_int(40, 300) : rand_int(1, 9);
     g->width = rand_int(1, 70);
     g->row_stride = g->width + rand_int(0, 3);
     g->kernel_height = rand_int(1, 12);
