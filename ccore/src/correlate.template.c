@@ -19,6 +19,12 @@
  * boundary rule per tap. No padded copy of the image is made.
  */
 
+#ifndef ROW_BUFFERS_PER_THREAD
+#define ROW_BUFFERS_PER_THREAD 7
+#endif
+/* The paired loop needs a few full vector blocks to pay off. */
+#define CORR2D_PAIR_MIN_VLEN VLEN
+
 #ifndef VLEN
 #define VEC A
 #define VLEN 1
@@ -99,6 +105,74 @@ static void NAME(interior_row)(T *out, const T *const *rows,
     }
 }
 
+#if NC == 1
+/*
+ * Two adjacent output rows (a above b) over columns [0, 4*VLEN*blocks): an
+ * image row loaded once feeds kernel row p of a and row p-1 of b, halving
+ * the loads per multiply-add. rows[r] (r < nboth) feed both outputs;
+ * only_a feeds a alone (the image row above b's window), only_b feeds b
+ * alone (below a's window); either may be NULL (filled). Returns the
+ * number of columns done; the caller finishes the rest row by row.
+ */
+static ptrdiff_t NAME(interior_row_pair)(T *out_a, T *out_b, const T *const *rows,
+                                         const T *const *kernel_a, const T *const *kernel_b,
+                                         ptrdiff_t nboth, const T *only_a, const T *only_a_kernel,
+                                         const T *only_b, const T *only_b_kernel, ptrdiff_t kw,
+                                         ptrdiff_t n, A base_a, A base_b)
+{
+    ptrdiff_t j, r, q;
+    const VEC vbase_a = VSET1(base_a), vbase_b = VSET1(base_b);
+    for (j = 0; j + 4 * VLEN <= n; j += 4 * VLEN) {
+        VEC a0 = vbase_a, a1 = vbase_a, a2 = vbase_a, a3 = vbase_a;
+        VEC b0 = vbase_b, b1 = vbase_b, b2 = vbase_b, b3 = vbase_b;
+        for (r = 0; r < nboth; r++) {
+            const T *src = rows[r] + j;
+            const T *ka = kernel_a[r], *kb = kernel_b[r];
+            for (q = 0; q < kw; q++) {
+                const VEC x0 = VLOAD(src + q), x1 = VLOAD(src + q + VLEN);
+                const VEC x2 = VLOAD(src + q + 2 * VLEN), x3 = VLOAD(src + q + 3 * VLEN);
+                const VEC va = VSET1(ka[q]), vb = VSET1(kb[q]);
+                a0 = VFMA(va, x0, a0);
+                b0 = VFMA(vb, x0, b0);
+                a1 = VFMA(va, x1, a1);
+                b1 = VFMA(vb, x1, b1);
+                a2 = VFMA(va, x2, a2);
+                b2 = VFMA(vb, x2, b2);
+                a3 = VFMA(va, x3, a3);
+                b3 = VFMA(vb, x3, b3);
+            }
+        }
+        if (only_a != NULL)
+            for (q = 0; q < kw; q++) {
+                const VEC va = VSET1(only_a_kernel[q]);
+                const T *src = only_a + j + q;
+                a0 = VFMA(va, VLOAD(src), a0);
+                a1 = VFMA(va, VLOAD(src + VLEN), a1);
+                a2 = VFMA(va, VLOAD(src + 2 * VLEN), a2);
+                a3 = VFMA(va, VLOAD(src + 3 * VLEN), a3);
+            }
+        if (only_b != NULL)
+            for (q = 0; q < kw; q++) {
+                const VEC vb = VSET1(only_b_kernel[q]);
+                const T *src = only_b + j + q;
+                b0 = VFMA(vb, VLOAD(src), b0);
+                b1 = VFMA(vb, VLOAD(src + VLEN), b1);
+                b2 = VFMA(vb, VLOAD(src + 2 * VLEN), b2);
+                b3 = VFMA(vb, VLOAD(src + 3 * VLEN), b3);
+            }
+        VSTORE(out_a + j, a0);
+        VSTORE(out_a + j + VLEN, a1);
+        VSTORE(out_a + j + 2 * VLEN, a2);
+        VSTORE(out_a + j + 3 * VLEN, a3);
+        VSTORE(out_b + j, b0);
+        VSTORE(out_b + j + VLEN, b1);
+        VSTORE(out_b + j + 2 * VLEN, b2);
+        VSTORE(out_b + j + 3 * VLEN, b3);
+    }
+    return j;
+}
+#endif
+
 /* One output pixel near the left/right edge: each tap's column goes through
  * the boundary rule. `rows` point at column 0 of their image row. */
 static void NAME(edge_pixel)(T *out, const T *const *rows,
@@ -121,6 +195,49 @@ static void NAME(edge_pixel)(T *out, const T *const *rows,
     }
     for (c = 0; c < NC; c++)
         out[c] = (T)acc[c];
+}
+
+/* The image rows one output row reads, with their kernel rows; rows that
+ * lie wholly in the fill are folded into `base` instead. */
+struct NAME(row_taps) {
+    const T **rows;
+    const T **kernel_rows;
+    ptrdiff_t nrows;
+    A base[NC];
+};
+
+static void NAME(gather_taps)(struct NAME(row_taps) *taps, ptrdiff_t i, const T *image,
+                              const T *kernel, const A *fill_row_sums, const corr2d_geometry *g)
+{
+    ptrdiff_t r;
+    int c;
+    taps->nrows = 0;
+    for (c = 0; c < NC; c++)
+        taps->base[c] = 0;
+    for (r = 0; r < g->kernel_height; r++) {
+        ptrdiff_t src = corr2d_ext_index(i + r - g->top, g->height, g->boundary);
+        if (src < 0) {
+            for (c = 0; c < NC; c++)
+                taps->base[c] += fill_row_sums[r * NC + c];
+            continue;
+        }
+        taps->rows[taps->nrows] = image + src * g->row_stride * NC;
+        taps->kernel_rows[taps->nrows] = kernel + r * g->kernel_width * NC;
+        taps->nrows++;
+    }
+}
+
+/* Output columns outside [lo, hi) of one row, tap by tap. */
+static void NAME(edge_columns)(T *out_row, const struct NAME(row_taps) *taps, ptrdiff_t kw,
+                               ptrdiff_t lo, ptrdiff_t hi, const T *fill, const corr2d_geometry *g)
+{
+    ptrdiff_t j;
+    for (j = 0; j < lo; j++)
+        NAME(edge_pixel)(out_row + j * NC, taps->rows, taps->kernel_rows, taps->nrows, kw,
+                         j - g->left, g->width, g->boundary, fill, taps->base);
+    for (j = hi; j < g->out_width; j++)
+        NAME(edge_pixel)(out_row + j * NC, taps->rows, taps->kernel_rows, taps->nrows, kw,
+                         j - g->left, g->width, g->boundary, fill, taps->base);
 }
 
 int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
@@ -146,8 +263,10 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
     if (nthreads > ntiles)
         nthreads = ntiles > 0 ? ntiles : 1;
 
-    /* Per thread: row pointers and kernel-row pointers for one output row. */
-    row_buffers = (const T **)malloc(sizeof(*row_buffers) * 2 * (size_t)kh * (size_t)nthreads);
+    /* Per thread: row and kernel-row pointers of two output rows, and the
+     * three lists of the paired loop. */
+    row_buffers = (const T **)malloc(sizeof(*row_buffers) * ROW_BUFFERS_PER_THREAD *
+                                     ((size_t)kh + 1) * (size_t)nthreads);
     /* What a kernel row adds when its image row lies wholly in the fill. */
     fill_row_sums = (A *)calloc((size_t)kh * NC, sizeof(*fill_row_sums));
     if (row_buffers == NULL || fill_row_sums == NULL) {
@@ -164,43 +283,64 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
 #endif
     for (tile = 0; tile < ntiles; tile++) {
-        const T **rows = row_buffers + 2 * kh * corr2d_thread_num();
-        const T **kernel_rows = rows + kh;
-        const T **interior_rows = rows; /* reused: see below */
+        const T **buffers = row_buffers + ROW_BUFFERS_PER_THREAD * (kh + 1) * corr2d_thread_num();
         ptrdiff_t i, i_end = ((ptrdiff_t)tile + 1) * tile_rows;
         if (i_end > oh)
             i_end = oh;
-        for (i = (ptrdiff_t)tile * tile_rows; i < i_end; i++) {
-            T *out_row = out + i * g->out_row_stride * NC;
-            ptrdiff_t r, nrows = 0, j;
-            A base[NC];
-            int c;
-            for (c = 0; c < NC; c++)
-                base[c] = 0;
-            for (r = 0; r < kh; r++) {
-                ptrdiff_t src = corr2d_ext_index(i + r - g->top, g->height, g->boundary);
-                if (src < 0) {
-                    for (c = 0; c < NC; c++)
-                        base[c] += fill_row_sums[r * NC + c];
-                    continue;
+        for (i = (ptrdiff_t)tile * tile_rows; i < i_end;) {
+            /* Two rows at a time where the paired loop applies. */
+            int pair = NC == 1 && i + 1 < i_end && hi - lo >= 4 * CORR2D_PAIR_MIN_VLEN;
+            int k, nout = pair ? 2 : 1;
+            struct NAME(row_taps) taps[2];
+            ptrdiff_t done = 0, r;
+            for (k = 0; k < nout; k++) {
+                taps[k].rows = buffers + 2 * k * (kh + 1);
+                taps[k].kernel_rows = taps[k].rows + (kh + 1);
+                NAME(gather_taps)(&taps[k], i + k, image, kernel, fill_row_sums, g);
+                NAME(edge_columns)(out + (i + k) * g->out_row_stride * NC, &taps[k], kw, lo, hi, fill, g);
+            }
+#if NC == 1
+            if (pair) {
+                /* Image rows i-top .. i-top+kh: the first feeds only row i,
+                 * the last only row i+1, the rest both. */
+                const T **both = buffers + 4 * (kh + 1);
+                const T **kernel_a = both + (kh + 1), **kernel_b = both + 2 * (kh + 1);
+                const T *only_a = NULL, *only_b = NULL;
+                ptrdiff_t nboth = 0, shift = lo - g->left;
+                for (r = 0; r <= kh; r++) {
+                    ptrdiff_t src = corr2d_ext_index(i + r - g->top, g->height, g->boundary);
+                    const T *row;
+                    if (src < 0)
+                        continue;
+                    row = image + src * g->row_stride + shift;
+                    if (r == 0) {
+                        only_a = row;
+                    } else if (r == kh) {
+                        only_b = row;
+                    } else {
+                        both[nboth] = row;
+                        kernel_a[nboth] = kernel + r * kw;
+                        kernel_b[nboth] = kernel + (r - 1) * kw;
+                        nboth++;
+                    }
                 }
-                rows[nrows] = image + src * g->row_stride * NC;
-                kernel_rows[nrows] = kernel + r * kw * NC;
-                nrows++;
+                done = NAME(interior_row_pair)(
+                    out + i * g->out_row_stride + lo, out + (i + 1) * g->out_row_stride + lo, both,
+                    kernel_a, kernel_b, nboth, only_a, kernel, only_b, kernel + (kh - 1) * kw, kw,
+                    hi - lo, taps[0].base[0], taps[1].base[0]);
             }
-            for (j = 0; j < lo; j++)
-                NAME(edge_pixel)(out_row + j * NC, rows, kernel_rows, nrows, kw,
-                                 j - g->left, g->width, g->boundary, fill, base);
-            for (j = hi; j < ow; j++)
-                NAME(edge_pixel)(out_row + j * NC, rows, kernel_rows, nrows, kw,
-                                 j - g->left, g->width, g->boundary, fill, base);
-            if (hi > lo) {
-                /* Shift each row pointer to the first tap of column lo. */
-                for (r = 0; r < nrows; r++)
-                    interior_rows[r] = rows[r] + (lo - g->left) * NC;
-                NAME(interior_row)(out_row + lo * NC, interior_rows, kernel_rows,
-                                   nrows, kw, hi - lo, base);
+#endif
+            for (k = 0; k < nout; k++) {
+                if (hi - lo <= done)
+                    continue;
+                /* Shift each row pointer to the first tap of column lo + done. */
+                for (r = 0; r < taps[k].nrows; r++)
+                    taps[k].rows[r] += (lo - g->left + done) * NC;
+                NAME(interior_row)(out + ((i + k) * g->out_row_stride + lo + done) * NC,
+                                   taps[k].rows, taps[k].kernel_rows, taps[k].nrows, kw,
+                                   hi - lo - done, taps[k].base);
             }
+            i += nout;
         }
     }
     free((void *)row_buffers);
@@ -209,6 +349,7 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
 }
 
 #undef PIXEL_MAC
+#undef CORR2D_PAIR_MIN_VLEN
 #ifdef NAME_SCALAR_VEC_DEFINED
 #undef VEC
 #undef VLEN
