@@ -262,3 +262,14 @@ def test_fillvalue_ignored_for_other_boundaries():
         corr2d.correlate2d(x, x, boundary="wrap", fillvalue=[1, 2]),
         scipy.signal.correlate2d(x, x, boundary="wrap", fillvalue=[1, 2]),
     )
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_huge_kernel_on_tiny_image_uses_tap_by_tap_edges(boundary):
+    """A kernel so large that edge strips would exceed their memory cap
+    (kh * (64 + kw - 1) > 2**18 elements) takes the fallback edge loop."""
+    rng = np.random.default_rng(10)
+    x = rng.integers(-3, 3, (3, 4)).astype(np.float64)
+    k = rng.integers(-3, 3, (300, 900)).astype(np.float64)
+    for func, (ours, theirs) in FUNCS.items():
+        np.testing.assert_array_equal(ours(x, k, "same", boundary, 2), theirs(x, k, "same", boundary, 2), err_msg=func)

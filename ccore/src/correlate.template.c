@@ -20,7 +20,11 @@
  */
 
 #ifndef ROW_BUFFERS_PER_THREAD
-#define ROW_BUFFERS_PER_THREAD 7
+#define ROW_BUFFERS_PER_THREAD 8 /* 2 rows x 2 lists, 3 pair lists, strip rows */
+/* Edge outputs per strip, and the largest strip buffer (elements) a thread
+ * may use before edges fall back to the tap-by-tap loop. */
+#define EDGE_CHUNK 64
+#define EDGE_STRIP_MAX_ELEMS (1 << 18)
 #endif
 /* The paired loop needs a few full vector blocks to pay off. */
 #define CORR2D_PAIR_MIN_VLEN VLEN
@@ -227,17 +231,70 @@ static void NAME(gather_taps)(struct NAME(row_taps) *taps, ptrdiff_t i, const T 
     }
 }
 
-/* Output columns outside [lo, hi) of one row, tap by tap. */
-static void NAME(edge_columns)(T *out_row, const struct NAME(row_taps) *taps, ptrdiff_t kw,
-                               ptrdiff_t lo, ptrdiff_t hi, const T *fill, const corr2d_geometry *g)
+/* Output columns [j0, j1) of one row, tap by tap through the boundary
+ * rule: the fallback when strips would need too much memory. */
+static void NAME(edge_columns_by_tap)(T *out_row, const struct NAME(row_taps) *taps,
+                                      ptrdiff_t j0, ptrdiff_t j1, const T *fill,
+                                      const corr2d_geometry *g)
 {
     ptrdiff_t j;
-    for (j = 0; j < lo; j++)
-        NAME(edge_pixel)(out_row + j * NC, taps->rows, taps->kernel_rows, taps->nrows, kw,
-                         j - g->left, g->width, g->boundary, fill, taps->base);
-    for (j = hi; j < g->out_width; j++)
-        NAME(edge_pixel)(out_row + j * NC, taps->rows, taps->kernel_rows, taps->nrows, kw,
-                         j - g->left, g->width, g->boundary, fill, taps->base);
+    for (j = j0; j < j1; j++)
+        NAME(edge_pixel)(out_row + j * NC, taps->rows, taps->kernel_rows, taps->nrows,
+                         g->kernel_width, j - g->left, g->width, g->boundary, fill, taps->base);
+}
+
+/* Output columns [j0, j1) of one row: each tap row's extended columns are
+ * copied into a short strip (EDGE_CHUNK outputs at a time), then the
+ * vectorised interior loop runs on the strips. */
+static void NAME(edge_columns_by_strip)(T *out_row, const struct NAME(row_taps) *taps,
+                                        ptrdiff_t j0, ptrdiff_t j1, const T *fill,
+                                        const corr2d_geometry *g, T *strips, const T **strip_rows)
+{
+    const ptrdiff_t kw = g->kernel_width, stride = (EDGE_CHUNK + kw - 1) * NC;
+    ptrdiff_t c0, c, r;
+    int comp;
+    for (c0 = j0; c0 < j1; c0 += EDGE_CHUNK) {
+        ptrdiff_t c1 = c0 + EDGE_CHUNK < j1 ? c0 + EDGE_CHUNK : j1;
+        /* Columns [first, first + len) of the extended row: the part inside
+         * the image is one memcpy, only the rest goes through the rule. */
+        const ptrdiff_t first = c0 - g->left, len = c1 - c0 + kw - 1;
+        const ptrdiff_t in_lo = first < 0 ? 0 : first;
+        const ptrdiff_t in_hi = first + len < g->width ? first + len : g->width;
+        for (r = 0; r < taps->nrows; r++) {
+            T *strip = strips + r * stride;
+            for (c = 0; c < len; c++) {
+                ptrdiff_t col;
+                const T *src;
+                if (first + c == in_lo && in_hi > in_lo) {
+                    memcpy(strip + c * NC, taps->rows[r] + in_lo * NC,
+                           sizeof(T) * (size_t)((in_hi - in_lo) * NC));
+                    c += in_hi - in_lo - 1;
+                    continue;
+                }
+                col = corr2d_ext_index(first + c, g->width, g->boundary);
+                src = col < 0 ? fill : taps->rows[r] + col * NC;
+                for (comp = 0; comp < NC; comp++)
+                    strip[c * NC + comp] = src[comp];
+            }
+            strip_rows[r] = strip;
+        }
+        NAME(interior_row)(out_row + c0 * NC, strip_rows, taps->kernel_rows, taps->nrows, kw,
+                           c1 - c0, taps->base);
+    }
+}
+
+/* Output columns outside [lo, hi) of one row. */
+static void NAME(edge_columns)(T *out_row, const struct NAME(row_taps) *taps, ptrdiff_t lo,
+                               ptrdiff_t hi, const T *fill, const corr2d_geometry *g,
+                               T *strips, const T **strip_rows)
+{
+    if (strips != NULL) {
+        NAME(edge_columns_by_strip)(out_row, taps, 0, lo, fill, g, strips, strip_rows);
+        NAME(edge_columns_by_strip)(out_row, taps, hi, g->out_width, fill, g, strips, strip_rows);
+    } else {
+        NAME(edge_columns_by_tap)(out_row, taps, 0, lo, fill, g);
+        NAME(edge_columns_by_tap)(out_row, taps, hi, g->out_width, fill, g);
+    }
 }
 
 int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
@@ -247,7 +304,10 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
     const ptrdiff_t oh = g->out_height, ow = g->out_width;
     /* Output columns [lo, hi) read only columns inside the image. */
     ptrdiff_t lo = g->left, hi = g->width - kw + 1 + g->left;
+    /* (Columns [lo, hi) are then narrowed to whole vectors: see below.) */
     const T **row_buffers;
+    T *strip_buffers = NULL;
+    size_t strip_elems = ((size_t)kh * (size_t)(EDGE_CHUNK + kw - 1)) * NC;
     A *fill_row_sums;
     int nthreads, ntiles, tile;
     ptrdiff_t tile_rows, p, q;
@@ -256,6 +316,12 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
     if (lo < 0) lo = 0;
     if (hi > ow) hi = ow;
     if (hi < lo) hi = lo;
+    /* Widen the edge regions to whole vectors, so the strips they are
+     * computed from run the vector loop rather than its scalar tail. */
+    if (lo > 0)
+        lo = (lo + VLEN - 1) / VLEN * VLEN < hi ? (lo + VLEN - 1) / VLEN * VLEN : hi;
+    if (hi < ow)
+        hi = ow - (ow - hi + VLEN - 1) / VLEN * VLEN > lo ? ow - (ow - hi + VLEN - 1) / VLEN * VLEN : lo;
 
     nthreads = corr2d_choose_threads(g->threads, (double)oh * ow * kh * kw * NC);
     tile_rows = corr2d_tile_rows(oh, nthreads);
@@ -269,9 +335,14 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
                                      ((size_t)kh + 1) * (size_t)nthreads);
     /* What a kernel row adds when its image row lies wholly in the fill. */
     fill_row_sums = (A *)calloc((size_t)kh * NC, sizeof(*fill_row_sums));
+    /* Edge strips: small for image-sized kernels; huge kernels fall back
+     * to the tap-by-tap edge loop rather than allocate. */
+    if ((lo > 0 || hi < ow) && strip_elems <= EDGE_STRIP_MAX_ELEMS)
+        strip_buffers = (T *)malloc(sizeof(T) * strip_elems * (size_t)nthreads);
     if (row_buffers == NULL || fill_row_sums == NULL) {
         free((void *)row_buffers);
         free(fill_row_sums);
+        free(strip_buffers);
         return CORR2D_ENOMEM;
     }
     if (g->boundary == CORR2D_FILL)
@@ -283,7 +354,10 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
 #endif
     for (tile = 0; tile < ntiles; tile++) {
-        const T **buffers = row_buffers + ROW_BUFFERS_PER_THREAD * (kh + 1) * corr2d_thread_num();
+        const int thread = corr2d_thread_num();
+        const T **buffers = row_buffers + ROW_BUFFERS_PER_THREAD * (kh + 1) * thread;
+        const T **strip_rows = buffers + 7 * (kh + 1);
+        T *strips = strip_buffers != NULL ? strip_buffers + strip_elems * (size_t)thread : NULL;
         ptrdiff_t i, i_end = ((ptrdiff_t)tile + 1) * tile_rows;
         if (i_end > oh)
             i_end = oh;
@@ -297,7 +371,8 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
                 taps[k].rows = buffers + 2 * k * (kh + 1);
                 taps[k].kernel_rows = taps[k].rows + (kh + 1);
                 NAME(gather_taps)(&taps[k], i + k, image, kernel, fill_row_sums, g);
-                NAME(edge_columns)(out + (i + k) * g->out_row_stride * NC, &taps[k], kw, lo, hi, fill, g);
+                NAME(edge_columns)(out + (i + k) * g->out_row_stride * NC, &taps[k], lo, hi, fill, g,
+                                   strips, strip_rows);
             }
 #if NC == 1
             if (pair) {
@@ -345,6 +420,7 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
     }
     free((void *)row_buffers);
     free(fill_row_sums);
+    free(strip_buffers);
     return CORR2D_OK;
 }
 

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "corr2d_core.h"
 #include "boundary.h"
 #include "threads.h"
