@@ -138,7 +138,10 @@ cdef int _run_any(Direction direction, cnp.ndarray x, cnp.ndarray w, cnp.ndarray
     plan.g.stride_h, plan.g.stride_w = stride
     plan.g.pad_top, plan.g.pad_left = padding
     plan.g.dilation_h, plan.g.dilation_w = dilation
-    plan.g.threads = threads
+    # im2col/col2im run on one thread here: BLAS parallelises the GEMM with
+    # its own pool, and two pools taking turns on the same cores (each
+    # spinning while the other works) measured up to 7x slower.
+    plan.g.threads = 1
     plan.direct = (plan.g.kernel_height == 1 and plan.g.kernel_width == 1
                    and stride == (1, 1) and padding == (0, 0)
                    and plan.g.out_height == plan.g.height
