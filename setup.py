@@ -95,7 +95,16 @@ extensions = [
         sources=["src/corr2d/_ccore.pyx"] + CORE_SOURCES,
         include_dirs=["ccore/include", numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    )
+    ),
+    # Deep-learning convolution: im2col/col2im in C, GEMM through SciPy's
+    # cython_blas at run time (no BLAS to link here). corr2d_depthwise calls
+    # corr2d_correlate, so the correlate sources are compiled in as well.
+    Extension(
+        "corr2d._conv",
+        sources=["src/corr2d/_conv.pyx", "ccore/src/conv.c"] + CORE_SOURCES,
+        include_dirs=["ccore/include", numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    ),
 ]
 
 setup(

@@ -1,10 +1,24 @@
 """corr2d: fast 2-D cross-correlation and convolution for NumPy.
 
 A multi-threaded C core behind drop-ins for ``scipy.signal.correlate2d`` and
-``scipy.signal.convolve2d``.
+``scipy.signal.convolve2d``, and deep-learning convolution
+(``corr2d.functional``: batched multi-channel ``conv2d``, its gradients and
+``conv_transpose2d``).
 """
 from ._config import show_config
 from ._version import __version__
+from . import functional
+from .functional import conv2d, conv2d_input, conv2d_weight, conv_transpose2d
 from .signal import convolve2d, correlate2d
 
-__all__ = ["__version__", "convolve2d", "correlate2d", "show_config"]
+__all__ = [
+    "__version__",
+    "conv2d",
+    "conv2d_input",
+    "conv2d_weight",
+    "conv_transpose2d",
+    "convolve2d",
+    "correlate2d",
+    "functional",
+    "show_config",
+]

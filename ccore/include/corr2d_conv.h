@@ -1,0 +1,72 @@
+/*
+ * corr2d C core, deep-learning part: the loops that lower a batched,
+ * multi-channel convolution to matrix products (im2col / col2im), and a
+ * direct depthwise loop. The matrix products themselves are BLAS calls made
+ * by the Cython layer.
+ *
+ * As in corr2d_core.h, the caller has validated everything and the core
+ * trusts it. Every array is C-contiguous; only float32 and float64 have
+ * instances (other dtypes return CORR2D_EINVAL).
+ */
+#ifndef CORR2D_CONV_H
+#define CORR2D_CONV_H
+
+#include <stddef.h>
+#include "corr2d_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * One image of one group: `channels` planes of height x width. The output
+ * pixel (i, j) of kernel tap (p, q) reads input pixel
+ *   (i * stride_h + p * dilation_h - pad_top, j * stride_w + q * dilation_w - pad_left),
+ * which is zero outside the image (zero padding on every side; bottom/right
+ * padding is implied by out_height/out_width).
+ * threads <= 0 means "OpenMP's default".
+ */
+typedef struct {
+    ptrdiff_t channels, height, width;
+    ptrdiff_t kernel_height, kernel_width;
+    ptrdiff_t out_height, out_width;
+    ptrdiff_t stride_h, stride_w;
+    ptrdiff_t pad_top, pad_left;
+    ptrdiff_t dilation_h, dilation_w;
+    int threads;
+} corr2d_conv_geometry;
+
+/*
+ * columns[(c, p, q), (i - row_begin, j)] = image[c, ih, iw] (0 outside), for
+ * the output rows row_begin <= i < row_end: a row-major matrix of
+ * channels * kernel_height * kernel_width rows and
+ * (row_end - row_begin) * out_width columns.
+ */
+int corr2d_im2col(corr2d_dtype dtype, const void *image, void *columns,
+                  const corr2d_conv_geometry *g, ptrdiff_t row_begin,
+                  ptrdiff_t row_end);
+
+/* The adjoint of corr2d_im2col: image[c, ih, iw] += columns[(c, p, q), (i, j)]
+ * for every tap that reads a pixel inside the image. `image` is accumulated
+ * into, not overwritten. */
+int corr2d_col2im(corr2d_dtype dtype, const void *columns, void *image,
+                  const corr2d_conv_geometry *g, ptrdiff_t row_begin,
+                  ptrdiff_t row_end);
+
+/*
+ * Depthwise correlation with stride 1 and dilation 1 (zero padding):
+ * images (batch, channels, height, width), weight
+ * (channels * multiplier, kernel_height, kernel_width), out
+ * (batch, channels * multiplier, out_height, out_width);
+ * out[n, m] = correlate(images[n, m / multiplier], weight[m]).
+ * g->stride_* and g->dilation_* must be 1. Runs one plane per thread
+ * through corr2d_correlate.
+ */
+int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
+                     void *out, ptrdiff_t batch, ptrdiff_t multiplier,
+                     const corr2d_conv_geometry *g);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

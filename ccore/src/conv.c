@@ -1,0 +1,83 @@
+/* The deep-learning loops (im2col.template.c) for float32 and float64, and
+ * their public entry points. */
+#include <string.h>
+#include "correlate_common.h"
+#include "corr2d_conv.h"
+
+/* Output columns j in [*jlo, *jhi) read input column j * stride + offset
+ * inside [0, width); the interval is clipped to [0, out_width). */
+static inline void corr2d_conv_column_range(ptrdiff_t offset, ptrdiff_t stride,
+                                            ptrdiff_t width, ptrdiff_t out_width,
+                                            ptrdiff_t *jlo, ptrdiff_t *jhi)
+{
+    ptrdiff_t lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    ptrdiff_t hi = width - offset <= 0 ? 0 : (width - offset + stride - 1) / stride;
+    if (lo > out_width)
+        lo = out_width;
+    if (hi > out_width)
+        hi = out_width;
+    if (hi < lo)
+        hi = lo;
+    *jlo = lo;
+    *jhi = hi;
+}
+
+#define NAME(x) CORR2D_CAT(x, f32)
+#define T float
+#define DTYPE_CODE CORR2D_FLOAT32
+#include "im2col.template.c"
+#undef NAME
+#undef T
+#undef DTYPE_CODE
+
+#define NAME(x) CORR2D_CAT(x, f64)
+#define T double
+#define DTYPE_CODE CORR2D_FLOAT64
+#include "im2col.template.c"
+#undef NAME
+#undef T
+#undef DTYPE_CODE
+
+int corr2d_im2col(corr2d_dtype dtype, const void *image, void *columns,
+                  const corr2d_conv_geometry *g, ptrdiff_t row_begin, ptrdiff_t row_end)
+{
+    switch (dtype) {
+    case CORR2D_FLOAT32:
+        return im2col_f32((const float *)image, (float *)columns, g, row_begin, row_end);
+    case CORR2D_FLOAT64:
+        return im2col_f64((const double *)image, (double *)columns, g, row_begin, row_end);
+    default:
+        return CORR2D_EINVAL;
+    }
+}
+
+int corr2d_col2im(corr2d_dtype dtype, const void *columns, void *image,
+                  const corr2d_conv_geometry *g, ptrdiff_t row_begin, ptrdiff_t row_end)
+{
+    switch (dtype) {
+    case CORR2D_FLOAT32:
+        return col2im_f32((const float *)columns, (float *)image, g, row_begin, row_end);
+    case CORR2D_FLOAT64:
+        return col2im_f64((const double *)columns, (double *)image, g, row_begin, row_end);
+    default:
+        return CORR2D_EINVAL;
+    }
+}
+
+int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
+                     void *out, ptrdiff_t batch, ptrdiff_t multiplier,
+                     const corr2d_conv_geometry *g)
+{
+    if (g->stride_h != 1 || g->stride_w != 1 || g->dilation_h != 1 || g->dilation_w != 1)
+        return CORR2D_EINVAL;
+    switch (dtype) {
+    case CORR2D_FLOAT32:
+        return depthwise_f32((const float *)images, (const float *)weight, (float *)out,
+                             batch, multiplier, g);
+    case CORR2D_FLOAT64:
+        return depthwise_f64((const double *)images, (const double *)weight,
+                             (double *)out, batch, multiplier, g);
+    default:
+        return CORR2D_EINVAL;
+    }
+}

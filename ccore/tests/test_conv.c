@@ -1,0 +1,193 @@
+/* The C core's test of the deep-learning loops: im2col, col2im and the
+ * depthwise loop against naive references on random geometries (padding
+ * wider than the kernel, strides and dilations larger than the image, row
+ * chunks). Built plain and under ASan/UBSan by the Makefile. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "corr2d_conv.h"
+
+static unsigned long long rng_state = 987654321;
+static int rand_int(int lo, int hi) /* inclusive */
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (int)((rng_state >> 33) % (unsigned long long)(hi - lo + 1));
+}
+
+static int failures = 0;
+#define CHECK(cond, ...)                                                   \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            failures++;                                                    \
+            if (failures < 20) {                                           \
+                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);       \
+                fprintf(stderr, __VA_ARGS__);                              \
+                fprintf(stderr, "\n");                                     \
+            }                                                              \
+        }                                                                  \
+    } while (0)
+
+static void random_geometry(corr2d_conv_geometry *g, int unit_steps)
+{
+    g->channels = rand_int(1, 4);
+    g->height = rand_int(1, 12);
+    g->width = rand_int(1, 40);
+    g->kernel_height = rand_int(1, 4);
+    g->kernel_width = rand_int(1, 4);
+    g->stride_h = unit_steps ? 1 : rand_int(1, 3);
+    g->stride_w = unit_steps ? 1 : rand_int(1, 3);
+    g->dilation_h = unit_steps ? 1 : rand_int(1, 3);
+    g->dilation_w = unit_steps ? 1 : rand_int(1, 3);
+    g->pad_top = rand_int(0, 5);
+    g->pad_left = rand_int(0, 5);
+    /* Any output size the padded image allows, at least 1 (extra bottom/right padding). */
+    g->out_height = rand_int(1, 8);
+    g->out_width = rand_int(1, 24);
+    g->threads = rand_int(0, 3);
+}
+
+/* The input pixel that output (i, j) of tap (p, q) reads, or -1. */
+static ptrdiff_t source(const corr2d_conv_geometry *g, ptrdiff_t i, ptrdiff_t j,
+                        ptrdiff_t p, ptrdiff_t q)
+{
+    ptrdiff_t ih = i * g->stride_h + p * g->dilation_h - g->pad_top;
+    ptrdiff_t iw = j * g->stride_w + q * g->dilation_w - g->pad_left;
+    if (ih < 0 || ih >= g->height || iw < 0 || iw >= g->width)
+        return -1;
+    return ih * g->width + iw;
+}
+
+static void test_im2col_col2im(corr2d_dtype dtype, int trials)
+{
+    int t;
+    for (t = 0; t < trials; t++) {
+        corr2d_conv_geometry g;
+        ptrdiff_t nin, nk, r0, r1, ncols, c, p, q, i, j, k;
+        double *x, *cols, *back, *ref;
+        float *xf, *colsf, *backf;
+        random_geometry(&g, 0);
+        nin = g.channels * g.height * g.width;
+        nk = g.channels * g.kernel_height * g.kernel_width;
+        r0 = rand_int(0, (int)g.out_height - 1);
+        r1 = rand_int((int)r0 + 1, (int)g.out_height);
+        ncols = (r1 - r0) * g.out_width;
+        x = malloc(sizeof(double) * (size_t)nin);
+        cols = malloc(sizeof(double) * (size_t)(nk * ncols));
+        back = malloc(sizeof(double) * (size_t)nin);
+        ref = malloc(sizeof(double) * (size_t)nin);
+        xf = malloc(sizeof(float) * (size_t)nin);
+        colsf = malloc(sizeof(float) * (size_t)(nk * ncols));
+        backf = malloc(sizeof(float) * (size_t)nin);
+        for (k = 0; k < nin; k++) {
+            x[k] = rand_int(-50, 50);
+            xf[k] = (float)x[k];
+            back[k] = ref[k] = k % 3; /* col2im accumulates into this */
+            backf[k] = (float)back[k];
+        }
+        if (dtype == CORR2D_FLOAT64) {
+            CHECK(corr2d_im2col(dtype, x, cols, &g, r0, r1) == CORR2D_OK, "im2col status");
+        } else {
+            CHECK(corr2d_im2col(dtype, xf, colsf, &g, r0, r1) == CORR2D_OK, "im2col status");
+            for (k = 0; k < nk * ncols; k++)
+                cols[k] = colsf[k];
+        }
+        for (c = 0; c < g.channels; c++)
+            for (p = 0; p < g.kernel_height; p++)
+                for (q = 0; q < g.kernel_width; q++)
+                    for (i = r0; i < r1; i++)
+                        for (j = 0; j < g.out_width; j++) {
+                            ptrdiff_t row = (c * g.kernel_height + p) * g.kernel_width + q;
+                            ptrdiff_t s = source(&g, i, j, p, q);
+                            double want = s < 0 ? 0.0 : x[c * g.height * g.width + s];
+                            double got = cols[row * ncols + (i - r0) * g.out_width + j];
+                            CHECK(got == want, "im2col dtype %d trial %d: c%td p%td q%td i%td j%td got %g want %g",
+                                  (int)dtype, t, c, p, q, i, j, got, want);
+                            if (s >= 0)
+                                ref[c * g.height * g.width + s] += got;
+                        }
+        /* col2im of the columns just built: each pixel gains itself once per tap reading it. */
+        if (dtype == CORR2D_FLOAT64) {
+            CHECK(corr2d_col2im(dtype, cols, back, &g, r0, r1) == CORR2D_OK, "col2im status");
+        } else {
+            CHECK(corr2d_col2im(dtype, colsf, backf, &g, r0, r1) == CORR2D_OK, "col2im status");
+            for (k = 0; k < nin; k++)
+                back[k] = backf[k];
+        }
+        for (k = 0; k < nin; k++)
+            CHECK(back[k] == ref[k], "col2im dtype %d trial %d: pixel %td got %g want %g",
+                  (int)dtype, t, k, back[k], ref[k]);
+        free(x);
+        free(cols);
+        free(back);
+        free(ref);
+        free(xf);
+        free(colsf);
+        free(backf);
+    }
+}
+
+static void test_depthwise(int trials)
+{
+    int t;
+    for (t = 0; t < trials; t++) {
+        corr2d_conv_geometry g;
+        ptrdiff_t batch = rand_int(1, 3), mult = rand_int(1, 3);
+        ptrdiff_t nin, nw, nout, n, m, i, j, p, q, k;
+        double *x, *w, *out;
+        random_geometry(&g, 1);
+        nin = batch * g.channels * g.height * g.width;
+        nw = g.channels * mult * g.kernel_height * g.kernel_width;
+        nout = batch * g.channels * mult * g.out_height * g.out_width;
+        x = malloc(sizeof(double) * (size_t)nin);
+        w = malloc(sizeof(double) * (size_t)nw);
+        out = malloc(sizeof(double) * (size_t)nout);
+        for (k = 0; k < nin; k++)
+            x[k] = rand_int(-9, 9);
+        for (k = 0; k < nw; k++)
+            w[k] = rand_int(-9, 9);
+        CHECK(corr2d_depthwise(CORR2D_FLOAT64, x, w, out, batch, mult, &g) == CORR2D_OK,
+              "depthwise status");
+        for (n = 0; n < batch; n++)
+            for (m = 0; m < g.channels * mult; m++)
+                for (i = 0; i < g.out_height; i++)
+                    for (j = 0; j < g.out_width; j++) {
+                        const double *plane = x + (n * g.channels + m / mult) * g.height * g.width;
+                        double want = 0, got;
+                        for (p = 0; p < g.kernel_height; p++)
+                            for (q = 0; q < g.kernel_width; q++) {
+                                ptrdiff_t s = source(&g, i, j, p, q);
+                                if (s >= 0)
+                                    want += plane[s] * w[(m * g.kernel_height + p) * g.kernel_width + q];
+                            }
+                        got = out[((n * g.channels * mult + m) * g.out_height + i) * g.out_width + j];
+                        CHECK(got == want, "depthwise trial %d: n%td m%td i%td j%td got %g want %g",
+                              t, n, m, i, j, got, want);
+                    }
+        free(x);
+        free(w);
+        free(out);
+    }
+    {
+        corr2d_conv_geometry g;
+        random_geometry(&g, 0);
+        g.stride_h = 2;
+        CHECK(corr2d_depthwise(CORR2D_FLOAT64, NULL, NULL, NULL, 1, 1, &g) == CORR2D_EINVAL,
+              "depthwise must refuse stride 2");
+        CHECK(corr2d_im2col(CORR2D_UINT8, NULL, NULL, &g, 0, 1) == CORR2D_EINVAL,
+              "im2col must refuse uint8");
+    }
+}
+
+int main(void)
+{
+    test_im2col_col2im(CORR2D_FLOAT64, 300);
+    test_im2col_col2im(CORR2D_FLOAT32, 300);
+    test_depthwise(200);
+    if (failures) {
+        fprintf(stderr, "test_conv: %d failures\n", failures);
+        return 1;
+    }
+    printf("test_conv: all checks passed\n");
+    return 0;
+}

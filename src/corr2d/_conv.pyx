@@ -1,0 +1,246 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Thin binding of the deep-learning loops: a batched, grouped convolution
+and its two gradients as im2col/col2im (C core, OpenMP) plus BLAS GEMM
+(SciPy's cython_blas, Fortran order), all without the GIL.
+
+corr2d.functional has already checked shapes and dtypes, computed the
+output size, allocated outputs (zeroed where the call accumulates) and the
+workspace; the checks here only guard the C core against a bug there.
+
+Row-major matrices are passed to Fortran BLAS as their transposes: the
+row-major (rows, cols) matrix with leading dimension ld is the column-major
+(cols, rows) matrix with the same ld. For one image and one group, with
+K = C_in/groups * kH * kW and P = H_out * W_out:
+  forward      Y (C_out/g, P) = W (C_out/g, K) @ col (K, P)
+  grad weight  dW (C_out/g, K) += dY (C_out/g, P) @ col.T
+  grad input   dcol (K, P) = W.T @ dY, then col2im adds dcol into dX
+"""
+import numpy as np
+cimport numpy as cnp
+from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+cnp.import_array()
+
+ctypedef fused real:
+    float
+    double
+
+cdef enum Direction:
+    FORWARD = 0
+    GRAD_INPUT = 1
+    GRAD_WEIGHT = 2
+
+cdef struct Plan:
+    Py_ssize_t batch, groups
+    Py_ssize_t in_channels, out_channels  # per group
+    Py_ssize_t in_plane, out_plane        # H * W, H_out * W_out
+    Py_ssize_t kdim                       # C_in/groups * kH * kW
+    Py_ssize_t chunk_rows                 # output rows per im2col chunk
+    bint direct                           # 1x1, stride 1, unpadded: no im2col
+    corr2d_conv_geometry g
+
+
+cdef inline void gemm(char transa, char transb, int m, int n, int k,
+                      const real *a, int lda, const real *b, int ldb,
+                      real beta, real *c, int ldc) noexcept nogil:
+    """C = op(A) @ op(B) + beta * C in BLAS's column-major terms."""
+    cdef real alpha = 1
+    if real is float:
+        sgemm(&transa, &transb, &m, &n, &k, &alpha, <float *>a, &lda,
+              <float *>b, &ldb, &beta, c, &ldc)
+    else:
+        dgemm(&transa, &transb, &m, &n, &k, &alpha, <double *>a, &lda,
+              <double *>b, &ldb, &beta, c, &ldc)
+
+
+cdef int run(Direction direction, corr2d_dtype code, const Plan *plan,
+             real *x, real *w, real *y, real *ws) noexcept nogil:
+    """x (N, C_in, H, W), w (C_out, C_in/g, kH, kW), y (N, C_out, H_out, W_out).
+    FORWARD writes y, GRAD_INPUT adds into x (zeroed by the caller),
+    GRAD_WEIGHT adds into w (zeroed by the caller)."""
+    cdef Py_ssize_t n, gi, r0, r1
+    cdef int status
+    cdef int P = <int>plan.out_plane, K = <int>plan.kdim
+    cdef int cog = <int>plan.out_channels, pc
+    cdef Py_ssize_t ow = plan.g.out_width, oh = plan.g.out_height
+    cdef real *xg
+    cdef real *wg
+    cdef real *yg
+    for n in range(plan.batch):
+        for gi in range(plan.groups):
+            xg = x + (n * plan.groups + gi) * plan.in_channels * plan.in_plane
+            wg = w + gi * plan.out_channels * plan.kdim
+            yg = y + (n * plan.groups + gi) * plan.out_channels * plan.out_plane
+            if plan.direct:
+                if direction == FORWARD:
+                    gemm(c'N', c'N', P, cog, K, xg, P, wg, K, 0, yg, P)
+                elif direction == GRAD_WEIGHT:
+                    gemm(c'T', c'N', K, cog, P, xg, P, yg, P, 1, wg, K)
+                else:
+                    gemm(c'N', c'T', P, K, cog, yg, P, wg, K, 1, xg, P)
+                continue
+            r0 = 0
+            while r0 < oh:
+                r1 = min(oh, r0 + plan.chunk_rows)
+                pc = <int>((r1 - r0) * ow)
+                if direction == GRAD_INPUT:
+                    gemm(c'N', c'T', pc, K, cog, yg + r0 * ow, P, wg, K, 0, ws, pc)
+                    status = corr2d_col2im(code, ws, xg, &plan.g, r0, r1)
+                else:
+                    status = corr2d_im2col(code, xg, ws, &plan.g, r0, r1)
+                    if status != CORR2D_OK:
+                        return status
+                    if direction == FORWARD:
+                        gemm(c'N', c'N', pc, cog, K, ws, pc, wg, K, 0, yg + r0 * ow, P)
+                    else:
+                        gemm(c'T', c'N', K, cog, pc, ws, pc, yg + r0 * ow, P, 1, wg, K)
+                if status != CORR2D_OK:
+                    return status
+                r0 = r1
+    return CORR2D_OK
+
+
+cdef corr2d_dtype _code(cnp.ndarray a) except *:
+    if a.dtype == np.float32:
+        return CORR2D_FLOAT32
+    if a.dtype == np.float64:
+        return CORR2D_FLOAT64
+    raise TypeError(f"internal error: unsupported dtype {a.dtype}")
+
+
+cdef void _check(list arrays, Py_ssize_t workspace_size) except *:
+    cdef cnp.ndarray a
+    for a in arrays:
+        if a.dtype != arrays[0].dtype or not a.flags.c_contiguous or not a.flags.aligned:
+            raise ValueError("internal error: arrays must share one dtype and be C-contiguous")
+    if not arrays[2].flags.writeable:
+        raise ValueError("internal error: output is read-only")
+
+
+cdef int _run_any(Direction direction, cnp.ndarray x, cnp.ndarray w, cnp.ndarray y,
+                  cnp.ndarray workspace, tuple stride, tuple padding,
+                  tuple dilation, Py_ssize_t groups, int threads) except -1:
+    cdef Plan plan
+    cdef corr2d_dtype code = _code(x)
+    cdef int status
+    cdef Py_ssize_t C_in = x.shape[1], C_out = w.shape[0]
+    if (x.ndim != 4 or w.ndim != 4 or y.ndim != 4 or y.shape[0] != x.shape[0]
+            or y.shape[1] != C_out or groups < 1 or C_in % groups or C_out % groups
+            or w.shape[1] * groups != C_in):
+        raise ValueError("internal error: inconsistent convolution shapes")
+    plan.batch, plan.groups = x.shape[0], groups
+    plan.in_channels, plan.out_channels = C_in // groups, C_out // groups
+    plan.in_plane, plan.out_plane = x.shape[2] * x.shape[3], y.shape[2] * y.shape[3]
+    plan.kdim = plan.in_channels * w.shape[2] * w.shape[3]
+    plan.g.channels, plan.g.height, plan.g.width = plan.in_channels, x.shape[2], x.shape[3]
+    plan.g.kernel_height, plan.g.kernel_width = w.shape[2], w.shape[3]
+    plan.g.out_height, plan.g.out_width = y.shape[2], y.shape[3]
+    plan.g.stride_h, plan.g.stride_w = stride
+    plan.g.pad_top, plan.g.pad_left = padding
+    plan.g.dilation_h, plan.g.dilation_w = dilation
+    plan.g.threads = threads
+    plan.direct = (plan.g.kernel_height == 1 and plan.g.kernel_width == 1
+                   and stride == (1, 1) and padding == (0, 0)
+                   and plan.g.out_height == plan.g.height
+                   and plan.g.out_width == plan.g.width)
+    if max(plan.out_plane, plan.kdim, plan.out_channels) >= 2**31 - 1:
+        raise ValueError("convolution too large for 32-bit BLAS dimensions")
+    plan.chunk_rows = 0
+    if not plan.direct:
+        plan.chunk_rows = min(plan.g.out_height,
+                              workspace.size // max(1, plan.kdim * plan.g.out_width))
+        if plan.chunk_rows < 1:
+            raise ValueError("internal error: workspace smaller than one output row")
+    if plan.batch == 0 or plan.out_plane == 0 or plan.out_channels == 0 or plan.kdim == 0:
+        return 0
+    if direction == GRAD_INPUT:
+        _check([y, w, x, workspace], 0)
+    elif direction == GRAD_WEIGHT:
+        _check([x, y, w, workspace], 0)
+    else:
+        _check([x, w, y, workspace], 0)
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef void *wp = cnp.PyArray_DATA(w)
+    cdef void *yp = cnp.PyArray_DATA(y)
+    cdef void *wsp = cnp.PyArray_DATA(workspace)
+    with nogil:
+        if code == CORR2D_FLOAT32:
+            status = run[float](direction, code, &plan, <float *>xp, <float *>wp,
+                                <float *>yp, <float *>wsp)
+        else:
+            status = run[double](direction, code, &plan, <double *>xp, <double *>wp,
+                                 <double *>yp, <double *>wsp)
+    if status == CORR2D_ENOMEM:
+        raise MemoryError("corr2d: out of memory")
+    if status != CORR2D_OK:
+        raise ValueError("internal error: the C core rejected the geometry")
+    return 0
+
+
+def workspace_size(Py_ssize_t kdim, Py_ssize_t out_height, Py_ssize_t out_width,
+                   Py_ssize_t max_elements):
+    """Elements of the im2col workspace: whole output rows of the column
+    matrix, as many as fit in max_elements, at least one, at most all."""
+    cdef Py_ssize_t row = kdim * out_width
+    if row == 0:
+        return 0
+    return row * max(1, min(out_height, max_elements // row))
+
+
+def forward(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, cnp.ndarray workspace,
+            tuple stride, tuple padding, tuple dilation, Py_ssize_t groups, int threads):
+    """out = conv2d(x, w) with zero padding (padding = (top, left); bottom and
+    right follow from out's shape)."""
+    _run_any(FORWARD, x, w, out, workspace, stride, padding, dilation, groups, threads)
+    return out
+
+
+def grad_input(cnp.ndarray grad_out, cnp.ndarray w, cnp.ndarray grad_in,
+               cnp.ndarray workspace, tuple stride, tuple padding, tuple dilation,
+               Py_ssize_t groups, int threads):
+    """grad_in += the gradient of conv2d wrt its input (grad_in zeroed by the caller)."""
+    _run_any(GRAD_INPUT, grad_in, w, grad_out, workspace, stride, padding, dilation,
+             groups, threads)
+    return grad_in
+
+
+def grad_weight(cnp.ndarray x, cnp.ndarray grad_out, cnp.ndarray grad_w,
+                cnp.ndarray workspace, tuple stride, tuple padding, tuple dilation,
+                Py_ssize_t groups, int threads):
+    """grad_w += the gradient of conv2d wrt its weight (grad_w zeroed by the caller)."""
+    _run_any(GRAD_WEIGHT, x, grad_w, grad_out, workspace, stride, padding, dilation,
+             groups, threads)
+    return grad_w
+
+
+def depthwise(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t top,
+              Py_ssize_t left, int threads):
+    """out[n, m] = correlate(x[n, m // multiplier], w[m, 0]) with zero padding
+    top/left, stride 1, dilation 1 (direct loop, no im2col)."""
+    cdef corr2d_conv_geometry g
+    cdef corr2d_dtype code = _code(x)
+    cdef Py_ssize_t batch = x.shape[0], C = x.shape[1]
+    cdef int status
+    if (w.shape[1] != 1 or w.shape[0] % max(C, 1) or out.shape[0] != batch
+            or out.shape[1] != w.shape[0]):
+        raise ValueError("internal error: inconsistent depthwise shapes")
+    _check([x, w, out], 0)
+    g.channels, g.height, g.width = C, x.shape[2], x.shape[3]
+    g.kernel_height, g.kernel_width = w.shape[2], w.shape[3]
+    g.out_height, g.out_width = out.shape[2], out.shape[3]
+    g.stride_h = g.stride_w = g.dilation_h = g.dilation_w = 1
+    g.pad_top, g.pad_left = top, left
+    g.threads = threads
+    cdef Py_ssize_t multiplier = w.shape[0] // C if C else 1
+    if out.size == 0:
+        return out
+    cdef const void *xp = cnp.PyArray_DATA(x)
+    cdef const void *wp = cnp.PyArray_DATA(w)
+    cdef void *op = cnp.PyArray_DATA(out)
+    with nogil:
+        status = corr2d_depthwise(code, xp, wp, op, batch, multiplier, &g)
+    if status == CORR2D_ENOMEM:
+        raise MemoryError("corr2d: out of memory for the per-thread row buffers")
+    if status != CORR2D_OK:
+        raise ValueError("internal error: the C core rejected the depthwise geometry")
+    return out

@@ -1,0 +1,475 @@
+"""corr2d.functional (conv2d, its gradients, conv_transpose2d) against slow,
+obviously-correct NumPy references written here, finite differences, the
+chapter's numbers, and PyTorch when it is installed."""
+from __future__ import annotations
+
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from numpy.lib.stride_tricks import sliding_window_view
+
+import corr2d
+from corr2d import functional
+from corr2d.functional import conv2d, conv2d_input, conv2d_weight, conv_transpose2d
+
+NP_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+SETTINGS = settings(max_examples=80, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+# ---------------------------------------------------------------------------
+# References
+# ---------------------------------------------------------------------------
+def ref_pads(padding, kernel, dilation):
+    """(top, bottom, left, right), computed independently of the library."""
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        th, tw = (d * (k - 1) for d, k in zip(dilation, kernel))
+        return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    return (ph, ph, pw, pw)
+
+
+def ref_conv2d(x, w, b=None, stride=(1, 1), padding=0, dilation=(1, 1), groups=1,
+               mode="zeros"):
+    """Sliding windows of the explicitly padded input, contracted by einsum."""
+    top, bottom, left, right = ref_pads(padding, w.shape[2:], dilation)
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), mode=NP_MODES[mode])
+    o, cg, kh, kw = w.shape
+    eh, ew = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    win = sliding_window_view(xp, (eh, ew), axis=(2, 3))
+    win = win[:, :, :: stride[0], :: stride[1], :: dilation[0], :: dilation[1]]
+    og = o // groups
+    parts = [
+        np.einsum("nchwpq,ocpq->nohw", win[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og])
+        for g in range(groups)
+    ]
+    out = np.concatenate(parts, axis=1)
+    if b is not None:
+        out = out + b[:, None, None]
+    return out
+
+
+def ref_conv_transpose2d(x, w, b=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
+                         groups=1, dilation=(1, 1)):
+    """Scatter every input pixel times the kernel into the (uncropped) output."""
+    n, c_in, h, wd = x.shape
+    _, og, kh, kw = w.shape
+    full_h = (h - 1) * stride[0] + dilation[0] * (kh - 1) + 1 + output_padding[0]
+    full_w = (wd - 1) * stride[1] + dilation[1] * (kw - 1) + 1 + output_padding[1]
+    full = np.zeros((n, og * groups, full_h, full_w))
+    cg = c_in // groups
+    for g in range(groups):
+        xs = x[:, g * cg:(g + 1) * cg]
+        for p in range(kh):
+            for q in range(kw):
+                r0, c0 = p * dilation[0], q * dilation[1]
+                full[:, g * og:(g + 1) * og,
+                     r0:r0 + (h - 1) * stride[0] + 1:stride[0],
+                     c0:c0 + (wd - 1) * stride[1] + 1:stride[1]] += np.einsum(
+                    "nchw,co->nohw", xs, w[g * cg:(g + 1) * cg, :, p, q])
+    out = full[:, :, padding[0]:full_h - padding[0], padding[1]:full_w - padding[1]]
+    if b is not None:
+        out = out + b[:, None, None]
+    return out
+
+
+@contextlib.contextmanager
+def workspace_bytes(n):
+    """Shrink the im2col workspace bound to force many row chunks."""
+    old = functional.WORKSPACE_BYTES
+    functional.WORKSPACE_BYTES = n
+    try:
+        yield
+    finally:
+        functional.WORKSPACE_BYTES = old
+
+
+def tol(dtype):
+    return dict(rtol=2e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------
+# Hypothesis configurations
+# ---------------------------------------------------------------------------
+@st.composite
+def configs(draw, modes=tuple(NP_MODES)):
+    groups = draw(st.integers(1, 3))
+    cg = draw(st.integers(1, 3))
+    og = draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = draw(st.one_of(
+        st.integers(0, 3),
+        st.tuples(st.integers(0, 3), st.integers(0, 3)),
+        st.sampled_from(["valid", "same"]),
+    ))
+    if padding == "same":
+        stride = (1, 1)
+    mode = draw(st.sampled_from(modes))
+    h, w = draw(st.integers(1, 11)), draw(st.integers(1, 11))
+    top, bottom, left, right = ref_pads(padding, (kh, kw), dilation)
+    assume(dilation[0] * (kh - 1) + 1 <= h + top + bottom)
+    assume(dilation[1] * (kw - 1) + 1 <= w + left + right)
+    if mode == "reflect":
+        assume(max(top, bottom) < h and max(left, right) < w)
+    if mode == "circular":
+        assume(max(top, bottom) <= h and max(left, right) <= w)
+    batched = draw(st.booleans())
+    return dict(
+        n=draw(st.integers(1, 3)) if batched else 1, c_in=groups * cg, c_out=groups * og, h=h, w=w,
+        kernel=(kh, kw), stride=stride, padding=padding, dilation=dilation,
+        groups=groups, mode=mode, batched=batched,
+        dtype=draw(st.sampled_from([np.float32, np.float64])),
+        bias=draw(st.booleans()), seed=draw(st.integers(0, 2**32 - 1)),
+        workspace=draw(st.sampled_from([functional.WORKSPACE_BYTES, 1])),
+    )
+
+
+def make(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    x = rng.standard_normal((cfg["n"], cfg["c_in"], cfg["h"], cfg["w"])).astype(cfg["dtype"])
+    w = rng.standard_normal((cfg["c_out"], cfg["c_in"] // cfg["groups"]) + cfg["kernel"])
+    b = rng.standard_normal(cfg["c_out"]).astype(cfg["dtype"]) if cfg["bias"] else None
+    return rng, x, w.astype(cfg["dtype"]), b
+
+
+def args(cfg):
+    return dict(stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"],
+                groups=cfg["groups"])
+
+
+@SETTINGS
+@given(configs())
+def test_conv2d_matches_reference(cfg):
+    _, x, w, b = make(cfg)
+    expected = ref_conv2d(x.astype(float), w.astype(float),
+                          None if b is None else b.astype(float),
+                          cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"],
+                          cfg["mode"])
+    xin = x if cfg["batched"] else x[0]
+    with workspace_bytes(cfg["workspace"]):
+        got = conv2d(xin, w, b, padding_mode=cfg["mode"], **args(cfg))
+    assert got.dtype == cfg["dtype"]
+    if not cfg["batched"]:
+        assert got.ndim == 3
+        got = got[None]
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, **tol(cfg["dtype"]))
+
+
+@SETTINGS
+@given(configs(modes=("zeros",)))
+def test_gradients_are_adjoints_of_conv2d(cfg):
+    """<conv2d(x, w), gy> = <x, conv2d_input(gy)> = <w, conv2d_weight(x, gy)>,
+    with conv2d itself checked against the reference above."""
+    rng, x, w, _ = make(cfg)
+    x, w = x.astype(np.float64), w.astype(np.float64)
+    y = ref_conv2d(x, w, None, cfg["stride"], cfg["padding"], cfg["dilation"], cfg["groups"])
+    gy = rng.standard_normal(y.shape)
+    with workspace_bytes(cfg["workspace"]):
+        if cfg["batched"]:
+            gx = conv2d_input(x.shape, w, gy, **args(cfg))
+            gw = conv2d_weight(x, w.shape, gy, **args(cfg))
+        else:
+            gx = conv2d_input(x.shape[1:], w, gy[0], **args(cfg))[None]
+            gw = conv2d_weight(x[0], w.shape, gy[0], **args(cfg))
+    assert gx.shape == x.shape and gw.shape == w.shape
+    inner = np.vdot(y, gy)
+    np.testing.assert_allclose(np.vdot(x, gx), inner, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(np.vdot(w, gw), inner, rtol=1e-9, atol=1e-9)
+    # Element-wise: the adjoint identity pins down each entry of the gradient.
+    for _ in range(3):
+        i = tuple(int(rng.integers(s)) for s in x.shape)
+        e = np.zeros_like(x)
+        e[i] = 1
+        np.testing.assert_allclose(
+            gx[i], np.vdot(ref_conv2d(e, w, None, cfg["stride"], cfg["padding"],
+                                      cfg["dilation"], cfg["groups"]), gy), atol=1e-9)
+
+
+@SETTINGS
+@given(configs(modes=("zeros",)), st.data())
+def test_conv_transpose2d_matches_reference(cfg, data):
+    rng = np.random.default_rng(cfg["seed"])
+    stride, dilation = cfg["stride"], cfg["dilation"]
+    pad = cfg["padding"] if isinstance(cfg["padding"], tuple) else (
+        (cfg["padding"],) * 2 if isinstance(cfg["padding"], int) else (0, 0))
+    out_pad = tuple(data.draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    g = cfg["groups"]
+    x = rng.standard_normal((cfg["n"], cfg["c_in"], cfg["h"], cfg["w"])).astype(cfg["dtype"])
+    w = rng.standard_normal((cfg["c_in"], cfg["c_out"] // g) + cfg["kernel"]).astype(cfg["dtype"])
+    b = rng.standard_normal(cfg["c_out"]).astype(cfg["dtype"]) if cfg["bias"] else None
+    expected = ref_conv_transpose2d(x.astype(float), w.astype(float),
+                                    None if b is None else b.astype(float),
+                                    stride, pad, out_pad, g, dilation)
+    assume(min(expected.shape[2:]) > 0)
+    with workspace_bytes(cfg["workspace"]):
+        got = conv_transpose2d(x if cfg["batched"] else x[0], w, b, stride, pad, out_pad, g,
+                               dilation)
+    assert got.dtype == cfg["dtype"]
+    got = got if cfg["batched"] else got[None]
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, **tol(cfg["dtype"]))
+
+
+@pytest.mark.parametrize("cfg", [
+    dict(stride=(1, 1), padding=1, dilation=(1, 1), groups=1),
+    dict(stride=(2, 1), padding=(0, 2), dilation=(1, 2), groups=2),
+    dict(stride=(1, 1), padding="same", dilation=(2, 1), groups=4),  # depthwise path
+    dict(stride=(1, 1), padding=0, dilation=(1, 1), groups=1, kernel=(1, 1)),  # 1x1 GEMM
+])
+def test_gradients_match_central_finite_differences(cfg):
+    rng = np.random.default_rng(7)
+    kernel = cfg.pop("kernel", (3, 2))
+    x = rng.standard_normal((2, 4, 6, 5))
+    w = rng.standard_normal((4, 4 // cfg["groups"]) + kernel)
+    y = conv2d(x, w, **cfg)
+    gy = rng.standard_normal(y.shape)
+    gx = conv2d_input(x.shape, w, gy, **cfg)
+    gw = conv2d_weight(x, w.shape, gy, **cfg)
+    gb = gy.sum((0, 2, 3))
+    b = rng.standard_normal(4)
+    h = 1e-6
+
+    def loss(x_, w_, b_):
+        return np.vdot(conv2d(x_, w_, b_, **cfg), gy)
+
+    for arr, grad, which in ((x, gx, 0), (w, gw, 1), (b, gb, 2)):
+        for _ in range(6):
+            i = tuple(int(rng.integers(s)) for s in arr.shape)
+            plus, minus = [x.copy(), w.copy(), b.copy()], [x.copy(), w.copy(), b.copy()]
+            plus[which][i] += h
+            minus[which][i] -= h
+            fd = (loss(*plus) - loss(*minus)) / (2 * h)
+            np.testing.assert_allclose(grad[i], fd, rtol=1e-6, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# PyTorch (optional: CI has no torch)
+# ---------------------------------------------------------------------------
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(configs())
+def test_against_pytorch(cfg):
+    torch = pytest.importorskip("torch")
+    _, x, w, b = make(cfg)
+    x, w = x.astype(np.float64), w.astype(np.float64)
+    b = None if b is None else b.astype(np.float64)
+    kh, kw = cfg["kernel"]
+    conv = torch.nn.Conv2d(cfg["c_in"], cfg["c_out"], (kh, kw), cfg["stride"], cfg["padding"],
+                           cfg["dilation"], cfg["groups"], b is not None,
+                           cfg["mode"]).double()
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(w))
+        if b is not None:
+            conv.bias.copy_(torch.from_numpy(b))
+    tx = torch.from_numpy(x).requires_grad_(True)
+    ty = conv(tx)
+    np.testing.assert_allclose(conv2d(x, w, b, padding_mode=cfg["mode"], **args(cfg)),
+                               ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    if cfg["mode"] == "zeros" and cfg["padding"] != "same":
+        gy = np.random.default_rng(1).standard_normal(tuple(ty.shape))
+        ty.backward(torch.from_numpy(gy))
+        np.testing.assert_allclose(conv2d_input(x.shape, w, gy, **args(cfg)),
+                                   tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(conv2d_weight(x, w.shape, gy, **args(cfg)),
+                                   conv.weight.grad.numpy(), rtol=1e-10, atol=1e-10)
+        if b is not None:
+            np.testing.assert_allclose(gy.sum((0, 2, 3)), conv.bias.grad.numpy(), rtol=1e-10)
+        out_pad = tuple(max(s, d) - 1 for s, d in zip(cfg["stride"], cfg["dilation"]))
+        wt = np.random.default_rng(2).standard_normal(
+            (cfg["c_out"], cfg["c_in"] // cfg["groups"]) + cfg["kernel"])
+        pad = cfg["padding"] if cfg["padding"] != "valid" else 0
+        try:
+            expected = torch.nn.functional.conv_transpose2d(
+                torch.from_numpy(gy), torch.from_numpy(wt), None, cfg["stride"], pad, out_pad,
+                cfg["groups"], cfg["dilation"]).numpy()
+        except RuntimeError:
+            return
+        got = conv_transpose2d(gy, wt, None, cfg["stride"], pad, out_pad, cfg["groups"],
+                               cfg["dilation"])
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------
+# The chapter's numbers (Dive into Deep Learning, multiple channels; padding/stride)
+# ---------------------------------------------------------------------------
+X_CHAPTER = np.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]],
+                     dtype=np.float64)
+K_CHAPTER = np.array([[[0, 1], [2, 3]], [[1, 2], [3, 4]]], dtype=np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chapter_multi_input_channels(dtype):
+    got = conv2d(X_CHAPTER.astype(dtype), K_CHAPTER[None].astype(dtype))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, [[[56, 72], [104, 120]]])
+    got = conv2d(X_CHAPTER[None].astype(dtype), K_CHAPTER[None].astype(dtype))
+    np.testing.assert_array_equal(got, [[[[56, 72], [104, 120]]]])
+
+
+def test_chapter_multi_output_channels():
+    K = np.stack([K_CHAPTER, K_CHAPTER + 1, K_CHAPTER + 2])
+    assert K.shape == (3, 2, 2, 2)
+    np.testing.assert_array_equal(conv2d(X_CHAPTER, K), [
+        [[56, 72], [104, 120]], [[76, 100], [148, 172]], [[96, 128], [192, 224]]])
+
+
+def test_chapter_1x1_is_a_matrix_product_over_channels():
+    rng = np.random.default_rng(0)
+    X = rng.normal(0, 1, (3, 3, 3))
+    K = rng.normal(0, 1, (2, 3, 1, 1))
+    expected = (K.reshape(2, 3) @ X.reshape(3, 9)).reshape(2, 3, 3)
+    np.testing.assert_allclose(conv2d(X, K), expected, rtol=1e-12, atol=1e-12)
+    gy = rng.normal(0, 1, (2, 3, 3))
+    np.testing.assert_allclose(conv2d_input(X.shape, K, gy),
+                               (K.reshape(2, 3).T @ gy.reshape(2, 9)).reshape(3, 3, 3),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv2d_weight(X, K.shape, gy),
+                               (gy.reshape(2, 9) @ X.reshape(3, 9).T).reshape(2, 3, 1, 1),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel, padding, stride, shape", [
+    ((3, 3), 1, 1, (8, 8)),
+    ((5, 3), (2, 1), 1, (8, 8)),
+    ((3, 3), 1, 2, (4, 4)),
+    ((5, 3), (2, 1), 2, (4, 4)),
+    ((3, 5), (0, 1), (3, 4), (2, 2)),
+])
+def test_chapter_output_shapes(kernel, padding, stride, shape):
+    X = np.random.default_rng(0).random((1, 1, 8, 8))
+    got = conv2d(X, np.ones((1, 1) + kernel), padding=padding, stride=stride)
+    assert got.shape == (1, 1) + shape
+    np.testing.assert_allclose(got, ref_conv2d(X, np.ones((1, 1) + kernel),
+                                               stride=(stride,) * 2 if isinstance(stride, int)
+                                               else stride, padding=padding), rtol=1e-12)
+
+
+def test_chapter_edge_detection_kernel():
+    X = np.ones((6, 8))
+    X[:, 2:6] = 0
+    Y = conv2d(X[None, None], np.array([[[[1.0, -1.0]]]]))[0, 0]
+    expected = np.zeros((6, 7))
+    expected[:, 1], expected[:, 5] = 1, -1
+    np.testing.assert_array_equal(Y, expected)
+
+
+# ---------------------------------------------------------------------------
+# Layouts, dtypes, concurrency
+# ---------------------------------------------------------------------------
+def test_big_endian_and_non_contiguous_inputs():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 9, 10))
+    w = rng.standard_normal((4, 3, 3, 3))
+    expected = ref_conv2d(x[:, :, ::2], w, padding=1)
+    got = conv2d(x[:, :, ::2].astype(">f8"), w.astype(">f8"), padding=1)
+    assert got.dtype == np.float64 and got.dtype.isnative
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    got = conv2d(np.asfortranarray(x)[:, :, ::2], w[:, :, ::-1, ::-1].copy()[:, :, ::-1, ::-1],
+                 padding=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_concurrent_calls_agree():
+    rng = np.random.default_rng(4)
+    xs = [rng.standard_normal((2, 8, 20, 20)).astype(np.float32) for _ in range(8)]
+    w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
+    serial = [conv2d(x, w, padding=1) for x in xs]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda x: conv2d(x, w, padding=1), xs))
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_exported_from_package():
+    assert corr2d.conv2d is conv2d and corr2d.conv_transpose2d is conv_transpose2d
+    assert corr2d.functional.conv2d_input is conv2d_input
+
+
+def test_empty_batch_and_zero_channels():
+    assert conv2d(np.zeros((0, 2, 5, 5)), np.zeros((3, 2, 3, 3))).shape == (0, 3, 3, 3)
+    np.testing.assert_array_equal(
+        conv2d(np.zeros((1, 0, 5, 5)), np.zeros((3, 0, 3, 3)), np.ones(3)), np.ones((1, 3, 3, 3)))
+
+
+# ---------------------------------------------------------------------------
+# Error paths: every TypeError / ValueError
+# ---------------------------------------------------------------------------
+X4 = np.zeros((1, 4, 6, 6))
+W4 = np.zeros((2, 4, 3, 3))
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: conv2d(X4.astype(np.int64), W4), "input has dtype int64"),
+    (lambda: conv2d(X4.astype(np.float16), W4), "input has dtype float16"),
+    (lambda: conv2d(X4, W4.astype(np.complex128)), "weight has dtype complex128"),
+    (lambda: conv2d(X4, W4, np.zeros(2, np.int32)), "bias has dtype int32"),
+    (lambda: conv2d(X4.astype(np.float32), W4), "mixed dtypes"),
+    (lambda: conv2d(X4, W4, np.zeros(2, np.float32)), "mixed dtypes"),
+    (lambda: conv2d(X4, W4, stride=1.5), "stride must be an int"),
+    (lambda: conv2d(X4, W4, groups=True), "groups must be an int"),
+    (lambda: conv2d_input([1, 4, 6, "6"], W4, np.zeros((1, 2, 4, 4))), "input_size"),
+    (lambda: conv2d_input((1, 4, 6, 6), W4.astype(np.float32), np.zeros((1, 2, 4, 4))),
+     "mixed dtypes"),
+    (lambda: conv2d_weight(X4, (2, 4, 3, 3), np.zeros((1, 2, 4, 4), np.float32)),
+     "mixed dtypes"),
+    (lambda: conv2d_weight(X4.astype(np.int8), (2, 4, 3, 3), np.zeros((1, 2, 4, 4))),
+     "input has dtype int8"),
+    (lambda: conv_transpose2d(X4, W4.astype(np.float32)), "mixed dtypes"),
+    (lambda: conv_transpose2d(X4.astype(bool), W4), "input has dtype bool"),
+])
+def test_type_errors(call, match):
+    with pytest.raises(TypeError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: conv2d(X4, np.zeros((2, 3, 3, 3))), "weight expects 3"),
+    (lambda: conv2d(X4, np.zeros((2, 2, 3, 3)), groups=3), "not divisible by groups"),
+    (lambda: conv2d(X4, np.zeros((3, 2, 3, 3)), groups=2), r"weight.shape\[0\] \(3\) is not"),
+    (lambda: conv2d(X4, W4, groups=0), "groups must be positive"),
+    (lambda: conv2d(X4, np.zeros((2, 4, 7, 3))), "larger than the padded input"),
+    (lambda: conv2d(X4, np.zeros((2, 4, 3, 3)), dilation=(1, 4)), "larger than the padded"),
+    (lambda: conv2d(X4, W4, stride=0), "stride must be positive"),
+    (lambda: conv2d(X4, W4, stride=(1, -2)), "stride must be positive"),
+    (lambda: conv2d(X4, W4, dilation=0), "dilation must be positive"),
+    (lambda: conv2d(X4, W4, padding=-1), "padding must be non-negative"),
+    (lambda: conv2d(X4, W4, padding=(1, 2, 3)), "padding must be an int or a pair"),
+    (lambda: conv2d(X4, W4, padding="full"), "padding must be an int, a pair"),
+    (lambda: conv2d(X4, W4, padding="same", stride=2), "'same' is not supported for strided"),
+    (lambda: conv2d(X4, W4, padding_mode="symmetric"), "padding_mode must be one of"),
+    (lambda: conv2d(X4, W4, padding=6, padding_mode="reflect"), "smaller than the input"),
+    (lambda: conv2d(X4, W4, padding=7, padding_mode="circular"), "at most the input size"),
+    (lambda: conv2d(X4, W4, np.zeros(3)), r"bias must have shape \(2,\)"),
+    (lambda: conv2d(X4[0, 0], W4), "input must be 4-D"),
+    (lambda: conv2d(X4, W4[0]), "weight must be 4-D"),
+    (lambda: conv2d_input((1, 4, 6, 6), W4, np.zeros((1, 2, 5, 4))), "grad_output has shape"),
+    (lambda: conv2d_input((1, 4, 6), W4, np.zeros((1, 2, 4, 4))), "input_size must be 4"),
+    (lambda: conv2d_input((1, 3, 6, 6), W4, np.zeros((1, 2, 4, 4))), "weight expects 4"),
+    (lambda: conv2d_input((1, 4, 6, 6), W4, np.zeros((1, 2, 4, 4)), stride=0), "stride"),
+    (lambda: conv2d_weight(X4, (2, 4, 3, 3), np.zeros((2, 4, 4))), "both be batched"),
+    (lambda: conv2d_weight(X4, (2, 4, 3), np.zeros((1, 2, 4, 4))), "weight_size must be 4"),
+    (lambda: conv2d_weight(X4, (2, 4, 3, 3), np.zeros((1, 2, 4, 3))), "grad_output has shape"),
+    (lambda: conv2d_weight(X4, (2, 4, 3, 3), np.zeros((1, 2, 4, 4)), padding=-2), "padding"),
+    (lambda: conv_transpose2d(X4, np.zeros((3, 2, 3, 3))), r"weight.shape\[0\] \(3\) must"),
+    (lambda: conv_transpose2d(X4, np.zeros((4, 2, 3, 3)), groups=3), "not divisible by groups"),
+    (lambda: conv_transpose2d(X4, W4.transpose(1, 0, 2, 3), output_padding=1),
+     "output_padding .* must be smaller than either stride"),
+    (lambda: conv_transpose2d(X4, W4.transpose(1, 0, 2, 3), stride=2, output_padding=2),
+     "output_padding"),
+    (lambda: conv_transpose2d(X4, W4.transpose(1, 0, 2, 3), padding=5), "not positive"),
+    (lambda: conv_transpose2d(X4, W4.transpose(1, 0, 2, 3), np.zeros(3)), "bias must"),
+    (lambda: conv_transpose2d(X4, W4.transpose(1, 0, 2, 3), output_padding=-1),
+     "output_padding must be non-negative"),
+])
+def test_value_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
