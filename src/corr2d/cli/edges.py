@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from ..data import synthetic_scene
+from .. import filters
 from ..filters import EDGE_METHODS, edges
 from ._common import CLIError, optional_import, read_grey, to_uint8, write_image
 
@@ -29,6 +30,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="also write a side-by-side figure of input and edges (needs matplotlib); "
         "default name: OUT with _compare.png",
     )
+    p.add_argument(
+        "--signed", action="store_true",
+        help="write the signed filter response instead of the magnitude (grey 128 is zero): "
+        "the derivative along --axis, or the Laplacian",
+    )
+    p.add_argument("--axis", type=int, choices=(0, 1), default=1,
+                   help="with --signed: 1 differentiates across columns (vertical edges, default), 0 down rows")
     p.add_argument("--save-input", metavar="PATH", help="also write the grey input image (handy as `corr2d learn` input)")
     p.set_defaults(run=run)
 
@@ -58,9 +66,20 @@ def run(args: argparse.Namespace) -> int:
         image, source = synthetic_scene(), "the built-in test scene"
     else:
         image, source = read_grey(args.image), args.image
-    edge_map = edges(image, method=args.method, mode=args.mode)
-    write_image(args.output, edge_map)
-    print(f"wrote {args.output}: {args.method} edges of {source} ({image.shape[0]}x{image.shape[1]})")
+    if args.signed:
+        if args.method == "laplace":
+            response = filters.laplace(image, mode=args.mode)
+        else:
+            response = getattr(filters, args.method)(image, axis=args.axis, mode=args.mode)
+        peak = float(np.abs(response).max()) or 1.0
+        edge_map = response if args.output.lower().endswith(".npy") else 0.5 + 0.5 * response / peak
+        write_image(args.output, edge_map, normalise=False)
+        what = f"signed {args.method} response" + ("" if args.method == "laplace" else f" along axis {args.axis}")
+    else:
+        edge_map = edges(image, method=args.method, mode=args.mode)
+        write_image(args.output, edge_map)
+        what = f"{args.method} edges"
+    print(f"wrote {args.output}: {what} of {source} ({image.shape[0]}x{image.shape[1]})")
     if args.save_input:
         write_image(args.save_input, image, normalise=False)
         print(f"wrote {args.save_input}: the grey input")

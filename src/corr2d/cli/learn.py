@@ -48,8 +48,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("target", metavar="TARGET", help="target image (or 2-D .npy array)")
     p.add_argument("--kernel-size", type=positive_int, nargs="+", default=[3], metavar="K",
                    help="kernel size: K or KH KW (default 3)")
-    p.add_argument("--steps", type=positive_int, default=300, help="gradient steps (default 300)")
-    p.add_argument("--lr", type=non_negative_float, default=0.2, help="learning rate (default 0.2)")
+    p.add_argument("--steps", type=positive_int, default=500, help="gradient steps (default 500)")
+    p.add_argument("--lr", type=non_negative_float, default=0.3, help="learning rate (default 0.3)")
     p.add_argument("--momentum", type=non_negative_float, default=0.9, help="SGD momentum (default 0.9)")
     p.add_argument("--bias", action="store_true", help="also learn a constant offset")
     p.add_argument("--pad-mode", choices=tuple(PAD_MODES), default="reflect",
@@ -105,10 +105,11 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(args.steps, label="learning ")
     loss = first = float("nan")
     for step in range(1, args.steps + 1):
-        loss, grad = mse_loss(conv(x_aligned), y4)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grad = mse_loss(conv(x_aligned), y4)
         if step == 1:
             first = loss
-        if not np.isfinite(loss):
+        if not np.isfinite(loss) or loss > 1e4 * first + 1e-12:
             raise CLIError(f"the loss diverged at step {step}: try a smaller --lr (now {args.lr})")
         optimizer.zero_grad()
         conv.backward(grad)
