@@ -254,11 +254,18 @@ def test_gradients_match_central_finite_differences(cfg):
 # ---------------------------------------------------------------------------
 # PyTorch (optional: CI has no torch)
 # ---------------------------------------------------------------------------
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed (optional oracle)")
+@pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(configs())
 def test_against_pytorch(cfg):
-    torch = pytest.importorskip("torch")
     _, x, w, b = make(cfg)
     x, w = x.astype(np.float64), w.astype(np.float64)
     b = None if b is None else b.astype(np.float64)
@@ -473,3 +480,34 @@ def test_type_errors(call, match):
 def test_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(functional, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 4 and result.failed == 0
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_large_calls_run_images_in_parallel_correctly(groups):
+    """Above the work threshold, images run on OpenMP threads (one-thread
+    BLAS, per-thread workspaces and weight-gradient partial sums)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 16, 40, 40))
+    w = rng.standard_normal((32, 16 // groups, 3, 3))
+    kw = dict(stride=(1, 2), padding=1, groups=groups)
+    y = conv2d(x, w, **kw)
+    ref = ref_conv2d(x, w, None, (1, 2), 1, (1, 1), groups)
+    np.testing.assert_allclose(y, ref, rtol=1e-10, atol=1e-10)
+    gy = rng.standard_normal(y.shape)
+    gx = conv2d_input(x.shape, w, gy, **kw)
+    gw = conv2d_weight(x, w.shape, gy, **kw)
+    np.testing.assert_allclose(np.vdot(x, gx), np.vdot(ref, gy), rtol=1e-10)
+    np.testing.assert_allclose(np.vdot(w, gw), np.vdot(ref, gy), rtol=1e-10)
+    with workspace_bytes(1):
+        np.testing.assert_allclose(conv2d_weight(x, w.shape, gy, **kw), gw, rtol=1e-10, atol=1e-9)
+        np.testing.assert_allclose(conv2d_input(x.shape, w, gy, **kw), gx, rtol=1e-10, atol=1e-9)
+    with ThreadPoolExecutor(3) as pool:
+        for got in pool.map(lambda _: conv2d(x, w, **kw), range(3)):
+            np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)

@@ -17,6 +17,7 @@ K = C_in/groups * kH * kW and P = H_out * W_out:
 """
 import numpy as np
 cimport numpy as cnp
+from cython.parallel cimport prange, threadid
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 cnp.import_array()
@@ -37,6 +38,9 @@ cdef struct Plan:
     Py_ssize_t kdim                       # C_in/groups * kH * kW
     Py_ssize_t chunk_rows                 # output rows per im2col chunk
     bint direct                           # 1x1, stride 1, unpadded: no im2col
+    int nthreads                          # OpenMP threads over (image, group) items
+    Py_ssize_t workspace_per_thread
+    Py_ssize_t weight_per_thread          # GRAD_WEIGHT: elements between per-thread copies
     corr2d_conv_geometry g
 
 
@@ -53,50 +57,75 @@ cdef inline void gemm(char transa, char transb, int m, int n, int k,
               <double *>b, &ldb, &beta, c, &ldc)
 
 
+cdef int run_item(Direction direction, corr2d_dtype code, const Plan *plan,
+                  Py_ssize_t n, Py_ssize_t gi, real *x, real *w, real *y,
+                  real *ws) noexcept nogil:
+    """One image n and group gi (see run)."""
+    cdef Py_ssize_t r0, r1
+    cdef int status = CORR2D_OK
+    cdef int P = <int>plan.out_plane, K = <int>plan.kdim
+    cdef int cog = <int>plan.out_channels, pc
+    cdef Py_ssize_t ow = plan.g.out_width, oh = plan.g.out_height
+    cdef real *xg = x + (n * plan.groups + gi) * plan.in_channels * plan.in_plane
+    cdef real *wg = w + gi * plan.out_channels * plan.kdim
+    cdef real *yg = y + (n * plan.groups + gi) * plan.out_channels * plan.out_plane
+    if plan.direct:
+        if direction == FORWARD:
+            gemm(c'N', c'N', P, cog, K, xg, P, wg, K, 0, yg, P)
+        elif direction == GRAD_WEIGHT:
+            gemm(c'T', c'N', K, cog, P, xg, P, yg, P, 1, wg, K)
+        else:
+            gemm(c'N', c'T', P, K, cog, yg, P, wg, K, 1, xg, P)
+        return CORR2D_OK
+    r0 = 0
+    while r0 < oh:
+        r1 = min(oh, r0 + plan.chunk_rows)
+        pc = <int>((r1 - r0) * ow)
+        if direction == GRAD_INPUT:
+            gemm(c'N', c'T', pc, K, cog, yg + r0 * ow, P, wg, K, 0, ws, pc)
+            status = corr2d_col2im(code, ws, xg, &plan.g, r0, r1)
+        else:
+            status = corr2d_im2col(code, xg, ws, &plan.g, r0, r1)
+            if status != CORR2D_OK:
+                return status
+            if direction == FORWARD:
+                gemm(c'N', c'N', pc, cog, K, ws, pc, wg, K, 0, yg + r0 * ow, P)
+            else:
+                gemm(c'T', c'N', K, cog, pc, ws, pc, yg + r0 * ow, P, 1, wg, K)
+        if status != CORR2D_OK:
+            return status
+        r0 = r1
+    return CORR2D_OK
+
+
 cdef int run(Direction direction, corr2d_dtype code, const Plan *plan,
              real *x, real *w, real *y, real *ws) noexcept nogil:
     """x (N, C_in, H, W), w (C_out, C_in/g, kH, kW), y (N, C_out, H_out, W_out).
     FORWARD writes y, GRAD_INPUT adds into x (zeroed by the caller),
-    GRAD_WEIGHT adds into w (zeroed by the caller)."""
-    cdef Py_ssize_t n, gi, r0, r1
-    cdef int status
-    cdef int P = <int>plan.out_plane, K = <int>plan.kdim
-    cdef int cog = <int>plan.out_channels, pc
-    cdef Py_ssize_t ow = plan.g.out_width, oh = plan.g.out_height
-    cdef real *xg
-    cdef real *wg
-    cdef real *yg
-    for n in range(plan.batch):
-        for gi in range(plan.groups):
-            xg = x + (n * plan.groups + gi) * plan.in_channels * plan.in_plane
-            wg = w + gi * plan.out_channels * plan.kdim
-            yg = y + (n * plan.groups + gi) * plan.out_channels * plan.out_plane
-            if plan.direct:
-                if direction == FORWARD:
-                    gemm(c'N', c'N', P, cog, K, xg, P, wg, K, 0, yg, P)
-                elif direction == GRAD_WEIGHT:
-                    gemm(c'T', c'N', K, cog, P, xg, P, yg, P, 1, wg, K)
-                else:
-                    gemm(c'N', c'T', P, K, cog, yg, P, wg, K, 1, xg, P)
-                continue
-            r0 = 0
-            while r0 < oh:
-                r1 = min(oh, r0 + plan.chunk_rows)
-                pc = <int>((r1 - r0) * ow)
-                if direction == GRAD_INPUT:
-                    gemm(c'N', c'T', pc, K, cog, yg + r0 * ow, P, wg, K, 0, ws, pc)
-                    status = corr2d_col2im(code, ws, xg, &plan.g, r0, r1)
-                else:
-                    status = corr2d_im2col(code, xg, ws, &plan.g, r0, r1)
-                    if status != CORR2D_OK:
-                        return status
-                    if direction == FORWARD:
-                        gemm(c'N', c'N', pc, cog, K, ws, pc, wg, K, 0, yg + r0 * ow, P)
-                    else:
-                        gemm(c'T', c'N', K, cog, pc, ws, pc, yg + r0 * ow, P, 1, wg, K)
-                if status != CORR2D_OK:
-                    return status
-                r0 = r1
+    GRAD_WEIGHT adds into w (zeroed by the caller).
+
+    With plan.nthreads > 1, OpenMP threads take whole (image, group) items,
+    each with its own workspace slice (FORWARD and GRAD_INPUT items write
+    disjoint slices; GRAD_WEIGHT accumulates into one weight copy per thread,
+    weight_per_thread apart, summed by the caller); the caller has limited
+    BLAS to one thread. Otherwise items run in turn and BLAS uses its own
+    threads."""
+    cdef Py_ssize_t item, nitems = plan.batch * plan.groups
+    cdef int status = CORR2D_OK
+    cdef int tid
+    if plan.nthreads > 1:
+        for item in prange(nitems, nogil=True, num_threads=plan.nthreads,
+                           schedule='dynamic', chunksize=1):
+            tid = threadid()
+            status |= run_item(direction, code, plan, item // plan.groups,
+                               item % plan.groups, x, w + tid * plan.weight_per_thread,
+                               y, ws + tid * plan.workspace_per_thread)
+        return CORR2D_ENOMEM if status else CORR2D_OK
+    for item in range(nitems):
+        status = run_item(direction, code, plan, item // plan.groups, item % plan.groups,
+                          x, w, y, ws)
+        if status != CORR2D_OK:
+            return status
     return CORR2D_OK
 
 
@@ -123,22 +152,29 @@ cdef int _run_any(Direction direction, cnp.ndarray x, cnp.ndarray w, cnp.ndarray
     cdef Plan plan
     cdef corr2d_dtype code = _code(x)
     cdef int status
-    cdef Py_ssize_t C_in = x.shape[1], C_out = w.shape[0]
-    if (x.ndim != 4 or w.ndim != 4 or y.ndim != 4 or y.shape[0] != x.shape[0]
+    # GRAD_WEIGHT with threads > 1: w is (threads, C_out, C_in/g, kH, kW).
+    cdef cnp.npy_intp *wshape = w.shape + (1 if w.ndim == 5 else 0)
+    cdef Py_ssize_t C_in = x.shape[1], C_out = wshape[0]
+    if (x.ndim != 4 or y.ndim != 4 or y.shape[0] != x.shape[0]
+            or (w.ndim != 4 and not (w.ndim == 5 and direction == GRAD_WEIGHT
+                                     and w.shape[0] == max(1, threads)))
             or y.shape[1] != C_out or groups < 1 or C_in % groups or C_out % groups
-            or w.shape[1] * groups != C_in):
+            or wshape[1] * groups != C_in):
         raise ValueError("internal error: inconsistent convolution shapes")
     plan.batch, plan.groups = x.shape[0], groups
     plan.in_channels, plan.out_channels = C_in // groups, C_out // groups
     plan.in_plane, plan.out_plane = x.shape[2] * x.shape[3], y.shape[2] * y.shape[3]
-    plan.kdim = plan.in_channels * w.shape[2] * w.shape[3]
+    plan.kdim = plan.in_channels * wshape[2] * wshape[3]
     plan.g.channels, plan.g.height, plan.g.width = plan.in_channels, x.shape[2], x.shape[3]
-    plan.g.kernel_height, plan.g.kernel_width = w.shape[2], w.shape[3]
+    plan.g.kernel_height, plan.g.kernel_width = wshape[2], wshape[3]
     plan.g.out_height, plan.g.out_width = y.shape[2], y.shape[3]
     plan.g.stride_h, plan.g.stride_w = stride
     plan.g.pad_top, plan.g.pad_left = padding
     plan.g.dilation_h, plan.g.dilation_w = dilation
-    plan.g.threads = threads
+    # im2col/col2im run on one thread here: BLAS parallelises the GEMM with
+    # its own pool, and two pools taking turns on the same cores (each
+    # spinning while the other works) measured up to 7x slower.
+    plan.g.threads = 1
     plan.direct = (plan.g.kernel_height == 1 and plan.g.kernel_width == 1
                    and stride == (1, 1) and padding == (0, 0)
                    and plan.g.out_height == plan.g.height
@@ -146,9 +182,12 @@ cdef int _run_any(Direction direction, cnp.ndarray x, cnp.ndarray w, cnp.ndarray
     if max(plan.out_plane, plan.kdim, plan.out_channels) >= 2**31 - 1:
         raise ValueError("convolution too large for 32-bit BLAS dimensions")
     plan.chunk_rows = 0
+    plan.nthreads = max(1, threads)
+    plan.workspace_per_thread = workspace.size // plan.nthreads
+    plan.weight_per_thread = C_out * plan.kdim if w.ndim == 5 else 0
     if not plan.direct:
         plan.chunk_rows = min(plan.g.out_height,
-                              workspace.size // max(1, plan.kdim * plan.g.out_width))
+                              plan.workspace_per_thread // max(1, plan.kdim * plan.g.out_width))
         if plan.chunk_rows < 1:
             raise ValueError("internal error: workspace smaller than one output row")
     if plan.batch == 0 or plan.out_plane == 0 or plan.out_channels == 0 or plan.kdim == 0:
@@ -190,7 +229,9 @@ def workspace_size(Py_ssize_t kdim, Py_ssize_t out_height, Py_ssize_t out_width,
 def forward(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, cnp.ndarray workspace,
             tuple stride, tuple padding, tuple dilation, Py_ssize_t groups, int threads):
     """out = conv2d(x, w) with zero padding (padding = (top, left); bottom and
-    right follow from out's shape)."""
+    right follow from out's shape). threads > 1: that many OpenMP threads over
+    (image, group) items, the workspace split in equal slices, BLAS limited
+    to one thread by the caller; 1: items in turn, BLAS threads."""
     _run_any(FORWARD, x, w, out, workspace, stride, padding, dilation, groups, threads)
     return out
 
@@ -207,7 +248,9 @@ def grad_input(cnp.ndarray grad_out, cnp.ndarray w, cnp.ndarray grad_in,
 def grad_weight(cnp.ndarray x, cnp.ndarray grad_out, cnp.ndarray grad_w,
                 cnp.ndarray workspace, tuple stride, tuple padding, tuple dilation,
                 Py_ssize_t groups, int threads):
-    """grad_w += the gradient of conv2d wrt its weight (grad_w zeroed by the caller)."""
+    """grad_w += the gradient of conv2d wrt its weight (grad_w zeroed by the
+    caller). threads > 1: grad_w is (threads, C_out, C_in/g, kH, kW), one
+    partial sum per thread, for the caller to add up."""
     _run_any(GRAD_WEIGHT, x, grad_w, grad_out, workspace, stride, padding, dilation,
              groups, threads)
     return grad_w

@@ -8,7 +8,9 @@ cross-correlation: the kernel is not flipped.
 How it runs: this module checks arguments, applies the dtype policy, pads
 for the non-zero padding modes and allocates outputs; :mod:`corr2d._conv`
 then lowers each (image, group) to matrix products, im2col/col2im in the
-OpenMP C core and GEMM in SciPy's BLAS, without the GIL. The im2col
+OpenMP C core and GEMM in SciPy's BLAS, without the GIL. Large calls run
+whole (image, group) items on OpenMP threads with BLAS limited to one thread
+(through threadpoolctl, when it is installed; otherwise BLAS threads). The im2col
 workspace is chunked by output rows to at most :data:`WORKSPACE_BYTES`
 (32 MiB), or one output row of the column matrix,
 ``C_in/groups * kH * kW * W_out`` elements, if that is larger. A 1x1,
@@ -24,11 +26,18 @@ float64.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence, Union
+import threading
+from contextlib import nullcontext
+from typing import Any, ContextManager, Sequence, Union
 
 import numpy as np
 
-from . import _conv
+from . import _ccore, _conv
+
+try:  # optional: lets OpenMP threads take whole images with one-thread BLAS
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover
+    ThreadpoolController = None
 
 __all__ = ["conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]
 
@@ -170,9 +179,61 @@ def _check_bias(b: np.ndarray | None, channels: int, func: str) -> None:
         raise ValueError(f"{func}: bias must have shape ({channels},), got {b.shape}")
 
 
-def _workspace(dtype: np.dtype, kdim: int, out_h: int, out_w: int) -> np.ndarray:
-    size = _conv.workspace_size(kdim, out_h, out_w, WORKSPACE_BYTES // dtype.itemsize)
-    return np.empty(size, dtype)
+def _workspace(dtype: np.dtype, kdim: int, out_h: int, out_w: int,
+               threads: int = 1) -> np.ndarray:
+    """`threads` equal slices, together at most WORKSPACE_BYTES (or one
+    output row of the column matrix per thread, if larger)."""
+    per_thread = WORKSPACE_BYTES // dtype.itemsize // threads
+    size = _conv.workspace_size(kdim, out_h, out_w, per_thread)
+    return np.empty(size * threads, dtype)
+
+
+# Below this many multiply-adds a call runs its (image, group) items in turn.
+_PARALLEL_MIN_WORK = 2e7
+
+
+class _OneThreadBlas:
+    """Limits BLAS to one thread while any call runs images on OpenMP
+    threads; restores it when the last such call ends (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._controller = None
+        self._limiter = None
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._count == 0:
+                if self._controller is None:
+                    self._controller = ThreadpoolController()
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._count += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        with self._lock:
+            self._count -= 1
+            if self._count == 0:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_ONE_THREAD_BLAS = _OneThreadBlas()
+
+
+def _item_threads(items: int, work: float) -> tuple[int, ContextManager]:
+    """OpenMP threads over (image, group) items, and the BLAS limit to hold.
+
+    BLAS's own thread pool and OpenMP's, taking turns on the same cores,
+    each spin while the other works (measured up to 5x slower on a loaded
+    2-core machine). So a large call runs whole images on OpenMP threads
+    with one-thread BLAS when threadpoolctl is installed to set that limit;
+    otherwise images run in turn and BLAS uses its threads.
+    """
+    threads = min(_ccore.max_threads(), items)
+    if threads <= 1 or work < _PARALLEL_MIN_WORK or ThreadpoolController is None:
+        return 1, nullcontext()
+    return threads, _ONE_THREAD_BLAS
 
 
 def _is_depthwise(c_in: int, groups: int, stride: tuple[int, int],
@@ -244,7 +305,7 @@ def conv2d(
 
     Extra memory: the output; the im2col workspace, at most
     ``WORKSPACE_BYTES`` (32 MiB) or one output row of the column matrix
-    (``C_in/groups * kH * kW * W_out`` elements) if larger; none for 1x1
+    (``C_in/groups * kH * kW * W_out`` elements per thread) if larger; none for 1x1
     stride-1 unpadded or stride-1 depthwise convolutions. A padded copy of
     the input for a non-'zeros' `padding_mode`, and a native contiguous copy
     of any argument that is not already one.
@@ -295,8 +356,11 @@ def conv2d(
         if _is_depthwise(c_in, groups, stride, dilation):
             _conv.depthwise(x, w, out, top, left, 0)
         else:
-            ws = _workspace(dtype, w_in * kh * kw, oh, ow)
-            _conv.forward(x, w, out, ws, stride, (top, left), dilation, groups, 0)
+            kdim = w_in * kh * kw
+            threads, blas_limit = _item_threads(n * groups, float(out.size) * kdim)
+            ws = _workspace(dtype, kdim, oh, ow, threads)
+            with blas_limit:
+                _conv.forward(x, w, out, ws, stride, (top, left), dilation, groups, threads)
     elif out.size:
         out.fill(0)
     if b is not None:
@@ -404,8 +468,11 @@ def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tupl
         flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
         _conv.depthwise(gy, flipped, gx, kh - 1 - pad[0], kw - 1 - pad[1], 0)
         return
-    ws = _workspace(gx.dtype, w_in * kh * kw, gy.shape[2], gy.shape[3])
-    _conv.grad_input(gy, w, gx, ws, stride, pad, dilation, groups, 0)
+    kdim = w_in * kh * kw
+    threads, blas_limit = _item_threads(gx.shape[0] * groups, float(gy.size) * kdim)
+    ws = _workspace(gx.dtype, kdim, gy.shape[2], gy.shape[3], threads)
+    with blas_limit:
+        _conv.grad_input(gy, w, gx, ws, stride, pad, dilation, groups, threads)
 
 
 def conv2d_weight(
@@ -440,9 +507,10 @@ def conv2d_weight(
 
     Notes
     -----
-    Extra memory: the result; the im2col workspace, bounded as in
-    :func:`conv2d` (32 MiB or one output row of the column matrix); none
-    for 1x1 stride-1 unpadded convolutions.
+    Extra memory: the result, plus one partial result per OpenMP thread
+    when images run in parallel; the im2col workspace, bounded as in
+    :func:`conv2d` (32 MiB or one output row of the column matrix per
+    thread); none for 1x1 stride-1 unpadded convolutions.
 
     Examples
     --------
@@ -463,11 +531,19 @@ def conv2d_weight(
     w_shape = _size(weight_size, "weight_size", 4, func)
     groups, stride, pad, dilation = _grad_geometry(
         func, x.shape, w_shape, gy, stride, padding, dilation, groups)
-    gw = np.zeros(w_shape, dtype)
-    if gw.size and gy.size:
-        ws = _workspace(dtype, w_shape[1] * w_shape[2] * w_shape[3], gy.shape[2], gy.shape[3])
-        _conv.grad_weight(x, gy, gw, ws, stride, pad, dilation, groups, 0)
-    return gw
+    if not (np.prod(w_shape) and gy.size):
+        return np.zeros(w_shape, dtype)
+    kdim = w_shape[1] * w_shape[2] * w_shape[3]
+    threads, blas_limit = _item_threads(x.shape[0] * groups, float(gy.size) * kdim)
+    ws = _workspace(dtype, kdim, gy.shape[2], gy.shape[3], threads)
+    if threads == 1:
+        gw = np.zeros(w_shape, dtype)
+        _conv.grad_weight(x, gy, gw, ws, stride, pad, dilation, groups, 1)
+        return gw
+    partial = np.zeros((threads,) + w_shape, dtype)
+    with blas_limit:
+        _conv.grad_weight(x, gy, partial, ws, stride, pad, dilation, groups, threads)
+    return partial.sum(axis=0)
 
 
 def conv_transpose2d(
