@@ -177,3 +177,26 @@ def test_call_errors():
     with pytest.raises(ValueError, match="grad_output has shape"):
         conv.backward(np.ones((1, 2, 4, 3)))
     assert conv.backward(np.ones_like(y)).shape == (1, 2, 5, 5)
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+def test_against_pytorch_conv2d(padding_mode):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(31)
+    ours = Conv2D(2, 4, (3, 2), stride=(1, 2), padding=(1, 1), dilation=(2, 1), groups=2,
+                  padding_mode=padding_mode, dtype=np.float64, rng=3)
+    theirs = torch.nn.Conv2d(2, 4, (3, 2), stride=(1, 2), padding=(1, 1), dilation=(2, 1), groups=2,
+                             padding_mode=padding_mode, dtype=torch.float64)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.data))
+        theirs.bias.copy_(torch.from_numpy(ours.bias.data))
+    x = rng.standard_normal((2, 2, 7, 6))
+    tx = torch.from_numpy(x).requires_grad_(True)
+    ty = theirs(tx)
+    y = ours(x)
+    np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = rng.standard_normal(y.shape)
+    ty.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(ours.backward(g), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.bias.grad, theirs.bias.grad.numpy(), rtol=1e-12, atol=1e-12)

@@ -165,7 +165,7 @@ def test_against_pytorch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(21)
     x = rng.standard_normal((2, 4, 7, 6))
-    target = rng.standard_normal((2, 6, 3, 3))
+    target = rng.standard_normal((2, 6, 4, 3))
     ours = Conv2D(4, 6, 3, stride=2, padding=1, groups=2, dtype=np.float64, rng=1)
     theirs = torch.nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, dtype=torch.float64)
     with torch.no_grad():
