@@ -10,6 +10,7 @@ from ._version import __version__
 from . import functional
 from .functional import conv2d, conv2d_input, conv2d_weight, conv_transpose2d
 from .signal import convolve2d, correlate2d
+from . import data, filters, nn
 
 __all__ = [
     "__version__",
@@ -19,6 +20,9 @@ __all__ = [
     "conv_transpose2d",
     "convolve2d",
     "correlate2d",
+    "data",
+    "filters",
     "functional",
+    "nn",
     "show_config",
 ]

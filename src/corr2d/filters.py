@@ -1,0 +1,540 @@
+"""Edge and smoothing filters for 2-D images, built on :func:`corr2d.correlate2d`.
+
+Every filter here returns an image of the input's shape (or a smaller one in
+``mode='valid'``) and agrees with the ``scipy.ndimage`` filter of the same
+name under the same boundary mode.
+
+Boundary modes use ``scipy.ndimage``'s names. How each reaches the C core:
+
+============  ===================  =========================================
+mode          extension of abcd    computed as
+============  ===================  =========================================
+'reflect'     ``ba|abcd|dc``       ``correlate2d(boundary='symm')``
+'constant'    ``kk|abcd|kk``       ``correlate2d(boundary='fill')``, k=cval
+'wrap'        ``cd|abcd|ab``       ``correlate2d(boundary='wrap')``
+'nearest'     ``aa|abcd|dd``       ``np.pad(mode='edge')`` + 'valid' pass
+'mirror'      ``cb|abcd|cb``       ``np.pad(mode='reflect')`` + 'valid' pass
+'valid'       (none)               ``correlate2d(mode='valid')``: the output
+                                   shrinks by the kernel size minus one
+============  ===================  =========================================
+
+``'grid-mirror'``, ``'grid-constant'`` and ``'grid-wrap'`` are accepted as
+the aliases ``scipy.ndimage`` makes of them for filters. Kernels wider than
+the image are fine in every mode (the extension repeats).
+
+Dtypes: float32 images are filtered in float32, float64 in float64 (and
+longdouble in longdouble); float16 is computed in float32; integer and bool
+images are computed in float64 (``scipy.ndimage`` would return the input's
+integer type and wrap around: ``sobel`` of a uint8 image is rarely what
+anyone wants). Complex images are refused.
+
+Separable kernels: the Gaussian runs as two 1-D passes (a 1xN then an Nx1
+``correlate2d`` call), ``2N`` instead of ``N**2`` multiply-adds per pixel.
+The 3x3 gradient operators (Sobel, Prewitt, Scharr) run as one 3x3 pass:
+measured here it reads the image once instead of twice and is about twice
+as fast as two 3-tap passes on large images. The exception is
+``mode='constant'`` with a non-zero `cval`, where ``scipy.ndimage``'s
+result is defined by two passes (the second extends the first's output by
+`cval`, not by the filtered `cval`), so two passes are made there too.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .signal import correlate2d
+
+__all__ = ["difference", "edges", "gaussian", "laplace", "prewitt", "scharr", "sobel"]
+
+#: ndimage mode name -> correlate2d boundary (None: pad with numpy first).
+_MODES: dict[str, str | None] = {
+    "reflect": "symm",
+    "grid-mirror": "symm",
+    "constant": "fill",
+    "grid-constant": "fill",
+    "wrap": "wrap",
+    "grid-wrap": "wrap",
+    "nearest": None,
+    "mirror": None,
+    "valid": None,
+}
+_NUMPY_PAD = {"nearest": "edge", "mirror": "reflect"}
+
+#: Derivative and smoothing weights of the separable gradient operators.
+_DERIVATIVE = np.array([-1.0, 0.0, 1.0])
+_SMOOTHING = {
+    "sobel": np.array([1.0, 2.0, 1.0]),
+    "prewitt": np.array([1.0, 1.0, 1.0]),
+    "scharr": np.array([3.0, 10.0, 3.0]),
+}
+_LAPLACE = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+EDGE_METHODS = ("sobel", "prewitt", "scharr", "laplace", "difference")
+
+
+def _as_image(image: ArrayLike, func: str) -> np.ndarray:
+    """`image` as a 2-D floating array, by the module's dtype policy."""
+    if isinstance(image, (str, bytes)) or image is None:
+        raise TypeError(f"{func}: image must be a 2-D array, got {type(image).__name__}")
+    a = np.asarray(image)
+    if a.dtype.kind in "biu":
+        a = a.astype(np.float64)
+    elif a.dtype == np.float16:
+        a = a.astype(np.float32)
+    elif a.dtype.kind != "f":
+        raise TypeError(
+            f"{func}: image must be a real numeric array (int, bool or float), got dtype {a.dtype}"
+        )
+    if a.ndim != 2:
+        raise ValueError(f"{func}: image must be 2-D, got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{func}: image is empty (shape {a.shape})")
+    return a
+
+
+def _check_mode(mode: object, func: str) -> str:
+    if not isinstance(mode, str) or mode not in _MODES:
+        names = ", ".join(repr(m) for m in _MODES)
+        raise ValueError(f"{func}: mode must be one of {names}; got {mode!r}")
+    return mode
+
+
+def _check_cval(cval: object, func: str) -> float:
+    if isinstance(cval, bool) or not isinstance(cval, numbers.Real):
+        raise TypeError(f"{func}: cval must be a real number, got {cval!r}")
+    return float(cval)
+
+
+def _check_axis(axis: object, func: str) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{func}: axis must be an int (0, 1, -1 or -2), got {axis!r}")
+    if not -2 <= axis <= 1:
+        raise ValueError(f"{func}: axis must be 0, 1, -1 or -2 for a 2-D image, got {axis}")
+    return int(axis) % 2
+
+
+def _correlate(
+    image: np.ndarray, kernel: np.ndarray, mode: str, cval: float, func: str
+) -> np.ndarray:
+    """Correlate `image` with a small `kernel`, extended by ndimage `mode`.
+
+    The output keeps the image's shape, and is centred as correlate2d's
+    'same' mode: ``(k - 1) // 2`` rows/columns of extension before the
+    image, the rest after it (the centre of odd kernels, as in ndimage).
+    """
+    kernel = kernel.astype(image.dtype)
+    if mode == "valid":
+        if any(k > n for k, n in zip(kernel.shape, image.shape)):
+            raise ValueError(
+                f"{func}: mode='valid' needs an image at least as large as the kernel {kernel.shape}, "
+                f"got {image.shape}"
+            )
+        return correlate2d(image, kernel, mode="valid")
+    boundary = _MODES[mode]
+    if boundary is not None:
+        return correlate2d(image, kernel, mode="same", boundary=boundary, fillvalue=cval)
+    pad = [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel.shape]
+    padded = np.pad(image, pad, mode=_NUMPY_PAD[mode])
+    return correlate2d(padded, kernel, mode="valid")
+
+
+def _correlate1d(
+    image: np.ndarray, weights: np.ndarray, axis: int, mode: str, cval: float, func: str
+) -> np.ndarray:
+    """One 1-D pass of `weights` along `axis` (0: down the columns, 1: along rows)."""
+    kernel = weights.reshape((1, -1) if axis == 1 else (-1, 1))
+    return _correlate(image, kernel, mode, cval, func)
+
+
+def _gradient(
+    image: ArrayLike, axis: int, mode: str, cval: float, smoothing: str, func: str
+) -> np.ndarray:
+    a = _as_image(image, func)
+    axis = _check_axis(axis, func)
+    mode = _check_mode(mode, func)
+    cval = _check_cval(cval, func)
+    derivative, smoothing_weights = _DERIVATIVE, _SMOOTHING[smoothing]
+    if mode == "constant" and cval != 0.0:
+        # ndimage extends the first pass's output by cval: two passes.
+        out = _correlate1d(a, derivative, axis, mode, cval, func)
+        return _correlate1d(out, smoothing_weights, 1 - axis, mode, cval, func)
+    # Otherwise one 3x3 pass equals the two 1-D passes and reads the image
+    # once instead of twice: about 2x faster on large images.
+    kernel = np.outer(derivative, smoothing_weights) if axis == 0 else np.outer(
+        smoothing_weights, derivative
+    )
+    return _correlate(a, kernel, mode, cval, func)
+
+
+def sobel(
+    image: ArrayLike, axis: int = -1, mode: str = "reflect", cval: float = 0.0
+) -> NDArray[np.floating]:
+    """Sobel derivative of a 2-D image along one axis; as ``scipy.ndimage.sobel``.
+
+    Correlates with the central difference ``[-1, 0, 1]`` along `axis` and
+    smooths with ``[1, 2, 1]`` along the other axis (one 3x3 pass; two 1-D
+    passes for ``mode='constant'`` with a non-zero `cval`, see the module
+    notes). The kernels are not normalised (as in SciPy): on a unit step the
+    response is 4.
+
+    Parameters
+    ----------
+    image : array_like
+        2-D image. Integer and bool images are computed in float64.
+    axis : {-1, 0, 1, -2}, optional
+        Axis to differentiate along: -1/1 (default) across columns, which
+        finds vertical edges; 0/-2 down the rows, which finds horizontal ones.
+    mode : {'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}, optional
+        How the image is extended past its edges (``scipy.ndimage``'s names;
+        see the module notes). 'valid' computes only the outputs that need
+        no extension, shape ``(H - 2, W - 2)``.
+    cval : float, optional
+        Value outside the image with ``mode='constant'``.
+
+    Returns
+    -------
+    ndarray
+        The derivative, in the image's float dtype (float64 for integers).
+
+    Raises
+    ------
+    ValueError
+        An image that is not 2-D or is empty, an unknown `mode`, an `axis`
+        out of range, or 'valid' on an image smaller than 3x3.
+    TypeError
+        A complex or non-numeric image, a non-integer `axis`, a non-real `cval`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d.filters import sobel
+    >>> step = np.array([[0, 0, 1, 1]] * 3)
+    >>> sobel(step, axis=1)
+    array([[0., 4., 4., 0.],
+           [0., 4., 4., 0.],
+           [0., 4., 4., 0.]])
+    """
+    return _gradient(image, axis, mode, cval, "sobel", "sobel")
+
+
+def prewitt(
+    image: ArrayLike, axis: int = -1, mode: str = "reflect", cval: float = 0.0
+) -> NDArray[np.floating]:
+    """Prewitt derivative of a 2-D image along one axis; as ``scipy.ndimage.prewitt``.
+
+    As :func:`sobel`, with the smoothing weights ``[1, 1, 1]``.
+
+    Parameters
+    ----------
+    image, axis, mode, cval
+        As in :func:`sobel`.
+
+    Returns
+    -------
+    ndarray
+        The derivative, in the image's float dtype (float64 for integers).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`sobel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d.filters import prewitt
+    >>> prewitt(np.array([[0, 0, 1, 1]] * 3), axis=1)
+    array([[0., 3., 3., 0.],
+           [0., 3., 3., 0.],
+           [0., 3., 3., 0.]])
+    """
+    return _gradient(image, axis, mode, cval, "prewitt", "prewitt")
+
+
+def scharr(
+    image: ArrayLike, axis: int = -1, mode: str = "reflect", cval: float = 0.0
+) -> NDArray[np.floating]:
+    """Scharr derivative of a 2-D image along one axis.
+
+    As :func:`sobel`, with the smoothing weights ``[3, 10, 3]``, not
+    normalised (the response to a unit step is 16; divide by 32 for the
+    normalised operator of OpenCV/scikit-image's ``1/32`` convention).
+    ``scipy.ndimage`` has no ``scharr``; this equals
+    ``ndimage.correlate1d`` with ``[-1, 0, 1]`` along `axis` followed by
+    ``[3, 10, 3]`` along the other axis.
+
+    Parameters
+    ----------
+    image, axis, mode, cval
+        As in :func:`sobel`.
+
+    Returns
+    -------
+    ndarray
+        The derivative, in the image's float dtype (float64 for integers).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`sobel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d.filters import scharr
+    >>> scharr(np.array([[0, 0, 1, 1]] * 3), axis=1)
+    array([[ 0., 16., 16.,  0.],
+           [ 0., 16., 16.,  0.],
+           [ 0., 16., 16.,  0.]])
+    """
+    return _gradient(image, axis, mode, cval, "scharr", "scharr")
+
+
+def laplace(image: ArrayLike, mode: str = "reflect", cval: float = 0.0) -> NDArray[np.floating]:
+    """Discrete Laplacian of a 2-D image; as ``scipy.ndimage.laplace``.
+
+    One pass of the 5-point stencil ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]]``
+    (the sum of the second differences ``[1, -2, 1]`` along both axes).
+
+    Parameters
+    ----------
+    image : array_like
+        2-D image. Integer and bool images are computed in float64.
+    mode : {'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}, optional
+        Boundary mode, as in :func:`sobel`.
+    cval : float, optional
+        Value outside the image with ``mode='constant'``.
+
+    Returns
+    -------
+    ndarray
+        The Laplacian, in the image's float dtype (float64 for integers).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`sobel` (no `axis`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d.filters import laplace
+    >>> dot = np.zeros((3, 3)); dot[1, 1] = 1
+    >>> laplace(dot, mode="constant")
+    array([[ 0.,  1.,  0.],
+           [ 1., -4.,  1.],
+           [ 0.,  1.,  0.]])
+    """
+    a = _as_image(image, "laplace")
+    mode = _check_mode(mode, "laplace")
+    cval = _check_cval(cval, "laplace")
+    return _correlate(a, _LAPLACE, mode, cval, "laplace")
+
+
+def gaussian_kernel1d(sigma: float, radius: int) -> np.ndarray:
+    """The normalised 1-D Gaussian weights ``scipy.ndimage`` uses, length ``2 * radius + 1``."""
+    x = np.arange(-radius, radius + 1)
+    phi = np.exp(-0.5 / (sigma * sigma) * x.astype(np.float64) ** 2)
+    return phi / phi.sum()
+
+
+def _pair(value: object, name: str, func: str) -> tuple:
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{func}: {name} must be a number or a pair of numbers, got {value!r}")
+    if isinstance(value, Sequence) or isinstance(value, np.ndarray):
+        values = tuple(value)
+        if len(values) != 2:
+            raise ValueError(f"{func}: {name} must be one number or two (rows, columns), got {value!r}")
+        return values
+    return (value, value)
+
+
+def gaussian(
+    image: ArrayLike,
+    sigma: float | Sequence[float],
+    mode: str = "reflect",
+    cval: float = 0.0,
+    truncate: float = 4.0,
+    *,
+    radius: int | Sequence[int] | None = None,
+) -> NDArray[np.floating]:
+    """Gaussian blur of a 2-D image; as ``scipy.ndimage.gaussian_filter``.
+
+    Two 1-D passes (down the columns, then along the rows) of the weights
+    ``exp(-x**2 / (2 sigma**2))`` for ``x`` in ``-r..r``, normalised to sum
+    to 1, with ``r = int(truncate * sigma + 0.5)`` unless `radius` is given.
+    An axis whose sigma is 0 is left unfiltered.
+
+    Parameters
+    ----------
+    image : array_like
+        2-D image. Integer and bool images are computed in float64.
+    sigma : float or (float, float)
+        Standard deviation in pixels, one for both axes or (rows, columns).
+        Non-negative.
+    mode : {'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}, optional
+        Boundary mode, as in :func:`sobel`. 'valid' shrinks each axis by
+        ``2 r``.
+    cval : float, optional
+        Value outside the image with ``mode='constant'``.
+    truncate : float, optional
+        Radius of the kernel in standard deviations (default 4.0). Positive.
+    radius : int or (int, int), optional, keyword-only
+        Radius of the kernel in pixels; overrides `truncate`.
+
+    Returns
+    -------
+    ndarray
+        The blurred image, in the image's float dtype (float64 for integers).
+
+    Raises
+    ------
+    ValueError
+        A negative `sigma` or `radius`, a non-positive `truncate`, a `sigma`
+        or `radius` that is not one or two values, and the errors of
+        :func:`sobel`.
+    TypeError
+        A non-numeric `sigma`, `truncate` or `radius`, and the errors of
+        :func:`sobel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d.filters import gaussian
+    >>> dot = np.zeros((5, 5)); dot[2, 2] = 1
+    >>> blurred = gaussian(dot, sigma=1.0)
+    >>> round(float(blurred.sum()), 12), round(float(blurred[2, 2]), 4)
+    (1.0, 0.1592)
+    """
+    func = "gaussian"
+    a = _as_image(image, func)
+    mode = _check_mode(mode, func)
+    cval = _check_cval(cval, func)
+    if isinstance(truncate, bool) or not isinstance(truncate, numbers.Real):
+        raise TypeError(f"{func}: truncate must be a positive number, got {truncate!r}")
+    if not truncate > 0:
+        raise ValueError(f"{func}: truncate must be positive, got {truncate!r}")
+    sigmas = _pair(sigma, "sigma", func)
+    for s in sigmas:
+        if isinstance(s, bool) or not isinstance(s, numbers.Real):
+            raise TypeError(f"{func}: sigma must be a non-negative number, got {sigma!r}")
+        if not s >= 0 or not np.isfinite(s):
+            raise ValueError(f"{func}: sigma must be non-negative and finite, got {sigma!r}")
+    if radius is None:
+        radii = tuple(int(truncate * float(s) + 0.5) for s in sigmas)
+    else:
+        radii = _pair(radius, "radius", func)
+        for r in radii:
+            if isinstance(r, bool) or not isinstance(r, numbers.Integral):
+                raise TypeError(f"{func}: radius must be a non-negative int, got {radius!r}")
+            if r < 0:
+                raise ValueError(f"{func}: radius must be non-negative, got {radius!r}")
+        radii = tuple(int(r) for r in radii)
+    out = a
+    for axis in (0, 1):
+        if float(sigmas[axis]) > 1e-15:  # ndimage's rule: a zero sigma skips the axis
+            weights = gaussian_kernel1d(float(sigmas[axis]), radii[axis])
+            out = _correlate1d(out, weights, axis, mode, cval, func)
+    return out if out is not a else a.copy()
+
+
+def difference(
+    image: ArrayLike, axis: int = -1, mode: str = "reflect", cval: float = 0.0
+) -> NDArray[np.floating]:
+    """Forward difference with the chapter's kernel ``[[1, -1]]``.
+
+    ``out[i, j] = image[i, j] - image[i, j + 1]`` for ``axis=-1`` (the
+    kernel ``[[1], [-1]]`` down the rows for ``axis=0``), with the image
+    extended past its last column (row) by `mode`. ``mode='valid'`` gives
+    the edge map of *Dive into Deep Learning*, one column narrower than the
+    image. Equals ``scipy.ndimage.correlate1d(image, [1, -1], axis,
+    origin=-1)``.
+
+    Parameters
+    ----------
+    image, axis, mode, cval
+        As in :func:`sobel`.
+
+    Returns
+    -------
+    ndarray
+        The difference, in the image's float dtype (float64 for integers).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`sobel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d.filters import difference
+    >>> X = np.ones((2, 8)); X[:, 2:6] = 0
+    >>> difference(X, mode="valid")
+    array([[ 0.,  1.,  0.,  0.,  0., -1.,  0.],
+           [ 0.,  1.,  0.,  0.,  0., -1.,  0.]])
+    """
+    func = "difference"
+    a = _as_image(image, func)
+    axis = _check_axis(axis, func)
+    mode = _check_mode(mode, func)
+    cval = _check_cval(cval, func)
+    return _correlate1d(a, np.array([1.0, -1.0]), axis, mode, cval, func)
+
+
+def edges(
+    image: ArrayLike, method: str = "sobel", mode: str = "reflect", cval: float = 0.0
+) -> NDArray[np.floating]:
+    """Edge strength of a 2-D image: the gradient magnitude.
+
+    ``hypot(f(image, axis=0), f(image, axis=1))`` for the gradient filters
+    ``f`` = :func:`sobel`, :func:`prewitt`, :func:`scharr` and
+    :func:`difference`; ``abs(laplace(image))`` for 'laplace'. With
+    ``method='difference'`` and ``mode='valid'`` the two differences have
+    different shapes, so both are cropped to ``(H - 1, W - 1)``.
+
+    Parameters
+    ----------
+    image : array_like
+        2-D image. Integer and bool images are computed in float64.
+    method : {'sobel', 'prewitt', 'scharr', 'laplace', 'difference'}, optional
+        The filter (default 'sobel').
+    mode, cval
+        As in :func:`sobel`.
+
+    Returns
+    -------
+    ndarray
+        Non-negative edge strength, in the image's float dtype.
+
+    Raises
+    ------
+    ValueError
+        An unknown `method`, and the errors of :func:`sobel`.
+    TypeError
+        As :func:`sobel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d.filters import edges
+    >>> X = np.ones((6, 8)); X[:, 2:6] = 0
+    >>> edges(X)[0]
+    array([0., 4., 4., 0., 0., 4., 4., 0.])
+    >>> edges(X.T)[:, 0]
+    array([0., 4., 4., 0., 0., 4., 4., 0.])
+    """
+    if not isinstance(method, str) or method not in EDGE_METHODS:
+        names = ", ".join(repr(m) for m in EDGE_METHODS)
+        raise ValueError(f"edges: method must be one of {names}; got {method!r}")
+    if method == "laplace":
+        return np.abs(laplace(image, mode=mode, cval=cval))
+    filt = {"sobel": sobel, "prewitt": prewitt, "scharr": scharr, "difference": difference}[method]
+    rows = filt(image, axis=0, mode=mode, cval=cval)
+    cols = filt(image, axis=1, mode=mode, cval=cval)
+    if rows.shape != cols.shape:  # 'difference' in 'valid' mode
+        h, w = min(rows.shape[0], cols.shape[0]), min(rows.shape[1], cols.shape[1])
+        rows, cols = rows[:h, :w], cols[:h, :w]
+    return np.hypot(rows, cols)

@@ -1,0 +1,215 @@
+"""corr2d.filters against scipy.ndimage, every filter x boundary mode x dtype."""
+import doctest
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+import corr2d.filters as filters
+
+MODES = ["reflect", "constant", "nearest", "mirror", "wrap"]
+DTYPES = [np.float32, np.float64]
+SCHARR_SMOOTH = [3.0, 10.0, 3.0]
+
+
+def ndimage_scharr(x, axis, mode, cval):
+    """Scharr as scipy.ndimage would compute it (it has no scharr)."""
+    out = ndimage.correlate1d(x, [-1.0, 0.0, 1.0], axis % 2, mode=mode, cval=cval)
+    return ndimage.correlate1d(out, SCHARR_SMOOTH, 1 - axis % 2, mode=mode, cval=cval)
+
+
+# (our call, ndimage's call, sum of |weights| of the whole operator)
+CASES = {
+    "sobel0": (lambda x, m, c: filters.sobel(x, 0, m, c), lambda x, m, c: ndimage.sobel(x, 0, mode=m, cval=c), 8),
+    "sobel1": (lambda x, m, c: filters.sobel(x, 1, m, c), lambda x, m, c: ndimage.sobel(x, 1, mode=m, cval=c), 8),
+    "sobel-1": (lambda x, m, c: filters.sobel(x, -1, m, c), lambda x, m, c: ndimage.sobel(x, -1, mode=m, cval=c), 8),
+    "prewitt0": (lambda x, m, c: filters.prewitt(x, 0, m, c), lambda x, m, c: ndimage.prewitt(x, 0, mode=m, cval=c), 6),
+    "prewitt1": (lambda x, m, c: filters.prewitt(x, 1, m, c), lambda x, m, c: ndimage.prewitt(x, 1, mode=m, cval=c), 6),
+    "scharr0": (lambda x, m, c: filters.scharr(x, 0, m, c), lambda x, m, c: ndimage_scharr(x, 0, m, c), 32),
+    "scharr1": (lambda x, m, c: filters.scharr(x, 1, m, c), lambda x, m, c: ndimage_scharr(x, 1, m, c), 32),
+    "laplace": (lambda x, m, c: filters.laplace(x, m, c), lambda x, m, c: ndimage.laplace(x, mode=m, cval=c), 8),
+    "gaussian1.5": (
+        lambda x, m, c: filters.gaussian(x, 1.5, m, c),
+        lambda x, m, c: ndimage.gaussian_filter(x, 1.5, mode=m, cval=c),
+        1,
+    ),
+    "gaussian(0.7,2.2)": (
+        lambda x, m, c: filters.gaussian(x, (0.7, 2.2), m, c),
+        lambda x, m, c: ndimage.gaussian_filter(x, (0.7, 2.2), mode=m, cval=c),
+        1,
+    ),
+    "gaussian(0,1)": (
+        lambda x, m, c: filters.gaussian(x, (0, 1.0), m, c),
+        lambda x, m, c: ndimage.gaussian_filter(x, (0, 1.0), mode=m, cval=c),
+        1,
+    ),
+    "difference0": (
+        lambda x, m, c: filters.difference(x, 0, m, c),
+        lambda x, m, c: ndimage.correlate1d(x, [1.0, -1.0], 0, mode=m, cval=c, origin=-1),
+        2,
+    ),
+    "difference1": (
+        lambda x, m, c: filters.difference(x, 1, m, c),
+        lambda x, m, c: ndimage.correlate1d(x, [1.0, -1.0], 1, mode=m, cval=c, origin=-1),
+        2,
+    ),
+}
+
+
+def assert_matches(ours, ref, dtype, scale):
+    """Equal up to a few roundings of the dtype, relative to the data's scale."""
+    assert ours.dtype == dtype
+    assert ours.shape == ref.shape
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=16 * eps * scale)
+
+
+MODES_CVALS = [(mode, 0.0) for mode in MODES] + [("constant", 1.5)]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("mode,cval", MODES_CVALS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matches_ndimage(case, mode, cval, dtype):
+    ours_fn, ref_fn, weight = CASES[case]
+    x = np.random.default_rng(7).uniform(-3, 3, (9, 11)).astype(dtype)
+    ours = ours_fn(x, mode, cval)
+    ref = ref_fn(x, mode, cval)
+    assert_matches(ours, ref, dtype, weight * max(3.0, abs(cval)))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (1, 5), (4, 1)])
+def test_tiny_images_kernel_wider_than_image(case, mode, shape):
+    ours_fn, ref_fn, weight = CASES[case]
+    x = np.random.default_rng(1).uniform(-3, 3, shape)
+    assert_matches(ours_fn(x, mode, 0.5), ref_fn(x, mode, 0.5), np.float64, weight * 3)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gaussian_large_sigma_on_small_image(mode):
+    x = np.random.default_rng(2).uniform(0, 1, (5, 4))
+    ours = filters.gaussian(x, 3.0, mode=mode, cval=0.25)
+    ref = ndimage.gaussian_filter(x, 3.0, mode=mode, cval=0.25)
+    assert_matches(ours, ref, np.float64, 1)
+
+
+@pytest.mark.parametrize("truncate,radius", [(2.0, None), (4.0, 1), (4.0, (0, 3))])
+def test_gaussian_truncate_and_radius(truncate, radius):
+    x = np.random.default_rng(3).uniform(0, 1, (8, 10))
+    ours = filters.gaussian(x, (1.3, 0.8), truncate=truncate, radius=radius)
+    ref = ndimage.gaussian_filter(x, (1.3, 0.8), truncate=truncate, radius=radius)
+    assert_matches(ours, ref, np.float64, 1)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_valid_mode_is_the_interior(case):
+    ours_fn, _, _ = CASES[case]
+    x = np.random.default_rng(4).uniform(-1, 1, (20, 21))
+    full = ours_fn(x, "reflect", 0.0)
+    valid = ours_fn(x, "valid", 0.0)
+    dh, dw = x.shape[0] - valid.shape[0], x.shape[1] - valid.shape[1]
+    assert 0 < dh + dw and dh >= 0 and dw >= 0
+    top, left = dh // 2, dw // 2
+    if case.startswith("difference"):
+        top, left = 0, 0  # the [1, -1] kernel extends only past the end
+    np.testing.assert_allclose(valid, full[top : top + valid.shape[0], left : left + valid.shape[1]], atol=1e-12)
+
+
+def test_difference_valid_is_the_chapters_edge_map():
+    X = np.ones((6, 8))
+    X[:, 2:6] = 0
+    Y = np.zeros((6, 7))
+    Y[:, 1], Y[:, 5] = 1, -1
+    np.testing.assert_array_equal(filters.difference(X, mode="valid"), Y)
+    np.testing.assert_array_equal(filters.difference(X.T, mode="valid"), np.zeros((8, 5)))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int64, bool])
+def test_integer_and_bool_images_compute_in_float64(dtype):
+    x = np.random.default_rng(5).integers(0, 2 if dtype is bool else 200, (7, 6)).astype(dtype)
+    out = filters.sobel(x)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, ndimage.sobel(x.astype(np.float64)))
+    assert filters.gaussian(x, 1.0).dtype == np.float64
+
+
+def test_float16_computes_in_float32():
+    x = np.random.default_rng(6).uniform(0, 1, (5, 5)).astype(np.float16)
+    out = filters.laplace(x)
+    assert out.dtype == np.float32
+    assert_matches(out, ndimage.laplace(x.astype(np.float32)), np.float32, 8)
+
+
+@pytest.mark.parametrize("method", ["sobel", "prewitt", "scharr", "difference"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_edges_is_the_gradient_magnitude(method, dtype):
+    x = np.random.default_rng(8).uniform(-1, 1, (10, 7)).astype(dtype)
+    ref = np.hypot(CASES[method + "0"][1](x, "nearest", 0.0), CASES[method + "1"][1](x, "nearest", 0.0))
+    out = filters.edges(x, method=method, mode="nearest")
+    assert_matches(out, ref, dtype, 32)
+
+
+def test_edges_laplace_is_its_absolute_value():
+    x = np.random.default_rng(9).uniform(-1, 1, (6, 6))
+    np.testing.assert_allclose(filters.edges(x, "laplace"), np.abs(ndimage.laplace(x)), atol=1e-14)
+
+
+def test_edges_difference_valid_crops_both_gradients():
+    x = np.random.default_rng(10).uniform(-1, 1, (6, 8))
+    out = filters.edges(x, "difference", mode="valid")
+    assert out.shape == (5, 7)
+    rows = x[:-1, :-1] - x[1:, :-1]
+    cols = x[:-1, :-1] - x[:-1, 1:]
+    np.testing.assert_allclose(out, np.hypot(rows, cols), atol=1e-14)
+
+
+def test_edges_of_band_image():
+    X = np.ones((6, 8))
+    X[:, 2:6] = 0
+    np.testing.assert_array_equal(filters.edges(X)[3], [0, 4, 4, 0, 0, 4, 4, 0])
+    np.testing.assert_array_equal(filters.edges(X.T), filters.edges(X).T)
+
+
+def test_inputs_are_not_modified_and_list_input_works():
+    x = np.arange(20.0).reshape(4, 5)
+    before = x.copy()
+    filters.gaussian(x, 0)  # no axis filtered: a copy
+    out = filters.gaussian(x, 0)
+    out[0, 0] = 99
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_array_equal(filters.sobel(x.tolist()), ndimage.sobel(x))
+
+
+@pytest.mark.parametrize(
+    "call,exc,words",
+    [
+        (lambda x: filters.sobel(x, mode="symm"), ValueError, "mode"),
+        (lambda x: filters.sobel(x, mode=None), ValueError, "mode"),
+        (lambda x: filters.prewitt(x, axis=2), ValueError, "axis"),
+        (lambda x: filters.scharr(x, axis=1.0), TypeError, "axis"),
+        (lambda x: filters.sobel(x, cval="1"), TypeError, "cval"),
+        (lambda x: filters.sobel(x + 1j), TypeError, "image"),
+        (lambda x: filters.sobel(x[None]), ValueError, "2-D"),
+        (lambda x: filters.sobel(x[:0]), ValueError, "empty"),
+        (lambda x: filters.laplace("image.png"), TypeError, "image"),
+        (lambda x: filters.sobel(x[:2], mode="valid"), ValueError, "valid"),
+        (lambda x: filters.gaussian(x, -1.0), ValueError, "sigma"),
+        (lambda x: filters.gaussian(x, float("nan")), ValueError, "sigma"),
+        (lambda x: filters.gaussian(x, (1, 2, 3)), ValueError, "sigma"),
+        (lambda x: filters.gaussian(x, "1"), TypeError, "sigma"),
+        (lambda x: filters.gaussian(x, 1.0, truncate=0), ValueError, "truncate"),
+        (lambda x: filters.gaussian(x, 1.0, radius=-1), ValueError, "radius"),
+        (lambda x: filters.gaussian(x, 1.0, radius=1.5), TypeError, "radius"),
+        (lambda x: filters.edges(x, method="canny"), ValueError, "method"),
+    ],
+)
+def test_bad_arguments_name_the_argument(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call(np.ones((5, 5)))
+
+
+def test_docstring_examples_run():
+    failures, tests = doctest.testmod(filters)
+    assert tests > 0 and failures == 0
