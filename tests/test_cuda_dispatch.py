@@ -1,6 +1,7 @@
 """The dispatch to the GPU path, without a GPU: CuPy arrays are recognised
 without importing CuPy, mixed host/device arguments are refused by name, and
 the CPU path never touches CuPy."""
+import doctest
 import subprocess
 import sys
 import textwrap
@@ -76,3 +77,8 @@ def test_dtype_table_covers_every_gpu_dtype():
         dtype = np.dtype(dtype)
         kind = "u" if dtype.kind == "i" else dtype.kind
         assert (kind, dtype.itemsize) in gpu.CUDA_TYPES
+
+
+def test_docstring_examples():
+    result = doctest.testmod(cuda, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
