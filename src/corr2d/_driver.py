@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _ccore
+from . import _ccore, cuda
 from ._dtypes import result_dtype
 
 MODES = ("full", "same", "valid")
@@ -152,6 +152,10 @@ def correlate_scipy_style(
     func: str,
 ) -> np.ndarray:
     """The body of correlate2d/convolve2d (see their docstrings)."""
+    if cuda.any_cupy_array(in1, in2, out):  # CuPy arrays in: the GPU path (corr2d.cuda)
+        return cuda.correlate_scipy_style(
+            in1, in2, mode, boundary, fillvalue, threads, out, convolve=convolve, func=func
+        )
     in1 = np.asarray(in1)
     in2 = np.asarray(in2)
     for name, a in (("in1", in1), ("in2", in2)):

@@ -1,0 +1,78 @@
+"""GPU path of corr2d: CuPy arrays in, CuPy arrays out.
+
+When the arrays given to :func:`corr2d.correlate2d` or
+:func:`corr2d.convolve2d` are CuPy arrays, the call runs on the GPU with the
+same semantics, dtypes and errors as the CPU path (which is the reference).
+The kernels are CUDA sources beside this module (``correlate2d.cu``,
+``boundary.cuh``, ``arith.cuh``), compiled at run time by CuPy's NVRTC
+through ``cupy.RawModule``, once per process and dtype.
+
+CuPy is an optional dependency (``pip install corr2d[cuda12]`` or
+``corr2d[cuda13]``). This package never imports CuPy itself: it recognises
+CuPy arrays by the module of their type, and imports CuPy only when such an
+array comes in.
+
+Notes
+-----
+Supported on the GPU: every mode ('full', 'same', 'valid' with SciPy's
+swap), every boundary ('fill', 'wrap', 'symm', kernels larger than the
+image included), `fillvalue`, ``out=`` (a CuPy array), and the dtypes
+float32, float64, complex64, complex128 and all integer widths (integers
+wrap on overflow exactly as on the CPU). ``threads`` is checked as on the
+CPU and otherwise ignored. Mixing CuPy and NumPy arrays (or lists) among
+`in1`, `in2` and `out` raises ``TypeError`` naming the arguments: nothing is
+copied between host and device behind the caller's back.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["is_cupy_array", "any_cupy_array", "check_same_device_kind", "correlate_scipy_style"]
+
+
+def is_cupy_array(x: Any) -> bool:
+    """Whether `x` is a ``cupy.ndarray`` (or a subclass), without importing CuPy."""
+    module = type(x).__module__
+    return module == "cupy" or module.startswith("cupy.")
+
+
+def any_cupy_array(*arrays: Any) -> bool:
+    """Whether any of `arrays` is a CuPy array (``None`` entries are skipped)."""
+    return any(is_cupy_array(a) for a in arrays if a is not None)
+
+
+def _type_name(x: Any) -> str:
+    kind = type(x)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def check_same_device_kind(func: str, **arrays: Any) -> None:
+    """Raise ``TypeError`` unless every array given (``None`` skipped) is a
+    CuPy array, or none is.
+
+    >>> import numpy as np
+    >>> class ndarray:  # a stand-in whose type lives in module 'cupy'
+    ...     pass
+    >>> ndarray.__module__ = "cupy"
+    >>> check_same_device_kind("correlate2d", in1=ndarray(), in2=np.ones((2, 2)))
+    Traceback (most recent call last):
+    ...
+    TypeError: correlate2d: in1 is a CuPy array but in2 is a numpy.ndarray; pass every array on the GPU (cupy.asarray) or every array on the host (.get())
+    """
+    given = {name: a for name, a in arrays.items() if a is not None}
+    on_gpu = [name for name, a in given.items() if is_cupy_array(a)]
+    on_host = [name for name in given if name not in on_gpu]
+    if on_gpu and on_host:
+        kinds = ", ".join(f"{name} is a {_type_name(given[name])}" for name in on_host)
+        raise TypeError(
+            f"{func}: {' and '.join(on_gpu)} {'is a CuPy array' if len(on_gpu) == 1 else 'are CuPy arrays'}"
+            f" but {kinds}; pass every array on the GPU (cupy.asarray) or every array on "
+            "the host (.get())"
+        )
+
+
+def correlate_scipy_style(*args: Any, **kwargs: Any):
+    """The GPU body of correlate2d/convolve2d; see :mod:`corr2d.cuda.correlate`."""
+    from .correlate import correlate_scipy_style as gpu_body
+
+    return gpu_body(*args, **kwargs)

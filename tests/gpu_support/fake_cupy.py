@@ -1,0 +1,154 @@
+"""A stand-in for CuPy on machines without a GPU, for tests only.
+
+Its arrays are NumPy arrays whose type lives in module ``cupy`` (so corr2d
+takes its GPU path), and its ``RawModule`` runs the kernels of
+``src/corr2d/cuda/correlate2d.cu`` in the CPU emulator ``emulator.cpp``
+(each CUDA thread a host thread, ``__syncthreads`` a barrier). The whole GPU
+path, Python glue and CUDA source alike, thus runs and is checked here; only
+NVRTC, the hardware and the speed are left to a real device.
+
+Every kernel argument is checked against the parameter types of
+correlate2d.cu, as CuPy would marshal them.
+"""
+from __future__ import annotations
+
+import ctypes
+import re
+import shutil
+import subprocess
+import types
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+CUDA_DIR = HERE.parents[1] / "src" / "corr2d" / "cuda"
+
+
+def build_emulator(directory: Path) -> ctypes.CDLL:
+    """Compile emulator.cpp (g++ -std=c++20) into `directory` and load it."""
+    compiler = shutil.which("g++") or shutil.which("clang++")
+    if compiler is None:
+        raise RuntimeError("no C++ compiler (g++ or clang++) on the PATH")
+    lib = directory / "corr2d_cuda_emulator.so"
+    cmd = [compiler, "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", f"-I{CUDA_DIR}",
+           str(HERE / "emulator.cpp"), "-o", str(lib)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"emulator build failed: {' '.join(cmd)}\n{done.stderr[-3000:]}")
+    dll = ctypes.CDLL(str(lib))
+    dll.corr2d_emulate.restype = ctypes.c_int
+    return dll
+
+
+class Device:
+    def __init__(self, device_id: int = 0):
+        self.id = device_id
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def synchronize(self):
+        pass
+
+
+class ndarray(np.ndarray):
+    """A NumPy array that corr2d takes for a CuPy array."""
+
+    __module__ = "cupy"
+
+    @property
+    def device(self):
+        return Device(0)
+
+    def get(self):
+        return np.array(self.view(np.ndarray))
+
+
+def asarray(a, dtype=None):
+    return np.array(a, dtype=dtype).view(ndarray)
+
+
+# Parameter list of correlate2d_tiled / correlate2d_global (correlate2d.cu).
+PARAMS = ("ptr", "i64", "i64", "i64", "ptr", "i32", "i32", "T", "ptr", "i64", "i64", "i64",
+          "i64", "i64", "i32")
+_NAME = re.compile(r"^correlate2d_(tiled|global)<(.+?), (.+?)(?:, (\d+))?>$")
+_SIZES = {"float": 4, "double": 8, "corr2d_complex64": 8, "corr2d_complex128": 16,
+          "unsigned char": 1, "unsigned short": 2, "unsigned int": 4, "unsigned long long": 8}
+
+
+class RawKernel:
+    def __init__(self, dll, name: str):
+        match = _NAME.match(name)
+        if match is None:
+            raise ValueError(f"fake cupy: unknown kernel {name!r}")
+        self.variant = 0 if match.group(1) == "tiled" else 1
+        self.type = match.group(2)
+        if self.variant == 0 and match.group(4) != "4":
+            raise ValueError("the emulator instantiates the tiled kernel with RPT=4 only")
+        self.dll, self.name = dll, name
+        self.launches = []
+
+    def __call__(self, grid, block, args, shared_mem=0):
+        if len(args) != len(PARAMS):
+            raise TypeError(f"{self.name}: {len(args)} arguments, expected {len(PARAMS)}")
+        keep, c_args = [], []
+        for i, (kind, value) in enumerate(zip(PARAMS, args)):
+            if kind == "ptr":
+                assert isinstance(value, ndarray), (i, type(value))
+                assert value.itemsize == _SIZES[self.type], (i, value.dtype, self.type)
+                c_args.append(ctypes.c_void_p(value.ctypes.data))
+            elif kind == "i64":
+                assert type(value) is np.int64, (i, type(value))
+                c_args.append(ctypes.c_longlong(int(value)))
+            elif kind == "i32":
+                assert type(value) is np.int32, (i, type(value))
+                c_args.append(ctypes.c_int(int(value)))
+            else:
+                assert isinstance(value, np.generic) and value.itemsize == _SIZES[self.type], (i, value)
+                box = np.array(value)
+                keep.append(box)
+                c_args.append(ctypes.c_void_p(box.ctypes.data))
+        assert len(grid) == 2 and len(block) == 2
+        assert 1 <= grid[1] <= 65535 and block[0] * block[1] <= 1024
+        self.launches.append((tuple(grid), tuple(block), shared_mem))
+        (image, h, w, rs, kernel, kh, kw, fill, out, oh, ow, ors, top, left, boundary) = c_args
+        status = self.dll.corr2d_emulate(
+            self.type.encode(), self.variant, block[0], block[1], grid[0], grid[1],
+            ctypes.c_size_t(shared_mem), image, h, w, rs, kernel, kh, kw, fill, out, oh, ow, ors,
+            top, left, boundary)
+        if status != 0:
+            raise RuntimeError(f"emulator returned {status} for {self.name}")
+
+
+class RawModule:
+    def __init__(self, dll, code: str, options=(), name_expressions=()):
+        assert "#include \"" not in code, "local includes must be inlined"
+        assert "-std=c++17" in options
+        for name in name_expressions:
+            assert name.split("<")[0] in code
+        self.kernels = {name: RawKernel(dll, name) for name in name_expressions}
+
+    def get_function(self, name):
+        return self.kernels[name]
+
+
+def make_module(dll) -> types.ModuleType:
+    """A module object to put in ``sys.modules['cupy']``."""
+    cupy = types.ModuleType("cupy")
+    cupy.ndarray = ndarray
+    cupy.asarray = asarray
+    cupy.empty = lambda shape, dtype=float: np.empty(shape, dtype).view(ndarray)
+    cupy.zeros = lambda shape, dtype=float: np.zeros(shape, dtype).view(ndarray)
+    cupy.ascontiguousarray = lambda a: np.ascontiguousarray(a).view(ndarray)
+    cupy.conj = lambda a: np.conj(a).view(ndarray)
+    cupy.may_share_memory = lambda a, b: np.may_share_memory(a, b)
+    cupy.RawModule = lambda code, options=(), name_expressions=(): RawModule(
+        dll, code, options, name_expressions)
+    cupy.cuda = types.SimpleNamespace(Device=Device)
+    cupy.get_array_module = lambda *a: cupy
+    cupy.is_fake = True
+    return cupy

@@ -1,0 +1,84 @@
+"""The dispatch to the GPU path, without a GPU: CuPy arrays are recognised
+without importing CuPy, mixed host/device arguments are refused by name, and
+the CPU path never touches CuPy."""
+import doctest
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import corr2d
+from corr2d import cuda
+from corr2d.cuda import correlate as gpu
+
+
+def fake_cupy_array():
+    """An object whose type lives in module 'cupy', as cupy.ndarray's does."""
+    ndarray = type("ndarray", (), {"__module__": "cupy", "ndim": 2, "shape": (3, 3)})
+    return ndarray()
+
+
+def test_detection_by_type_module():
+    assert cuda.is_cupy_array(fake_cupy_array())
+    assert not cuda.is_cupy_array(np.ones(3))
+    assert not cuda.is_cupy_array([[1.0]])
+    cupyx_like = type("csr_matrix", (), {"__module__": "cupyx.scipy.sparse._csr"})()
+    assert not cuda.is_cupy_array(cupyx_like)
+    assert cuda.any_cupy_array(None, np.ones(2), fake_cupy_array())
+    assert not cuda.any_cupy_array(None, np.ones(2), [1])
+
+
+@pytest.mark.parametrize("func", [corr2d.correlate2d, corr2d.convolve2d])
+def test_mixed_inputs_raise_type_error_naming_them(func):
+    x = np.ones((4, 4))
+    with pytest.raises(TypeError, match=r"in1 is a CuPy array but in2 is a numpy\.ndarray"):
+        func(fake_cupy_array(), x)
+    with pytest.raises(TypeError, match=r"in2 is a CuPy array but in1 is a numpy\.ndarray"):
+        func(x, fake_cupy_array())
+    with pytest.raises(TypeError, match=r"out is a CuPy array but in1 is a numpy\.ndarray, in2 is a list"):
+        func(x, [[1.0]], out=fake_cupy_array())
+    with pytest.raises(TypeError, match=r"in1 and in2 are CuPy arrays but out is a numpy\.ndarray"):
+        func(fake_cupy_array(), fake_cupy_array(), out=np.empty((5, 5)))
+
+
+def test_import_and_cpu_calls_never_import_cupy():
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import corr2d
+        corr2d.correlate2d(np.ones((5, 5)), np.ones((2, 2)), "same", "symm")
+        corr2d.convolve2d([[1, 2], [3, 4]], [[1]])
+        assert "cupy" not in sys.modules, "cupy was imported"
+        assert "corr2d.cuda.correlate" not in sys.modules
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_launch_config():
+    use_tiled, block, rows, smem = gpu.launch_config(3, 3, 4)
+    assert use_tiled and block == (32, 8) and rows == 32
+    assert smem == 48 + 34 * 34 * 4
+    # complex128 21x21 does not fit a 32x32 tile but fits a 32x8 one;
+    # complex128 31x31 fits neither and runs from global memory.
+    assert gpu.launch_config(21, 21, 16)[:3] == (True, (32, 2), 8)
+    assert gpu.launch_config(31, 31, 16)[:3] == (False, gpu.GLOBAL_BLOCK, gpu.GLOBAL_BLOCK[1])
+    assert gpu.launch_config(31, 31, 4)[:3] == (True, (32, 8), 32)
+    for kh, kw, item in [(1, 1, 1), (31, 31, 8), (7, 200, 4), (100, 3, 16)]:
+        assert gpu.launch_config(kh, kw, item)[3] <= gpu.SHARED_MEMORY_BYTES
+
+
+def test_dtype_table_covers_every_gpu_dtype():
+    for dtype in ["f4", "f8", "c8", "c16", "i1", "u1", "i2", "u2", "i4", "u4", "i8", "u8"]:
+        dtype = np.dtype(dtype)
+        kind = "u" if dtype.kind == "i" else dtype.kind
+        assert (kind, dtype.itemsize) in gpu.CUDA_TYPES
+
+
+def test_docstring_examples():
+    result = doctest.testmod(cuda, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
