@@ -139,6 +139,26 @@ def writes_in_place(out: np.ndarray, *inputs: np.ndarray) -> bool:
     )
 
 
+def check_arguments(in1: Any, in2: Any, mode: Any, boundary: Any, func: str) -> tuple[np.dtype, str]:
+    """SciPy's checks, in SciPy's order, on two arrays (NumPy or CuPy):
+    returns the result dtype and the core's name of the boundary."""
+    for name, a in (("in1", in1), ("in2", in2)):
+        if a.ndim != 2:
+            raise ValueError(f"{func}: {name} must be a 2-D array, got shape {a.shape}")
+    dtype = result_dtype(in1, in2, func)
+    for name, a in (("in1", in1), ("in2", in2)):
+        if a.size == 0:
+            raise ValueError(f"{func}: {name} is empty (shape {a.shape})")
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ValueError(f"{func}: mode must be 'full', 'same' or 'valid', got {mode!r}")
+    if not isinstance(boundary, str) or boundary not in BOUNDARIES:
+        raise ValueError(
+            f"{func}: boundary must be 'fill', 'wrap' (or 'circular') or 'symm' "
+            f"(or 'symmetric'), got {boundary!r}"
+        )
+    return dtype, BOUNDARIES[boundary]
+
+
 def correlate_scipy_style(
     in1: Any,
     in2: Any,
@@ -158,21 +178,7 @@ def correlate_scipy_style(
         )
     in1 = np.asarray(in1)
     in2 = np.asarray(in2)
-    for name, a in (("in1", in1), ("in2", in2)):
-        if a.ndim != 2:
-            raise ValueError(f"{func}: {name} must be a 2-D array, got shape {a.shape}")
-    dtype = result_dtype(in1, in2, func)
-    for name, a in (("in1", in1), ("in2", in2)):
-        if a.size == 0:
-            raise ValueError(f"{func}: {name} is empty (shape {a.shape})")
-    if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError(f"{func}: mode must be 'full', 'same' or 'valid', got {mode!r}")
-    if not isinstance(boundary, str) or boundary not in BOUNDARIES:
-        raise ValueError(
-            f"{func}: boundary must be 'fill', 'wrap' (or 'circular') or 'symm' "
-            f"(or 'symmetric'), got {boundary!r}"
-        )
-    boundary = BOUNDARIES[boundary]
+    dtype, boundary = check_arguments(in1, in2, mode, boundary, func)
     nthreads = check_threads(threads, func)
 
     swapped = valid_swap_needed(mode, in1.shape, in2.shape, func)

@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from .. import _driver
-from .._dtypes import result_dtype
 from . import check_same_device_kind, is_cupy_array
 
 #: Rows per thread of the tiled kernel (the template argument RPT).
@@ -191,21 +190,7 @@ def correlate_scipy_style(
     """
     check_same_device_kind(func, in1=in1, in2=in2, out=out)
     cupy = _cupy()
-    for name, a in (("in1", in1), ("in2", in2)):
-        if a.ndim != 2:
-            raise ValueError(f"{func}: {name} must be a 2-D array, got shape {a.shape}")
-    dtype = result_dtype(in1, in2, func)
-    for name, a in (("in1", in1), ("in2", in2)):
-        if a.size == 0:
-            raise ValueError(f"{func}: {name} is empty (shape {a.shape})")
-    if not isinstance(mode, str) or mode not in _driver.MODES:
-        raise ValueError(f"{func}: mode must be 'full', 'same' or 'valid', got {mode!r}")
-    if not isinstance(boundary, str) or boundary not in _driver.BOUNDARIES:
-        raise ValueError(
-            f"{func}: boundary must be 'fill', 'wrap' (or 'circular') or 'symm' "
-            f"(or 'symmetric'), got {boundary!r}"
-        )
-    boundary = _driver.BOUNDARIES[boundary]
+    dtype, boundary = _driver.check_arguments(in1, in2, mode, boundary, func)
     _driver.check_threads(threads, func)  # no meaning on the GPU, but the same errors
     devices = {name: a.device.id for name, a in (("in1", in1), ("in2", in2), ("out", out)) if a is not None}
     if len(set(devices.values())) > 1:
