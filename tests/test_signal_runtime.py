@@ -114,3 +114,25 @@ def test_fork_after_threaded_call_does_not_hang():
     )
     result = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_may_share_memory_agrees_with_numpy(seed):
+    """The core's byte-range overlap check (used to decide whether `out`
+    can be written in place) says what np.may_share_memory says."""
+    from corr2d import _ccore
+
+    rng = np.random.default_rng(seed)
+    base = np.zeros((20, 30))
+    other = np.zeros((5, 5))
+
+    def random_view():
+        r0, r1 = sorted(rng.integers(0, 21, 2))
+        c0, c1 = sorted(rng.integers(0, 31, 2))
+        view = base[r0:r1 + 1, c0:c1 + 1][:: rng.choice([1, 2, -1]), :: rng.choice([1, 3, -1])]
+        return view.T if rng.random() < 0.3 else view
+
+    for _ in range(300):
+        a, b = random_view(), random_view()
+        assert _ccore.may_share_memory(a, b) == np.may_share_memory(a, b), (a.shape, b.shape)
+        assert not _ccore.may_share_memory(a, other)

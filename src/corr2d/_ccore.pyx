@@ -38,7 +38,7 @@ def supports(dtype):
 
 cdef Py_ssize_t _row_stride(cnp.ndarray a, str name) except -1:
     """Row stride in elements. A dimension of length 1 may carry any stride."""
-    cdef Py_ssize_t item = a.itemsize
+    cdef Py_ssize_t item = cnp.PyArray_ITEMSIZE(a)
     if a.ndim != 2 or (a.shape[1] > 1 and a.strides[1] != item):
         raise ValueError(f"internal error: {name} has an unsupported memory layout")
     if a.shape[0] <= 1:
@@ -46,6 +46,16 @@ cdef Py_ssize_t _row_stride(cnp.ndarray a, str name) except -1:
     if a.strides[0] < 0 or a.strides[0] % item:
         raise ValueError(f"internal error: {name} has an unsupported memory layout")
     return a.strides[0] // item
+
+
+cdef int _code_of(cnp.ndarray a) except -1:
+    """The core's dtype code for `a`'s (native) dtype, or a TypeError."""
+    if not cnp.PyArray_ISNOTSWAPPED(a):
+        raise TypeError(f"internal error: non-native dtype {a.dtype}")
+    code = _CODES.get((a.dtype.kind, a.itemsize))
+    if code is None:
+        raise TypeError(f"internal error: unsupported dtype {a.dtype}")
+    return code
 
 
 def correlate(cnp.ndarray image, cnp.ndarray kernel, cnp.ndarray fill,
@@ -59,12 +69,17 @@ def correlate(cnp.ndarray image, cnp.ndarray kernel, cnp.ndarray fill,
     """
     cdef corr2d_geometry g
     cdef int status
-    key = (image.dtype.kind, image.itemsize)
-    if not (image.dtype == kernel.dtype == out.dtype == fill.dtype) or key not in _CODES:
-        raise TypeError(f"internal error: unsupported dtype combination {image.dtype}")
-    if not kernel.flags.c_contiguous or fill.size != 1 or not out.flags.writeable:
+    cdef int typenum = cnp.PyArray_TYPE(image)
+    # Type numbers, not dtype objects: this runs once per call, small calls
+    # included, and must cost little next to a 3x3 pass on a small image.
+    if (cnp.PyArray_TYPE(kernel) != typenum or cnp.PyArray_TYPE(out) != typenum
+            or cnp.PyArray_TYPE(fill) != typenum):
+        raise TypeError("internal error: image, kernel, fill and out differ in dtype")
+    cdef corr2d_dtype code = <corr2d_dtype>_code_of(image)
+    if (not cnp.PyArray_IS_C_CONTIGUOUS(kernel) or cnp.PyArray_SIZE(fill) != 1
+            or not cnp.PyArray_ISWRITEABLE(out) or not cnp.PyArray_ISALIGNED(image)
+            or not cnp.PyArray_ISALIGNED(out) or not cnp.PyArray_ISALIGNED(kernel)):
         raise ValueError("internal error: bad kernel, fill or out")
-    cdef corr2d_dtype code = _CODES[key]
     g.height, g.width = image.shape[0], image.shape[1]
     g.row_stride = _row_stride(image, "image")
     g.kernel_height, g.kernel_width = kernel.shape[0], kernel.shape[1]
@@ -84,6 +99,36 @@ def correlate(cnp.ndarray image, cnp.ndarray kernel, cnp.ndarray fill,
     if status != CORR2D_OK:
         raise ValueError("internal error: the C core rejected the geometry")
     return out
+
+
+cdef void _byte_bounds(cnp.ndarray a, char **low, char **high) noexcept:
+    cdef char *start = <char *>cnp.PyArray_DATA(a)
+    cdef Py_ssize_t lo = 0, hi = cnp.PyArray_ITEMSIZE(a), extent
+    cdef int d
+    for d in range(cnp.PyArray_NDIM(a)):
+        if cnp.PyArray_DIM(a, d) == 0:
+            low[0] = high[0] = start
+            return
+        extent = (cnp.PyArray_DIM(a, d) - 1) * cnp.PyArray_STRIDE(a, d)
+        if extent < 0:
+            lo += extent
+        else:
+            hi += extent
+    low[0] = start + lo
+    high[0] = start + hi
+
+
+def may_share_memory(cnp.ndarray a, cnp.ndarray b):
+    """Whether the byte ranges of `a` and `b` overlap: np.may_share_memory
+    without its dispatch cost (it runs on every call with `out=`)."""
+    cdef char *a_low
+    cdef char *a_high
+    cdef char *b_low
+    cdef char *b_high
+    _byte_bounds(a, &a_low, &a_high)
+    _byte_bounds(b, &b_low, &b_high)
+    # An empty array shares nothing (its bounds are an empty range).
+    return a_low < a_high and b_low < b_high and a_low < b_high and b_low < a_high
 
 
 def _after_fork_in_child():

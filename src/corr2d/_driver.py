@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,14 @@ def fill_array(fillvalue: Any, dtype: np.dtype, func: str) -> np.ndarray:
     return fill.reshape(1)
 
 
+@lru_cache(maxsize=64)
+def zero_fill(dtype: np.dtype) -> np.ndarray:
+    """A read-only one-element zero of `dtype` (cached: small calls in loops)."""
+    zero = np.zeros(1, dtype)
+    zero.flags.writeable = False
+    return zero
+
+
 def has_core_layout(a: np.ndarray) -> bool:
     """Whether the C core can read or write `a` in place: native, aligned,
     contiguous columns, a non-negative whole-element row stride."""
@@ -122,7 +131,7 @@ def check_out(out: Any, shape: tuple, dtype: np.dtype, func: str) -> None:
         raise TypeError(f"{func}: out must be a numpy.ndarray, got {type(out).__name__}")
     if out.shape != shape:
         raise ValueError(f"{func}: out has shape {out.shape}, expected {shape}")
-    if out.dtype.newbyteorder("=") != dtype:
+    if out.dtype != dtype and out.dtype.newbyteorder("=") != dtype:
         raise ValueError(f"{func}: out has dtype {out.dtype}, expected {dtype}")
     if not out.flags.writeable:
         raise ValueError(f"{func}: out is read-only")
@@ -135,7 +144,7 @@ def writes_in_place(out: np.ndarray, *inputs: np.ndarray) -> bool:
     return (
         has_core_layout(out)
         and rows_apart
-        and not any(np.may_share_memory(out, a) for a in inputs)
+        and not any(_ccore.may_share_memory(out, a) for a in inputs)
     )
 
 
@@ -184,16 +193,19 @@ def correlate_scipy_style(
     swapped = valid_swap_needed(mode, in1.shape, in2.shape, func)
     if swapped:
         in1, in2 = in2, in1
-    if boundary == "fill":
+    if boundary == "fill" and not (type(fillvalue) is int and fillvalue == 0):
         fill = fill_array(fillvalue, dtype, func)
     else:
-        fill = np.zeros(1, dtype)  # SciPy ignores fillvalue here
+        fill = zero_fill(dtype)  # the default; SciPy ignores fillvalue for wrap/symm
 
     image = as_core_image(in1, dtype)
     kernel = in2.astype(dtype, copy=False)
     # Convolution is correlation with the kernel flipped in both axes;
     # correlation conjugates the kernel, as SciPy's does.
-    kernel = kernel[::-1, ::-1] if convolve else np.conjugate(kernel)
+    if convolve:
+        kernel = kernel[::-1, ::-1]
+    elif dtype.kind == "c":
+        kernel = np.conjugate(kernel)
     kernel = np.ascontiguousarray(kernel)
 
     shape, top, left = output_window(image.shape, kernel.shape, mode, flipped=convolve)

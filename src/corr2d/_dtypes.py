@@ -8,6 +8,8 @@ refused with ``ValueError``, as SciPy refuses it.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from . import _ccore
@@ -15,15 +17,20 @@ from . import _ccore
 
 def result_dtype(in1: np.ndarray, in2: np.ndarray, func: str) -> np.dtype:
     """The dtype `func` computes and returns in, in native byte order."""
+    return _result_dtype(in1.dtype, in2.dtype, func)
+
+
+@lru_cache(maxsize=256)  # small calls in loops: promotion costs as much as a 3x3 pass
+def _result_dtype(dtype1: np.dtype, dtype2: np.dtype, func: str) -> np.dtype:
     try:
-        dtype = np.result_type(in1.dtype, in2.dtype)
+        dtype = np.result_type(dtype1, dtype2)
     except TypeError as exc:  # includes numpy's DTypePromotionError
         raise ValueError(
-            f"{func}: in1 ({in1.dtype}) and in2 ({in2.dtype}) have no common numeric dtype"
+            f"{func}: in1 ({dtype1}) and in2 ({dtype2}) have no common numeric dtype"
         ) from exc
     if dtype.kind not in "iufc" or dtype == np.float16:
         raise ValueError(
-            f"{func}: the common dtype of in1 ({in1.dtype}) and in2 ({in2.dtype}) is "
+            f"{func}: the common dtype of in1 ({dtype1}) and in2 ({dtype2}) is "
             f"{dtype}, which is not supported: use integer, float32, float64, "
             "longdouble or complex arrays"
         )

@@ -38,7 +38,10 @@ def is_cupy_array(x: Any) -> bool:
 
 def any_cupy_array(*arrays: Any) -> bool:
     """Whether any of `arrays` is a CuPy array (``None`` entries are skipped)."""
-    return any(is_cupy_array(a) for a in arrays if a is not None)
+    for a in arrays:
+        if a is not None and is_cupy_array(a):
+            return True
+    return False
 
 
 def _type_name(x: Any) -> str:
