@@ -105,7 +105,7 @@ def has_core_layout(a: np.ndarray) -> bool:
 
 def as_core_image(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
     a = a.astype(dtype, copy=False)
-    return a if has_core_layout(a) else np.ascontiguousarray(a)
+    return a if has_core_layout(a) else a.copy()  # C order, aligned, native
 
 
 def output_window(image_shape: tuple, kernel_shape: tuple, mode: str, flipped: bool):
@@ -206,7 +206,8 @@ def correlate_scipy_style(
         kernel = kernel[::-1, ::-1]
     elif dtype.kind == "c":
         kernel = np.conjugate(kernel)
-    kernel = np.ascontiguousarray(kernel)
+    if not (kernel.flags.c_contiguous and kernel.flags.aligned):
+        kernel = kernel.copy()  # C order, aligned
 
     shape, top, left = output_window(image.shape, kernel.shape, mode, flipped=convolve)
     # SciPy flips the output of a swapped correlation (and does not conjugate it).
