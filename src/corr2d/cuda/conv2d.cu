@@ -26,6 +26,9 @@
 // stores of a warp are contiguous along the output's columns); K advances
 // 16 at a time through two shared-memory tiles, As[16][64] and Bs[16][64].
 // Blocks loop over tiles when the grid is capped, in all three dimensions.
+// __launch_bounds__(256, 2) holds ptxas to 128 registers a thread, so that
+// two blocks share an SM (without it the 64-bit index arithmetic of the
+// gathers takes up to ~156 and one block runs per SM).
 //
 // Compiled at run time by NVRTC through cupy.RawModule with name expressions
 // (corr2d/cuda/conv.py); -DCORR2D_INSTANTIATE emits explicit instantiations
@@ -138,7 +141,8 @@ __device__ __forceinline__ long long corr2d_conv_out_index(const corr2d_conv_sha
 }
 
 template <typename T, int OP>
-__global__ void conv2d_gemm(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ out,
+__global__ void __launch_bounds__(CORR2D_CONV_THREADS_X *CORR2D_CONV_THREADS_Y, 2)
+    conv2d_gemm(const T *__restrict__ a, const T *__restrict__ b, T *__restrict__ out,
                             long long n, long long c_in, long long h, long long w,
                             long long c_out, long long oh, long long ow, int kh, int kw, int sh,
                             int sw, int ph, int pw, int dh, int dw, int groups,
