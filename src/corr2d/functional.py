@@ -18,6 +18,12 @@ stride-1, unpadded convolution is a plain matrix product (no workspace), and
 a depthwise convolution (``groups == C_in``, one input channel per group)
 with stride 1 and dilation 1 runs a direct loop (no workspace).
 
+GPU: when the arrays are CuPy arrays, each public function runs on the GPU
+(:mod:`corr2d.cuda.conv`, an implicit-GEMM CUDA kernel) and returns CuPy
+arrays, after the same checks (the ``*_arguments`` helpers below serve both
+paths) and with the same dtypes and errors; a mix of CuPy and NumPy arrays
+is a ``TypeError`` naming the arguments.
+
 Dtype policy (:func:`conv_dtype`): float32 stays float32, float64 stays
 float64; a non-native byte order is converted to native (a copy). Any other
 dtype is a ``TypeError`` naming the argument, and so is a mix of float32 and
