@@ -10,8 +10,15 @@ are cross-checked before they are timed. Ratios are peer time / corr2d time
 bandwidth (one read and one write of the image) is printed as a fraction of
 the card's peak, 2 * memoryClockRate * memoryBusWidth / 8.
 
-    python benchmarks/bench_gpu.py            # full table
-    python benchmarks/bench_gpu.py --quick    # 4096x4096, 3x3 and 7x7 only
+Then the deep-learning API on ResNet-style layers (N, C_in, H, W, C_out, k,
+stride, pad), float32: corr2d.conv2d and its two gradients
+(conv2d_input, conv2d_weight) against torch's conv2d and torch.nn.grad
+(cuDNN, TF32 off, cudnn.benchmark on), with the achieved TFLOP/s
+(2 * N * C_out * H_out * W_out * C_in * k * k per call).
+
+    python benchmarks/bench_gpu.py               # both tables
+    python benchmarks/bench_gpu.py --quick       # 4096x4096, 3x3 and 7x7; two layers
+    python benchmarks/bench_gpu.py --only conv   # the ResNet layers only
 
 Without CuPy or without a CUDA device it prints why and exits with code 0.
 """
@@ -119,9 +126,83 @@ def to_cupy(cupy, result):
     return result
 
 
+#: (N, C_in, H, W, C_out, k, stride, pad) of ResNet-style layers.
+RESNET_LAYERS = [
+    (8, 3, 224, 224, 64, 7, 2, 3),
+    (32, 64, 56, 56, 64, 3, 1, 1),
+    (32, 128, 28, 28, 128, 3, 1, 1),
+    (32, 256, 14, 14, 256, 3, 1, 1),
+    (32, 64, 56, 56, 256, 1, 1, 0),
+]
+
+
+def conv_tools(cupy, layer, rng):
+    """op -> {tool -> zero-argument callable}, and the multiply-adds of one call."""
+    import corr2d
+
+    n, c_in, h, w, c_out, k, stride, pad = layer
+    x = cupy.asarray(rng.standard_normal((n, c_in, h, w), dtype=np.float32))
+    wt = cupy.asarray(rng.standard_normal((c_out, c_in, k, k), dtype=np.float32))
+    y = corr2d.conv2d(x, wt, stride=stride, padding=pad)
+    gy = cupy.asarray(rng.standard_normal(y.shape, dtype=np.float32))
+    geometry = dict(stride=stride, padding=pad)
+    tools = {
+        "conv2d": {"corr2d": lambda: corr2d.conv2d(x, wt, **geometry)},
+        "conv2d_input": {"corr2d": lambda: corr2d.conv2d_input(x.shape, wt, gy, **geometry)},
+        "conv2d_weight": {"corr2d": lambda: corr2d.conv2d_weight(x, wt.shape, gy, **geometry)},
+    }
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.backends.cudnn.benchmark = True
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cuda.matmul.allow_tf32 = False
+            tx, tw, tgy = (torch.as_tensor(a, device="cuda") for a in (x, wt, gy))
+            grad = torch.nn.grad
+            tools["conv2d"]["torch (cuDNN)"] = lambda: torch.nn.functional.conv2d(tx, tw, **geometry)
+            tools["conv2d_input"]["torch (cuDNN)"] = lambda: grad.conv2d_input(
+                tuple(x.shape), tw, tgy, **geometry)
+            tools["conv2d_weight"]["torch (cuDNN)"] = lambda: grad.conv2d_weight(
+                tx, tuple(wt.shape), tgy, **geometry)
+    except ImportError:
+        pass
+    macs = n * c_out * y.shape[2] * y.shape[3] * c_in * k * k
+    return tools, macs
+
+
+def bench_conv(cupy, quick: bool) -> None:
+    rng = np.random.default_rng(0)
+    layers = RESNET_LAYERS[:2] if quick else RESNET_LAYERS
+    header = f"{'layer (N,Cin,H,W,Cout,k,s,p)':<32} {'op':<14} {'tool':<14} {'ms':>9} {'TFLOP/s':>8} {'ratio':>6}"
+    print()
+    print(header)
+    print("-" * len(header))
+    for layer in layers:
+        tools, macs = conv_tools(cupy, layer, rng)
+        for op, by_tool in tools.items():
+            reference = by_tool["corr2d"]()
+            for tool, func in list(by_tool.items()):
+                got = cupy.asarray(func())
+                err = float(cupy.abs(got - reference).max())
+                if err > 1e-3 * max(float(cupy.abs(reference).max()), 1.0):
+                    print(f"  {op} {tool}: results differ from corr2d by {err:.3g}; not timed")
+                    by_tool[tool] = None
+            del reference
+            times = {tool: time_ms(cupy, func) for tool, func in by_tool.items() if func is not None}
+            base = times["corr2d"]
+            for tool, ms in times.items():
+                print(f"{str(layer):<32} {op:<14} {tool:<14} {ms:>9.3f} "
+                      f"{2 * macs / (ms * 1e-3) / 1e12:>8.2f} {ms / base:>6.2f}")
+        cupy.get_default_memory_pool().free_all_blocks()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4096x4096, 3x3 and 7x7 only")
+    parser.add_argument("--quick", action="store_true",
+                        help="4096x4096, 3x3 and 7x7 only; the first two ResNet layers")
+    parser.add_argument("--only", choices=["correlate", "conv"],
+                        help="time only correlate2d or only the ResNet conv layers")
     args = parser.parse_args(argv)
     cupy, reason = gpu_or_none()
     if cupy is None:
@@ -135,8 +216,16 @@ def main(argv=None) -> int:
     print(f"device: {name}; peak memory bandwidth: "
           f"{peak / 1e9:.0f} GB/s" if peak else f"device: {name}; peak bandwidth unknown")
     print(f"corr2d {corr2d.__version__}, CuPy {cupy.__version__}")
-    sizes = [4096] if args.quick else [4096, 16384]
-    ksizes = [3, 7] if args.quick else [3, 5, 7, 11, 15, 31]
+    if args.only != "conv":
+        bench_correlate(cupy, args.quick, peak)
+    if args.only != "correlate":
+        bench_conv(cupy, args.quick)
+    return 0
+
+
+def bench_correlate(cupy, quick: bool, peak) -> None:
+    sizes = [4096] if quick else [4096, 16384]
+    ksizes = [3, 7] if quick else [3, 5, 7, 11, 15, 31]
     rng = np.random.default_rng(0)
     header = f"{'image':>11} {'kernel':>7} {'tool':<26} {'ms':>9} {'ratio':>7}"
     print(header)
@@ -166,7 +255,6 @@ def main(argv=None) -> int:
             del reference
             cupy.get_default_memory_pool().free_all_blocks()
             time.sleep(0.05)
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Every CUDA source of corr2d.cuda compiles: with nvcc (sm_80 and sm_90)
 when it is on the PATH, and with CuPy's NVRTC, exactly as corr2d loads it,
 when CuPy and a device are present. No GPU is needed for the nvcc check."""
+import re
 import shutil
 import subprocess
 from importlib import resources
@@ -8,6 +9,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
+from corr2d.cuda import conv as gpu_conv
 from corr2d.cuda import correlate as gpu
 
 CUDA_DIR = resources.files("corr2d.cuda")
@@ -24,7 +26,7 @@ def nvcc(*args, cwd):
 
 
 def test_sources_are_shipped():
-    assert CU_FILES == ["correlate2d.cu"]
+    assert CU_FILES == ["conv2d.cu", "correlate2d.cu"]
     assert {"arith.cuh", "boundary.cuh"} <= set(HEADERS)
 
 
@@ -54,6 +56,39 @@ def test_name_expressions_match_the_instantiations():
     assert '#include "' not in source  # inlined for NVRTC
 
 
+def test_conv_name_expressions_match_the_instantiations():
+    """conv2d.cu: the names corr2d.cuda.conv asks NVRTC for are instantiated
+    for nvcc, and its tile sizes are the kernel's."""
+    source = gpu.cuda_source("conv2d.cu")
+    for cuda_type in gpu_conv.CUDA_TYPES.values():
+        assert f"CORR2D_CONV_INSTANCE({cuda_type})" in source
+        assert len(gpu_conv.kernel_names(cuda_type)) == 3
+    for name, value in [("TILE_M", gpu_conv.TILE_M), ("TILE_N", gpu_conv.TILE_N),
+                        ("TILE_K", gpu_conv.TILE_K), ("THREADS_X", gpu_conv.BLOCK[0]),
+                        ("THREADS_Y", gpu_conv.BLOCK[1])]:
+        assert f"#define CORR2D_CONV_{name} {value}\n" in source
+    for name, value in [("FORWARD", gpu_conv.FORWARD), ("GRAD_INPUT", gpu_conv.GRAD_INPUT),
+                        ("GRAD_WEIGHT", gpu_conv.GRAD_WEIGHT)]:
+        assert f"#define CORR2D_CONV_{name} {value}\n" in source
+
+
+@needs_nvcc
+def test_conv_kernel_fits_the_launch(tmp_path):
+    """conv2d.cu for sm_80 and sm_90: no local-memory spills, and at most 128
+    registers a thread, so two 256-thread blocks share an SM (ptxas -v)."""
+    done = subprocess.run(
+        [NVCC, "-std=c++17", "-DCORR2D_INSTANTIATE", "-Xptxas", "-v",
+         "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90",
+         "-c", "-o", str(tmp_path / "conv.o"), "conv2d.cu"],
+        capture_output=True, text=True, cwd=str(CUDA_DIR))
+    assert done.returncode == 0, done.stderr[-4000:]
+    registers = [int(r) for r in re.findall(r"Used (\d+) registers", done.stderr)]
+    assert len(registers) == 12, done.stderr[-4000:]  # 2 dtypes x 3 ops x 2 architectures
+    assert max(registers) <= 128
+    assert all(line.count(" 0 bytes spill stores") for line in done.stderr.splitlines()
+               if "spill stores" in line), done.stderr[-4000:]
+
+
 def _cupy_with_device():
     cupy = pytest.importorskip("cupy", reason="CuPy is not installed")
     if getattr(cupy, "is_fake", False):
@@ -73,3 +108,12 @@ def test_compiles_with_cupy_nvrtc(dtype):
     _cupy_with_device()
     tiled, global_kernel = gpu.compiled_kernels(np.dtype(dtype))
     assert tiled.attributes["max_threads_per_block"] >= 256
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv_compiles_with_cupy_nvrtc(dtype):
+    _cupy_with_device()
+    for kernel in gpu_conv.compiled_kernels(np.dtype(dtype)):
+        threads = gpu_conv.BLOCK[0] * gpu_conv.BLOCK[1]
+        assert kernel.attributes["max_threads_per_block"] >= threads

@@ -82,3 +82,55 @@ def test_dtype_table_covers_every_gpu_dtype():
 def test_docstring_examples():
     result = doctest.testmod(cuda, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda g, h: corr2d.conv2d(g, h), r"conv2d: input is a CuPy array but weight is a numpy\.ndarray"),
+    (lambda g, h: corr2d.conv2d(h, g), r"conv2d: weight is a CuPy array but input is a numpy\.ndarray"),
+    (lambda g, h: corr2d.conv2d(g, g, h),
+     r"conv2d: input and weight are CuPy arrays but bias is a numpy\.ndarray"),
+    (lambda g, h: corr2d.conv2d(h, h, g), r"conv2d: bias is a CuPy array but input is a numpy\.ndarray, weight"),
+    (lambda g, h: corr2d.conv2d_input((1, 1, 4, 4), h, g),
+     r"conv2d_input: grad_output is a CuPy array but weight is a numpy\.ndarray"),
+    (lambda g, h: corr2d.conv2d_input((1, 1, 4, 4), g, [[[[1.0]]]]),
+     r"conv2d_input: weight is a CuPy array but grad_output is a list"),
+    (lambda g, h: corr2d.conv2d_weight(g, (1, 1, 2, 2), h),
+     r"conv2d_weight: input is a CuPy array but grad_output is a numpy\.ndarray"),
+    (lambda g, h: corr2d.conv_transpose2d(h, g),
+     r"conv_transpose2d: weight is a CuPy array but input is a numpy\.ndarray"),
+    (lambda g, h: corr2d.functional.conv_transpose2d(g, g, h),
+     r"conv_transpose2d: input and weight are CuPy arrays but bias is a numpy\.ndarray"),
+])
+def test_conv_mixed_inputs_raise_type_error_naming_them(call, message):
+    with pytest.raises(TypeError, match=message):
+        call(fake_cupy_array(), np.ones((1, 1, 2, 2)))
+
+
+def test_cpu_conv_calls_never_import_cupy():
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import corr2d
+        x, w = np.ones((1, 2, 6, 6)), np.ones((3, 2, 3, 3))
+        y = corr2d.conv2d(x, w, padding=1, padding_mode="reflect")
+        corr2d.conv2d_input(x.shape, w, y, padding=1)
+        corr2d.conv2d_weight(x, w.shape, y, padding=1)
+        corr2d.conv_transpose2d(y, w)
+        assert "cupy" not in sys.modules, "cupy was imported"
+        assert "corr2d.cuda.conv" not in sys.modules
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_conv_split_reduction_sizes():
+    from corr2d.cuda import conv as gpu_conv
+
+    assert gpu_conv.k_splits(10_000, 100_352) == (1, 100_352)  # enough tiles: no split
+    splits, chunk = gpu_conv.k_splits(9, 32 * 56 * 56)  # ResNet 3x3, 64 -> 64: 9 tiles
+    assert 1 < splits <= -(-gpu_conv.TARGET_BLOCKS // 9)
+    assert chunk % gpu_conv.TILE_K == 0 and chunk >= gpu_conv.MIN_K_CHUNK
+    assert (splits - 1) * chunk < 32 * 56 * 56 <= splits * chunk
+    assert gpu_conv.k_splits(1, 100) == (1, 112)  # shorter than one chunk

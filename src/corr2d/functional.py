@@ -18,6 +18,12 @@ stride-1, unpadded convolution is a plain matrix product (no workspace), and
 a depthwise convolution (``groups == C_in``, one input channel per group)
 with stride 1 and dilation 1 runs a direct loop (no workspace).
 
+GPU: when the arrays are CuPy arrays, each public function runs on the GPU
+(:mod:`corr2d.cuda.conv`, an implicit-GEMM CUDA kernel) and returns CuPy
+arrays, after the same checks (the ``*_arguments`` helpers below serve both
+paths) and with the same dtypes and errors; a mix of CuPy and NumPy arrays
+is a ``TypeError`` naming the arguments.
+
 Dtype policy (:func:`conv_dtype`): float32 stays float32, float64 stays
 float64; a non-native byte order is converted to native (a copy). Any other
 dtype is a ``TypeError`` naming the argument, and so is a mix of float32 and
@@ -32,7 +38,7 @@ from typing import Any, ContextManager, Sequence, Union
 
 import numpy as np
 
-from . import _ccore, _conv
+from . import _ccore, _conv, cuda
 
 try:  # optional: lets OpenMP threads take whole images with one-thread BLAS
     from threadpoolctl import ThreadpoolController
@@ -59,15 +65,17 @@ def conv_dtype(func: str, **arrays: Any) -> tuple[np.dtype, dict[str, np.ndarray
 
     Every array given (``None`` skipped) must be float32, or every one
     float64; the result is that dtype in native byte order and the arrays as
-    C-contiguous native arrays of it.
+    C-contiguous native arrays of it (CuPy arrays stay CuPy arrays: the GPU
+    path applies the same policy).
     """
+    xp = cuda.array_module(*arrays.values())
     out: dict[str, np.ndarray] = {}
     dtype = None
     first = None
     for name, value in arrays.items():
         if value is None:
             continue
-        a = np.asarray(value)
+        a = np.asarray(value) if xp is np else value
         if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
             raise TypeError(
                 f"{func}: {name} has dtype {a.dtype}; only float32 and float64 are "
@@ -81,7 +89,7 @@ def conv_dtype(func: str, **arrays: Any) -> tuple[np.dtype, dict[str, np.ndarray
                 f"{func}: {name} is {native} but {first} is {dtype}; "
                 "mixed dtypes are not supported, cast one of them"
             )
-        out[name] = np.ascontiguousarray(a, dtype=native)
+        out[name] = xp.ascontiguousarray(a, dtype=native)
     assert dtype is not None
     return dtype, out
 
@@ -323,7 +331,41 @@ def conv2d(
     >>> conv2d(np.zeros((1, 1, 8, 8)), np.zeros((1, 1, 5, 3)), padding=(2, 1), stride=2).shape
     (1, 1, 4, 4)
     """
-    func = "conv2d"
+    if cuda.any_cupy_array(input, weight, bias):  # CuPy arrays in: the GPU path (corr2d.cuda)
+        return cuda.conv2d(input, weight, bias, stride, padding, dilation, groups, padding_mode)
+    x, w, b, batched, geometry, out_shape = conv2d_arguments(
+        "conv2d", input, weight, bias, stride, padding, dilation, groups, padding_mode)
+    stride, (top, left), dilation, groups = geometry
+    c_in = x.shape[1]
+    w_in, kh, kw = w.shape[1:]
+    oh, ow = out_shape[2:]
+    out = np.empty(out_shape, x.dtype)
+    if out.size and w.size:
+        if _is_depthwise(c_in, groups, stride, dilation):
+            _conv.depthwise(x, w, out, top, left, 0)
+        else:
+            kdim = w_in * kh * kw
+            threads, blas_limit = _item_threads(x.shape[0] * groups, float(out.size) * kdim)
+            ws = _workspace(x.dtype, kdim, oh, ow, threads)
+            with blas_limit:
+                _conv.forward(x, w, out, ws, stride, (top, left), dilation, groups, threads)
+    elif out.size:
+        out.fill(0)
+    if b is not None:
+        out += b[:, None, None]
+    return out if batched else out[0]
+
+
+def conv2d_arguments(func: str, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
+                     dilation: Any, groups: Any, padding_mode: Any):
+    """conv2d's checks and dtype policy, and its padding for a non-'zeros'
+    `padding_mode` (``np.pad``, or ``cupy.pad`` for CuPy arrays).
+
+    Returns ``(x, w, b, batched, geometry, out_shape)``: `x` 4-D (padded),
+    `w`, `b` (or None) contiguous native arrays of one dtype, whether the
+    input was batched, ``geometry = (stride, (top, left), dilation, groups)``
+    and the batched output shape. Shared by the CPU and GPU paths.
+    """
     dtype, a = conv_dtype(func, input=input, weight=weight, bias=bias)
     x, batched = _batched(a["input"], "input", func)
     w, b = a["weight"], a.get("bias")
@@ -345,27 +387,14 @@ def conv2d(
         if padding_mode == "circular" and (max(top, bottom) > h or max(left, right) > wd):
             raise ValueError(f"{func}: padding_mode='circular' needs padding at most the "
                              f"input size ({h}x{wd}), got {(top, bottom, left, right)}")
-        x = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)),
+        xp = cuda.array_module(x)
+        x = xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)),
                    mode=_NUMPY_PAD_MODES[padding_mode])
         h, wd = x.shape[2], x.shape[3]
         top = bottom = left = right = 0
     oh = _out_size(h, top + bottom, dilation[0], kh, stride[0], "height", func)
     ow = _out_size(wd, left + right, dilation[1], kw, stride[1], "width", func)
-    out = np.empty((n, c_out, oh, ow), dtype)
-    if out.size and w.size:
-        if _is_depthwise(c_in, groups, stride, dilation):
-            _conv.depthwise(x, w, out, top, left, 0)
-        else:
-            kdim = w_in * kh * kw
-            threads, blas_limit = _item_threads(n * groups, float(out.size) * kdim)
-            ws = _workspace(dtype, kdim, oh, ow, threads)
-            with blas_limit:
-                _conv.forward(x, w, out, ws, stride, (top, left), dilation, groups, threads)
-    elif out.size:
-        out.fill(0)
-    if b is not None:
-        out += b[:, None, None]
-    return out if batched else out[0]
+    return x, w, b, batched, (stride, (top, left), dilation, groups), (n, c_out, oh, ow)
 
 
 def _grad_geometry(func: str, x_shape: tuple, w_shape: tuple, gy: np.ndarray,
@@ -442,7 +471,21 @@ def conv2d_input(
              [2., 4., 2.],
              [1., 2., 1.]]]])
     """
-    func = "conv2d_input"
+    if cuda.any_cupy_array(weight, grad_output):  # CuPy arrays in: the GPU path
+        return cuda.conv2d_input(input_size, weight, grad_output, stride, padding, dilation, groups)
+    w, gy, batched, x_shape, geometry = conv2d_input_arguments(
+        "conv2d_input", input_size, weight, grad_output, stride, padding, dilation, groups)
+    stride, pad, dilation, groups = geometry
+    gx = np.zeros(x_shape, w.dtype)
+    _grad_input_into(gx, w, gy, stride, pad, dilation, groups)
+    return gx if batched else gx[0]
+
+
+def conv2d_input_arguments(func: str, input_size: Any, weight: Any, grad_output: Any,
+                           stride: Any, padding: Any, dilation: Any, groups: Any):
+    """conv2d_input's checks and dtype policy: ``(w, gy, batched, x_shape,
+    geometry)`` with `gy` 4-D, `x_shape` batched and `geometry` as in
+    :func:`conv2d_arguments`. Shared by the CPU and GPU paths."""
     dtype, a = conv_dtype(func, weight=weight, grad_output=grad_output)
     w = a["weight"]
     _check_weight(w, func)
@@ -451,9 +494,7 @@ def conv2d_input(
     x_shape = size if batched else (1,) + size
     groups, stride, pad, dilation = _grad_geometry(
         func, x_shape, w.shape, gy, stride, padding, dilation, groups)
-    gx = np.zeros(x_shape, dtype)
-    _grad_input_into(gx, w, gy, stride, pad, dilation, groups)
-    return gx if batched else gx[0]
+    return w, gy, batched, x_shape, (stride, pad, dilation, groups)
 
 
 def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tuple,
@@ -521,16 +562,12 @@ def conv2d_weight(
     array([[[[ 8., 12.],
              [20., 24.]]]])
     """
-    func = "conv2d_weight"
-    dtype, a = conv_dtype(func, input=input, grad_output=grad_output)
-    x, batched = _batched(a["input"], "input", func)
-    gy, gy_batched = _batched(a["grad_output"], "grad_output", func)
-    if batched != gy_batched:
-        raise ValueError(f"{func}: input and grad_output must both be batched (4-D) or "
-                         "both unbatched (3-D)")
-    w_shape = _size(weight_size, "weight_size", 4, func)
-    groups, stride, pad, dilation = _grad_geometry(
-        func, x.shape, w_shape, gy, stride, padding, dilation, groups)
+    if cuda.any_cupy_array(input, grad_output):  # CuPy arrays in: the GPU path
+        return cuda.conv2d_weight(input, weight_size, grad_output, stride, padding, dilation, groups)
+    x, gy, w_shape, geometry = conv2d_weight_arguments(
+        "conv2d_weight", input, weight_size, grad_output, stride, padding, dilation, groups)
+    stride, pad, dilation, groups = geometry
+    dtype = x.dtype
     if not (np.prod(w_shape) and gy.size):
         return np.zeros(w_shape, dtype)
     kdim = w_shape[1] * w_shape[2] * w_shape[3]
@@ -544,6 +581,23 @@ def conv2d_weight(
     with blas_limit:
         _conv.grad_weight(x, gy, partial, ws, stride, pad, dilation, groups, threads)
     return partial.sum(axis=0)
+
+
+def conv2d_weight_arguments(func: str, input: Any, weight_size: Any, grad_output: Any,
+                            stride: Any, padding: Any, dilation: Any, groups: Any):
+    """conv2d_weight's checks and dtype policy: ``(x, gy, w_shape, geometry)``
+    with `x` and `gy` 4-D and `geometry` as in :func:`conv2d_arguments`.
+    Shared by the CPU and GPU paths."""
+    dtype, a = conv_dtype(func, input=input, grad_output=grad_output)
+    x, batched = _batched(a["input"], "input", func)
+    gy, gy_batched = _batched(a["grad_output"], "grad_output", func)
+    if batched != gy_batched:
+        raise ValueError(f"{func}: input and grad_output must both be batched (4-D) or "
+                         "both unbatched (3-D)")
+    w_shape = _size(weight_size, "weight_size", 4, func)
+    groups, stride, pad, dilation = _grad_geometry(
+        func, x.shape, w_shape, gy, stride, padding, dilation, groups)
+    return x, gy, w_shape, (stride, pad, dilation, groups)
 
 
 def conv_transpose2d(
@@ -601,7 +655,25 @@ def conv_transpose2d(
              [ 0.,  4.,  6.],
              [ 4., 12.,  9.]]]])
     """
-    func = "conv_transpose2d"
+    if cuda.any_cupy_array(input, weight, bias):  # CuPy arrays in: the GPU path
+        return cuda.conv_transpose2d(input, weight, bias, stride, padding, output_padding,
+                                     groups, dilation)
+    x, w, b, batched, geometry, out_shape = conv_transpose2d_arguments(
+        "conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups,
+        dilation)
+    stride, pad, dilation, groups = geometry
+    out = np.zeros(out_shape, x.dtype)
+    _grad_input_into(out, w, x, stride, pad, dilation, groups)
+    if b is not None:
+        out += b[:, None, None]
+    return out if batched else out[0]
+
+
+def conv_transpose2d_arguments(func: str, input: Any, weight: Any, bias: Any, stride: Any,
+                               padding: Any, output_padding: Any, groups: Any, dilation: Any):
+    """conv_transpose2d's checks and dtype policy: ``(x, w, b, batched,
+    geometry, out_shape)`` as in :func:`conv2d_arguments` (`geometry` that of
+    the conv2d whose input gradient this is). Shared by the CPU and GPU paths."""
     dtype, a = conv_dtype(func, input=input, weight=weight, bias=bias)
     x, batched = _batched(a["input"], "input", func)
     w, b = a["weight"], a.get("bias")
@@ -632,8 +704,4 @@ def conv_transpose2d(
     if oh <= 0 or ow <= 0:
         raise ValueError(f"{func}: the output size ({oh}, {ow}) is not positive: padding "
                          f"{pad} is too large for this input and kernel")
-    out = np.zeros((n, c_out, oh, ow), dtype)
-    _grad_input_into(out, w, x, stride, pad, dilation, groups)
-    if b is not None:
-        out += b[:, None, None]
-    return out if batched else out[0]
+    return x, w, b, batched, (stride, pad, dilation, groups), (n, c_out, oh, ow)

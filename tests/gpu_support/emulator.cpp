@@ -1,6 +1,7 @@
-// A CPU emulator for the kernels of src/corr2d/cuda/correlate2d.cu, so that
-// the CUDA source itself (indexing, tiling, halo loading, boundary rule,
-// register blocking, grid-stride loops) is tested on machines without a GPU.
+// A CPU emulator for the kernels of src/corr2d/cuda/correlate2d.cu and
+// conv2d.cu, so that the CUDA source itself (indexing, tiling, halo loading,
+// boundary rule, implicit-GEMM gathers, register blocking, grid-stride
+// loops) is tested on machines without a GPU.
 //
 // Each CUDA thread of a block is a std::thread; __syncthreads() is a
 // std::barrier over the block; blocks run one after another, sharing one
@@ -25,6 +26,7 @@ static std::barrier<> *block_barrier;
 #define __global__
 #define __device__
 #define __forceinline__ inline
+#define __launch_bounds__(...)
 #define __shared__
 #define __align__(n) __attribute__((aligned(n)))
 #define __syncthreads() block_barrier->arrive_and_wait()
@@ -32,6 +34,7 @@ static std::barrier<> *block_barrier;
 alignas(16) unsigned char corr2d_smem[64 * 1024];
 
 #include "correlate2d.cu"
+#include "conv2d.cu"
 
 template <class Body>
 static void launch(dim3 grid, dim3 block, Body body)
@@ -39,9 +42,10 @@ static void launch(dim3 grid, dim3 block, Body body)
     blockDim = block;
     gridDim = grid;
     const unsigned n = block.x * block.y;
+    for (unsigned bz = 0; bz < grid.z; bz++)
     for (unsigned by = 0; by < grid.y; by++)
         for (unsigned bx = 0; bx < grid.x; bx++) {
-            blockIdx = dim3{bx, by, 0};
+            blockIdx = dim3{bx, by, bz};
             std::barrier<> barrier(n);
             block_barrier = &barrier;
             std::vector<std::thread> threads;
@@ -101,5 +105,44 @@ extern "C" int corr2d_emulate(const char *type, int variant, unsigned bx, unsign
     CORR2D_CASE("unsigned short", unsigned short, unsigned int)
     CORR2D_CASE("unsigned int", unsigned int, unsigned int)
     CORR2D_CASE("unsigned long long", unsigned long long, unsigned long long)
+    return -2;
+}
+
+template <typename T, int OP>
+static int run_conv(unsigned bx, unsigned by, unsigned gx, unsigned gy, unsigned gz,
+                    const void *a, const void *b, void *out, const long long *sizes,
+                    const int *params, long long k_chunk, int splits)
+{
+    const T *pa = static_cast<const T *>(a), *pb = static_cast<const T *>(b);
+    T *po = static_cast<T *>(out);
+    const long long *z = sizes; // n, c_in, h, w, c_out, oh, ow
+    const int *p = params;      // kh, kw, sh, sw, ph, pw, dh, dw, groups
+    launch(dim3{gx, gy, gz}, dim3{bx, by, 1}, [=] {
+        conv2d_gemm<T, OP>(pa, pb, po, z[0], z[1], z[2], z[3], z[4], z[5], z[6], p[0], p[1], p[2],
+                           p[3], p[4], p[5], p[6], p[7], p[8], k_chunk, splits);
+    });
+    return 0;
+}
+
+// type: "float" or "double"; op: the OP of conv2d.cu; sizes: the seven long
+// long sizes of conv2d_gemm, params its nine int parameters, in order.
+extern "C" int corr2d_conv_emulate(const char *type, int op, unsigned bx, unsigned by,
+                                   unsigned gx, unsigned gy, unsigned gz, size_t smem,
+                                   const void *a, const void *b, void *out,
+                                   const long long *sizes, const int *params, long long k_chunk,
+                                   int splits)
+{
+    if (smem > sizeof(corr2d_smem))
+        return -1;
+    const std::string t(type);
+#define CORR2D_CONV_CASE(NAME, T)                                                            \
+    if (t == NAME && op == 0)                                                                \
+        return run_conv<T, 0>(bx, by, gx, gy, gz, a, b, out, sizes, params, k_chunk, splits); \
+    if (t == NAME && op == 1)                                                                \
+        return run_conv<T, 1>(bx, by, gx, gy, gz, a, b, out, sizes, params, k_chunk, splits); \
+    if (t == NAME && op == 2)                                                                \
+        return run_conv<T, 2>(bx, by, gx, gy, gz, a, b, out, sizes, params, k_chunk, splits);
+    CORR2D_CONV_CASE("float", float)
+    CORR2D_CONV_CASE("double", double)
     return -2;
 }

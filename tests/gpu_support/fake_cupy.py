@@ -3,12 +3,13 @@
 Its arrays are NumPy arrays whose type lives in module ``cupy`` (so corr2d
 takes its GPU path), and its ``RawModule`` runs the kernels of
 ``src/corr2d/cuda/correlate2d.cu`` in the CPU emulator ``emulator.cpp``
-(each CUDA thread a host thread, ``__syncthreads`` a barrier). The whole GPU
-path, Python glue and CUDA source alike, thus runs and is checked here; only
-NVRTC, the hardware and the speed are left to a real device.
+(each CUDA thread a host thread, ``__syncthreads`` a barrier), and so does
+its RawModule of ``conv2d.cu``. The whole GPU path, Python glue and CUDA
+source alike, thus runs and is checked here; only NVRTC, the hardware and
+the speed are left to a real device.
 
 Every kernel argument is checked against the parameter types of
-correlate2d.cu, as CuPy would marshal them.
+correlate2d.cu and conv2d.cu, as CuPy would marshal them.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def build_emulator(directory: Path) -> ctypes.CDLL:
         raise RuntimeError(f"emulator build failed: {' '.join(cmd)}\n{done.stderr[-3000:]}")
     dll = ctypes.CDLL(str(lib))
     dll.corr2d_emulate.restype = ctypes.c_int
+    dll.corr2d_conv_emulate.restype = ctypes.c_int
     return dll
 
 
@@ -124,13 +126,57 @@ class RawKernel:
             raise RuntimeError(f"emulator returned {status} for {self.name}")
 
 
+# Parameter list of conv2d_gemm (conv2d.cu).
+CONV_PARAMS = ("ptr", "ptr", "ptr") + ("i64",) * 7 + ("i32",) * 9 + ("i64", "i32")
+_CONV_NAME = re.compile(r"^conv2d_gemm<(float|double), ([012])>$")
+
+
+class ConvKernel:
+    """conv2d_gemm<T, OP>, run by corr2d_conv_emulate."""
+
+    def __init__(self, dll, name: str):
+        match = _CONV_NAME.match(name)
+        if match is None:
+            raise ValueError(f"fake cupy: unknown kernel {name!r}")
+        self.type, self.op = match.group(1), int(match.group(2))
+        self.dll, self.name = dll, name
+        self.launches = []
+
+    def __call__(self, grid, block, args, shared_mem=0):
+        if len(args) != len(CONV_PARAMS):
+            raise TypeError(f"{self.name}: {len(args)} arguments, expected {len(CONV_PARAMS)}")
+        for i, (kind, value) in enumerate(zip(CONV_PARAMS, args)):
+            if kind == "ptr":
+                assert isinstance(value, ndarray), (i, type(value))
+                assert value.itemsize == _SIZES[self.type], (i, value.dtype, self.type)
+                assert value.flags.c_contiguous, (i, "the kernel needs C-contiguous arrays")
+            else:
+                assert type(value) is (np.int64 if kind == "i64" else np.int32), (i, type(value))
+        assert len(grid) == 3 and len(block) == 2
+        assert 1 <= grid[1] <= 65535 and 1 <= grid[2] <= 65535 and block[0] * block[1] <= 1024
+        self.launches.append((tuple(grid), tuple(block), shared_mem))
+        a, b, out = (ctypes.c_void_p(v.ctypes.data) for v in args[:3])
+        sizes = np.array([int(v) for v in args[3:10]], np.int64)
+        params = np.array([int(v) for v in args[10:19]], np.int32)
+        status = self.dll.corr2d_conv_emulate(
+            self.type.encode(), self.op, block[0], block[1], grid[0], grid[1], grid[2],
+            ctypes.c_size_t(shared_mem), a, b, out, ctypes.c_void_p(sizes.ctypes.data),
+            ctypes.c_void_p(params.ctypes.data), ctypes.c_longlong(int(args[19])),
+            ctypes.c_int(int(args[20])))
+        if status != 0:
+            raise RuntimeError(f"emulator returned {status} for {self.name}")
+
+
 class RawModule:
     def __init__(self, dll, code: str, options=(), name_expressions=()):
         assert "#include \"" not in code, "local includes must be inlined"
         assert "-std=c++17" in options
         for name in name_expressions:
             assert name.split("<")[0] in code
-        self.kernels = {name: RawKernel(dll, name) for name in name_expressions}
+        self.kernels = {
+            name: (ConvKernel if name.startswith("conv2d_gemm") else RawKernel)(dll, name)
+            for name in name_expressions
+        }
 
     def get_function(self, name):
         return self.kernels[name]
@@ -143,7 +189,8 @@ def make_module(dll) -> types.ModuleType:
     cupy.asarray = asarray
     cupy.empty = lambda shape, dtype=float: np.empty(shape, dtype).view(ndarray)
     cupy.zeros = lambda shape, dtype=float: np.zeros(shape, dtype).view(ndarray)
-    cupy.ascontiguousarray = lambda a: np.ascontiguousarray(a).view(ndarray)
+    cupy.ascontiguousarray = lambda a, dtype=None: np.ascontiguousarray(a, dtype).view(ndarray)
+    cupy.pad = lambda a, pad_width, mode="constant": np.pad(a, pad_width, mode=mode).view(ndarray)
     cupy.conj = lambda a: np.conj(a).view(ndarray)
     cupy.may_share_memory = lambda a, b: np.may_share_memory(a, b)
     cupy.RawModule = lambda code, options=(), name_expressions=(): RawModule(

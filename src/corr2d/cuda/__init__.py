@@ -22,12 +22,21 @@ wrap on overflow exactly as on the CPU). ``threads`` is checked as on the
 CPU and otherwise ignored. Mixing CuPy and NumPy arrays (or lists) among
 `in1`, `in2` and `out` raises ``TypeError`` naming the arguments: nothing is
 copied between host and device behind the caller's back.
+
+The deep-learning API (:func:`corr2d.conv2d`, :func:`corr2d.conv2d_input`,
+:func:`corr2d.conv2d_weight`, :func:`corr2d.conv_transpose2d`) takes the
+GPU path the same way, through the implicit-GEMM kernels of ``conv2d.cu``
+(see :mod:`corr2d.cuda.conv`): float32 and float64, every stride, padding,
+dilation, group count and ``padding_mode`` of the CPU path, the same errors.
 """
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["is_cupy_array", "any_cupy_array", "check_same_device_kind", "correlate_scipy_style"]
+__all__ = [
+    "is_cupy_array", "any_cupy_array", "array_module", "check_same_device_kind",
+    "correlate_scipy_style", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d",
+]
 
 
 def is_cupy_array(x: Any) -> bool:
@@ -42,6 +51,18 @@ def any_cupy_array(*arrays: Any) -> bool:
         if a is not None and is_cupy_array(a):
             return True
     return False
+
+
+def array_module(*arrays: Any):
+    """``cupy`` if any of `arrays` is a CuPy array, else ``numpy`` (CuPy is
+    imported only in the first case)."""
+    if any_cupy_array(*arrays):
+        from .correlate import _cupy
+
+        return _cupy()
+    import numpy
+
+    return numpy
 
 
 def _type_name(x: Any) -> str:
@@ -79,3 +100,31 @@ def correlate_scipy_style(*args: Any, **kwargs: Any):
     from .correlate import correlate_scipy_style as gpu_body
 
     return gpu_body(*args, **kwargs)
+
+
+def conv2d(*args: Any):
+    """The GPU body of :func:`corr2d.conv2d`; see :mod:`corr2d.cuda.conv`."""
+    from .conv import conv2d as gpu_body
+
+    return gpu_body(*args)
+
+
+def conv2d_input(*args: Any):
+    """The GPU body of :func:`corr2d.conv2d_input`; see :mod:`corr2d.cuda.conv`."""
+    from .conv import conv2d_input as gpu_body
+
+    return gpu_body(*args)
+
+
+def conv2d_weight(*args: Any):
+    """The GPU body of :func:`corr2d.conv2d_weight`; see :mod:`corr2d.cuda.conv`."""
+    from .conv import conv2d_weight as gpu_body
+
+    return gpu_body(*args)
+
+
+def conv_transpose2d(*args: Any):
+    """The GPU body of :func:`corr2d.conv_transpose2d`; see :mod:`corr2d.cuda.conv`."""
+    from .conv import conv_transpose2d as gpu_body
+
+    return gpu_body(*args)

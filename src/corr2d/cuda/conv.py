@@ -1,0 +1,186 @@
+"""conv2d, its gradients and conv_transpose2d on the GPU: CuPy arrays through
+the implicit-GEMM kernel of ``conv2d.cu``.
+
+The Python side of ``conv2d.cu``. The argument checks, the dtype policy and
+the non-'zeros' padding are those of :mod:`corr2d.functional` (its
+``*_arguments`` helpers, called here on CuPy arrays, pad with ``cupy.pad``);
+this module only allocates the outputs and launches the kernels:
+
+- ``conv2d``: one launch of ``conv2d_gemm<T, 0>`` (weight x im2col(input)),
+  then the bias added by CuPy;
+- ``conv2d_input``: ``conv2d_gemm<T, 1>`` (weight^T x col(grad_output));
+- ``conv2d_weight``: ``conv2d_gemm<T, 2>`` (grad_output x im2col(input)^T),
+  the N*H_out*W_out reduction split into chunks when the weight alone would
+  give too few blocks, the partial sums added by CuPy (deterministic);
+- ``conv_transpose2d``: ``conv2d_gemm<T, 1>`` with `input` as the gradient
+  of a conv2d output and `weight` as that conv2d's weight, then the bias.
+
+Compilation: ``conv2d.cu`` is read with its local includes inlined and
+compiled by ``cupy.RawModule(options=('-std=c++17',), name_expressions=...)``
+once per process, device and dtype, as :mod:`corr2d.cuda.correlate` does.
+Calls run on the current CUDA stream and return without synchronising.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from .. import functional
+from . import check_same_device_kind
+from .correlate import _cupy, cuda_source
+
+#: The operations of conv2d.cu (its OP template argument).
+FORWARD, GRAD_INPUT, GRAD_WEIGHT = 0, 1, 2
+#: Tile sizes and thread block of conv2d.cu (keep in step with its #defines).
+TILE_M, TILE_N, TILE_K = 64, 64, 16
+BLOCK = (16, 16)
+#: Grid limits (the kernel loops over tiles beyond them).
+MAX_GRID = (2**31 - 1, 65535, 65535)
+#: conv2d_weight splits its reduction until about this many blocks run...
+TARGET_BLOCKS = 1024
+#: ...but gives each chunk at least this many terms of the reduction.
+MIN_K_CHUNK = 256
+CUDA_TYPES = {4: "float", 8: "double"}
+
+_modules: dict[tuple, Any] = {}
+_modules_lock = threading.Lock()
+
+
+def kernel_names(cuda_type: str) -> tuple[str, str, str]:
+    """Name expressions of the forward, grad-input and grad-weight kernels."""
+    return tuple(f"conv2d_gemm<{cuda_type}, {op}>" for op in (FORWARD, GRAD_INPUT, GRAD_WEIGHT))
+
+
+def compiled_kernels(dtype: np.dtype):
+    """(forward, grad_input, grad_weight) RawKernels for float32 or float64,
+    compiled once per process and device."""
+    cupy = _cupy()
+    cache_key = (dtype.itemsize, cupy.cuda.Device().id)
+    with _modules_lock:
+        kernels = _modules.get(cache_key)
+        if kernels is None:
+            names = kernel_names(CUDA_TYPES[dtype.itemsize])
+            module = cupy.RawModule(
+                code=cuda_source("conv2d.cu"), options=("-std=c++17",), name_expressions=names
+            )
+            kernels = tuple(module.get_function(name) for name in names)
+            _modules[cache_key] = kernels
+    return kernels
+
+
+def gemm_sizes(op: int, x_shape: tuple, w_shape: tuple, y_shape: tuple, groups: int):
+    """(M, columns, K) of one group's GEMM (see conv2d.cu)."""
+    n, c_in, h, w = x_shape
+    c_out, cg, kh, kw = w_shape
+    mg = c_out // groups
+    if op == FORWARD:
+        return mg, n * y_shape[2] * y_shape[3], cg * kh * kw
+    if op == GRAD_INPUT:
+        return cg, n * h * w, mg * kh * kw
+    return mg, cg * kh * kw, n * y_shape[2] * y_shape[3]
+
+
+def k_splits(tiles: int, k: int) -> tuple[int, int]:
+    """(splits, chunk) of a reduction of length `k` over `tiles` tiles: enough
+    chunks for about TARGET_BLOCKS blocks, each at least MIN_K_CHUNK long and
+    a multiple of TILE_K."""
+    splits = max(1, min(-(-TARGET_BLOCKS // max(tiles, 1)), k // MIN_K_CHUNK))
+    chunk = -(-(-(-k // splits)) // TILE_K) * TILE_K
+    return -(-k // chunk), chunk
+
+
+def conv_gemm(op: int, a, b, x_shape: tuple, w_shape: tuple, y_shape: tuple, geometry: tuple):
+    """The result of `op` (y, dx or dw, of shape y_shape, x_shape or w_shape)
+    from the C-contiguous CuPy arrays `a` and `b` (see conv2d.cu)."""
+    cupy = _cupy()
+    dtype = a.dtype
+    stride, (top, left), dilation, groups = geometry
+    out_shape = {FORWARD: y_shape, GRAD_INPUT: x_shape, GRAD_WEIGHT: w_shape}[op]
+    m, columns, k = gemm_sizes(op, x_shape, w_shape, y_shape, groups)
+    if int(np.prod(out_shape)) == 0 or k == 0:
+        return cupy.zeros(out_shape, dtype)
+    tiles = -(-m // TILE_M) * -(-columns // TILE_N)
+    splits, chunk = k_splits(tiles * groups, k) if op == GRAD_WEIGHT else (1, k)
+    if op == GRAD_WEIGHT:
+        out = cupy.empty((splits,) + tuple(w_shape), dtype)
+    else:
+        out = cupy.empty(out_shape, dtype)
+    grid = (
+        min(-(-columns // TILE_N), MAX_GRID[0]),
+        min(-(-m // TILE_M), MAX_GRID[1]),
+        min(groups * splits, MAX_GRID[2]),
+    )
+    i64, i32 = np.int64, np.int32
+    n, c_in, h, w = x_shape
+    c_out, _, kh, kw = w_shape
+    args = (
+        a, b, out, i64(n), i64(c_in), i64(h), i64(w), i64(c_out), i64(y_shape[2]),
+        i64(y_shape[3]), i32(kh), i32(kw), i32(stride[0]), i32(stride[1]), i32(top),
+        i32(left), i32(dilation[0]), i32(dilation[1]), i32(groups), i64(chunk), i32(splits),
+    )
+    smem = TILE_K * (TILE_M + TILE_N) * dtype.itemsize
+    compiled_kernels(dtype)[op](grid, BLOCK, args, shared_mem=smem)
+    if op == GRAD_WEIGHT:
+        return out[0] if splits == 1 else out.sum(axis=0)
+    return out
+
+
+def _check_one_device(func: str, **arrays: Any) -> None:
+    devices = {name: a.device.id for name, a in arrays.items() if a is not None}
+    if len(set(devices.values())) > 1:
+        raise ValueError(f"{func}: the arrays are on different GPUs: {devices}")
+
+
+def conv2d(input, weight, bias, stride, padding, dilation, groups, padding_mode):
+    """The GPU body of :func:`corr2d.conv2d`, for CuPy arrays: same checks,
+    dtypes and results."""
+    func = "conv2d"
+    check_same_device_kind(func, input=input, weight=weight, bias=bias)
+    _check_one_device(func, input=input, weight=weight, bias=bias)
+    with input.device:
+        x, w, b, batched, geometry, y_shape = functional.conv2d_arguments(
+            func, input, weight, bias, stride, padding, dilation, groups, padding_mode)
+        out = conv_gemm(FORWARD, w, x, x.shape, w.shape, y_shape, geometry)
+        if b is not None:
+            out += b[:, None, None]
+        return out if batched else out[0]
+
+
+def conv2d_input(input_size, weight, grad_output, stride, padding, dilation, groups):
+    """The GPU body of :func:`corr2d.conv2d_input`, for CuPy arrays."""
+    func = "conv2d_input"
+    check_same_device_kind(func, weight=weight, grad_output=grad_output)
+    _check_one_device(func, weight=weight, grad_output=grad_output)
+    with weight.device:
+        w, gy, batched, x_shape, geometry = functional.conv2d_input_arguments(
+            func, input_size, weight, grad_output, stride, padding, dilation, groups)
+        gx = conv_gemm(GRAD_INPUT, w, gy, x_shape, w.shape, gy.shape, geometry)
+        return gx if batched else gx[0]
+
+
+def conv2d_weight(input, weight_size, grad_output, stride, padding, dilation, groups):
+    """The GPU body of :func:`corr2d.conv2d_weight`, for CuPy arrays."""
+    func = "conv2d_weight"
+    check_same_device_kind(func, input=input, grad_output=grad_output)
+    _check_one_device(func, input=input, grad_output=grad_output)
+    with input.device:
+        x, gy, w_shape, geometry = functional.conv2d_weight_arguments(
+            func, input, weight_size, grad_output, stride, padding, dilation, groups)
+        return conv_gemm(GRAD_WEIGHT, gy, x, x.shape, w_shape, gy.shape, geometry)
+
+
+def conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation):
+    """The GPU body of :func:`corr2d.conv_transpose2d`, for CuPy arrays: the
+    input gradient of the conv2d whose output has `input`'s shape."""
+    func = "conv_transpose2d"
+    check_same_device_kind(func, input=input, weight=weight, bias=bias)
+    _check_one_device(func, input=input, weight=weight, bias=bias)
+    with input.device:
+        x, w, b, batched, geometry, out_shape = functional.conv_transpose2d_arguments(
+            func, input, weight, bias, stride, padding, output_padding, groups, dilation)
+        out = conv_gemm(GRAD_INPUT, w, x, out_shape, w.shape, x.shape, geometry)
+        if b is not None:
+            out += b[:, None, None]
+        return out if batched else out[0]
