@@ -236,6 +236,51 @@ def _item_threads(items: int, work: float) -> tuple[int, ContextManager]:
     return threads, _ONE_THREAD_BLAS
 
 
+#: Winograd F(2x2, 3x3) runs a 3x3, stride-1, dilation-1 convolution whose
+#: groups have at least this many input and output channels (below it, the
+#: transforms cost more than the 2.25x fewer multiplications save).
+WINOGRAD_MIN_CHANNELS = 16
+
+# Winograd items are chunks of about this many 2x2 output tiles (the GEMMs'
+# N dimension): large enough for BLAS, small enough that a chunk's
+# transformed input and output stay near the cache.
+_WINOGRAD_CHUNK_TILES = 256
+
+
+def _use_winograd(kernel: tuple[int, int], stride: tuple[int, int],
+                  dilation: tuple[int, int], c_in_group: int, c_out_group: int) -> bool:
+    return (kernel == (3, 3) and stride == (1, 1) and dilation == (1, 1)
+            and min(c_in_group, c_out_group) >= WINOGRAD_MIN_CHANNELS)
+
+
+def _winograd_into(out: np.ndarray, x: np.ndarray, w: np.ndarray, pad: tuple[int, int],
+                   groups: int) -> None:
+    """out = conv2d(x, w) (3x3, stride 1, dilation 1, zero padding pad =
+    (top, left); the bottom/right padding follows from out's shape) by
+    Winograd F(2x2, 3x3). Workspace: per thread, the transformed input and
+    output of one chunk of 2x2 tiles (16 * (C_in + C_out) / groups elements
+    per tile), at most WORKSPACE_BYTES in all or one tile row if larger."""
+    n, c_in = x.shape[:2]
+    c_out, cig = w.shape[:2]
+    cog = c_out // groups
+    oh, ow = out.shape[2:]
+    tiles_w = (ow + 1) // 2
+    tile_rows = n * ((oh + 1) // 2)
+    macs = float(out.size) * cig * 9
+    threads, blas_limit = _item_threads(tile_rows * groups, macs)
+    per_row = 16 * (cig + cog) * tiles_w
+    budget = WORKSPACE_BYTES // out.dtype.itemsize // threads
+    chunk_rows = max(1, min(-(-_WINOGRAD_CHUNK_TILES // tiles_w), budget // per_row))
+    # Enough items to keep every thread busy.
+    chunk_rows = max(1, min(chunk_rows, -(-tile_rows * groups // (4 * threads))))
+    u = np.empty((16, c_out * cig), out.dtype)
+    _conv.winograd_weight(w, u)
+    ws = np.empty(threads * _conv.winograd_workspace_size(cig, cog, tiles_w, chunk_rows),
+                  out.dtype)
+    with blas_limit:
+        _conv.winograd_forward(x, u, out, ws, pad, groups, chunk_rows, threads)
+
+
 def _is_depthwise(c_in: int, groups: int, stride: tuple[int, int],
                   dilation: tuple[int, int]) -> bool:
     return groups == c_in and stride == (1, 1) and dilation == (1, 1)
@@ -355,6 +400,8 @@ def conv2d(
     if out.size and w.size:
         if _is_depthwise(c_in, groups, stride, dilation):
             _conv.depthwise(x, w, out, top, left, 0)
+        elif _use_winograd((kh, kw), stride, dilation, w_in, c_out // groups):
+            _winograd_into(out, x, w, (top, left), groups)
         else:
             kdim = w_in * kh * kw
             threads, blas_limit = _item_threads(n * groups, float(out.size) * kdim)
@@ -467,6 +514,16 @@ def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tupl
         # A full correlation of grad_output with the flipped kernel.
         flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
         _conv.depthwise(gy, flipped, gx, kh - 1 - pad[0], kw - 1 - pad[1], 0)
+        return
+    pad_t, pad_l = kh - 1 - pad[0], kw - 1 - pad[1]
+    if (_use_winograd((kh, kw), stride, dilation, w_in, c_out // groups)
+            and pad_t >= 0 and pad_l >= 0):
+        # The convolution of grad_output with the flipped, transposed kernel
+        # (C_in, C_out/groups, 3, 3), padded kernel-1-pad; gx is zero, so
+        # writing it equals adding into it.
+        wt = w.reshape(groups, c_out // groups, w_in, kh, kw).transpose(0, 2, 1, 3, 4)
+        wt = np.ascontiguousarray(wt[..., ::-1, ::-1]).reshape(c_in, c_out // groups, kh, kw)
+        _winograd_into(gx, gy, wt, (pad_t, pad_l), groups)
         return
     kdim = w_in * kh * kw
     threads, blas_limit = _item_threads(gx.shape[0] * groups, float(gy.size) * kdim)
