@@ -16,7 +16,15 @@ workspace is chunked by output rows to at most :data:`WORKSPACE_BYTES`
 ``C_in/groups * kH * kW * W_out`` elements, if that is larger. A 1x1,
 stride-1, unpadded convolution is a plain matrix product (no workspace), and
 a depthwise convolution (``groups == C_in``, one input channel per group)
-with stride 1 and dilation 1 runs a direct loop (no workspace).
+with stride 1 and dilation 1 runs a direct loop (no workspace). A 3x3,
+stride-1, dilation-1 convolution whose groups have at least
+:data:`WINOGRAD_MIN_CHANNELS` (16) input and output channels runs Winograd
+F(2x2, 3x3) (forward, and the input gradient when padding <= 2): input and
+output transforms in C, 16 GEMMs per chunk of 2x2 output tiles in BLAS,
+2.25x fewer multiplications; its workspace (the transformed input and output
+of a chunk) has the same bound. Its rounding error is a small multiple of the
+direct path's (tested against gamma_k times the transforms' absolute-value
+bound, k = C_in/groups + 11).
 
 Dtype policy (:func:`conv_dtype`): float32 stays float32, float64 stays
 float64; a non-native byte order is converted to native (a copy). Any other
@@ -351,7 +359,10 @@ def conv2d(
     Extra memory: the output; the im2col workspace, at most
     ``WORKSPACE_BYTES`` (32 MiB) or one output row of the column matrix
     (``C_in/groups * kH * kW * W_out`` elements per thread) if larger; none for 1x1
-    stride-1 unpadded or stride-1 depthwise convolutions. A padded copy of
+    stride-1 unpadded or stride-1 depthwise convolutions. A Winograd layer
+    (3x3, stride 1, at least ``WINOGRAD_MIN_CHANNELS`` channels per group)
+    uses a workspace of the same bound plus its transformed weight
+    (``16/9`` of `weight`). A padded copy of
     the input for a non-'zeros' `padding_mode`, and a native contiguous copy
     of any argument that is not already one.
 
