@@ -511,3 +511,163 @@ def test_large_calls_run_images_in_parallel_correctly(groups):
     with ThreadPoolExecutor(3) as pool:
         for got in pool.map(lambda _: conv2d(x, w, **kw), range(3)):
             np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------
+# Winograd F(2x2, 3x3): 3x3, stride-1, dilation-1 layers with many channels
+# ---------------------------------------------------------------------------
+@contextlib.contextmanager
+def winograd_min_channels(n):
+    """Lower the channel threshold so that small shapes take the Winograd path."""
+    old = functional.WINOGRAD_MIN_CHANNELS
+    functional.WINOGRAD_MIN_CHANNELS = n
+    try:
+        yield
+    finally:
+        functional.WINOGRAD_MIN_CHANNELS = old
+
+
+WINO_BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], float)
+WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+WINO_AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], float)
+
+
+def winograd_error_bound(x, w, top, left, out_h, out_w, groups, dtype):
+    """A rounding-error bound of F(2x2, 3x3) in `dtype` for each output pixel:
+    gamma_k * |A^T| [sum_c (|G||g_c||G^T|) .* (|B^T||d_c||B|)] |A| (Higham's
+    analysis of a sum of products; k = C_in/groups + 11 counts the channel
+    sum, 4 additions of the weight transform, 2 of the input transform, 1
+    product and 4 additions of the output transform), plus float64 slack for
+    the reference itself."""
+    n, c = x.shape[:2]
+    th, tw = (out_h + 1) // 2, (out_w + 1) // 2
+    xp = np.zeros((n, c, 2 * th + 2 + top, 2 * tw + 2 + left))
+    xp[:, :, top:top + x.shape[2], left:left + x.shape[3]] = np.abs(x)
+    d = sliding_window_view(xp[:, :, :2 * th + 2, :2 * tw + 2], (4, 4), axis=(2, 3))
+    d = d[:, :, ::2, ::2]                                   # (n, c, th, tw, 4, 4)
+    bt, g, at = np.abs(WINO_BT), np.abs(WINO_G), np.abs(WINO_AT)
+    v = np.einsum("ij,nctsjk,lk->nctsil", bt, d, bt)
+    u = np.einsum("ij,ocjk,lk->ocil", g, np.abs(w), g)
+    o, cg = w.shape[:2]
+    og = o // groups
+    m = np.concatenate([np.einsum("nctsil,ocil->notsil", v[:, k * cg:(k + 1) * cg],
+                                  u[k * og:(k + 1) * og]) for k in range(groups)], axis=1)
+    y = np.einsum("ij,notsjk,lk->notsil", at, m, at)       # (n, o, th, tw, 2, 2)
+    y = y.transpose(0, 1, 2, 4, 3, 5).reshape(n, o, 2 * th, 2 * tw)[:, :, :out_h, :out_w]
+    k = cg + 11
+    unit = np.finfo(dtype).eps / 2
+    return k * unit / (1 - k * unit) * y + 1e-12 * (1 + y)
+
+
+def ref_conv2d_input_stride1(gy, w, x_shape, pads, groups):
+    """Scatter every grad_output pixel times the kernel into the padded input."""
+    top, bottom, left, right = pads
+    n, c_in, h, wd = x_shape
+    o, cg, kh, kw = w.shape
+    og = o // groups
+    oh, ow = gy.shape[2:]
+    gxp = np.zeros((n, c_in, h + top + bottom, wd + left + right))
+    for g in range(groups):
+        for p in range(kh):
+            for q in range(kw):
+                gxp[:, g * cg:(g + 1) * cg, p:p + oh, q:q + ow] += np.einsum(
+                    "nohw,oc->nchw", gy[:, g * og:(g + 1) * og], w[g * og:(g + 1) * og, :, p, q])
+    return gxp[:, :, top:top + h, left:left + wd]
+
+
+@st.composite
+def winograd_configs(draw):
+    groups = draw(st.integers(1, 3))
+    padding = draw(st.one_of(st.integers(0, 3), st.tuples(st.integers(0, 3), st.integers(0, 3)),
+                             st.just("same")))
+    top, bottom, left, right = ref_pads(padding, (3, 3), (1, 1))
+    h = draw(st.integers(max(1, 3 - top - bottom), 12))
+    w = draw(st.integers(max(1, 3 - left - right), 12))
+    return dict(
+        n=draw(st.integers(1, 3)), c_in=groups * draw(st.integers(1, 4)),
+        c_out=groups * draw(st.integers(1, 4)), h=h, w=w, kernel=(3, 3), stride=(1, 1),
+        dilation=(1, 1), padding=padding, groups=groups, mode="zeros", batched=True,
+        dtype=draw(st.sampled_from([np.float32, np.float64])), bias=draw(st.booleans()),
+        seed=draw(st.integers(0, 2**32 - 1)),
+        workspace=draw(st.sampled_from([functional.WORKSPACE_BYTES, 1])),
+    )
+
+
+@SETTINGS
+@given(winograd_configs())
+def test_winograd_forward_within_its_error_bound(cfg):
+    _, x, w, b = make(cfg)
+    top, bottom, left, right = ref_pads(cfg["padding"], (3, 3), (1, 1))
+    expected = ref_conv2d(x.astype(float), w.astype(float), None, (1, 1), cfg["padding"],
+                          (1, 1), cfg["groups"])
+    with winograd_min_channels(1), workspace_bytes(cfg["workspace"]):
+        got = conv2d(x, w, b, **args(cfg))
+    assert got.dtype == cfg["dtype"] and got.shape == expected.shape
+    if b is not None:
+        got = got - b[:, None, None]  # bias is added after the Winograd output
+        bound_b = np.finfo(cfg["dtype"]).eps * (np.abs(b)[:, None, None] + np.abs(expected))
+    else:
+        bound_b = 0
+    bound = winograd_error_bound(x, w, top, left, *expected.shape[2:], cfg["groups"],
+                                 cfg["dtype"])
+    assert np.all(np.abs(got - expected) <= bound + bound_b)
+
+
+@SETTINGS
+@given(winograd_configs())
+def test_winograd_grad_input_within_its_error_bound(cfg):
+    rng, x, w, _ = make(cfg)
+    pads = ref_pads(cfg["padding"], (3, 3), (1, 1))
+    oh = cfg["h"] + pads[0] + pads[1] - 2
+    ow = cfg["w"] + pads[2] + pads[3] - 2
+    gy = rng.standard_normal((cfg["n"], cfg["c_out"], oh, ow)).astype(cfg["dtype"])
+    expected = ref_conv2d_input_stride1(gy.astype(float), w.astype(float), x.shape, pads,
+                                        cfg["groups"])
+    with winograd_min_channels(1), workspace_bytes(cfg["workspace"]):
+        got = conv2d_input(x.shape, w, gy, **args(cfg))
+    assert got.dtype == cfg["dtype"] and got.shape == expected.shape
+    g, o = cfg["groups"], cfg["c_out"]
+    # The path convolves grad_output with the flipped, transposed kernel.
+    wt = w.reshape(g, o // g, -1, 3, 3).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+    wt = wt.reshape(cfg["c_in"], o // g, 3, 3)
+    if pads[0] <= 2 and pads[2] <= 2:
+        bound = winograd_error_bound(gy, wt, 2 - pads[0], 2 - pads[2], cfg["h"], cfg["w"], g,
+                                     cfg["dtype"])
+    else:  # padding wider than the kernel: the im2col path
+        bound = 4 * tol(cfg["dtype"])["atol"] * (1 + np.abs(expected))
+    assert np.all(np.abs(got - expected) <= bound)
+
+
+def test_winograd_resnet_layer_float32_accuracy():
+    """A 3x3 64-channel layer: float32 Winograd error stays within the bound
+    above and within the direct path's tolerance (rtol 2e-4 of the output's scale)."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 64, 20, 18)).astype(np.float32)
+    w = (rng.standard_normal((64, 64, 3, 3)) / np.sqrt(576)).astype(np.float32)
+    assert functional._use_winograd((3, 3), (1, 1), (1, 1), 64, 64)
+    got = conv2d(x, w, padding=1)
+    expected = ref_conv2d(x.astype(float), w.astype(float), None, (1, 1), 1, (1, 1), 1)
+    bound = winograd_error_bound(x, w, 1, 1, 20, 18, 1, np.float32)
+    assert np.all(np.abs(got - expected) <= bound)
+    assert np.abs(got - expected).max() <= 2e-4 * np.abs(expected).max()
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_winograd_large_calls_run_chunks_in_parallel_correctly(groups):
+    """Above the work threshold, Winograd chunks run on OpenMP threads."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((4, 32, 41, 40))
+    w = rng.standard_normal((64, 32 // groups, 3, 3))
+    kw = dict(padding=1, groups=groups)
+    with winograd_min_channels(16):
+        y = conv2d(x, w, **kw)
+        ref = ref_conv2d(x, w, None, (1, 1), 1, (1, 1), groups)
+        np.testing.assert_allclose(y, ref, rtol=1e-10, atol=1e-10)
+        gy = rng.standard_normal(y.shape)
+        gx = conv2d_input(x.shape, w, gy, **kw)
+        np.testing.assert_allclose(np.vdot(x, gx), np.vdot(ref, gy), rtol=1e-10)
+        np.testing.assert_allclose(gx, ref_conv2d_input_stride1(gy, w, x.shape, (1,) * 4, groups),
+                                   rtol=1e-10, atol=1e-10)
+        with ThreadPoolExecutor(3) as pool:
+            for got in pool.map(lambda _: conv2d(x, w, **kw), range(3)):
+                np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)

@@ -66,6 +66,45 @@ int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
                      void *out, ptrdiff_t batch, ptrdiff_t multiplier,
                      const corr2d_conv_geometry *g);
 
+/*
+ * Winograd F(2x2, 3x3) for a 3x3, stride-1, dilation-1 convolution of one
+ * group (zero padding): the weight, input and output transforms; the
+ * caller does the 16 matrix products M[e] (out_channels, tiles) =
+ * U[e] (out_channels, channels) @ V[e] (channels, tiles) between them.
+ * Output tiles are 2x2, numbered row-major over (image, tile row, tile
+ * column): tiles_h = (out_height + 1) / 2 tile rows per image, tiles_w =
+ * (out_width + 1) / 2 tiles per row; a call handles the global tile rows
+ * row_begin <= r < row_end (r = image * tiles_h + tile row), that is
+ * (row_end - row_begin) * tiles_w tiles. Single-threaded.
+ */
+typedef struct {
+    ptrdiff_t channels, height, width;    /* input channels of the group, plane size */
+    ptrdiff_t out_channels;               /* output channels of the group */
+    ptrdiff_t out_height, out_width;
+    ptrdiff_t pad_top, pad_left;
+    ptrdiff_t image_stride;               /* elements between images of the input */
+    ptrdiff_t out_image_stride;           /* elements between images of the output */
+} corr2d_winograd_geometry;
+
+/* Elements of the scratch rows of corr2d_winograd_input/_output. */
+#define CORR2D_WINOGRAD_SCRATCH(tiles_w) (12 * (tiles_w) + 8)
+
+/* u (16, count) = the transforms of `count` 3x3 kernels w (count, 3, 3). */
+int corr2d_winograd_weight(corr2d_dtype dtype, const void *w, void *u, ptrdiff_t count);
+
+/* v (16, channels, tiles) = the transformed 4x4 input patches. `rows` is
+ * scratch of CORR2D_WINOGRAD_SCRATCH(tiles_w) elements. */
+int corr2d_winograd_input(corr2d_dtype dtype, const void *images, void *v, void *rows,
+                          const corr2d_winograd_geometry *g, ptrdiff_t row_begin,
+                          ptrdiff_t row_end);
+
+/* Writes the output pixels of the tiles from m (16, out_channels, tiles)
+ * (pixels past out_height/out_width dropped). `rows` is scratch of
+ * CORR2D_WINOGRAD_SCRATCH(tiles_w) elements. */
+int corr2d_winograd_output(corr2d_dtype dtype, const void *m, void *out, void *rows,
+                           const corr2d_winograd_geometry *g, ptrdiff_t row_begin,
+                           ptrdiff_t row_end);
+
 #ifdef __cplusplus
 }
 #endif

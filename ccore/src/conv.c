@@ -1,4 +1,4 @@
-/* The deep-learning loops (im2col.template.c) for float32 and float64, and
+/* The deep-learning loops (im2col.template.c, winograd.template.c) for float32 and float64, and
  * their public entry points. */
 #include <string.h>
 #include "correlate_common.h"
@@ -26,6 +26,7 @@ static inline void corr2d_conv_column_range(ptrdiff_t offset, ptrdiff_t stride,
 #define T float
 #define DTYPE_CODE CORR2D_FLOAT32
 #include "im2col.template.c"
+#include "winograd.template.c"
 #undef NAME
 #undef T
 #undef DTYPE_CODE
@@ -34,6 +35,7 @@ static inline void corr2d_conv_column_range(ptrdiff_t offset, ptrdiff_t stride,
 #define T double
 #define DTYPE_CODE CORR2D_FLOAT64
 #include "im2col.template.c"
+#include "winograd.template.c"
 #undef NAME
 #undef T
 #undef DTYPE_CODE
@@ -77,6 +79,50 @@ int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
     case CORR2D_FLOAT64:
         return depthwise_f64((const double *)images, (const double *)weight,
                              (double *)out, batch, multiplier, g);
+    default:
+        return CORR2D_EINVAL;
+    }
+}
+
+int corr2d_winograd_weight(corr2d_dtype dtype, const void *w, void *u, ptrdiff_t count)
+{
+    switch (dtype) {
+    case CORR2D_FLOAT32:
+        return winograd_weight_f32((const float *)w, (float *)u, count);
+    case CORR2D_FLOAT64:
+        return winograd_weight_f64((const double *)w, (double *)u, count);
+    default:
+        return CORR2D_EINVAL;
+    }
+}
+
+int corr2d_winograd_input(corr2d_dtype dtype, const void *images, void *v, void *rows,
+                          const corr2d_winograd_geometry *g, ptrdiff_t row_begin,
+                          ptrdiff_t row_end)
+{
+    switch (dtype) {
+    case CORR2D_FLOAT32:
+        return winograd_input_f32((const float *)images, (float *)v, (float *)rows, g,
+                                  row_begin, row_end);
+    case CORR2D_FLOAT64:
+        return winograd_input_f64((const double *)images, (double *)v, (double *)rows, g,
+                                  row_begin, row_end);
+    default:
+        return CORR2D_EINVAL;
+    }
+}
+
+int corr2d_winograd_output(corr2d_dtype dtype, const void *m, void *out, void *rows,
+                           const corr2d_winograd_geometry *g, ptrdiff_t row_begin,
+                           ptrdiff_t row_end)
+{
+    switch (dtype) {
+    case CORR2D_FLOAT32:
+        return winograd_output_f32((const float *)m, (float *)out, (float *)rows, g,
+                                   row_begin, row_end);
+    case CORR2D_FLOAT64:
+        return winograd_output_f64((const double *)m, (double *)out, (double *)rows, g,
+                                   row_begin, row_end);
     default:
         return CORR2D_EINVAL;
     }

@@ -179,11 +179,97 @@ static void test_depthwise(int trials)
     }
 }
 
+/* Winograd F(2x2, 3x3): the weight, input and output transforms with naive
+ * products between them, against a direct 3x3 convolution (float64), on
+ * random geometries (odd output sizes, padding wider than the kernel, tile
+ * rows of several images, chunks of tile rows). */
+static void test_winograd(int trials)
+{
+    int t;
+    for (t = 0; t < trials; t++) {
+        corr2d_winograd_geometry g;
+        const ptrdiff_t batch = rand_int(1, 3);
+        ptrdiff_t th, tw, rows, chunk, r0, e, i, j, o, c, n, p, q, k;
+        double *x, *w, *u, *v, *m, *scratch, *out, *ref;
+        g.channels = rand_int(1, 4);
+        g.out_channels = rand_int(1, 4);
+        g.height = rand_int(1, 10);
+        g.width = rand_int(1, 10);
+        g.pad_top = rand_int(0, 4);
+        g.pad_left = rand_int(0, 4);
+        g.out_height = rand_int(1, 9);
+        g.out_width = rand_int(1, 9);
+        g.image_stride = g.channels * g.height * g.width;
+        g.out_image_stride = g.out_channels * g.out_height * g.out_width;
+        th = (g.out_height + 1) / 2;
+        tw = (g.out_width + 1) / 2;
+        rows = batch * th;
+        chunk = rand_int(1, (int)rows);
+        x = malloc(sizeof(double) * (size_t)(batch * g.image_stride));
+        w = malloc(sizeof(double) * (size_t)(g.out_channels * g.channels * 9));
+        u = malloc(sizeof(double) * (size_t)(16 * g.out_channels * g.channels));
+        v = malloc(sizeof(double) * (size_t)(16 * g.channels * chunk * tw));
+        m = malloc(sizeof(double) * (size_t)(16 * g.out_channels * chunk * tw));
+        scratch = malloc(sizeof(double) * (size_t)CORR2D_WINOGRAD_SCRATCH(tw));
+        out = malloc(sizeof(double) * (size_t)(batch * g.out_image_stride));
+        ref = malloc(sizeof(double) * (size_t)(batch * g.out_image_stride));
+        for (i = 0; i < batch * g.image_stride; i++)
+            x[i] = rand_int(-50, 50) / 8.0;
+        for (i = 0; i < g.out_channels * g.channels * 9; i++)
+            w[i] = rand_int(-50, 50) / 8.0;
+        for (i = 0; i < batch * g.out_image_stride; i++)
+            out[i] = -1e300; /* every pixel must be written */
+        CHECK(corr2d_winograd_weight(CORR2D_FLOAT64, w, u, g.out_channels * g.channels)
+                  == CORR2D_OK, "weight");
+        for (r0 = 0; r0 < rows; r0 += chunk) {
+            const ptrdiff_t r1 = r0 + chunk < rows ? r0 + chunk : rows;
+            const ptrdiff_t nt = (r1 - r0) * tw;
+            CHECK(corr2d_winograd_input(CORR2D_FLOAT64, x, v, scratch, &g, r0, r1)
+                      == CORR2D_OK, "input");
+            for (e = 0; e < 16; e++)
+                for (o = 0; o < g.out_channels; o++)
+                    for (j = 0; j < nt; j++) {
+                        double s = 0;
+                        for (c = 0; c < g.channels; c++)
+                            s += u[(e * g.out_channels + o) * g.channels + c]
+                                 * v[(e * g.channels + c) * nt + j];
+                        m[(e * g.out_channels + o) * nt + j] = s;
+                    }
+            CHECK(corr2d_winograd_output(CORR2D_FLOAT64, m, out, scratch, &g, r0, r1)
+                      == CORR2D_OK, "output");
+        }
+        for (n = 0; n < batch; n++)
+            for (o = 0; o < g.out_channels; o++)
+                for (i = 0; i < g.out_height; i++)
+                    for (j = 0; j < g.out_width; j++) {
+                        double s = 0;
+                        for (c = 0; c < g.channels; c++)
+                            for (p = 0; p < 3; p++)
+                                for (q = 0; q < 3; q++) {
+                                    const ptrdiff_t ih = i + p - g.pad_top;
+                                    const ptrdiff_t iw = j + q - g.pad_left;
+                                    if (ih < 0 || ih >= g.height || iw < 0 || iw >= g.width)
+                                        continue;
+                                    s += w[((o * g.channels + c) * 3 + p) * 3 + q]
+                                         * x[n * g.image_stride + (c * g.height + ih) * g.width
+                                             + iw];
+                                }
+                        k = n * g.out_image_stride + (o * g.out_height + i) * g.out_width + j;
+                        ref[k] = s;
+                    }
+        for (k = 0; k < batch * g.out_image_stride; k++)
+            CHECK(fabs(out[k] - ref[k]) <= 1e-9 * (1 + fabs(ref[k])),
+                  "winograd trial %d pixel %ld: %g vs %g", t, (long)k, out[k], ref[k]);
+        free(x); free(w); free(u); free(v); free(m); free(scratch); free(out); free(ref);
+    }
+}
+
 int main(void)
 {
     test_im2col_col2im(CORR2D_FLOAT64, 300);
     test_im2col_col2im(CORR2D_FLOAT32, 300);
     test_depthwise(200);
+    test_winograd(300);
     if (failures) {
         fprintf(stderr, "test_conv: %d failures\n", failures);
         return 1;

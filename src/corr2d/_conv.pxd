@@ -28,3 +28,20 @@ cdef extern from "corr2d_conv.h" nogil:
     int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
                          void *out, Py_ssize_t batch, Py_ssize_t multiplier,
                          const corr2d_conv_geometry *g)
+
+    ctypedef struct corr2d_winograd_geometry:
+        Py_ssize_t channels, height, width
+        Py_ssize_t out_channels
+        Py_ssize_t out_height, out_width
+        Py_ssize_t pad_top, pad_left
+        Py_ssize_t image_stride
+        Py_ssize_t out_image_stride
+
+    Py_ssize_t CORR2D_WINOGRAD_SCRATCH(Py_ssize_t tiles_w)
+    int corr2d_winograd_weight(corr2d_dtype dtype, const void *w, void *u, Py_ssize_t count)
+    int corr2d_winograd_input(corr2d_dtype dtype, const void *images, void *v, void *rows,
+                              const corr2d_winograd_geometry *g, Py_ssize_t row_begin,
+                              Py_ssize_t row_end)
+    int corr2d_winograd_output(corr2d_dtype dtype, const void *m, void *out, void *rows,
+                               const corr2d_winograd_geometry *g, Py_ssize_t row_begin,
+                               Py_ssize_t row_end)

@@ -129,6 +129,142 @@ cdef int run(Direction direction, corr2d_dtype code, const Plan *plan,
     return CORR2D_OK
 
 
+cdef struct WinogradPlan:
+    Py_ssize_t groups, tile_rows, tiles_w  # tile_rows: of all images together
+    Py_ssize_t chunk_rows                  # tile rows per item
+    Py_ssize_t in_group_stride, out_group_stride  # elements between groups' planes
+    Py_ssize_t u_stride, u_group_stride    # elements between elements / groups of u
+    Py_ssize_t workspace_per_thread
+    int nthreads
+    corr2d_winograd_geometry g
+
+
+cdef int winograd_item(corr2d_dtype code, const WinogradPlan *plan, Py_ssize_t gi,
+                       Py_ssize_t r0, real *x, real *u, real *y, real *ws) noexcept nogil:
+    """Tile rows r0 .. r0 + chunk_rows of group gi: input transform into
+    ws, 16 GEMMs, output transform into y."""
+    cdef Py_ssize_t r1 = min(plan.tile_rows, r0 + plan.chunk_rows), e
+    cdef Py_ssize_t tmax = plan.chunk_rows * plan.tiles_w
+    cdef int T = <int>((r1 - r0) * plan.tiles_w)
+    cdef int cig = <int>plan.g.channels, cog = <int>plan.g.out_channels
+    cdef real *v = ws
+    cdef real *m = v + 16 * cig * tmax
+    cdef real *rows = m + 16 * cog * tmax
+    cdef real *xg = x + gi * plan.in_group_stride
+    cdef real *ug = u + gi * plan.u_group_stride
+    cdef int status = corr2d_winograd_input(code, xg, v, rows, &plan.g, r0, r1)
+    if status != CORR2D_OK:
+        return status
+    for e in range(16):
+        gemm(c'N', c'N', T, cog, cig, v + e * cig * T, T, ug + e * plan.u_stride, cig,
+             0, m + e * cog * T, T)
+    return corr2d_winograd_output(code, m, y + gi * plan.out_group_stride, rows,
+                                  &plan.g, r0, r1)
+
+
+cdef int winograd_run(corr2d_dtype code, const WinogradPlan *plan, real *x, real *u,
+                      real *y, real *ws) noexcept nogil:
+    """Items are (group, chunk of tile rows); with plan.nthreads > 1 they
+    run on OpenMP threads, each with its own workspace slice (the caller
+    has limited BLAS to one thread)."""
+    cdef Py_ssize_t nchunks = (plan.tile_rows + plan.chunk_rows - 1) // plan.chunk_rows
+    cdef Py_ssize_t item, nitems = plan.groups * nchunks
+    cdef int status = CORR2D_OK
+    cdef int tid
+    if plan.nthreads > 1:
+        for item in prange(nitems, nogil=True, num_threads=plan.nthreads,
+                           schedule='dynamic', chunksize=1):
+            tid = threadid()
+            status |= winograd_item(code, plan, item // nchunks,
+                                    (item % nchunks) * plan.chunk_rows, x, u, y,
+                                    ws + tid * plan.workspace_per_thread)
+        return CORR2D_EINVAL if status else CORR2D_OK
+    for item in range(nitems):
+        status = winograd_item(code, plan, item // nchunks,
+                               (item % nchunks) * plan.chunk_rows, x, u, y, ws)
+        if status != CORR2D_OK:
+            return status
+    return CORR2D_OK
+
+
+def winograd_workspace_size(Py_ssize_t in_channels, Py_ssize_t out_channels,
+                            Py_ssize_t tiles_w, Py_ssize_t chunk_rows):
+    """Elements of one thread's Winograd workspace (per group channels)."""
+    return (16 * (in_channels + out_channels) * chunk_rows * tiles_w
+            + CORR2D_WINOGRAD_SCRATCH(tiles_w))
+
+
+def winograd_weight(cnp.ndarray w, cnp.ndarray u):
+    """u (16, C_out * C_in/groups) = the F(2x2, 3x3) transforms of w
+    (C_out, C_in/groups, 3, 3)."""
+    cdef corr2d_dtype code = _code(w)
+    cdef Py_ssize_t count = w.shape[0] * w.shape[1]
+    if w.ndim != 4 or w.shape[2] != 3 or w.shape[3] != 3 or u.size != 16 * count:
+        raise ValueError("internal error: inconsistent Winograd weight shapes")
+    _check([w, w, u], 0)  # the third array is the output
+    cdef const void *wp = cnp.PyArray_DATA(w)
+    cdef void *up = cnp.PyArray_DATA(u)
+    with nogil:
+        corr2d_winograd_weight(code, wp, up, count)
+    return u
+
+
+def winograd_forward(cnp.ndarray x, cnp.ndarray u, cnp.ndarray out, cnp.ndarray workspace,
+                     tuple padding, Py_ssize_t groups, Py_ssize_t chunk_rows, int threads):
+    """out = conv2d(x, w) for a 3x3 kernel, stride 1, dilation 1, zero
+    padding (top, left), by Winograd F(2x2, 3x3); u = winograd_weight(w).
+    Items of chunk_rows tile rows (of all images together) per group;
+    threads > 1: that many OpenMP threads over items, the workspace split in
+    equal slices of winograd_workspace_size, BLAS limited to one thread by
+    the caller."""
+    cdef WinogradPlan plan
+    cdef corr2d_dtype code = _code(x)
+    cdef int status
+    cdef Py_ssize_t n = x.shape[0], C_in = x.shape[1], C_out = out.shape[1]
+    if (x.ndim != 4 or out.ndim != 4 or out.shape[0] != n or groups < 1
+            or C_in % groups or C_out % groups or u.size != 16 * C_out * (C_in // groups)
+            or chunk_rows < 1):
+        raise ValueError("internal error: inconsistent Winograd shapes")
+    _check([x, u, out, workspace], 0)
+    plan.groups = groups
+    plan.g.channels, plan.g.out_channels = C_in // groups, C_out // groups
+    plan.g.height, plan.g.width = x.shape[2], x.shape[3]
+    plan.g.out_height, plan.g.out_width = out.shape[2], out.shape[3]
+    plan.g.pad_top, plan.g.pad_left = padding
+    plan.g.image_stride = C_in * x.shape[2] * x.shape[3]
+    plan.g.out_image_stride = C_out * out.shape[2] * out.shape[3]
+    plan.tiles_w = (out.shape[3] + 1) // 2
+    plan.tile_rows = n * ((out.shape[2] + 1) // 2)
+    plan.chunk_rows = min(chunk_rows, plan.tile_rows)
+    plan.in_group_stride = plan.g.channels * x.shape[2] * x.shape[3]
+    plan.out_group_stride = plan.g.out_channels * out.shape[2] * out.shape[3]
+    plan.u_stride = C_out * plan.g.channels
+    plan.u_group_stride = plan.g.out_channels * plan.g.channels
+    plan.nthreads = max(1, threads)
+    plan.workspace_per_thread = winograd_workspace_size(
+        plan.g.channels, plan.g.out_channels, plan.tiles_w, plan.chunk_rows)
+    if workspace.size < plan.nthreads * plan.workspace_per_thread:
+        raise ValueError("internal error: Winograd workspace too small")
+    if max(plan.chunk_rows * plan.tiles_w, C_in, C_out) >= 2**31 - 1:
+        raise ValueError("convolution too large for 32-bit BLAS dimensions")
+    if out.size == 0 or C_in == 0:
+        return out
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef void *up = cnp.PyArray_DATA(u)
+    cdef void *yp = cnp.PyArray_DATA(out)
+    cdef void *wsp = cnp.PyArray_DATA(workspace)
+    with nogil:
+        if code == CORR2D_FLOAT32:
+            status = winograd_run[float](code, &plan, <float *>xp, <float *>up,
+                                         <float *>yp, <float *>wsp)
+        else:
+            status = winograd_run[double](code, &plan, <double *>xp, <double *>up,
+                                          <double *>yp, <double *>wsp)
+    if status != CORR2D_OK:
+        raise ValueError("internal error: the C core rejected the Winograd geometry")
+    return out
+
+
 cdef corr2d_dtype _code(cnp.ndarray a) except *:
     if a.dtype == np.float32:
         return CORR2D_FLOAT32
