@@ -16,7 +16,7 @@ Usage::
     python benchmarks/plot_results.py results.csv --plot times.png --table table.csv
 
 The documentation (docs/performance.rst) calls :func:`plot_times` and
-:func:`write_table` on ``benchmarks/results/correlate2d-float32.csv`` while it
+:func:`write_table` on ``benchmarks/results/correlate2d.csv`` while it
 builds.
 """
 from __future__ import annotations

@@ -53,7 +53,7 @@ plot_rcparams = {"figure.figsize": (6.4, 3.2), "image.cmap": "gray", "savefig.bb
 plot_pre_code = (
     "import numpy as np\n"
     "import matplotlib.pyplot as plt\n"
-    f"BENCHMARK_CSV = {str(ROOT / 'benchmarks' / 'results' / 'correlate2d-float32.csv')!r}\n"
+    f"BENCHMARK_CSV = {str(ROOT / 'benchmarks' / 'results' / 'correlate2d.csv')!r}\n"
 )
 
 html_theme = "pydata_sphinx_theme"
@@ -61,7 +61,7 @@ html_title = f"corr2d {release}"
 html_static_path = []
 html_theme_options = {"show_toc_level": 2, "navigation_with_keys": False}
 
-BENCHMARK_CSV = ROOT / "benchmarks" / "results" / "correlate2d-float32.csv"
+BENCHMARK_CSV = ROOT / "benchmarks" / "results" / "correlate2d.csv"
 GENERATED = DOCS / "_generated"
 
 

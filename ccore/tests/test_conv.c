@@ -8,25 +8,8 @@
 #include <string.h>
 #include "corr2d_conv.h"
 
-static unsigned long long rng_state = 987654321;
-static int rand_int(int lo, int hi) /* inclusive */
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return lo + (int)((rng_state >> 33) % (unsigned long long)(hi - lo + 1));
-}
-
-static int failures = 0;
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            if (failures < 20) {                                           \
-                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);       \
-                fprintf(stderr, __VA_ARGS__);                              \
-                fprintf(stderr, "\n");                                     \
-            }                                                              \
-        }                                                                  \
-    } while (0)
+#define TEST_SEED 987654321ULL
+#include "test_util.h"
 
 static void random_geometry(corr2d_conv_geometry *g, int unit_steps)
 {

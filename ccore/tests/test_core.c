@@ -9,25 +9,8 @@
 #include "corr2d_core.h"
 #include "../src/boundary.h"
 
-static unsigned long long rng_state = 12345;
-static int rand_int(int lo, int hi) /* inclusive */
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return lo + (int)((rng_state >> 33) % (unsigned long long)(hi - lo + 1));
-}
-
-static int failures = 0;
-#define CHECK(cond, ...)                                   \
-    do {                                                   \
-        if (!(cond)) {                                     \
-            failures++;                                    \
-            if (failures < 20) {                           \
-                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-                fprintf(stderr, __VA_ARGS__);              \
-                fprintf(stderr, "\n");                     \
-            }                                              \
-        }                                                  \
-    } while (0)
+#define TEST_SEED 12345ULL
+#include "test_util.h"
 
 /* Naive reference in double (complex: interleaved, nc = 2). */
 static void reference(const double *img, const double *ker, const double *fill,
