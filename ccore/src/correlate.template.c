@@ -15,19 +15,10 @@
  * correlation of one (boundary-mapped) image row. Rows outside a filled
  * image contribute a constant, so the top/bottom boundary costs nothing per
  * pixel. Columns whose window lies inside the image (the interior) run a
- * branch-free register-blocked loop; only the few edge columns look up the
- * boundary rule per tap. No padded copy of the image is made.
+ * branch-free register-blocked loop, two output rows at a time; the few
+ * edge columns run the same loop on short strips of boundary-extended
+ * image rows. No padded copy of the image is made.
  */
-
-#ifndef ROW_BUFFERS_PER_THREAD
-#define ROW_BUFFERS_PER_THREAD 8 /* 2 rows x 2 lists, 3 pair lists, strip rows */
-/* Edge outputs per strip, and the largest strip buffer (elements) a thread
- * may use before edges fall back to the tap-by-tap loop. */
-#define EDGE_CHUNK 64
-#define EDGE_STRIP_MAX_ELEMS (1 << 18)
-#endif
-/* The paired loop needs a few full vector blocks to pay off. */
-#define CORR2D_PAIR_MIN_VLEN VLEN
 
 #ifndef VLEN
 #define VEC A
@@ -354,6 +345,9 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
 #endif
     for (tile = 0; tile < ntiles; tile++) {
+        /* This thread's pointer lists, kh + 1 entries each: [0, 4) rows and
+         * kernel rows of the two output rows, [4, 7) the paired loop's
+         * lists, [7] the edge strips' rows. */
         const int thread = corr2d_thread_num();
         const T **buffers = row_buffers + ROW_BUFFERS_PER_THREAD * (kh + 1) * thread;
         const T **strip_rows = buffers + 7 * (kh + 1);
@@ -363,7 +357,7 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
             i_end = oh;
         for (i = (ptrdiff_t)tile * tile_rows; i < i_end;) {
             /* Two rows at a time where the paired loop applies. */
-            int pair = NC == 1 && i + 1 < i_end && hi - lo >= 4 * CORR2D_PAIR_MIN_VLEN;
+            int pair = NC == 1 && i + 1 < i_end && hi - lo >= 4 * VLEN;
             int k, nout = pair ? 2 : 1;
             struct NAME(row_taps) taps[2];
             ptrdiff_t done = 0, r;
@@ -425,7 +419,6 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
 }
 
 #undef PIXEL_MAC
-#undef CORR2D_PAIR_MIN_VLEN
 #ifdef NAME_SCALAR_VEC_DEFINED
 #undef VEC
 #undef VLEN
