@@ -7,7 +7,8 @@ from scipy import ndimage
 
 import corr2d.filters as filters
 
-MODES = ["reflect", "constant", "nearest", "mirror", "wrap"]
+# ndimage's names, with the grid-* aliases it makes of them for filters.
+MODES = ["reflect", "constant", "nearest", "mirror", "wrap", "grid-mirror", "grid-constant", "grid-wrap"]
 DTYPES = [np.float32, np.float64]
 SCHARR_SMOOTH = [3.0, 10.0, 3.0]
 

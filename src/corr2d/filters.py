@@ -156,7 +156,7 @@ def _gradient(
     mode = _check_mode(mode, func)
     cval = _check_cval(cval, func)
     derivative, smoothing_weights = _DERIVATIVE, _SMOOTHING[smoothing]
-    if mode == "constant" and cval != 0.0:
+    if _MODES[mode] == "fill" and cval != 0.0:  # 'constant' and its alias 'grid-constant'
         # ndimage extends the first pass's output by cval: two passes.
         out = _correlate1d(a, derivative, axis, mode, cval, func)
         return _correlate1d(out, smoothing_weights, 1 - axis, mode, cval, func)
