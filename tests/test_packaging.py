@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import tarfile
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -22,6 +23,8 @@ PACKAGE_DIR = Path(corr2d.__file__).resolve().parent
 # Build products that must never sit in an installed package or a wheel.
 LEFTOVER_SUFFIXES = {".c", ".o", ".obj", ".lib", ".exp"}
 EXTENSION_SUFFIXES = (".so", ".pyd")
+# The compiled extensions, each with its .pyi stub.
+EXTENSIONS = ("_ccore", "_conv")
 
 
 def _is_source_checkout() -> bool:
@@ -41,12 +44,13 @@ def _wheel_record() -> list[PurePosixPath] | None:
 def _check_package_listing(names: list[str], where: str) -> None:
     """`names`: posix paths relative to the folder holding corr2d/."""
     names = set(names)
-    for required in ("corr2d/__init__.py", "corr2d/py.typed", "corr2d/_ccore.pyi"):
+    for required in ("corr2d/__init__.py", "corr2d/py.typed", *(f"corr2d/{m}.pyi" for m in EXTENSIONS)):
         assert required in names, f"{where} lacks {required}"
-    extensions = [
-        n for n in names if n.startswith("corr2d/_ccore.") and n.endswith(EXTENSION_SUFFIXES)
-    ]
-    assert len(extensions) == 1, f"{where}: expected one compiled _ccore, got {extensions}"
+    for module in EXTENSIONS:
+        extensions = [
+            n for n in names if n.startswith(f"corr2d/{module}.") and n.endswith(EXTENSION_SUFFIXES)
+        ]
+        assert len(extensions) == 1, f"{where}: expected one compiled {module}, got {extensions}"
     leftovers = sorted(n for n in names if PurePosixPath(n).suffix in LEFTOVER_SUFFIXES)
     assert not leftovers, f"{where} holds build leftovers: {leftovers}"
 
@@ -122,7 +126,7 @@ def test_sdist_archive():
         r
         for r in rel
         if r.endswith((".so", ".pyd", ".o", ".obj", ".pyc"))
-        or r == "src/corr2d/_ccore.c"
+        or re.fullmatch(r"src/corr2d/_\w+\.c", r)  # Cython output
         or r.startswith(("ccore/build/", "docs/_build/", "build/"))
     )
     assert not forbidden, f"{path} holds build products: {forbidden}"

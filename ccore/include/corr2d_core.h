@@ -37,7 +37,15 @@ typedef enum {
     CORR2D_SYMM = 2  /* b a | a b c d | d c   (half-sample symmetric)  */
 } corr2d_boundary;
 
+/* Status codes are bits, so parallel loops can OR them together;
+ * corr2d_status_of() turns such a combination back into one code. */
 enum { CORR2D_OK = 0, CORR2D_ENOMEM = 1, CORR2D_EINVAL = 2 };
+
+/* The most telling code in an OR of statuses: EINVAL, then ENOMEM. */
+static inline int corr2d_status_of(int bits)
+{
+    return (bits & CORR2D_EINVAL) ? CORR2D_EINVAL : (bits & CORR2D_ENOMEM) ? CORR2D_ENOMEM : CORR2D_OK;
+}
 
 /*
  * out[i, j] = sum_{p, q} ext(i + p - top, j + q - left) * kernel[p, q]

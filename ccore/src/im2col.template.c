@@ -140,5 +140,5 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
         status |= corr2d_correlate(DTYPE_CODE, src, weight + m * kh * kw, &zero,
                                    out + (ptrdiff_t)plane * oh * ow, &pg);
     }
-    return status ? CORR2D_ENOMEM : CORR2D_OK;
+    return corr2d_status_of(status);
 }

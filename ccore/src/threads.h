@@ -22,6 +22,11 @@ static inline int corr2d_choose_threads(int requested, double work)
 {
 #ifdef _OPENMP
     int n = requested > 0 ? requested : omp_get_max_threads();
+    /* An explicit request beyond the processors (or OpenMP's own setting,
+     * if larger) adds no speed, only per-thread buffers: cap it there. */
+    int cap = omp_get_num_procs() > omp_get_max_threads() ? omp_get_num_procs() : omp_get_max_threads();
+    if (n > cap)
+        n = cap;
     if (work < CORR2D_PARALLEL_MIN_WORK || n < 1 || corr2d_forked_child_serial)
         return 1;
     corr2d_team_started = 1;

@@ -151,6 +151,10 @@ static void test_invalid_geometry(void)
     CHECK(corr2d_correlate((corr2d_dtype)99, &x, &k, &fill, &out, &g) == CORR2D_EINVAL, "dtype");
     CHECK(corr2d_correlate(CORR2D_FLOAT32, &x, &k, &fill, &out, &g) == CORR2D_OK, "1x1");
     CHECK(out == 1.0f, "1x1 value");
+    /* Statuses OR-ed by parallel loops come back as the most telling one. */
+    CHECK(corr2d_status_of(CORR2D_OK) == CORR2D_OK, "status_of ok");
+    CHECK(corr2d_status_of(CORR2D_ENOMEM) == CORR2D_ENOMEM, "status_of enomem");
+    CHECK(corr2d_status_of(CORR2D_ENOMEM | CORR2D_EINVAL) == CORR2D_EINVAL, "status_of both");
 }
 
 static void test_d2l_example(void)

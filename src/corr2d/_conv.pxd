@@ -9,6 +9,8 @@ cdef extern from "corr2d_core.h" nogil:
         CORR2D_ENOMEM
         CORR2D_EINVAL
 
+    int corr2d_status_of(int bits)
+
 cdef extern from "corr2d_conv.h" nogil:
     ctypedef struct corr2d_conv_geometry:
         Py_ssize_t channels, height, width

@@ -120,7 +120,7 @@ cdef int run(Direction direction, corr2d_dtype code, const Plan *plan,
             status |= run_item(direction, code, plan, item // plan.groups,
                                item % plan.groups, x, w + tid * plan.weight_per_thread,
                                y, ws + tid * plan.workspace_per_thread)
-        return CORR2D_ENOMEM if status else CORR2D_OK
+        return corr2d_status_of(status)
     for item in range(nitems):
         status = run_item(direction, code, plan, item // plan.groups, item % plan.groups,
                           x, w, y, ws)
@@ -178,7 +178,7 @@ cdef int winograd_run(corr2d_dtype code, const WinogradPlan *plan, real *x, real
             status |= winograd_item(code, plan, item // nchunks,
                                     (item % nchunks) * plan.chunk_rows, x, u, y,
                                     ws + tid * plan.workspace_per_thread)
-        return CORR2D_EINVAL if status else CORR2D_OK
+        return corr2d_status_of(status)
     for item in range(nitems):
         status = winograd_item(code, plan, item // nchunks,
                                (item % nchunks) * plan.chunk_rows, x, u, y, ws)
@@ -204,8 +204,11 @@ def winograd_weight(cnp.ndarray w, cnp.ndarray u):
     _check([w, w, u], 0)  # the third array is the output
     cdef const void *wp = cnp.PyArray_DATA(w)
     cdef void *up = cnp.PyArray_DATA(u)
+    cdef int status
     with nogil:
-        corr2d_winograd_weight(code, wp, up, count)
+        status = corr2d_winograd_weight(code, wp, up, count)
+    if status != CORR2D_OK:
+        raise ValueError("internal error: the C core rejected the Winograd weight transform")
     return u
 
 

@@ -53,8 +53,10 @@ def correlate2d(
         conjugated); when neither is at least as large as the other, a
         ``ValueError`` is raised. The boundary plays no part here.
         'same': the shape of `in1`, the window of the full output starting
-        at ``in2.shape // 2`` (so even kernels read one more row/column
-        before the centre than after it, as PyTorch's ``padding='same'``).
+        at ``in2.shape // 2``: the image is padded by ``(k - 1) // 2``
+        before and ``k // 2`` after, so even kernels read one more
+        row/column after the centre than before it, as PyTorch's
+        ``padding='same'``.
     boundary : {'fill', 'wrap', 'symm'}, optional
         How `in1` is extended: 'fill' with `fillvalue` (default, also
         'pad'), 'wrap' periodically (also 'circular'), 'symm' by half-sample
@@ -66,7 +68,9 @@ def correlate2d(
         output dtype by SciPy's rules. Ignored for other boundaries.
     threads : int, optional, keyword-only
         Number of OpenMP threads; by default OpenMP's own, so
-        ``OMP_NUM_THREADS`` and ``threadpoolctl`` apply. Small problems run
+        ``OMP_NUM_THREADS`` and ``threadpoolctl`` apply. Requests beyond
+        the number of processors (or OpenMP's setting, if larger) are
+        capped there. Small problems run
         on one thread regardless, and so does every call in a process
         forked after a threaded call (GNU OpenMP's threads do not survive
         ``fork``; this keeps the child from hanging).
