@@ -1,6 +1,7 @@
 """Every CUDA source of corr2d.cuda compiles: with nvcc (sm_80 and sm_90)
-when it is on the PATH, and with CuPy's NVRTC, exactly as corr2d loads it,
-when CuPy and a device are present. No GPU is needed for the nvcc check."""
+when it is on the PATH, and with CuPy's NVRTC, with the options and name
+expressions corr2d loads it with, when CuPy and NVRTC are installed (no GPU
+is needed for either); and through cupy.RawModule when a device is present."""
 import re
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
+from corr2d.cuda import compile as gpu_compile
 from corr2d.cuda import conv as gpu_conv
 from corr2d.cuda import correlate as gpu
 
@@ -49,7 +51,7 @@ def test_headers_are_self_contained(tmp_path):
 
 def test_name_expressions_match_the_instantiations():
     """The names corr2d asks NVRTC for are the ones -DCORR2D_INSTANTIATE emits."""
-    source = gpu.cuda_source()
+    source = gpu_compile.cuda_source("correlate2d.cu")
     for cuda_type, accumulator in set(gpu.CUDA_TYPES.values()):
         assert f"CORR2D_INSTANCE({cuda_type}, {accumulator})" in source
     assert f"correlate2d_tiled<T, A, {gpu.ROWS_PER_THREAD}>" in source
@@ -59,7 +61,7 @@ def test_name_expressions_match_the_instantiations():
 def test_conv_name_expressions_match_the_instantiations():
     """conv2d.cu: the names corr2d.cuda.conv asks NVRTC for are instantiated
     for nvcc, and its tile sizes are the kernel's."""
-    source = gpu.cuda_source("conv2d.cu")
+    source = gpu_compile.cuda_source("conv2d.cu")
     for cuda_type in gpu_conv.CUDA_TYPES.values():
         assert f"CORR2D_CONV_INSTANCE({cuda_type})" in source
         assert len(gpu_conv.kernel_names(cuda_type)) == 3
@@ -89,31 +91,79 @@ def test_conv_kernel_fits_the_launch(tmp_path):
                if "spill stores" in line), done.stderr[-4000:]
 
 
-def _cupy_with_device():
+@needs_nvcc
+@pytest.mark.parametrize("name", CU_FILES)
+def test_float32_keeps_subnormals_under_ftz(name, tmp_path):
+    """CuPy compiles every RawModule with -ftz=true; the float32 arithmetic of
+    the kernels must still keep subnormal numbers, as the CPU path does: no
+    .ftz instruction in the PTX."""
+    ptx = tmp_path / "x.ptx"
+    nvcc("-DCORR2D_INSTANTIATE", "-ftz=true", "-arch=compute_90", "--ptx", "-o", str(ptx), name,
+         cwd=str(CUDA_DIR))
+    text = ptx.read_text()
+    assert "fma.rn.f32" in text
+    assert [line for line in text.splitlines() if ".ftz" in line] == []
+
+
+def _cupy_compiler():
+    """CuPy's compiler module, where CuPy and its NVRTC library are installed
+    (a GPU is not needed)."""
     cupy = pytest.importorskip("cupy", reason="CuPy is not installed")
     if getattr(cupy, "is_fake", False):
         pytest.skip("CuPy is the test stand-in")
+    from cupy.cuda import compiler
+
     try:
-        if cupy.cuda.runtime.getDeviceCount() == 0:
-            pytest.skip("no CUDA device")
-    except Exception:
-        pytest.skip("no CUDA device")
-    return cupy
+        compiler._get_nvrtc_version()
+    except Exception as exc:
+        pytest.skip(f"CuPy cannot load NVRTC ({type(exc).__name__}: {exc})")
+    return compiler
+
+
+def _nvrtc_sources():
+    for key in sorted(gpu.CUDA_TYPES):
+        yield "correlate2d.cu", gpu.kernel_names(*gpu.CUDA_TYPES[key])
+    for cuda_type in gpu_conv.CUDA_TYPES.values():
+        yield "conv2d.cu", gpu_conv.kernel_names(cuda_type)
+
+
+@pytest.mark.parametrize("arch", ["80", "90"])
+def test_compiles_with_cupy_nvrtc_without_a_device(arch, monkeypatch):
+    """What cupy.RawModule compiles for corr2d on an sm_80 or sm_90 card:
+    corr2d's options plus the -ftz=true that RawModule appends, every name
+    expression, through CuPy's NVRTC path, to PTX (with no .ftz) and to a
+    cubin. CuPy asks the current device for the -arch option; here it is
+    named instead, as CuPy names it."""
+    compiler = _cupy_compiler()
+    target = {"ptx": f"-arch=compute_{arch}", "cubin": f"-arch=sm_{arch}"}
+    for method in ("ptx", "cubin"):
+        monkeypatch.setattr(compiler, "_get_arch_for_options_for_nvrtc",
+                            lambda arch=None, method=method: (target[method], method))
+        for source, names in _nvrtc_sources():
+            binary, mapping = compiler.compile_using_nvrtc(
+                gpu_compile.cuda_source(source), gpu_compile.NVRTC_OPTIONS + ("-ftz=true",), arch,
+                name_expressions=names)
+            assert set(mapping) == set(names), (source, mapping)
+            assert all(mapping[name].startswith("_Z") for name in names)
+            if method == "ptx":
+                text = binary.decode() if isinstance(binary, bytes) else binary
+                assert f".target sm_{arch}" in text
+                assert [line for line in text.splitlines() if ".ftz" in line] == [], (source, names)
+            else:
+                assert bytes(binary[:4]) == b"\x7fELF", (source, names)
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", sorted({np.dtype(k[0] + str(k[1])).name
                                           for k in gpu.CUDA_TYPES}))
-def test_compiles_with_cupy_nvrtc(dtype):
-    _cupy_with_device()
+def test_compiles_with_cupy_nvrtc(cupy_on_device, dtype):
     tiled, global_kernel = gpu.compiled_kernels(np.dtype(dtype))
     assert tiled.attributes["max_threads_per_block"] >= 256
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_conv_compiles_with_cupy_nvrtc(dtype):
-    _cupy_with_device()
+def test_conv_compiles_with_cupy_nvrtc(cupy_on_device, dtype):
     for kernel in gpu_conv.compiled_kernels(np.dtype(dtype)):
         threads = gpu_conv.BLOCK[0] * gpu_conv.BLOCK[1]
         assert kernel.attributes["max_threads_per_block"] >= threads

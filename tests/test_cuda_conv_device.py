@@ -10,24 +10,14 @@ import pytest
 
 import corr2d
 from corr2d.cuda import conv as gpu_conv
+from gpu_support import checks
 
 pytestmark = pytest.mark.gpu
 
 
-@pytest.fixture(scope="module")
-def cp():
-    try:
-        import cupy
-    except ImportError:
-        pytest.skip("no CUDA device (CuPy is not installed)")
-    if getattr(cupy, "is_fake", False):
-        pytest.skip("no CUDA device (CuPy is the test stand-in)")
-    try:
-        if cupy.cuda.runtime.getDeviceCount() == 0:
-            pytest.skip("no CUDA device")
-    except Exception as exc:
-        pytest.skip(f"no CUDA device ({type(exc).__name__})")
-    return cupy
+@pytest.fixture
+def cp(cupy_on_device):
+    return cupy_on_device
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +170,22 @@ def test_split_reduction_and_grid_stride_on_the_device(cp, monkeypatch):
         monkeypatch.setattr(gpu_conv, "MAX_GRID", grid)
         got = corr2d.conv2d_weight(cp.asarray(x), w_shape, cp.asarray(gy), **geometry)
         _close(got, expected, np.float64, gy[:, 0].size)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_subnormals_kept_like_cpu(cp, dtype):
+    """CuPy compiles with -ftz=true; the conv kernels must keep subnormals."""
+    rng = np.random.default_rng(12)
+    x = checks.subnormal_values(rng, (2, 3, 11, 13), dtype)
+    w = checks.small_values(rng, (4, 3, 3, 3), dtype)
+    gy = checks.subnormal_values(rng, (2, 4, 11, 13), dtype)
+    for got, expected in [
+        (corr2d.conv2d(cp.asarray(x), cp.asarray(w), padding=1), corr2d.conv2d(x, w, padding=1)),
+        (corr2d.conv2d_input(x.shape, cp.asarray(w), cp.asarray(gy), padding=1),
+         corr2d.conv2d_input(x.shape, w, gy, padding=1)),
+    ]:
+        np.testing.assert_array_equal(got.get(), expected)
+        assert np.count_nonzero(expected) > expected.size // 2
 
 
 def test_result_stays_on_the_device_and_the_stream(cp):

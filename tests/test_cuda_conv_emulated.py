@@ -5,7 +5,6 @@ thread-per-CUDA-thread emulator (tests/gpu_support). Checks the implicit-GEMM
 gathers for every stride/padding/dilation/groups/padding_mode combination,
 the split reduction of conv2d_weight, the grid-stride loops and the Python
 glue against the CPU path. Needs a C++20 compiler, not a GPU."""
-import sys
 
 import numpy as np
 import pytest
@@ -14,8 +13,6 @@ from hypothesis import strategies as st
 
 import corr2d
 from corr2d.cuda import conv as gpu_conv
-from corr2d.cuda import correlate as gpu
-from gpu_support import fake_cupy
 
 FLOATS = [np.float32, np.float64]
 # Emulated blocks are 256 host threads each: keep the shapes small.
@@ -24,21 +21,9 @@ SETTINGS = settings(max_examples=40, deadline=None,
                                            HealthCheck.too_slow])
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    try:
-        return fake_cupy.build_emulator(tmp_path_factory.mktemp("emulator"))
-    except RuntimeError as exc:
-        pytest.skip(f"CUDA emulator not available: {exc}")
-
-
 @pytest.fixture
-def cp(emulator, monkeypatch):
-    module = fake_cupy.make_module(emulator)
-    monkeypatch.setitem(sys.modules, "cupy", module)
-    monkeypatch.setattr(gpu, "_modules", {})
-    monkeypatch.setattr(gpu_conv, "_modules", {})
-    return module
+def cp(cupy_emulated):
+    return cupy_emulated
 
 
 def small_ints(rng, shape, dtype):

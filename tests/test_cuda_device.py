@@ -16,20 +16,9 @@ from gpu_support import checks
 pytestmark = [pytest.mark.gpu, pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")]
 
 
-@pytest.fixture(scope="module")
-def cp():
-    try:
-        import cupy
-    except ImportError:
-        pytest.skip("no CUDA device (CuPy is not installed)")
-    if getattr(cupy, "is_fake", False):
-        pytest.skip("no CUDA device (CuPy is the test stand-in)")
-    try:
-        if cupy.cuda.runtime.getDeviceCount() == 0:
-            pytest.skip("no CUDA device")
-    except Exception as exc:
-        pytest.skip(f"no CUDA device ({type(exc).__name__})")
-    return cupy
+@pytest.fixture
+def cp(cupy_on_device):
+    return cupy_on_device
 
 
 @pytest.mark.parametrize("dtype", checks.GPU_DTYPES, ids=lambda d: np.dtype(d).name)
@@ -68,6 +57,17 @@ def test_random_floats_within_rounding(cp, dtype, kshape):
     x, k = x.astype(dtype), k.astype(dtype)
     for mode, boundary, func in itertools.product(checks.MODES, checks.BOUNDARIES, checks.FUNCS):
         checks.check_against_cpu(cp, x, k, mode, boundary, 0.5, func, exact=False)
+
+
+@pytest.mark.parametrize("dtype", checks.FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_subnormals_kept_like_cpu(cp, dtype):
+    """CuPy compiles with -ftz=true; the kernels must keep subnormals anyway."""
+    rng = np.random.default_rng(11)
+    x = checks.subnormal_values(rng, (45, 67), dtype)
+    k = checks.small_values(rng, (3, 4), dtype)
+    for mode, boundary, func in itertools.product(checks.MODES, checks.BOUNDARIES, checks.FUNCS):
+        got = checks.check_against_cpu(cp, x, k, mode, boundary, 0, func)
+        assert int(cp.count_nonzero(got)) > got.size // 2
 
 
 @pytest.mark.parametrize("blocks", [gpu.TILED_BLOCKS, ((32, 2),), ()], ids=["tiled", "small-tile", "global"])

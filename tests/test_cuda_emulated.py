@@ -4,7 +4,6 @@ thread emulator (tests/gpu_support). Checks the CUDA source's indexing,
 tiling, halo, boundary rule and launch configurations, and the Python glue,
 against the CPU path. Needs a C++20 compiler, not a GPU."""
 import itertools
-import sys
 
 import numpy as np
 import pytest
@@ -16,20 +15,9 @@ from gpu_support import checks, fake_cupy
 pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
 
 
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
-    try:
-        return fake_cupy.build_emulator(tmp_path_factory.mktemp("emulator"))
-    except RuntimeError as exc:
-        pytest.skip(f"CUDA emulator not available: {exc}")
-
-
 @pytest.fixture
-def cp(emulator, monkeypatch):
-    module = fake_cupy.make_module(emulator)
-    monkeypatch.setitem(sys.modules, "cupy", module)
-    monkeypatch.setattr(gpu, "_modules", {})
-    return module
+def cp(cupy_emulated):
+    return cupy_emulated
 
 
 CASES = [
@@ -218,3 +206,57 @@ def test_kernels_compiled_once_per_dtype(cp):
     corr2d.correlate2d(cp.asarray(x.astype(np.int32)), cp.asarray(x[:3, :3].astype(np.int32)))
     assert sorted(key[:2] for key in gpu._modules) == [("f", 4), ("u", 4)]
     assert len(gpu.compiled_kernels(np.dtype(np.float32))[0].launches) == 3
+
+
+@pytest.mark.parametrize("dtype", checks.FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_subnormals_kept_like_cpu(cp, dtype):
+    rng = np.random.default_rng(11)
+    x = checks.subnormal_values(rng, (23, 37), dtype)
+    k = checks.small_values(rng, (3, 4), dtype)
+    for mode, boundary, func in itertools.product(checks.MODES, checks.BOUNDARIES, checks.FUNCS):
+        got = checks.check_against_cpu(cp, x, k, mode, boundary, 0, func)
+        assert np.count_nonzero(got.get()) > got.size // 2
+
+
+def _launch_args(cp, out_rows=8, image_stride=8):
+    """Arguments of correlate2d_tiled<float> for an 8x8 image of ones, a 3x3
+    kernel of ones and an 8x8 'same' output, claiming `out_rows` rows of the
+    output and `image_stride` elements between the image's rows."""
+    i64, i32 = np.int64, np.int32
+    x = cp.asarray(np.ones((8, 8), np.float32))
+    k = cp.asarray(np.ones((3, 3), np.float32))
+    out = cp.empty((8, 8), np.float32)
+    return out, (x, i64(8), i64(8), i64(image_stride), k, i32(3), i32(3), np.float32(0), out,
+                 i64(out_rows), i64(8), i64(8), i64(1), i64(1), i32(0))
+
+
+def test_stand_in_catches_writes_outside_an_array(cp):
+    """The memory checks of the stand-in can fail: a launch told that `out`
+    has 9 rows writes into its guard band."""
+    tiled, _ = gpu.compiled_kernels(np.dtype(np.float32))
+    _, block, _, smem = gpu.launch_config(3, 3, 4)
+    out, args = _launch_args(cp)
+    tiled((1, 1), block, args, shared_mem=smem)
+    np.testing.assert_array_equal(out.get(), corr2d.correlate2d(np.ones((8, 8)), np.ones((3, 3)), "same"))
+    _, args = _launch_args(cp, out_rows=9)
+    with pytest.raises(fake_cupy.OutOfBoundsWrite, match="outside an array"):
+        tiled((1, 1), block, args, shared_mem=smem)
+
+
+def test_stand_in_shows_reads_outside_an_array(cp):
+    """A launch that reads a row past the image reads the guard band's NaN."""
+    tiled, _ = gpu.compiled_kernels(np.dtype(np.float32))
+    _, block, _, smem = gpu.launch_config(3, 3, 4)
+    out, args = _launch_args(cp, image_stride=9)  # the last rows run off the image
+    tiled((1, 1), block, args, shared_mem=smem)
+    assert np.isnan(out.get()[-2:]).any() and not np.isnan(out.get()[:5]).any()
+
+
+def test_stand_in_catches_shared_memory_overruns(cp):
+    """A block given less dynamic shared memory than its tile needs writes
+    past it, which the emulator reports."""
+    tiled, _ = gpu.compiled_kernels(np.dtype(np.float32))
+    _, block, _, smem = gpu.launch_config(3, 3, 4)
+    _, args = _launch_args(cp)
+    with pytest.raises(fake_cupy.OutOfBoundsWrite, match="shared memory"):
+        tiled((1, 1), block, args, shared_mem=smem - 64)

@@ -36,6 +36,19 @@ def small_values(rng, shape, dtype):
     return values.astype(dtype)
 
 
+def subnormal_values(rng, shape, dtype):
+    """Small integers times 2**-140 (float32, complex64) or 2**-1060
+    (float64, complex128): subnormal numbers whose products with small
+    integers, and the sums of those, are exact; flushing subnormals to zero
+    (nvcc/NVRTC's -ftz=true) would change every result."""
+    dtype = np.dtype(dtype)
+    scale = 2.0 ** (-140 if dtype in (np.float32, np.complex64) else -1060)
+    values = small_values(rng, shape, dtype).astype(np.complex128 if dtype.kind == "c" else np.float64)
+    subnormal = (values * scale).astype(dtype)
+    assert np.all(np.abs(subnormal.view(subnormal.real.dtype)) < np.finfo(dtype).tiny)
+    return subnormal
+
+
 def to_host(cp, a):
     assert type(a).__module__ == "cupy", f"expected a CuPy array, got {type(a)}"
     return a.get()

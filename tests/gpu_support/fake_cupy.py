@@ -9,7 +9,19 @@ source alike, thus runs and is checked here; only NVRTC, the hardware and
 the speed are left to a real device.
 
 Every kernel argument is checked against the parameter types of
-correlate2d.cu and conv2d.cu, as CuPy would marshal them.
+correlate2d.cu and conv2d.cu, as CuPy would marshal them, and every launch
+against the limits of a CUDA device (threads per block, grid size, 48 KiB of
+dynamic shared memory).
+
+Memory is checked as compute-sanitizer would on a device, in part: the
+arrays this module allocates (``empty``, ``zeros``, ``asarray``,
+``ascontiguousarray``, ``pad``, ``conj``) sit between guard bands of 0xFF
+bytes (NaN in every float type, and ``empty`` arrays start as NaN too), so a
+kernel that reads outside an array, or reads output it has not written,
+shows NaN or garbage in its results; after each launch the guard bands of
+every array argument must be intact, else the launch raises
+``OutOfBoundsWrite``. The emulator poisons and checks shared memory the same
+way (emulator.cpp).
 """
 from __future__ import annotations
 
@@ -18,6 +30,7 @@ import re
 import shutil
 import subprocess
 import types
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +54,16 @@ def build_emulator(directory: Path) -> ctypes.CDLL:
     dll.corr2d_emulate.restype = ctypes.c_int
     dll.corr2d_conv_emulate.restype = ctypes.c_int
     return dll
+
+
+#: Bytes of 0xFF before and after every array allocated here.
+GUARD = 256
+#: id of each guarded buffer -> (weak reference to it, bytes of the array).
+_guarded: dict[int, tuple] = {}
+
+
+class OutOfBoundsWrite(AssertionError):
+    """A kernel wrote into the guard band of one of its arrays."""
 
 
 class Device:
@@ -70,8 +93,53 @@ class ndarray(np.ndarray):
         return np.array(self.view(np.ndarray))
 
 
+def _allocate(shape, dtype) -> ndarray:
+    """An array of 0xFF bytes between two guard bands of 0xFF bytes."""
+    dtype = np.dtype(dtype)
+    shape = (shape,) if np.isscalar(shape) else tuple(shape)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    buffer = np.full(nbytes + 2 * GUARD, 0xFF, np.uint8)
+    _guarded[id(buffer)] = (weakref.ref(buffer), nbytes)
+    weakref.finalize(buffer, _guarded.pop, id(buffer), None)
+    return buffer[GUARD:GUARD + nbytes].view(dtype).reshape(shape).view(ndarray)
+
+
+def _copy(a, dtype=None) -> ndarray:
+    a = np.asarray(a, dtype)
+    out = _allocate(a.shape, a.dtype)
+    out[...] = a
+    return out
+
+
+def check_guards(a) -> None:
+    """Raise OutOfBoundsWrite if the guard bands around the buffer of `a`
+    (when this module allocated it) are no longer all 0xFF."""
+    root = a
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    ref, nbytes = _guarded.get(id(root), (None, 0))
+    if ref is None or ref() is not root:
+        return
+    if not (np.all(root[:GUARD] == 0xFF) and np.all(root[GUARD + nbytes:] == 0xFF)):
+        raise OutOfBoundsWrite(f"a kernel wrote outside an array of {nbytes} bytes")
+
+
 def asarray(a, dtype=None):
-    return np.array(a, dtype=dtype).view(ndarray)
+    return _copy(a, dtype)
+
+
+#: Dynamic shared memory a block may use without opting in, on every CUDA GPU.
+SHARED_MEMORY_LIMIT = 48 * 1024
+
+
+def _check_launch(status: int, name: str, args) -> None:
+    if status == -3:
+        raise OutOfBoundsWrite(f"{name} wrote past the dynamic shared memory it asked for")
+    if status != 0:
+        raise RuntimeError(f"emulator returned {status} for {name}")
+    for value in args:
+        if isinstance(value, ndarray):
+            check_guards(value)
 
 
 # Parameter list of correlate2d_tiled / correlate2d_global (correlate2d.cu).
@@ -116,14 +184,14 @@ class RawKernel:
                 c_args.append(ctypes.c_void_p(box.ctypes.data))
         assert len(grid) == 2 and len(block) == 2
         assert 1 <= grid[1] <= 65535 and block[0] * block[1] <= 1024
+        assert 0 <= shared_mem <= SHARED_MEMORY_LIMIT
         self.launches.append((tuple(grid), tuple(block), shared_mem))
         (image, h, w, rs, kernel, kh, kw, fill, out, oh, ow, ors, top, left, boundary) = c_args
         status = self.dll.corr2d_emulate(
             self.type.encode(), self.variant, block[0], block[1], grid[0], grid[1],
             ctypes.c_size_t(shared_mem), image, h, w, rs, kernel, kh, kw, fill, out, oh, ow, ors,
             top, left, boundary)
-        if status != 0:
-            raise RuntimeError(f"emulator returned {status} for {self.name}")
+        _check_launch(status, self.name, args)
 
 
 # Parameter list of conv2d_gemm (conv2d.cu).
@@ -154,6 +222,7 @@ class ConvKernel:
                 assert type(value) is (np.int64 if kind == "i64" else np.int32), (i, type(value))
         assert len(grid) == 3 and len(block) == 2
         assert 1 <= grid[1] <= 65535 and 1 <= grid[2] <= 65535 and block[0] * block[1] <= 1024
+        assert 0 <= shared_mem <= SHARED_MEMORY_LIMIT
         self.launches.append((tuple(grid), tuple(block), shared_mem))
         a, b, out = (ctypes.c_void_p(v.ctypes.data) for v in args[:3])
         sizes = np.array([int(v) for v in args[3:10]], np.int64)
@@ -163,8 +232,7 @@ class ConvKernel:
             ctypes.c_size_t(shared_mem), a, b, out, ctypes.c_void_p(sizes.ctypes.data),
             ctypes.c_void_p(params.ctypes.data), ctypes.c_longlong(int(args[19])),
             ctypes.c_int(int(args[20])))
-        if status != 0:
-            raise RuntimeError(f"emulator returned {status} for {self.name}")
+        _check_launch(status, self.name, args)
 
 
 class RawModule:
@@ -187,11 +255,11 @@ def make_module(dll) -> types.ModuleType:
     cupy = types.ModuleType("cupy")
     cupy.ndarray = ndarray
     cupy.asarray = asarray
-    cupy.empty = lambda shape, dtype=float: np.empty(shape, dtype).view(ndarray)
-    cupy.zeros = lambda shape, dtype=float: np.zeros(shape, dtype).view(ndarray)
-    cupy.ascontiguousarray = lambda a, dtype=None: np.ascontiguousarray(a, dtype).view(ndarray)
-    cupy.pad = lambda a, pad_width, mode="constant": np.pad(a, pad_width, mode=mode).view(ndarray)
-    cupy.conj = lambda a: np.conj(a).view(ndarray)
+    cupy.empty = lambda shape, dtype=float: _allocate(shape, dtype)
+    cupy.zeros = lambda shape, dtype=float: _copy(np.zeros(shape, dtype))
+    cupy.ascontiguousarray = lambda a, dtype=None: _copy(a, dtype)
+    cupy.pad = lambda a, pad_width, mode="constant": _copy(np.pad(a, pad_width, mode=mode))
+    cupy.conj = lambda a: _copy(np.conj(a))
     cupy.may_share_memory = lambda a, b: np.may_share_memory(a, b)
     cupy.RawModule = lambda code, options=(), name_expressions=(): RawModule(
         dll, code, options, name_expressions)

@@ -57,9 +57,9 @@ def array_module(*arrays: Any):
     """``cupy`` if any of `arrays` is a CuPy array, else ``numpy`` (CuPy is
     imported only in the first case)."""
     if any_cupy_array(*arrays):
-        from .correlate import _cupy
+        from .compile import cupy_module
 
-        return _cupy()
+        return cupy_module()
     import numpy
 
     return numpy

@@ -15,21 +15,19 @@ this module only allocates the outputs and launches the kernels:
 - ``conv_transpose2d``: ``conv2d_gemm<T, 1>`` with `input` as the gradient
   of a conv2d output and `weight` as that conv2d's weight, then the bias.
 
-Compilation: ``conv2d.cu`` is read with its local includes inlined and
-compiled by ``cupy.RawModule(options=('-std=c++17',), name_expressions=...)``
-once per process, device and dtype, as :mod:`corr2d.cuda.correlate` does.
+Compilation: ``conv2d.cu`` with the headers it includes, once per process,
+device and dtype (:mod:`corr2d.cuda.compile`).
 Calls run on the current CUDA stream and return without synchronising.
 """
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
 from .. import functional
 from . import check_same_device_kind
-from .correlate import _cupy, cuda_source
+from .compile import cupy_module, load_kernels
 
 #: The operations of conv2d.cu (its OP template argument).
 FORWARD, GRAD_INPUT, GRAD_WEIGHT = 0, 1, 2
@@ -44,8 +42,8 @@ TARGET_BLOCKS = 1024
 MIN_K_CHUNK = 256
 CUDA_TYPES = {4: "float", 8: "double"}
 
+#: Compiled kernels, by (itemsize, device id).
 _modules: dict[tuple, Any] = {}
-_modules_lock = threading.Lock()
 
 
 def kernel_names(cuda_type: str) -> tuple[str, str, str]:
@@ -56,18 +54,8 @@ def kernel_names(cuda_type: str) -> tuple[str, str, str]:
 def compiled_kernels(dtype: np.dtype):
     """(forward, grad_input, grad_weight) RawKernels for float32 or float64,
     compiled once per process and device."""
-    cupy = _cupy()
-    cache_key = (dtype.itemsize, cupy.cuda.Device().id)
-    with _modules_lock:
-        kernels = _modules.get(cache_key)
-        if kernels is None:
-            names = kernel_names(CUDA_TYPES[dtype.itemsize])
-            module = cupy.RawModule(
-                code=cuda_source("conv2d.cu"), options=("-std=c++17",), name_expressions=names
-            )
-            kernels = tuple(module.get_function(name) for name in names)
-            _modules[cache_key] = kernels
-    return kernels
+    return load_kernels(_modules, (dtype.itemsize,), "conv2d.cu",
+                        kernel_names(CUDA_TYPES[dtype.itemsize]))
 
 
 def gemm_sizes(op: int, x_shape: tuple, w_shape: tuple, y_shape: tuple, groups: int):
@@ -94,7 +82,7 @@ def k_splits(tiles: int, k: int) -> tuple[int, int]:
 def conv_gemm(op: int, a, b, x_shape: tuple, w_shape: tuple, y_shape: tuple, geometry: tuple):
     """The result of `op` (y, dx or dw, of shape y_shape, x_shape or w_shape)
     from the C-contiguous CuPy arrays `a` and `b` (see conv2d.cu)."""
-    cupy = _cupy()
+    cupy = cupy_module()
     dtype = a.dtype
     stride, (top, left), dilation, groups = geometry
     out_shape = {FORWARD: y_shape, GRAD_INPUT: x_shape, GRAD_WEIGHT: w_shape}[op]

@@ -33,6 +33,7 @@
 // Compiled at run time by NVRTC through cupy.RawModule with name expressions
 // (corr2d/cuda/conv.py); -DCORR2D_INSTANTIATE emits explicit instantiations
 // so that nvcc can compile this file alone.
+#include "arith.cuh"
 
 #define CORR2D_CONV_TILE_M 64
 #define CORR2D_CONV_TILE_N 64
@@ -218,7 +219,7 @@ __global__ void __launch_bounds__(CORR2D_CONV_THREADS_X *CORR2D_CONV_THREADS_Y, 
                         for (int i = 0; i < RM; i++)
 #pragma unroll
                             for (int j = 0; j < RN; j++)
-                                acc[i][j] += av[i] * bv[j];
+                                corr2d_mac(acc[i][j], av[i], bv[j]);
                     }
                 }
 #pragma unroll

@@ -8,10 +8,8 @@ makes one call of the C core.
 
 Notes
 -----
-Compilation: ``correlate2d.cu`` and the headers it includes are read with
-:mod:`importlib.resources`, the local ``#include "..."`` lines inlined, and
-compiled by ``cupy.RawModule(options=('-std=c++17',), name_expressions=...)``
-once per process and dtype (CuPy also caches the binary on disk).
+Compilation: ``correlate2d.cu`` with the headers it includes, once per
+process, device and dtype (:mod:`corr2d.cuda.compile`).
 
 Launch: the tiled kernel computes a tile of 32 columns by 32 rows per block
 of 32 x 8 threads (4 rows per thread), with the correlation kernel and the
@@ -25,15 +23,13 @@ whose wrapping arithmetic gives the same bits, as in the C core.
 """
 from __future__ import annotations
 
-import re
-import threading
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from .. import _driver
 from . import check_same_device_kind, is_cupy_array
+from .compile import cupy_module, load_kernels
 
 #: Rows per thread of the tiled kernel (the template argument RPT).
 ROWS_PER_THREAD = 4
@@ -58,19 +54,8 @@ CUDA_TYPES = {
     ("u", 4): ("unsigned int", "unsigned int"),
     ("u", 8): ("unsigned long long", "unsigned long long"),
 }
-_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$', re.MULTILINE)
-
+#: Compiled kernels, by (kind, itemsize, device id).
 _modules: dict[tuple, Any] = {}
-_modules_lock = threading.Lock()
-
-
-def cuda_source(name: str = "correlate2d.cu", _seen: frozenset = frozenset()) -> str:
-    """The text of a .cu file of this package with its local includes inlined
-    (so NVRTC needs no include path, and a zipped install works)."""
-    if name in _seen:
-        return ""
-    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return _INCLUDE.sub(lambda m: cuda_source(m.group(1), _seen | {name}), text)
 
 
 def kernel_names(cuda_type: str, accumulator: str) -> tuple[str, str]:
@@ -81,32 +66,11 @@ def kernel_names(cuda_type: str, accumulator: str) -> tuple[str, str]:
     )
 
 
-def _cupy():
-    try:
-        import cupy
-    except ImportError as exc:  # a CuPy array came in, so this is unlikely
-        raise ImportError(
-            "corr2d's GPU path needs CuPy: pip install 'corr2d[cuda12]' or 'corr2d[cuda13]'"
-        ) from exc
-    return cupy
-
-
 def compiled_kernels(dtype: np.dtype):
     """(tiled, global) RawKernels for `dtype`, compiled once per process and
     device."""
-    cupy = _cupy()
     key = (dtype.kind if dtype.kind != "i" else "u", dtype.itemsize)
-    cache_key = key + (cupy.cuda.Device().id,)
-    with _modules_lock:
-        kernels = _modules.get(cache_key)
-        if kernels is None:
-            names = kernel_names(*CUDA_TYPES[key])
-            module = cupy.RawModule(
-                code=cuda_source(), options=("-std=c++17",), name_expressions=names
-            )
-            kernels = tuple(module.get_function(name) for name in names)
-            _modules[cache_key] = kernels
-    return kernels
+    return load_kernels(_modules, key, "correlate2d.cu", kernel_names(*CUDA_TYPES[key]))
 
 
 def launch_config(kh: int, kw: int, itemsize: int):
@@ -189,7 +153,7 @@ def correlate_scipy_style(
     without synchronising.
     """
     check_same_device_kind(func, in1=in1, in2=in2, out=out)
-    cupy = _cupy()
+    cupy = cupy_module()
     dtype, boundary = _driver.check_arguments(in1, in2, mode, boundary, func)
     _driver.check_threads(threads, func)  # no meaning on the GPU, but the same errors
     devices = {name: a.device.id for name, a in (("in1", in1), ("in2", in2), ("out", out)) if a is not None}

@@ -1,0 +1,47 @@
+"""Fixtures shared by the GPU tests: CuPy on a real CUDA device (skipped
+with a reason elsewhere), or the stand-in CuPy of tests/gpu_support whose
+kernels run in the CPU emulator."""
+import sys
+
+import pytest
+
+from gpu_support import fake_cupy
+
+
+@pytest.fixture(scope="session")
+def cupy_on_device():
+    """The real CuPy, where it is installed and sees a CUDA device."""
+    try:
+        import cupy
+    except ImportError:
+        pytest.skip("no CUDA device (CuPy is not installed)")
+    if getattr(cupy, "is_fake", False):
+        pytest.skip("no CUDA device (CuPy is the test stand-in)")
+    try:
+        if cupy.cuda.runtime.getDeviceCount() == 0:
+            pytest.skip("no CUDA device")
+    except Exception as exc:
+        pytest.skip(f"no CUDA device ({type(exc).__name__})")
+    return cupy
+
+
+@pytest.fixture(scope="session")
+def cuda_emulator(tmp_path_factory):
+    """emulator.cpp, compiled once per test session."""
+    try:
+        return fake_cupy.build_emulator(tmp_path_factory.mktemp("emulator"))
+    except RuntimeError as exc:
+        pytest.skip(f"CUDA emulator not available: {exc}")
+
+
+@pytest.fixture
+def cupy_emulated(cuda_emulator, monkeypatch):
+    """The stand-in CuPy as ``cupy``, with corr2d's kernel caches emptied."""
+    from corr2d.cuda import conv as gpu_conv
+    from corr2d.cuda import correlate as gpu
+
+    module = fake_cupy.make_module(cuda_emulator)
+    monkeypatch.setitem(sys.modules, "cupy", module)
+    monkeypatch.setattr(gpu, "_modules", {})
+    monkeypatch.setattr(gpu_conv, "_modules", {})
+    return module
