@@ -36,6 +36,10 @@ as fast as two 3-tap passes on large images. The exception is
 ``mode='constant'`` with a non-zero `cval`, where ``scipy.ndimage``'s
 result is defined by two passes (the second extends the first's output by
 `cval`, not by the filtered `cval`), so two passes are made there too.
+
+GPU: a CuPy image is filtered on the GPU (through the GPU path of
+:func:`corr2d.correlate2d`, and ``cupy.pad`` for 'nearest' and 'mirror')
+and the result is a CuPy array, with the same dtypes and errors.
 """
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import cuda
 from .signal import correlate2d
 
 __all__ = ["difference", "edges", "gaussian", "laplace", "prewitt", "scharr", "sobel"]
@@ -78,7 +83,7 @@ def _as_image(image: ArrayLike, func: str) -> np.ndarray:
     """`image` as a 2-D floating array, by the module's dtype policy."""
     if isinstance(image, (str, bytes)) or image is None:
         raise TypeError(f"{func}: image must be a 2-D array, got {type(image).__name__}")
-    a = np.asarray(image)
+    a = image if cuda.is_cupy_array(image) else np.asarray(image)
     if a.dtype.kind in "biu":
         a = a.astype(np.float64)
     elif a.dtype == np.float16:
@@ -124,7 +129,8 @@ def _correlate(
     'same' mode: ``(k - 1) // 2`` rows/columns of extension before the
     image, the rest after it (the centre of odd kernels, as in ndimage).
     """
-    kernel = kernel.astype(image.dtype)
+    xp = cuda.array_module(image)
+    kernel = xp.asarray(kernel, dtype=image.dtype)  # on the image's device
     if mode == "valid":
         if any(k > n for k, n in zip(kernel.shape, image.shape)):
             raise ValueError(
@@ -136,7 +142,7 @@ def _correlate(
     if boundary is not None:
         return correlate2d(image, kernel, mode="same", boundary=boundary, fillvalue=cval)
     pad = [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel.shape]
-    padded = np.pad(image, pad, mode=_NUMPY_PAD[mode])
+    padded = xp.pad(image, pad, mode=_NUMPY_PAD[mode])
     return correlate2d(padded, kernel, mode="valid")
 
 
@@ -529,12 +535,13 @@ def edges(
     if not isinstance(method, str) or method not in EDGE_METHODS:
         names = ", ".join(repr(m) for m in EDGE_METHODS)
         raise ValueError(f"edges: method must be one of {names}; got {method!r}")
+    xp = cuda.array_module(image)
     if method == "laplace":
-        return np.abs(laplace(image, mode=mode, cval=cval))
+        return xp.abs(laplace(image, mode=mode, cval=cval))
     filt = {"sobel": sobel, "prewitt": prewitt, "scharr": scharr, "difference": difference}[method]
     rows = filt(image, axis=0, mode=mode, cval=cval)
     cols = filt(image, axis=1, mode=mode, cval=cval)
     if rows.shape != cols.shape:  # 'difference' in 'valid' mode
         h, w = min(rows.shape[0], cols.shape[0]), min(rows.shape[1], cols.shape[1])
         rows, cols = rows[:h, :w], cols[:h, :w]
-    return np.hypot(rows, cols)
+    return xp.hypot(rows, cols)

@@ -250,6 +250,15 @@ class RawModule:
         return self.kernels[name]
 
 
+def _returning_fake(func):
+    """`func` with array results viewed as this module's ndarray."""
+    def wrapper(*args, **kwargs):
+        result = func(*args, **kwargs)
+        return result.view(ndarray) if isinstance(result, np.ndarray) else result
+
+    return wrapper
+
+
 def make_module(dll) -> types.ModuleType:
     """A module object to put in ``sys.modules['cupy']``."""
     cupy = types.ModuleType("cupy")
@@ -261,6 +270,11 @@ def make_module(dll) -> types.ModuleType:
     cupy.pad = lambda a, pad_width, mode="constant": _copy(np.pad(a, pad_width, mode=mode))
     cupy.conj = lambda a: _copy(np.conj(a))
     cupy.may_share_memory = lambda a, b: np.may_share_memory(a, b)
+    cupy.array = lambda a, dtype=None, copy=True: _copy(a, dtype)
+    cupy.zeros_like = lambda a: _copy(np.zeros_like(np.asarray(a)))
+    # Element-wise functions and reductions, run by NumPy on the host.
+    for name in ("abs", "hypot", "sum", "square", "count_nonzero"):
+        setattr(cupy, name, _returning_fake(getattr(np, name)))
     cupy.RawModule = lambda code, options=(), name_expressions=(): RawModule(
         dll, code, options, name_expressions)
     cupy.cuda = types.SimpleNamespace(Device=Device)

@@ -35,6 +35,7 @@ from typing import Any
 
 __all__ = [
     "is_cupy_array", "any_cupy_array", "array_module", "check_same_device_kind",
+    "device_of", "move_to",
     "correlate_scipy_style", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d",
 ]
 
@@ -93,6 +94,51 @@ def check_same_device_kind(func: str, **arrays: Any) -> None:
             f" but {kinds}; pass every array on the GPU (cupy.asarray) or every array on "
             "the host (.get())"
         )
+
+
+def _device_index(device: Any, func: str) -> int | None:
+    """None for 'cpu', N for 'cuda:N' ('cuda' is the current device)."""
+    if isinstance(device, str):
+        if device == "cpu":
+            return None
+        if device == "cuda":
+            from .compile import cupy_module
+
+            return cupy_module().cuda.Device().id
+        name, _, index = device.partition(":")
+        if name == "cuda" and index.isdigit():
+            return int(index)
+    raise ValueError(f"{func}: device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+
+
+def device_of(a: Any) -> str:
+    """'cpu' for a NumPy array, 'cuda:N' for a CuPy array on device N."""
+    return f"cuda:{a.device.id}" if is_cupy_array(a) else "cpu"
+
+
+def move_to(a: Any, device: Any, func: str):
+    """`a` on `device` ('cpu', 'cuda' or 'cuda:N'): itself when it is there
+    already, else a copy (``.get()`` to the host, ``cupy.asarray`` to a GPU).
+
+    >>> import numpy as np
+    >>> a = np.ones(3)
+    >>> move_to(a, "cpu", "example") is a
+    True
+    >>> move_to(a, "gpu", "example")
+    Traceback (most recent call last):
+    ...
+    ValueError: example: device must be 'cpu', 'cuda' or 'cuda:N', got 'gpu'
+    """
+    index = _device_index(device, func)
+    if index is None:
+        return a.get() if is_cupy_array(a) else a
+    from .compile import cupy_module
+
+    cupy = cupy_module()
+    if is_cupy_array(a) and a.device.id == index:
+        return a
+    with cupy.cuda.Device(index):  # copies to that device (a peer copy from another GPU)
+        return cupy.array(a) if is_cupy_array(a) else cupy.asarray(a)
 
 
 def correlate_scipy_style(*args: Any, **kwargs: Any):

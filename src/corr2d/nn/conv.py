@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from .. import cuda
 from ..functional import conv2d, conv2d_input, conv2d_weight
 from ._checks import check_int, check_pair
 from .parameter import Parameter
@@ -90,6 +91,11 @@ class Conv2D:
     must have the layer's dtype (``TypeError`` otherwise: precision is never
     changed silently); integer and bool inputs are converted to it.
 
+    GPU: ``layer.to('cuda')`` moves the parameters to the GPU as CuPy arrays;
+    the layer then takes and returns CuPy arrays and runs on corr2d's GPU
+    path (``layer.to('cpu')`` moves it back). An input on the other side
+    from the parameters raises ``TypeError``.
+
     Examples
     --------
     The layer of *Dive into Deep Learning* 6.2.4, set to the edge kernel:
@@ -164,10 +170,35 @@ class Conv2D:
         )
         self._saved: tuple | None = None  # what backward needs from the last forward
 
+    # -- device --------------------------------------------------------------------------
+
+    @property
+    def device(self) -> str:
+        """Where the parameters live: 'cpu', or 'cuda:N' (CuPy arrays on GPU N)."""
+        return self.weight.device
+
+    def to(self, device: str) -> "Conv2D":
+        """Move the parameters and their gradients to `device` ('cpu',
+        'cuda' or 'cuda:N'), in place, and return the layer (as PyTorch's
+        ``Module.to``). On a GPU the layer takes and returns CuPy arrays and
+        runs on corr2d's GPU path. Move the layer before making its
+        optimiser, whose momentum buffers stay where they were made.
+        """
+        for p in self.parameters():
+            p.to(device)
+        self._saved = None
+        return self
+
     # -- forward -------------------------------------------------------------------------
 
-    def _as_input(self, x: object, name: str) -> np.ndarray:
-        a = np.asarray(x)
+    def _as_input(self, x: object, name: str):
+        if cuda.is_cupy_array(x) != cuda.is_cupy_array(self.weight.data):
+            where = "a CuPy array" if cuda.is_cupy_array(x) else f"a {cuda._type_name(x)}"
+            raise TypeError(
+                f"Conv2D: {name} is {where} but the layer is on {self.device}: move one of "
+                "them (layer.to('cuda') or layer.to('cpu'); cupy.asarray(x) or x.get())"
+            )
+        a = x if cuda.is_cupy_array(x) else np.asarray(x)
         if a.dtype.kind in "biu":
             a = a.astype(self.dtype)
         elif a.dtype.kind != "f":
@@ -205,7 +236,7 @@ class Conv2D:
             )
         pad_mode = _PADDING_MODES[self.padding_mode]
         if pad_mode is not None and (ph or pw):
-            padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=pad_mode)
+            padded = cuda.array_module(x).pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=pad_mode)
             conv_padding: tuple[int, int] = (0, 0)
         else:
             padded, conv_padding = x, self.padding
@@ -262,7 +293,8 @@ class Conv2D:
             )
         if not batched:
             g = g[None]
-        g = np.ascontiguousarray(g)
+        xp = cuda.array_module(g)
+        g = xp.ascontiguousarray(g)
         args = dict(stride=self.stride, padding=conv_padding, dilation=self.dilation, groups=self.groups)
         self.weight.grad += conv2d_weight(padded, self.weight.data.shape, g, **args)
         if self.bias is not None:
@@ -270,8 +302,8 @@ class Conv2D:
         grad_padded = conv2d_input(padded.shape, self.weight.data, g, **args)
         if padded.shape != x_shape:  # padded here: fold the padding's gradient back
             (ph, pw), mode = self.padding, _PADDING_MODES[self.padding_mode]
-            rows = _unpad_matrix(x_shape[2], ph, ph, mode, self.dtype)
-            cols = _unpad_matrix(x_shape[3], pw, pw, mode, self.dtype)
+            rows = xp.asarray(_unpad_matrix(x_shape[2], ph, ph, mode, self.dtype))
+            cols = xp.asarray(_unpad_matrix(x_shape[3], pw, pw, mode, self.dtype))
             grad_padded = rows.T @ grad_padded @ cols
         return grad_padded if batched else grad_padded[0]
 
@@ -298,6 +330,8 @@ class Conv2D:
             extra += ", bias=False"
         if self.padding_mode != "zeros":
             extra += f", padding_mode={self.padding_mode!r}"
+        if self.device != "cpu":
+            extra += f", device={self.device!r}"
         return (
             f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
             f"stride={self.stride}{extra}, dtype={self.dtype})"

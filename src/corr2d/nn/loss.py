@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .. import cuda
+
 REDUCTIONS = ("mean", "sum")
 
 
@@ -17,7 +19,8 @@ def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> tup
     ----------
     pred, target : array_like
         Same shape. The gradient takes `pred`'s float dtype (float64 for
-        integer `pred`).
+        integer `pred`). Both on the host, or both CuPy arrays (the
+        gradient is then a CuPy array on their GPU).
     reduction : {'mean', 'sum'}, optional
         How the squared errors are reduced.
 
@@ -35,7 +38,7 @@ def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> tup
         Shapes that differ (PyTorch would broadcast, with a warning), empty
         inputs, or an unknown `reduction`.
     TypeError
-        Non-numeric or complex inputs.
+        Non-numeric or complex inputs, or one CuPy array and one host array.
 
     Examples
     --------
@@ -49,8 +52,9 @@ def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> tup
     """
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"mse_loss: reduction must be 'mean' or 'sum', got {reduction!r}")
-    p = np.asarray(pred)
-    t = np.asarray(target)
+    cuda.check_same_device_kind("mse_loss", pred=pred, target=target)
+    xp = cuda.array_module(pred)
+    p, t = (a if cuda.is_cupy_array(a) else np.asarray(a) for a in (pred, target))
     for name, a in (("pred", p), ("target", t)):
         if a.dtype.kind not in "biuf":
             raise TypeError(f"mse_loss: {name} must be a real numeric array, got dtype {a.dtype}")
@@ -60,7 +64,7 @@ def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> tup
         raise ValueError("mse_loss: pred and target are empty")
     dtype = p.dtype if p.dtype.kind == "f" else np.dtype(np.float64)
     diff = p.astype(dtype, copy=False) - t.astype(dtype, copy=False)
-    total = float(np.sum(np.square(diff, dtype=np.float64)))
+    total = float(xp.sum(xp.square(diff, dtype=np.float64)))
     if reduction == "mean":
         return total / p.size, (2.0 / p.size) * diff
     return total, 2.0 * diff

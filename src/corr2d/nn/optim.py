@@ -5,6 +5,7 @@ from typing import Iterable
 
 import numpy as np
 
+from .. import cuda
 from ._checks import check_real
 from .parameter import Parameter
 
@@ -102,7 +103,12 @@ class SGD:
             if self.momentum:
                 buf = self.momentum_buffers[i]
                 if buf is None:
-                    buf = self.momentum_buffers[i] = np.array(g, dtype=p.data.dtype, copy=True)
+                    buf = self.momentum_buffers[i] = g.astype(p.data.dtype, copy=True)
+                elif cuda.is_cupy_array(buf) != cuda.is_cupy_array(p.data):
+                    raise TypeError(
+                        f"SGD: parameter {i} moved between the host and a GPU after its momentum "
+                        "buffer was made; move the layer (layer.to(...)) before making the optimiser"
+                    )
                 else:
                     buf *= self.momentum
                     buf += (1 - self.dampening) * g

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import cuda
+
 
 class Parameter:
     """An array a layer learns, with the gradient that training accumulates into it.
@@ -13,7 +15,8 @@ class Parameter:
     Parameters
     ----------
     data : ndarray
-        The values (float32 or float64). Kept as given, not copied.
+        The values (float32 or float64), a NumPy array or a CuPy array
+        (then :attr:`grad` is on the same GPU). Kept as given, not copied.
 
     Attributes
     ----------
@@ -38,15 +41,28 @@ class Parameter:
     __slots__ = ("data", "grad")
 
     def __init__(self, data: np.ndarray) -> None:
-        if not isinstance(data, np.ndarray) or data.dtype not in (np.float32, np.float64):
+        on_gpu = cuda.is_cupy_array(data)
+        if not (on_gpu or isinstance(data, np.ndarray)) or data.dtype not in (np.float32, np.float64):
             raise TypeError(f"Parameter: data must be a float32 or float64 ndarray, got {data!r}")
         self.data = data
-        self.grad = np.zeros_like(data)
+        self.grad = cuda.array_module(data).zeros_like(data)
 
     @property
     def shape(self) -> tuple:
         """Shape of :attr:`data`."""
         return self.data.shape
+
+    @property
+    def device(self) -> str:
+        """Where :attr:`data` lives: 'cpu', or 'cuda:N' for a CuPy array."""
+        return cuda.device_of(self.data)
+
+    def to(self, device: str) -> "Parameter":
+        """Move :attr:`data` and :attr:`grad` to `device` ('cpu', 'cuda' or
+        'cuda:N'), in place (copies only when they are elsewhere); returns self."""
+        self.data = cuda.move_to(self.data, device, "Parameter.to")
+        self.grad = cuda.move_to(self.grad, device, "Parameter.to")
+        return self
 
     def zero_grad(self) -> None:
         """Set :attr:`grad` to zero, in place."""
