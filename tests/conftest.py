@@ -45,3 +45,10 @@ def cupy_emulated(cuda_emulator, monkeypatch):
     monkeypatch.setattr(gpu, "_modules", {})
     monkeypatch.setattr(gpu_conv, "_modules", {})
     return module
+
+
+@pytest.fixture(params=["emulated", pytest.param("device", marks=pytest.mark.gpu)])
+def cupy_both(request):
+    """Each test twice: on the stand-in CuPy (always) and on a real device
+    (marked gpu, skipped where there is none)."""
+    return request.getfixturevalue("cupy_emulated" if request.param == "emulated" else "cupy_on_device")

@@ -14,9 +14,9 @@ from corr2d.nn import SGD, Conv2D, mse_loss
 MODES = ["reflect", "constant", "nearest", "mirror", "wrap", "valid"]
 
 
-@pytest.fixture(params=["emulated", pytest.param("device", marks=pytest.mark.gpu)])
-def cp(request):
-    return request.getfixturevalue("cupy_emulated" if request.param == "emulated" else "cupy_on_device")
+@pytest.fixture
+def cp(cupy_both):
+    return cupy_both
 
 
 def on_host(cp, a):

@@ -59,17 +59,6 @@ def test_random_floats_within_rounding(cp, dtype, kshape):
         checks.check_against_cpu(cp, x, k, mode, boundary, 0.5, func, exact=False)
 
 
-@pytest.mark.parametrize("dtype", checks.FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
-def test_subnormals_kept_like_cpu(cp, dtype):
-    """CuPy compiles with -ftz=true; the kernels must keep subnormals anyway."""
-    rng = np.random.default_rng(11)
-    x = checks.subnormal_values(rng, (45, 67), dtype)
-    k = checks.small_values(rng, (3, 4), dtype)
-    for mode, boundary, func in itertools.product(checks.MODES, checks.BOUNDARIES, checks.FUNCS):
-        got = checks.check_against_cpu(cp, x, k, mode, boundary, 0, func)
-        assert int(cp.count_nonzero(got)) > got.size // 2
-
-
 @pytest.mark.parametrize("blocks", [gpu.TILED_BLOCKS, ((32, 2),), ()], ids=["tiled", "small-tile", "global"])
 def test_every_launch_configuration_on_a_large_image(cp, monkeypatch, blocks):
     monkeypatch.setattr(gpu, "TILED_BLOCKS", blocks)
