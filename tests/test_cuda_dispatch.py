@@ -134,3 +134,18 @@ def test_conv_split_reduction_sizes():
     assert chunk % gpu_conv.TILE_K == 0 and chunk >= gpu_conv.MIN_K_CHUNK
     assert (splits - 1) * chunk < 32 * 56 * 56 <= splits * chunk
     assert gpu_conv.k_splits(1, 100) == (1, 112)  # shorter than one chunk
+
+
+def test_cuda_extras_name_cupy_with_its_toolkit_for_cuda_12_and_13():
+    """`pip install corr2d[cuda]` (and cuda12, cuda13) brings a CuPy with
+    NVRTC from PyPI, so the kernels compile with only a driver installed."""
+    from importlib.metadata import requires
+
+    extras = {}
+    for requirement in requires("corr2d") or []:
+        spec, _, marker = requirement.partition(";")
+        if "extra ==" in marker:
+            extras.setdefault(marker.split("==")[1].strip().strip("'\""), []).append(spec.strip())
+    assert extras["cuda12"] == ["cupy-cuda12x[ctk]>=14"]
+    assert extras["cuda13"] == ["cupy-cuda13x[ctk]>=14"]
+    assert extras["cuda"] == extras["cuda12"]
