@@ -149,3 +149,25 @@ def test_cuda_extras_name_cupy_with_its_toolkit_for_cuda_12_and_13():
     assert extras["cuda12"] == ["cupy-cuda12x[ctk]>=14"]
     assert extras["cuda13"] == ["cupy-cuda13x[ctk]>=14"]
     assert extras["cuda"] == extras["cuda12"]
+
+
+def test_show_config_says_whether_there_is_a_gpu(monkeypatch, capsys):
+    from corr2d import _config
+
+    monkeypatch.setattr(_config.importlib.util, "find_spec", lambda name: None)
+    assert _config.gpu_status() == "no (CuPy is not installed: pip install 'corr2d[cuda]')"
+    corr2d.show_config()
+    assert "  gpu:      no (CuPy is not installed" in capsys.readouterr().out
+    monkeypatch.undo()
+    broken = type(sys)("cupy")  # a CuPy that cannot reach a device
+    monkeypatch.setitem(sys.modules, "cupy", broken)
+    monkeypatch.setattr(_config.importlib.util, "find_spec", lambda name: object())
+    assert _config.gpu_status() == "no CUDA device (CuPy is installed: AttributeError)"
+
+
+@pytest.mark.gpu
+def test_show_config_names_the_device(cupy_on_device):
+    from corr2d import _config
+
+    status = _config.gpu_status()
+    assert status.startswith(f"CuPy {cupy_on_device.__version__}, device ") and "(sm_" in status

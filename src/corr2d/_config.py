@@ -1,10 +1,27 @@
 """Build and run-time facts: ``corr2d.show_config()``."""
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 from . import _ccore
 from ._version import __version__
+
+
+def gpu_status() -> str:
+    """What the GPU path would run on: CuPy's version and the current device,
+    or why there is none. Imports CuPy only where it is installed."""
+    if importlib.util.find_spec("cupy") is None:
+        return "no (CuPy is not installed: pip install 'corr2d[cuda]')"
+    try:
+        import cupy
+
+        device = cupy.cuda.Device()
+        name = cupy.cuda.runtime.getDeviceProperties(device.id)["name"]
+        name = name.decode() if isinstance(name, bytes) else name
+        return f"CuPy {cupy.__version__}, device {device.id}: {name} (sm_{device.compute_capability})"
+    except Exception as exc:  # CuPy without a driver or a device
+        return f"no CUDA device (CuPy is installed: {type(exc).__name__})"
 
 
 def config() -> dict:
@@ -16,12 +33,14 @@ def config() -> dict:
         "simd": _ccore.simd_level(),
         "compiler": _ccore.compiler(),
         "python": sys.version.split()[0],
+        "gpu": gpu_status(),
     }
 
 
 def show_config() -> None:
     """Print corr2d's version, OpenMP status, default thread count, the SIMD
-    level its loops use on this CPU and the compiler that built it.
+    level its loops use on this CPU, the compiler that built it and the GPU
+    the GPU path would use (CuPy is imported only where it is installed).
 
     Examples
     --------
@@ -37,3 +56,4 @@ def show_config() -> None:
     print(f"  simd:     {info['simd']}")
     print(f"  compiler: {info['compiler']}")
     print(f"  python:   {info['python']}")
+    print(f"  gpu:      {info['gpu']}")
