@@ -236,7 +236,8 @@ class Conv2D:
             )
         pad_mode = _PADDING_MODES[self.padding_mode]
         if pad_mode is not None and (ph or pw):
-            padded = cuda.array_module(x).pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=pad_mode)
+            xp = cuda.array_module(x)
+            padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=pad_mode)
             conv_padding: tuple[int, int] = (0, 0)
         else:
             padded, conv_padding = x, self.padding
