@@ -104,16 +104,18 @@ def test_random_floats_within_rounding_of_scipy(h, w, kh, kw, mode, boundary, fu
 
 @pytest.mark.parametrize("mode,boundary", list(itertools.product(MODES, BOUNDARIES)))
 def test_large_image_all_simd_paths(mode, boundary):
-    """Sizes where the vectorised interior, its tails and OpenMP all run."""
+    """Sizes where the vectorised interior (paired rows, and four rows at a
+    time for kernels of 5 rows or more), its tails and OpenMP all run."""
     rng = np.random.default_rng(5)
-    x = rng.integers(-8, 8, (150, 203)).astype(np.float32)
-    for kshape in [(3, 3), (5, 5), (4, 6), (11, 11), (1, 31)]:
-        k = rng.integers(-8, 8, kshape).astype(np.float32)
-        for func, (ours, theirs) in FUNCS.items():
-            np.testing.assert_array_equal(
-                ours(x, k, mode, boundary, 1.0, threads=2), theirs(x, k, mode, boundary, 1.0),
-                err_msg=f"{func} {kshape}",
-            )
+    for dtype in (np.float32, np.float64):
+        x = rng.integers(-8, 8, (150, 203)).astype(dtype)
+        for kshape in [(3, 3), (5, 5), (4, 6), (11, 11), (1, 31), (7, 2), (16, 5)]:
+            k = rng.integers(-8, 8, kshape).astype(dtype)
+            for func, (ours, theirs) in FUNCS.items():
+                np.testing.assert_array_equal(
+                    ours(x, k, mode, boundary, 1.0, threads=2), theirs(x, k, mode, boundary, 1.0),
+                    err_msg=f"{func} {kshape} {np.dtype(dtype).name}",
+                )
 
 
 @pytest.mark.parametrize("level", ["baseline", "avx2", "avx512"])

@@ -168,6 +168,75 @@ static ptrdiff_t NAME(interior_row_pair)(T *out_a, T *out_b, const T *const *row
 }
 #endif
 
+#if NC == 1 && defined(VQUAD)
+/* acc[t] += x * kernel row (y - t) for the output rows t in [lo, hi] that
+ * image row y (at s) feeds, over four vectors of columns and every tap.
+ * Inlined with constant lo/hi, so acc stays in registers. */
+CORR2D_FORCE_INLINE void NAME(rows4_taps)(
+    VEC (*acc)[4], const T *s, const T *kernel, ptrdiff_t y, ptrdiff_t kw, int lo, int hi)
+{
+    ptrdiff_t q;
+    int t;
+    for (q = 0; q < kw; q++) {
+        const VEC x0 = VLOAD(s + q), x1 = VLOAD(s + q + VLEN);
+        const VEC x2 = VLOAD(s + q + 2 * VLEN), x3 = VLOAD(s + q + 3 * VLEN);
+        for (t = lo; t <= hi; t++) {
+            const VEC kv = VSET1(kernel[(y - t) * kw + q]);
+            acc[t][0] = VFMA(kv, x0, acc[t][0]);
+            acc[t][1] = VFMA(kv, x1, acc[t][1]);
+            acc[t][2] = VFMA(kv, x2, acc[t][2]);
+            acc[t][3] = VFMA(kv, x3, acc[t][3]);
+        }
+    }
+}
+
+/*
+ * Four adjacent output rows over columns [0, 4*VLEN*blocks), for ISAs with
+ * 32 vector registers (16 accumulators) and kernels of kh >= 4 rows (the
+ * driver uses it from QUAD_MIN_KERNEL_ROWS): image row y, counted from the top
+ * of the first row's window (y < kh + 3), feeds output row t through kernel
+ * row y - t wherever 0 <= y - t < kh, so one load serves up to four
+ * multiply-adds (the paired loop: two). src[y] points at the row's first
+ * tap, or is NULL for a row wholly in the fill (folded into base[t]).
+ * Returns the number of columns done; the caller finishes the rest.
+ */
+static ptrdiff_t NAME(interior_rows4)(T *const *out, const T *const *src, const T *kernel,
+                                      ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t n, const A *base)
+{
+    ptrdiff_t j, y;
+    int t, v;
+    for (j = 0; j + 4 * VLEN <= n; j += 4 * VLEN) {
+        VEC acc[4][4];
+        for (t = 0; t < 4; t++)
+            for (v = 0; v < 4; v++)
+                acc[t][v] = VSET1(base[t]);
+        for (y = 0; y < kh + 3; y++) {
+            const int lo = y - kh + 1 > 0 ? (int)(y - kh + 1) : 0, hi = y < 3 ? (int)y : 3;
+            const T *s = src[y];
+            if (s == NULL)
+                continue;
+            s += j;
+            /* One case per range of rows, so that each inlined copy has
+             * constant bounds. With kh >= 4 (the caller's rule) a range
+             * starts at row 0 or ends at row 3. */
+            switch (lo * 4 + hi) {
+            case 0: NAME(rows4_taps)(acc, s, kernel, y, kw, 0, 0); break;
+            case 1: NAME(rows4_taps)(acc, s, kernel, y, kw, 0, 1); break;
+            case 2: NAME(rows4_taps)(acc, s, kernel, y, kw, 0, 2); break;
+            case 3: NAME(rows4_taps)(acc, s, kernel, y, kw, 0, 3); break;
+            case 7: NAME(rows4_taps)(acc, s, kernel, y, kw, 1, 3); break;
+            case 11: NAME(rows4_taps)(acc, s, kernel, y, kw, 2, 3); break;
+            default: NAME(rows4_taps)(acc, s, kernel, y, kw, 3, 3); break;
+            }
+        }
+        for (t = 0; t < 4; t++)
+            for (v = 0; v < 4; v++)
+                VSTORE(out[t] + j + v * VLEN, acc[t][v]);
+    }
+    return j;
+}
+#endif
+
 /* One output pixel near the left/right edge: each tap's column goes through
  * the boundary rule. `rows` point at column 0 of their image row. */
 static void NAME(edge_pixel)(T *out, const T *const *rows,
@@ -323,7 +392,7 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
     /* Per thread: row and kernel-row pointers of two output rows, and the
      * three lists of the paired loop. */
     row_buffers = (const T **)malloc(sizeof(*row_buffers) * ROW_BUFFERS_PER_THREAD *
-                                     ((size_t)kh + 1) * (size_t)nthreads);
+                                     ((size_t)kh + 3) * (size_t)nthreads);
     /* What a kernel row adds when its image row lies wholly in the fill. */
     fill_row_sums = (A *)calloc((size_t)kh * NC, sizeof(*fill_row_sums));
     /* Edge strips: small for image-sized kernels; huge kernels fall back
@@ -345,35 +414,58 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
 #endif
     for (tile = 0; tile < ntiles; tile++) {
-        /* This thread's pointer lists, kh + 1 entries each: [0, 4) rows and
-         * kernel rows of the two output rows, [4, 7) the paired loop's
-         * lists, [7] the edge strips' rows. */
+        /* This thread's pointer lists, kh + 3 entries each: [0, 8) rows and
+         * kernel rows of up to four output rows, [8, 11) the paired loop's
+         * lists, [11] the edge strips' rows, [12] the four-row loop's rows. */
         const int thread = corr2d_thread_num();
-        const T **buffers = row_buffers + ROW_BUFFERS_PER_THREAD * (kh + 1) * thread;
-        const T **strip_rows = buffers + 7 * (kh + 1);
+        const ptrdiff_t list = kh + 3;
+        const T **buffers = row_buffers + ROW_BUFFERS_PER_THREAD * list * thread;
+        const T **strip_rows = buffers + 11 * list;
         T *strips = strip_buffers != NULL ? strip_buffers + strip_elems * (size_t)thread : NULL;
         ptrdiff_t i, i_end = ((ptrdiff_t)tile + 1) * tile_rows;
         if (i_end > oh)
             i_end = oh;
         for (i = (ptrdiff_t)tile * tile_rows; i < i_end;) {
-            /* Two rows at a time where the paired loop applies. */
-            int pair = NC == 1 && i + 1 < i_end && hi - lo >= 4 * VLEN;
-            int k, nout = pair ? 2 : 1;
-            struct NAME(row_taps) taps[2];
+            /* Four rows at a time where the four-row loop applies, else two
+             * where the paired loop does, else one. */
+#if NC == 1 && defined(VQUAD)
+            int quad = kh >= QUAD_MIN_KERNEL_ROWS && i + 3 < i_end && hi - lo >= 4 * VLEN;
+#else
+            int quad = 0;
+#endif
+            int pair = !quad && NC == 1 && i + 1 < i_end && hi - lo >= 4 * VLEN;
+            int k, nout = quad ? 4 : pair ? 2 : 1;
+            struct NAME(row_taps) taps[4];
             ptrdiff_t done = 0, r;
             for (k = 0; k < nout; k++) {
-                taps[k].rows = buffers + 2 * k * (kh + 1);
-                taps[k].kernel_rows = taps[k].rows + (kh + 1);
+                taps[k].rows = buffers + 2 * k * list;
+                taps[k].kernel_rows = taps[k].rows + list;
                 NAME(gather_taps)(&taps[k], i + k, image, kernel, fill_row_sums, g);
                 NAME(edge_columns)(out + (i + k) * g->out_row_stride * NC, &taps[k], lo, hi, fill, g,
                                    strips, strip_rows);
             }
+#if NC == 1 && defined(VQUAD)
+            if (quad) {
+                const T **src = buffers + 12 * list;
+                T *outs[4];
+                A bases[4];
+                for (r = 0; r < kh + 3; r++) {
+                    ptrdiff_t row = corr2d_ext_index(i + r - g->top, g->height, g->boundary);
+                    src[r] = row < 0 ? NULL : image + row * g->row_stride + (lo - g->left);
+                }
+                for (k = 0; k < 4; k++) {
+                    outs[k] = out + (i + k) * g->out_row_stride + lo;
+                    bases[k] = taps[k].base[0];
+                }
+                done = NAME(interior_rows4)(outs, src, kernel, kh, kw, hi - lo, bases);
+            }
+#endif
 #if NC == 1
             if (pair) {
                 /* Image rows i-top .. i-top+kh: the first feeds only row i,
                  * the last only row i+1, the rest both. */
-                const T **both = buffers + 4 * (kh + 1);
-                const T **kernel_a = both + (kh + 1), **kernel_b = both + 2 * (kh + 1);
+                const T **both = buffers + 8 * list;
+                const T **kernel_a = both + list, **kernel_b = both + 2 * list;
                 const T *only_a = NULL, *only_b = NULL;
                 ptrdiff_t nboth = 0, shift = lo - g->left;
                 for (r = 0; r <= kh; r++) {

@@ -17,7 +17,10 @@
 #define X86_F32 __m512
 #define X86_F64 __m512d
 #define X86_BYTES 64
+/* 32 vector registers: room for the four-row interior loop. */
+#define VQUAD 1
 #include "correlate_x86.h"
+#undef VQUAD
 
 #if defined(__clang__)
 #pragma clang attribute pop
