@@ -169,46 +169,49 @@ static ptrdiff_t NAME(interior_row_pair)(T *out_a, T *out_b, const T *const *row
 #endif
 
 #if NC == 1 && defined(VQUAD)
+/* VQUAD: vectors of columns per output row in the four-row loop, set by the
+ * includer to fit its register file (4 rows x VQUAD accumulators, VQUAD
+ * image vectors and a broadcast tap). */
+#define QCOLS (VQUAD * VLEN)
+
 /* acc[t] += x * kernel row (y - t) for the output rows t in [lo, hi] that
- * image row y (at s) feeds, over four vectors of columns and every tap.
+ * image row y (at s) feeds, over VQUAD vectors of columns and every tap.
  * Inlined with constant lo/hi, so acc stays in registers. */
 CORR2D_FORCE_INLINE void NAME(rows4_taps)(
-    VEC (*acc)[4], const T *s, const T *kernel, ptrdiff_t y, ptrdiff_t kw, int lo, int hi)
+    VEC (*acc)[VQUAD], const T *s, const T *kernel, ptrdiff_t y, ptrdiff_t kw, int lo, int hi)
 {
     ptrdiff_t q;
-    int t;
+    int t, v;
     for (q = 0; q < kw; q++) {
-        const VEC x0 = VLOAD(s + q), x1 = VLOAD(s + q + VLEN);
-        const VEC x2 = VLOAD(s + q + 2 * VLEN), x3 = VLOAD(s + q + 3 * VLEN);
+        VEC x[VQUAD];
+        for (v = 0; v < VQUAD; v++)
+            x[v] = VLOAD(s + q + v * VLEN);
         for (t = lo; t <= hi; t++) {
             const VEC kv = VSET1(kernel[(y - t) * kw + q]);
-            acc[t][0] = VFMA(kv, x0, acc[t][0]);
-            acc[t][1] = VFMA(kv, x1, acc[t][1]);
-            acc[t][2] = VFMA(kv, x2, acc[t][2]);
-            acc[t][3] = VFMA(kv, x3, acc[t][3]);
+            for (v = 0; v < VQUAD; v++)
+                acc[t][v] = VFMA(kv, x[v], acc[t][v]);
         }
     }
 }
 
 /*
- * Four adjacent output rows over columns [0, 4*VLEN*blocks), for ISAs with
- * 32 vector registers (16 accumulators) and kernels of kh >= 4 rows (the
- * driver uses it from QUAD_MIN_KERNEL_ROWS): image row y, counted from the top
- * of the first row's window (y < kh + 3), feeds output row t through kernel
- * row y - t wherever 0 <= y - t < kh, so one load serves up to four
- * multiply-adds (the paired loop: two). src[y] points at the row's first
- * tap, or is NULL for a row wholly in the fill (folded into base[t]).
- * Returns the number of columns done; the caller finishes the rest.
+ * Four adjacent output rows over columns [0, QCOLS*blocks), for kernels of
+ * kh >= 4 rows (the driver uses it from QUAD_MIN_KERNEL_ROWS): image row y,
+ * counted from the top of the first row's window (y < kh + 3), feeds output
+ * row t through kernel row y - t wherever 0 <= y - t < kh, so one load
+ * serves up to four multiply-adds (the paired loop: two). src[y] points at
+ * the row's first tap, or is NULL for a row wholly in the fill (folded into
+ * base[t]). Returns the number of columns done; the caller finishes the rest.
  */
 static ptrdiff_t NAME(interior_rows4)(T *const *out, const T *const *src, const T *kernel,
                                       ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t n, const A *base)
 {
     ptrdiff_t j, y;
     int t, v;
-    for (j = 0; j + 4 * VLEN <= n; j += 4 * VLEN) {
-        VEC acc[4][4];
+    for (j = 0; j + QCOLS <= n; j += QCOLS) {
+        VEC acc[4][VQUAD];
         for (t = 0; t < 4; t++)
-            for (v = 0; v < 4; v++)
+            for (v = 0; v < VQUAD; v++)
                 acc[t][v] = VSET1(base[t]);
         for (y = 0; y < kh + 3; y++) {
             const int lo = y - kh + 1 > 0 ? (int)(y - kh + 1) : 0, hi = y < 3 ? (int)y : 3;
@@ -230,7 +233,7 @@ static ptrdiff_t NAME(interior_rows4)(T *const *out, const T *const *src, const 
             }
         }
         for (t = 0; t < 4; t++)
-            for (v = 0; v < 4; v++)
+            for (v = 0; v < VQUAD; v++)
                 VSTORE(out[t] + j + v * VLEN, acc[t][v]);
     }
     return j;
@@ -429,7 +432,7 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
             /* Four rows at a time where the four-row loop applies, else two
              * where the paired loop does, else one. */
 #if NC == 1 && defined(VQUAD)
-            int quad = kh >= QUAD_MIN_KERNEL_ROWS && i + 3 < i_end && hi - lo >= 4 * VLEN;
+            int quad = kh >= QUAD_MIN_KERNEL_ROWS && i + 3 < i_end && hi - lo >= QCOLS;
 #else
             int quad = 0;
 #endif
@@ -511,6 +514,9 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
 }
 
 #undef PIXEL_MAC
+#ifdef QCOLS
+#undef QCOLS
+#endif
 #ifdef NAME_SCALAR_VEC_DEFINED
 #undef VEC
 #undef VLEN

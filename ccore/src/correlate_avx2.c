@@ -17,7 +17,10 @@
 #define X86_F32 __m256
 #define X86_F64 __m256d
 #define X86_BYTES 32
+/* 16 vector registers: the four-row interior loop runs 2 vectors a row. */
+#define VQUAD 2
 #include "correlate_x86.h"
+#undef VQUAD
 
 #if defined(__clang__)
 #pragma clang attribute pop

@@ -17,8 +17,8 @@
 #define X86_F32 __m512
 #define X86_F64 __m512d
 #define X86_BYTES 64
-/* 32 vector registers: room for the four-row interior loop. */
-#define VQUAD 1
+/* 32 vector registers: the four-row interior loop runs 4 vectors a row. */
+#define VQUAD 4
 #include "correlate_x86.h"
 #undef VQUAD
 

@@ -17,10 +17,11 @@
 #define EDGE_CHUNK 64
 #define EDGE_STRIP_MAX_ELEMS (1 << 18)
 
-/* Kernels of at least this many rows take the four-row interior loop where
- * the ISA has one: measured on AVX-512 (Zen 4, one thread), 5x5 gains 1.12x,
- * 11x3 1.3-1.4x and 11x11 about 1.3x over the paired loop, while 3- and
- * 4-row kernels gain nothing (3x3 float32 at 1024^2 lost 0.82x). */
+/* Kernels of at least this many rows take the four-row interior loop
+ * (AVX-512 and AVX2 instances). Measured on Zen 4, one thread, against the
+ * paired loop: 5x5 gains 1.1-1.2x, 11x3 1.3-1.4x and 11x11 1.2-1.4x with
+ * either ISA, while 3- and 4-row kernels gain nothing (3x3 float32 at
+ * 1024^2 lost 0.82x with AVX-512), so they keep the paired loop. */
 #define QUAD_MIN_KERNEL_ROWS 5
 
 /* A helper that must be inlined (its constant arguments unroll its loops). */
