@@ -171,3 +171,12 @@ def test_show_config_names_the_device(cupy_on_device):
 
     status = _config.gpu_status()
     assert status.startswith(f"CuPy {cupy_on_device.__version__}, device ") and "(sm_" in status
+
+
+def test_arrays_on_two_gpus_are_refused():
+    from types import SimpleNamespace
+
+    on = [SimpleNamespace(device=SimpleNamespace(id=i)) for i in (0, 1)]
+    cuda.check_one_device("conv2d", input=on[0], weight=on[0], bias=None)
+    with pytest.raises(ValueError, match=r"conv2d: the arrays are on different GPUs: \{'input': 0, 'weight': 1\}"):
+        cuda.check_one_device("conv2d", input=on[0], weight=on[1], bias=None)

@@ -35,7 +35,7 @@ from typing import Any
 
 __all__ = [
     "is_cupy_array", "any_cupy_array", "array_module", "check_same_device_kind",
-    "device_of", "move_to",
+    "check_one_device", "device_of", "move_to",
     "correlate_scipy_style", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d",
 ]
 
@@ -94,6 +94,14 @@ def check_same_device_kind(func: str, **arrays: Any) -> None:
             f" but {kinds}; pass every array on the GPU (cupy.asarray) or every array on "
             "the host (.get())"
         )
+
+
+def check_one_device(func: str, **arrays: Any) -> None:
+    """Raise ``ValueError`` unless the CuPy arrays given (``None`` skipped)
+    are all on one GPU."""
+    devices = {name: a.device.id for name, a in arrays.items() if a is not None}
+    if len(set(devices.values())) > 1:
+        raise ValueError(f"{func}: the arrays are on different GPUs: {devices}")
 
 
 def _device_index(device: Any, func: str) -> int | None:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional
-from . import check_same_device_kind
+from . import check_one_device, check_same_device_kind
 from .compile import cupy_module, load_kernels
 
 #: The operations of conv2d.cu (its OP template argument).
@@ -115,18 +115,12 @@ def conv_gemm(op: int, a, b, x_shape: tuple, w_shape: tuple, y_shape: tuple, geo
     return out
 
 
-def _check_one_device(func: str, **arrays: Any) -> None:
-    devices = {name: a.device.id for name, a in arrays.items() if a is not None}
-    if len(set(devices.values())) > 1:
-        raise ValueError(f"{func}: the arrays are on different GPUs: {devices}")
-
-
 def conv2d(input, weight, bias, stride, padding, dilation, groups, padding_mode):
     """The GPU body of :func:`corr2d.conv2d`, for CuPy arrays: same checks,
     dtypes and results."""
     func = "conv2d"
     check_same_device_kind(func, input=input, weight=weight, bias=bias)
-    _check_one_device(func, input=input, weight=weight, bias=bias)
+    check_one_device(func, input=input, weight=weight, bias=bias)
     with input.device:
         x, w, b, batched, geometry, y_shape = functional.conv2d_arguments(
             func, input, weight, bias, stride, padding, dilation, groups, padding_mode)
@@ -140,7 +134,7 @@ def conv2d_input(input_size, weight, grad_output, stride, padding, dilation, gro
     """The GPU body of :func:`corr2d.conv2d_input`, for CuPy arrays."""
     func = "conv2d_input"
     check_same_device_kind(func, weight=weight, grad_output=grad_output)
-    _check_one_device(func, weight=weight, grad_output=grad_output)
+    check_one_device(func, weight=weight, grad_output=grad_output)
     with weight.device:
         w, gy, batched, x_shape, geometry = functional.conv2d_input_arguments(
             func, input_size, weight, grad_output, stride, padding, dilation, groups)
@@ -152,7 +146,7 @@ def conv2d_weight(input, weight_size, grad_output, stride, padding, dilation, gr
     """The GPU body of :func:`corr2d.conv2d_weight`, for CuPy arrays."""
     func = "conv2d_weight"
     check_same_device_kind(func, input=input, grad_output=grad_output)
-    _check_one_device(func, input=input, grad_output=grad_output)
+    check_one_device(func, input=input, grad_output=grad_output)
     with input.device:
         x, gy, w_shape, geometry = functional.conv2d_weight_arguments(
             func, input, weight_size, grad_output, stride, padding, dilation, groups)
@@ -164,7 +158,7 @@ def conv_transpose2d(input, weight, bias, stride, padding, output_padding, group
     input gradient of the conv2d whose output has `input`'s shape."""
     func = "conv_transpose2d"
     check_same_device_kind(func, input=input, weight=weight, bias=bias)
-    _check_one_device(func, input=input, weight=weight, bias=bias)
+    check_one_device(func, input=input, weight=weight, bias=bias)
     with input.device:
         x, w, b, batched, geometry, out_shape = functional.conv_transpose2d_arguments(
             func, input, weight, bias, stride, padding, output_padding, groups, dilation)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .. import _driver
-from . import check_same_device_kind, is_cupy_array
+from . import check_one_device, check_same_device_kind, is_cupy_array
 from .compile import cupy_module, load_kernels
 
 #: Rows per thread of the tiled kernel (the template argument RPT).
@@ -156,9 +156,7 @@ def correlate_scipy_style(
     cupy = cupy_module()
     dtype, boundary = _driver.check_arguments(in1, in2, mode, boundary, func)
     _driver.check_threads(threads, func)  # no meaning on the GPU, but the same errors
-    devices = {name: a.device.id for name, a in (("in1", in1), ("in2", in2), ("out", out)) if a is not None}
-    if len(set(devices.values())) > 1:
-        raise ValueError(f"{func}: the arrays are on different GPUs: {devices}")
+    check_one_device(func, in1=in1, in2=in2, out=out)
 
     swapped = _driver.valid_swap_needed(mode, in1.shape, in2.shape, func)
     if swapped:
