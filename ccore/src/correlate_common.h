@@ -21,7 +21,8 @@
  * (AVX-512 and AVX2 instances). Measured on Zen 4, one thread, against the
  * paired loop: 5x5 gains 1.1-1.2x, 11x3 1.3-1.4x and 11x11 1.2-1.4x with
  * either ISA, while 3- and 4-row kernels gain nothing (3x3 float32 at
- * 1024^2 lost 0.82x with AVX-512), so they keep the paired loop. */
+ * 1024^2 lost 0.82x with AVX-512), so they keep the paired loop. The SSE2
+ * baseline (no FMA, 16 registers) lost 0.74-1.0x with it and never uses it. */
 #define QUAD_MIN_KERNEL_ROWS 5
 
 /* A helper that must be inlined (its constant arguments unroll its loops). */
