@@ -157,13 +157,13 @@ extern "C" int corr2d_conv_emulate(const char *type, int op, unsigned bx, unsign
     const std::string t(type);
 #define CORR2D_CONV_CASE(NAME, T)                                                            \
     if (t == NAME && op == 0)                                                                \
-        return run_conv<T, 0>(bx, by, gx, gy, gz, smem, a, b, out, sizes, params, k_chunk,     \
+        return run_conv<T, 0>(bx, by, gx, gy, gz, smem, a, b, out, sizes, params, k_chunk,   \
                               splits);                                                       \
     if (t == NAME && op == 1)                                                                \
-        return run_conv<T, 1>(bx, by, gx, gy, gz, smem, a, b, out, sizes, params, k_chunk,     \
+        return run_conv<T, 1>(bx, by, gx, gy, gz, smem, a, b, out, sizes, params, k_chunk,   \
                               splits);                                                       \
     if (t == NAME && op == 2)                                                                \
-        return run_conv<T, 2>(bx, by, gx, gy, gz, smem, a, b, out, sizes, params, k_chunk,     \
+        return run_conv<T, 2>(bx, by, gx, gy, gz, smem, a, b, out, sizes, params, k_chunk,   \
                               splits);
     CORR2D_CONV_CASE("float", float)
     CORR2D_CONV_CASE("double", double)
