@@ -17,8 +17,10 @@ CONFIGS = [
     dict(in_channels=2, out_channels=4, kernel_size=1, bias=False),
 ]
 PADDED = [
-    dict(in_channels=2, out_channels=2, kernel_size=3, padding=(1, 2), padding_mode=mode)
+    dict(in_channels=2, out_channels=2, kernel_size=3, padding=padding, padding_mode=mode)
     for mode in ("reflect", "replicate", "circular")
+    # (4, 9): wider than the 6x7 test input, so reflect and circular repeat.
+    for padding in [(1, 2), (4, 9)]
 ]
 
 
@@ -71,7 +73,8 @@ def test_forward_with_padding_modes(config):
     conv = make(config)
     x = np.random.default_rng(4).standard_normal((1, 2, 5, 6))
     mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[config["padding_mode"]]
-    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (2, 2)), mode=mode)
+    ph, pw = config["padding"]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=mode)
     ref = conv2d_ref(xp, conv.weight.data, conv.bias.data)
     np.testing.assert_allclose(conv(x), ref, atol=1e-12)
 
@@ -200,3 +203,25 @@ def test_against_pytorch_conv2d(padding_mode):
     np.testing.assert_allclose(ours.backward(g), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ours.bias.grad, theirs.bias.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "edge", "wrap"])
+@pytest.mark.parametrize("size,pad", [(5, 0), (5, 1), (5, 4), (5, 11), (1, 3)])
+def test_fold_padding_is_the_adjoint_of_padding(mode, size, pad):
+    """<pad(x), g> == <x, fold(g)> for every x and g, along either axis."""
+    from corr2d.nn.conv import _fold_padding
+
+    if mode == "reflect" and size == 1 and pad:
+        pytest.skip("numpy cannot reflect a single element")
+    rng = np.random.default_rng(size * 31 + pad)
+    for axis in (2, 3):
+        shape = [2, 3, 4, 4]
+        shape[axis] = size
+        x = rng.standard_normal(shape)
+        widths = [(0, 0)] * 4
+        widths[axis] = (pad, pad)
+        padded = np.pad(x, widths, mode=mode)
+        g = rng.standard_normal(padded.shape)
+        folded = _fold_padding(g, axis, size, pad, mode)
+        assert folded.shape == x.shape
+        np.testing.assert_allclose((padded * g).sum(), (x * folded).sum(), rtol=1e-12)

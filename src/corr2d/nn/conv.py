@@ -25,14 +25,24 @@ def as_generator(rng: object, func: str) -> np.random.Generator:
     return np.random.default_rng(int(rng))
 
 
-def _unpad_matrix(size: int, before: int, after: int, mode: str, dtype: np.dtype) -> np.ndarray:
-    """The (size + before + after, size) 0/1 matrix P with ``np.pad(v) == P @ v``.
+def _fold_padding(grad, axis: int, size: int, pad: int, mode: str):
+    """The gradient with respect to an array of `size` along `axis`, given
+    `grad`, the gradient with respect to ``np.pad(array, pad, mode)``: the
+    adjoint of padding. The interior is a slice; each of the 2 * pad border
+    slices is added onto the element it was padded from (more than once when
+    a wide 'reflect' or 'wrap' padding repeats), one slice at a time, so the
+    work is O(grad.size) on NumPy and CuPy arrays alike."""
+    source = np.pad(np.arange(size), (pad, pad), mode=mode)  # padded index -> array index
+    at = [slice(None)] * grad.ndim
 
-    Its transpose folds a gradient of the padded array back onto the
-    original (the adjoint of padding).
-    """
-    source = np.pad(np.arange(size), (before, after), mode=mode)
-    return np.eye(size, dtype=dtype)[source]
+    def where(index):
+        at[axis] = index
+        return tuple(at)
+
+    out = grad[where(slice(pad, pad + size))].copy()
+    for padded in [*range(pad), *range(pad + size, 2 * pad + size)]:
+        out[where(int(source[padded]))] += grad[where(padded)]
+    return out
 
 
 class Conv2D:
@@ -303,9 +313,8 @@ class Conv2D:
         grad_padded = conv2d_input(padded.shape, self.weight.data, g, **args)
         if padded.shape != x_shape:  # padded here: fold the padding's gradient back
             (ph, pw), mode = self.padding, _PADDING_MODES[self.padding_mode]
-            rows = xp.asarray(_unpad_matrix(x_shape[2], ph, ph, mode, self.dtype))
-            cols = xp.asarray(_unpad_matrix(x_shape[3], pw, pw, mode, self.dtype))
-            grad_padded = rows.T @ grad_padded @ cols
+            grad_padded = _fold_padding(grad_padded, 2, x_shape[2], ph, mode)
+            grad_padded = _fold_padding(grad_padded, 3, x_shape[3], pw, mode)
         return grad_padded if batched else grad_padded[0]
 
     # -- parameters ----------------------------------------------------------------------
