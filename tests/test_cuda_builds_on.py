@@ -10,6 +10,7 @@ import corr2d
 from corr2d import filters
 from corr2d.data import band_image
 from corr2d.nn import SGD, Conv2D, mse_loss
+from gpu_support import checks
 
 MODES = ["reflect", "constant", "nearest", "mirror", "wrap", "valid"]
 
@@ -17,11 +18,6 @@ MODES = ["reflect", "constant", "nearest", "mirror", "wrap", "valid"]
 @pytest.fixture
 def cp(cupy_both):
     return cupy_both
-
-
-def on_host(cp, a):
-    assert type(a).__module__ == "cupy", f"expected a CuPy array, got {type(a)}"
-    return a.get()
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -32,7 +28,7 @@ def test_gradient_filters_match_cpu(cp, name, mode):
     func = getattr(filters, name)
     for axis in (0, 1):
         expected = func(image, axis=axis, mode=mode, cval=2.0)
-        got = on_host(cp, func(cp.asarray(image), axis=axis, mode=mode, cval=2.0))
+        got = checks.to_host(cp, func(cp.asarray(image), axis=axis, mode=mode, cval=2.0))
         assert got.dtype == expected.dtype
         np.testing.assert_array_equal(got, expected, err_msg=f"{name} axis={axis} {mode}")
 
@@ -41,14 +37,14 @@ def test_gradient_filters_match_cpu(cp, name, mode):
 def test_laplace_edges_and_gaussian_match_cpu(cp, mode):
     rng = np.random.default_rng(2)
     ints = rng.integers(0, 9, (12, 15)).astype(np.float64)
-    np.testing.assert_array_equal(on_host(cp, filters.laplace(cp.asarray(ints), mode=mode)),
+    np.testing.assert_array_equal(checks.to_host(cp, filters.laplace(cp.asarray(ints), mode=mode)),
                                   filters.laplace(ints, mode=mode))
     for method in filters.EDGE_METHODS:
         np.testing.assert_array_equal(
-            on_host(cp, filters.edges(cp.asarray(ints), method=method, mode=mode)),
+            checks.to_host(cp, filters.edges(cp.asarray(ints), method=method, mode=mode)),
             filters.edges(ints, method=method, mode=mode), err_msg=method)
     image = rng.standard_normal((12, 15))
-    got = on_host(cp, filters.gaussian(cp.asarray(image), sigma=(1.0, 0.7), mode=mode, cval=0.5))
+    got = checks.to_host(cp, filters.gaussian(cp.asarray(image), sigma=(1.0, 0.7), mode=mode, cval=0.5))
     np.testing.assert_allclose(got, filters.gaussian(image, sigma=(1.0, 0.7), mode=mode, cval=0.5),
                                rtol=1e-12, atol=1e-14)
 
@@ -57,7 +53,7 @@ def test_filters_keep_the_dtype_policy_and_errors(cp):
     image = np.arange(30, dtype=np.uint8).reshape(5, 6)
     got = filters.sobel(cp.asarray(image))
     assert got.dtype == np.float64
-    np.testing.assert_array_equal(on_host(cp, got), filters.sobel(image))
+    np.testing.assert_array_equal(checks.to_host(cp, got), filters.sobel(image))
     with pytest.raises(ValueError, match="sobel: image must be 2-D"):
         filters.sobel(cp.asarray(np.ones(5)))
     with pytest.raises(TypeError, match="image must be a real numeric array"):
@@ -84,13 +80,13 @@ def test_conv2d_layer_forward_and_backward_match_cpu(cp, padding_mode):
     gx_gpu = gpu.backward(cp.asarray(gy))
     for got, expected in [(y_gpu, y), (gx_gpu, gx), (gpu.weight.grad, cpu.weight.grad),
                           (gpu.bias.grad, cpu.bias.grad)]:
-        np.testing.assert_allclose(on_host(cp, got), expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(checks.to_host(cp, got), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_layer_to_and_back(cp):
     cpu, gpu = _layers(cp)
     for p_cpu, p_gpu in zip(cpu.parameters(), gpu.parameters()):
-        np.testing.assert_array_equal(on_host(cp, p_gpu.data), p_cpu.data)
+        np.testing.assert_array_equal(checks.to_host(cp, p_gpu.data), p_cpu.data)
         assert p_gpu.device == "cuda:0"
     gpu.to("cpu")
     assert gpu.device == "cpu" and type(gpu.weight.data) is np.ndarray
@@ -131,7 +127,7 @@ def test_sgd_and_mse_loss_match_cpu(cp):
             opt.step()
             losses.append(loss)
         assert losses[1] == pytest.approx(losses[0], rel=1e-5)
-    np.testing.assert_allclose(on_host(cp, gpu.weight.data), cpu.weight.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(checks.to_host(cp, gpu.weight.data), cpu.weight.data, rtol=1e-5, atol=1e-6)
     with pytest.raises(TypeError, match="mse_loss: pred is a CuPy array but target is a numpy.ndarray"):
         mse_loss(cp.asarray(x), x)
     gpu.to("cpu")
@@ -151,7 +147,7 @@ def test_the_chapter_learns_the_edge_kernel_on_the_gpu(cp):
         opt.zero_grad()
         conv.backward(grad)
         opt.step()
-    np.testing.assert_allclose(on_host(cp, conv.weight.data).ravel(), [1.0, -1.0], atol=0.05)
+    np.testing.assert_allclose(checks.to_host(cp, conv.weight.data).ravel(), [1.0, -1.0], atol=0.05)
     assert loss < 0.1
 
 
@@ -159,5 +155,5 @@ def test_correlate2d_result_feeds_the_filters(cp):
     """The GPU results of one public function go straight into another."""
     image = np.random.default_rng(5).integers(0, 5, (10, 10)).astype(np.float64)
     smoothed = corr2d.correlate2d(cp.asarray(image), cp.asarray(np.ones((3, 3))), "same", "symm")
-    np.testing.assert_array_equal(on_host(cp, filters.laplace(smoothed)),
+    np.testing.assert_array_equal(checks.to_host(cp, filters.laplace(smoothed)),
                                   filters.laplace(corr2d.correlate2d(image, np.ones((3, 3)), "same", "symm")))

@@ -35,7 +35,7 @@ from typing import Any
 
 __all__ = [
     "is_cupy_array", "any_cupy_array", "array_module", "check_same_device_kind",
-    "check_one_device", "device_of", "move_to",
+    "check_one_device", "device_of", "move_to", "type_name",
     "correlate_scipy_style", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d",
 ]
 
@@ -66,7 +66,8 @@ def array_module(*arrays: Any):
     return numpy
 
 
-def _type_name(x: Any) -> str:
+def type_name(x: Any) -> str:
+    """The type of `x` as an error message names it: ``list``, ``numpy.ndarray``."""
     kind = type(x)
     return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
@@ -88,7 +89,7 @@ def check_same_device_kind(func: str, **arrays: Any) -> None:
     on_gpu = [name for name, a in given.items() if is_cupy_array(a)]
     on_host = [name for name in given if name not in on_gpu]
     if on_gpu and on_host:
-        kinds = ", ".join(f"{name} is a {_type_name(given[name])}" for name in on_host)
+        kinds = ", ".join(f"{name} is a {type_name(given[name])}" for name in on_host)
         raise TypeError(
             f"{func}: {' and '.join(on_gpu)} {'is a CuPy array' if len(on_gpu) == 1 else 'are CuPy arrays'}"
             f" but {kinds}; pass every array on the GPU (cupy.asarray) or every array on "

@@ -202,13 +202,14 @@ class Conv2D:
     # -- forward -------------------------------------------------------------------------
 
     def _as_input(self, x: object, name: str):
-        if cuda.is_cupy_array(x) != cuda.is_cupy_array(self.weight.data):
-            where = "a CuPy array" if cuda.is_cupy_array(x) else f"a {cuda._type_name(x)}"
+        on_gpu = cuda.is_cupy_array(x)
+        if on_gpu != cuda.is_cupy_array(self.weight.data):
+            where = "a CuPy array" if on_gpu else f"a {cuda.type_name(x)}"
             raise TypeError(
                 f"Conv2D: {name} is {where} but the layer is on {self.device}: move one of "
                 "them (layer.to('cuda') or layer.to('cpu'); cupy.asarray(x) or x.get())"
             )
-        a = x if cuda.is_cupy_array(x) else np.asarray(x)
+        a = x if on_gpu else np.asarray(x)
         if a.dtype.kind in "biu":
             a = a.astype(self.dtype)
         elif a.dtype.kind != "f":
