@@ -1,4 +1,4 @@
-"""Builds corr2d's extension: the C core in ccore/ plus its Cython binding.
+"""Builds corr2d's one extension: the C core in ccore/ plus its Cython binding.
 
 OpenMP flags depend on the compiler: gcc/clang take -fopenmp, MSVC /openmp,
 Apple clang needs -Xpreprocessor -fopenmp and libomp (Homebrew's, or the one
@@ -18,6 +18,8 @@ from setuptools.command.build_ext import build_ext
 
 CORE_SOURCES = [
     "ccore/src/dispatch.c",
+    "ccore/src/control.c",
+    "ccore/src/conv.c",
     "ccore/src/correlate_baseline.c",
     "ccore/src/correlate_avx2.c",
     "ccore/src/correlate_avx512.c",
@@ -89,21 +91,17 @@ class BuildExtWithOpenMP(build_ext):
         super().build_extensions()
 
 
+# One extension module for the whole C core and its binding (_ccore.pyx
+# includes the deep-learning part, _conv.pxi): the core's process-wide state
+# (fork guard, thread policy, interrupt check) must exist once. GEMM comes
+# from SciPy's cython_blas at run time, so no BLAS is linked here.
 extensions = [
     Extension(
         "corr2d._ccore",
         sources=["src/corr2d/_ccore.pyx"] + CORE_SOURCES,
         include_dirs=["ccore/include", numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    ),
-    # Deep-learning convolution: im2col/col2im in C, GEMM through SciPy's
-    # cython_blas at run time (no BLAS to link here). corr2d_depthwise calls
-    # corr2d_correlate, so the correlate sources are compiled in as well.
-    Extension(
-        "corr2d._conv",
-        sources=["src/corr2d/_conv.pyx", "ccore/src/conv.c"] + CORE_SOURCES,
-        include_dirs=["ccore/include", numpy.get_include()],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        depends=["src/corr2d/_conv.pxi", "src/corr2d/_ccore.pxd"],
     ),
 ]
 

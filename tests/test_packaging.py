@@ -24,7 +24,7 @@ PACKAGE_DIR = Path(corr2d.__file__).resolve().parent
 LEFTOVER_SUFFIXES = {".c", ".o", ".obj", ".lib", ".exp"}
 EXTENSION_SUFFIXES = (".so", ".pyd")
 # The compiled extensions, each with its .pyi stub.
-EXTENSIONS = ("_ccore", "_conv")
+EXTENSIONS = ("_ccore",)
 
 
 def _is_source_checkout() -> bool:

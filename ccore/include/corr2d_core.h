@@ -39,12 +39,15 @@ typedef enum {
 
 /* Status codes are bits, so parallel loops can OR them together;
  * corr2d_status_of() turns such a combination back into one code. */
-enum { CORR2D_OK = 0, CORR2D_ENOMEM = 1, CORR2D_EINVAL = 2 };
+enum { CORR2D_OK = 0, CORR2D_ENOMEM = 1, CORR2D_EINVAL = 2, CORR2D_EINTR = 4 };
 
-/* The most telling code in an OR of statuses: EINVAL, then ENOMEM. */
+/* The most telling code in an OR of statuses: EINVAL, ENOMEM, then EINTR. */
 static inline int corr2d_status_of(int bits)
 {
-    return (bits & CORR2D_EINVAL) ? CORR2D_EINVAL : (bits & CORR2D_ENOMEM) ? CORR2D_ENOMEM : CORR2D_OK;
+    return (bits & CORR2D_EINVAL)   ? CORR2D_EINVAL
+           : (bits & CORR2D_ENOMEM) ? CORR2D_ENOMEM
+           : (bits & CORR2D_EINTR)  ? CORR2D_EINTR
+                                    : CORR2D_OK;
 }
 
 /*
@@ -63,7 +66,8 @@ typedef struct {
 } corr2d_geometry;
 
 /* `fill` points at one element of `dtype` (used only with CORR2D_FILL).
- * Returns CORR2D_OK, or an error code; `out` is then unspecified. */
+ * Returns CORR2D_OK, or an error code; `out` is then unspecified
+ * (CORR2D_EINTR: interrupted, `out` partly written). */
 int corr2d_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
                      const void *fill, void *out, const corr2d_geometry *g);
 
@@ -78,6 +82,28 @@ size_t corr2d_sizeof_longdouble(void);
  * from then on: GNU OpenMP's pool does not survive fork and would hang. */
 void corr2d_after_fork_in_child(void);
 int corr2d_is_serial_after_fork(void);
+
+/* The one thread-count policy: `requested` threads (<= 0: OpenMP's
+ * default), capped at the processors; 1 for work (multiply-adds) below
+ * CORR2D_PARALLEL_MIN_WORK and in a child forked after a threaded call.
+ * Every parallel loop, the binding's included, asks here. */
+int corr2d_plan_threads(int requested, double work);
+
+/* Interruption. The binding registers a check (Python: one that runs the
+ * signal handlers and returns nonzero when one raised, KeyboardInterrupt).
+ * A long loop keeps a corr2d_watch: corr2d_should_stop() calls the check
+ * at most every CORR2D_POLL_SECONDS, from the calling thread only, and
+ * from then on returns nonzero on every thread of the call, which stops
+ * and returns CORR2D_EINTR. Without a check nothing is ever interrupted. */
+typedef int (*corr2d_interrupt_fn)(void);
+void corr2d_set_interrupt_check(corr2d_interrupt_fn check);
+#define CORR2D_POLL_SECONDS 0.02
+typedef struct {
+    volatile int stop;
+    double next_poll;
+} corr2d_watch;
+void corr2d_watch_start(corr2d_watch *w);
+int corr2d_should_stop(corr2d_watch *w);
 
 /* Force a SIMD level ("avx512", "avx2", "baseline") for tests; returns 0 if
  * the CPU cannot run it. NULL restores the detected level. */

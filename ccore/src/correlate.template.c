@@ -372,8 +372,9 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
     T *strip_buffers = NULL;
     size_t strip_elems = ((size_t)kh * (size_t)(EDGE_CHUNK + kw - 1)) * NC;
     A *fill_row_sums;
-    int nthreads, ntiles, tile;
-    ptrdiff_t tile_rows, p, q;
+    int nthreads;
+    ptrdiff_t ntiles, tile, tile_rows, p, q;
+    corr2d_watch watch;
 
     if (lo > ow) lo = ow;
     if (lo < 0) lo = 0;
@@ -387,10 +388,11 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
         hi = ow - (ow - hi + VLEN - 1) / VLEN * VLEN > lo ? ow - (ow - hi + VLEN - 1) / VLEN * VLEN : lo;
 
     nthreads = corr2d_choose_threads(g->threads, (double)oh * ow * kh * kw * NC);
-    tile_rows = corr2d_tile_rows(oh, nthreads);
-    ntiles = (int)((oh + tile_rows - 1) / tile_rows);
+    tile_rows = corr2d_tile_rows(oh);
+    ntiles = (oh + tile_rows - 1) / tile_rows;
     if (nthreads > ntiles)
-        nthreads = ntiles > 0 ? ntiles : 1;
+        nthreads = ntiles > 0 ? (int)ntiles : 1;
+    corr2d_watch_start(&watch);
 
     /* Per thread: row and kernel-row pointers of two output rows, and the
      * three lists of the paired loop. */
@@ -425,10 +427,12 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
         const T **buffers = row_buffers + ROW_BUFFERS_PER_THREAD * list * thread;
         const T **strip_rows = buffers + 11 * list;
         T *strips = strip_buffers != NULL ? strip_buffers + strip_elems * (size_t)thread : NULL;
-        ptrdiff_t i, i_end = ((ptrdiff_t)tile + 1) * tile_rows;
+        ptrdiff_t i, i_end = (tile + 1) * tile_rows;
         if (i_end > oh)
             i_end = oh;
-        for (i = (ptrdiff_t)tile * tile_rows; i < i_end;) {
+        for (i = tile * tile_rows; i < i_end;) {
+            if (corr2d_should_stop(&watch))
+                break;
             /* Four rows at a time where the four-row loop applies, else two
              * where the paired loop does, else one. */
 #if NC == 1 && defined(VQUAD)
@@ -510,7 +514,7 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
     free((void *)row_buffers);
     free(fill_row_sums);
     free(strip_buffers);
-    return CORR2D_OK;
+    return watch.stop ? CORR2D_EINTR : CORR2D_OK;
 }
 
 #undef PIXEL_MAC

@@ -162,17 +162,6 @@ int corr2d_max_threads(void)
 #endif
 }
 
-volatile int corr2d_team_started = 0;
-volatile int corr2d_forked_child_serial = 0;
-
-void corr2d_after_fork_in_child(void)
-{
-    if (corr2d_team_started)
-        corr2d_forked_child_serial = 1;
-}
-
-int corr2d_is_serial_after_fork(void) { return corr2d_forked_child_serial; }
-
 size_t corr2d_sizeof_longdouble(void) { return sizeof(long double); }
 
 const char *corr2d_compiler(void)

@@ -20,10 +20,12 @@ int NAME(im2col)(const T *image, T *columns, const corr2d_conv_geometry *g,
     const ptrdiff_t h = g->height, w = g->width, ow = g->out_width;
     const ptrdiff_t sw = g->stride_w;
     const ptrdiff_t ncols = (row_end - row_begin) * ow;
-    const int nrows = (int)(g->channels * kh * kw);
+    const ptrdiff_t nrows = g->channels * kh * kw;
     const int nthreads = corr2d_choose_threads(g->threads, (double)nrows * (double)ncols);
-    int k;
+    ptrdiff_t k;
+    corr2d_watch watch;
 
+    corr2d_watch_start(&watch);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
 #endif
@@ -32,7 +34,9 @@ int NAME(im2col)(const T *image, T *columns, const corr2d_conv_geometry *g,
         const T *plane = image + c * h * w;
         const ptrdiff_t off_w = q * g->dilation_w - g->pad_left;
         ptrdiff_t jlo, jhi, i, j;
-        T *dst = columns + (ptrdiff_t)k * ncols;
+        T *dst = columns + k * ncols;
+        if (corr2d_should_stop(&watch))
+            continue;
         corr2d_conv_column_range(off_w, sw, w, ow, &jlo, &jhi);
         for (i = row_begin; i < row_end; i++, dst += ow) {
             const ptrdiff_t ih = i * g->stride_h + p * g->dilation_h - g->pad_top;
@@ -55,7 +59,7 @@ int NAME(im2col)(const T *image, T *columns, const corr2d_conv_geometry *g,
                 dst[j] = 0;
         }
     }
-    return CORR2D_OK;
+    return watch.stop ? CORR2D_EINTR : CORR2D_OK;
 }
 
 int NAME(col2im)(const T *columns, T *image, const corr2d_conv_geometry *g,
@@ -65,23 +69,27 @@ int NAME(col2im)(const T *columns, T *image, const corr2d_conv_geometry *g,
     const ptrdiff_t h = g->height, w = g->width, ow = g->out_width;
     const ptrdiff_t sw = g->stride_w;
     const ptrdiff_t ncols = (row_end - row_begin) * ow;
-    const int nchannels = (int)g->channels;
+    const ptrdiff_t nchannels = g->channels;
     const int nthreads = corr2d_choose_threads(
         g->threads, (double)nchannels * (double)(kh * kw) * (double)ncols);
-    int c;
+    ptrdiff_t c;
+    corr2d_watch watch;
 
+    corr2d_watch_start(&watch);
     /* One thread owns whole channel planes: no two threads add into the
      * same pixel. */
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
 #endif
     for (c = 0; c < nchannels; c++) {
-        T *plane = image + (ptrdiff_t)c * h * w;
+        T *plane = image + c * h * w;
         ptrdiff_t p, q, i, j;
         for (p = 0; p < kh; p++)
             for (q = 0; q < kw; q++) {
+                if (corr2d_should_stop(&watch))
+                    break;
                 const ptrdiff_t off_w = q * g->dilation_w - g->pad_left;
-                const T *src = columns + (((ptrdiff_t)c * kh + p) * kw + q) * ncols;
+                const T *src = columns + ((c * kh + p) * kw + q) * ncols;
                 ptrdiff_t jlo, jhi;
                 corr2d_conv_column_range(off_w, sw, w, ow, &jlo, &jhi);
                 for (i = row_begin; i < row_end; i++, src += ow) {
@@ -100,7 +108,7 @@ int NAME(col2im)(const T *columns, T *image, const corr2d_conv_geometry *g,
                 }
             }
     }
-    return CORR2D_OK;
+    return watch.stop ? CORR2D_EINTR : CORR2D_OK;
 }
 
 int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
@@ -110,12 +118,15 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
     const ptrdiff_t h = g->height, w = g->width;
     const ptrdiff_t oh = g->out_height, ow = g->out_width;
     const ptrdiff_t out_channels = g->channels * multiplier;
-    const int nplanes = (int)(batch * out_channels);
+    /* Sizes and indices stay ptrdiff_t: batch * out_channels may pass 2**31. */
+    const ptrdiff_t nplanes = batch * out_channels;
     const int nthreads = corr2d_choose_threads(
         g->threads, (double)nplanes * (double)(oh * ow) * (double)(kh * kw));
     const T zero = 0;
-    int plane, status = CORR2D_OK;
+    ptrdiff_t plane;
+    int status = CORR2D_OK;
     corr2d_geometry pg;
+    corr2d_watch watch;
 
     pg.height = h;
     pg.width = w;
@@ -129,6 +140,7 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
     pg.left = g->pad_left;
     pg.boundary = CORR2D_FILL;
     pg.threads = 1;
+    corr2d_watch_start(&watch);
 
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1) \
@@ -137,8 +149,15 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
     for (plane = 0; plane < nplanes; plane++) {
         const ptrdiff_t n = plane / out_channels, m = plane % out_channels;
         const T *src = images + (n * g->channels + m / multiplier) * h * w;
-        status |= corr2d_correlate(DTYPE_CODE, src, weight + m * kh * kw, &zero,
-                                   out + (ptrdiff_t)plane * oh * ow, &pg);
+        int s;
+        if (corr2d_should_stop(&watch))
+            continue;
+        s = corr2d_correlate(DTYPE_CODE, src, weight + m * kh * kw, &zero, out + plane * oh * ow, &pg);
+        if (s == CORR2D_EINTR)
+            watch.stop = 1; /* the plane's own watch saw the interrupt */
+        status |= s;
     }
+    if (watch.stop)
+        status |= CORR2D_EINTR;
     return corr2d_status_of(status);
 }

@@ -3,6 +3,7 @@
 #define CORR2D_THREADS_H
 
 #include <stddef.h>
+#include "corr2d_core.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -12,30 +13,9 @@
  * machine a worker may wait a whole scheduler slice before it runs. */
 #define CORR2D_PARALLEL_MIN_WORK 2000000.0
 
-/* Set once a call has started an OpenMP team, and in a child forked after
- * that: GNU OpenMP's thread pool does not survive fork, and a child that
- * starts a team hangs, so such a child runs serially. Defined in dispatch.c. */
-extern volatile int corr2d_team_started;
-extern volatile int corr2d_forked_child_serial;
-
 static inline int corr2d_choose_threads(int requested, double work)
 {
-#ifdef _OPENMP
-    int n = requested > 0 ? requested : omp_get_max_threads();
-    /* An explicit request beyond the processors (or OpenMP's own setting,
-     * if larger) adds no speed, only per-thread buffers: cap it there. */
-    int cap = omp_get_num_procs() > omp_get_max_threads() ? omp_get_num_procs() : omp_get_max_threads();
-    if (n > cap)
-        n = cap;
-    if (work < CORR2D_PARALLEL_MIN_WORK || n < 1 || corr2d_forked_child_serial)
-        return 1;
-    corr2d_team_started = 1;
-    return n;
-#else
-    (void)requested;
-    (void)work;
-    return 1;
-#endif
+    return corr2d_plan_threads(requested, work);
 }
 
 static inline int corr2d_thread_num(void)
@@ -47,14 +27,18 @@ static inline int corr2d_thread_num(void)
 #endif
 }
 
-/* Rows per tile: several tiles per thread, handed out dynamically, so a
- * thread the OS runs late leaves its share to the others; each tile stays a
- * contiguous band of rows (input rows reused from cache). */
-static inline ptrdiff_t corr2d_tile_rows(ptrdiff_t out_height, int nthreads)
+/* Rows per tile: a fixed number of tiles (CORR2D_TILES), handed out
+ * dynamically so a thread the OS runs late leaves its share to the others;
+ * each tile a contiguous band of rows (input rows reused from cache), a
+ * multiple of 4 rows. The tiles depend on the output only, never on the
+ * thread count, and the loops choose their row grouping within a tile, so
+ * results are bit-identical whatever the number of threads. */
+#define CORR2D_TILES 64
+static inline ptrdiff_t corr2d_tile_rows(ptrdiff_t out_height)
 {
-    ptrdiff_t tiles = (ptrdiff_t)nthreads * 8;
-    ptrdiff_t rows = (out_height + tiles - 1) / tiles;
-    return rows > 0 ? rows : 1;
+    ptrdiff_t rows = (out_height + CORR2D_TILES - 1) / CORR2D_TILES;
+    rows = (rows + 3) / 4 * 4;
+    return rows > 0 ? rows : 4;
 }
 
 #endif

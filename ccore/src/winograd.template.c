@@ -76,12 +76,16 @@ int NAME(winograd_input)(const T *images, T *v, T *rows, const corr2d_winograd_g
     const ptrdiff_t estride = g->channels * ntiles; /* between transform elements */
     T *r0 = rows, *r1 = rows + rw, *r2 = rows + 2 * rw, *r3 = rows + 3 * rw;
     ptrdiff_t row, c, j;
+    corr2d_watch watch;
 
     /* Contiguous loops the compiler vectorises: B^T d on whole padded rows
      * (in place), then d B per tile (stride-2 loads, contiguous stores). */
     /* Channel outer, tile row inner: each of the 16 element planes of
      * channel c is written front to back. */
+    corr2d_watch_start(&watch);
     for (c = 0; c < g->channels; c++) {
+        if (corr2d_should_stop(&watch))
+            return CORR2D_EINTR;
         for (row = row_begin; row < row_end; row++) {
             const ptrdiff_t n = row / th, ti = row % th;
             const ptrdiff_t col0 = (row - row_begin) * tw;
@@ -122,9 +126,13 @@ int NAME(winograd_output)(const T *m, T *out, T *rows, const corr2d_winograd_geo
     T *s = rows;                                 /* A^T m: 8 rows of tw */
     T *y0 = rows + 8 * tw, *y1 = y0 + 2 * tw;    /* the two output rows */
     ptrdiff_t row, o, j;
+    corr2d_watch watch;
 
     /* Channel outer, tile row inner: the 16 planes of m are read front to back. */
+    corr2d_watch_start(&watch);
     for (o = 0; o < g->out_channels; o++) {
+        if (corr2d_should_stop(&watch))
+            return CORR2D_EINTR;
         for (row = row_begin; row < row_end; row++) {
             const ptrdiff_t n = row / th, ti = row % th;
             const ptrdiff_t col0 = (row - row_begin) * tw;

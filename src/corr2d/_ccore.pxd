@@ -1,4 +1,5 @@
-# Declarations of the C core's public header (ccore/include/corr2d_core.h).
+# Declarations of the C core's headers (ccore/include/): the whole core is one
+# extension module, so its state (fork guard, thread policy) exists once.
 cdef extern from "corr2d_core.h" nogil:
     ctypedef enum corr2d_dtype:
         CORR2D_FLOAT32
@@ -16,6 +17,9 @@ cdef extern from "corr2d_core.h" nogil:
         CORR2D_OK
         CORR2D_ENOMEM
         CORR2D_EINVAL
+        CORR2D_EINTR
+
+    int corr2d_status_of(int bits)
 
     ctypedef struct corr2d_geometry:
         Py_ssize_t height, width, row_stride
@@ -35,3 +39,50 @@ cdef extern from "corr2d_core.h" nogil:
     int corr2d_force_simd_level(const char *level)
     void corr2d_after_fork_in_child()
     int corr2d_is_serial_after_fork()
+    int corr2d_plan_threads(int requested, double work)
+
+    ctypedef int (*corr2d_interrupt_fn)() noexcept nogil
+    void corr2d_set_interrupt_check(corr2d_interrupt_fn check)
+    ctypedef struct corr2d_watch:
+        int stop
+        double next_poll
+    void corr2d_watch_start(corr2d_watch *w)
+    int corr2d_should_stop(corr2d_watch *w)
+
+# The deep-learning header (ccore/include/corr2d_conv.h).
+cdef extern from "corr2d_conv.h" nogil:
+    ctypedef struct corr2d_conv_geometry:
+        Py_ssize_t channels, height, width
+        Py_ssize_t kernel_height, kernel_width
+        Py_ssize_t out_height, out_width
+        Py_ssize_t stride_h, stride_w
+        Py_ssize_t pad_top, pad_left
+        Py_ssize_t dilation_h, dilation_w
+        int threads
+
+    int corr2d_im2col(corr2d_dtype dtype, const void *image, void *columns,
+                      const corr2d_conv_geometry *g, Py_ssize_t row_begin,
+                      Py_ssize_t row_end)
+    int corr2d_col2im(corr2d_dtype dtype, const void *columns, void *image,
+                      const corr2d_conv_geometry *g, Py_ssize_t row_begin,
+                      Py_ssize_t row_end)
+    int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
+                         void *out, Py_ssize_t batch, Py_ssize_t multiplier,
+                         const corr2d_conv_geometry *g)
+
+    ctypedef struct corr2d_winograd_geometry:
+        Py_ssize_t channels, height, width
+        Py_ssize_t out_channels
+        Py_ssize_t out_height, out_width
+        Py_ssize_t pad_top, pad_left
+        Py_ssize_t image_stride
+        Py_ssize_t out_image_stride
+
+    Py_ssize_t CORR2D_WINOGRAD_SCRATCH(Py_ssize_t tiles_w)
+    int corr2d_winograd_weight(corr2d_dtype dtype, const void *w, void *u, Py_ssize_t count)
+    int corr2d_winograd_input(corr2d_dtype dtype, const void *images, void *v, void *rows,
+                              const corr2d_winograd_geometry *g, Py_ssize_t row_begin,
+                              Py_ssize_t row_end)
+    int corr2d_winograd_output(corr2d_dtype dtype, const void *m, void *out, void *rows,
+                               const corr2d_winograd_geometry *g, Py_ssize_t row_begin,
+                               Py_ssize_t row_end)

@@ -2,11 +2,19 @@
 """Thin binding of the C core: read pointers and shapes with the GIL held,
 call C without it, turn its status code into an exception.
 
-The NumPy layer (corr2d._driver) has already chosen dtypes and layouts; the
-checks here only guard the C core against a bug in that layer.
+One extension module holds the whole core (and the deep-learning loops of
+_conv.pxi, included below), so the fork guard, the thread policy and the
+interrupt check exist once per process.
+
+The NumPy layer has already chosen dtypes and layouts; the checks here only
+guard the C core against a bug in that layer.
 """
 import numpy as np
 cimport numpy as cnp
+from cpython.exc cimport PyErr_Occurred
+
+cdef extern from "Python.h":
+    int PyErr_CheckSignals()
 
 cnp.import_array()
 
@@ -34,6 +42,33 @@ def supports(dtype):
     """Whether the C core has an instance for this (native) dtype."""
     dtype = np.dtype(dtype)
     return dtype.isnative and (dtype.kind, dtype.itemsize) in _CODES
+
+
+cdef int raise_for_status(int status, str what) except -1:
+    """The one mapping from a C core status to a Python exception."""
+    if status == CORR2D_OK:
+        return 0
+    if PyErr_Occurred():  # raised by a signal handler during the call (Ctrl-C)
+        return -1
+    if status == CORR2D_ENOMEM:
+        raise MemoryError(f"corr2d: out of memory ({what})")
+    if status == CORR2D_EINTR:
+        raise KeyboardInterrupt
+    raise ValueError(f"internal error: the C core rejected {what}")
+
+
+cdef int _interrupt_check() noexcept nogil:
+    """Registered with the core: run the Python signal handlers (from the
+    calling thread, which the core ensures). A handler that raised, such as
+    SIGINT's KeyboardInterrupt, leaves its exception set for
+    raise_for_status and stops the call."""
+    cdef int raised
+    with gil:
+        raised = PyErr_CheckSignals() != 0
+    return raised
+
+
+corr2d_set_interrupt_check(_interrupt_check)
 
 
 cdef Py_ssize_t _row_stride(cnp.ndarray a, str name) except -1:
@@ -94,10 +129,7 @@ def correlate(cnp.ndarray image, cnp.ndarray kernel, cnp.ndarray fill,
     cdef void *out_data = cnp.PyArray_DATA(out)
     with nogil:
         status = corr2d_correlate(code, image_data, kernel_data, fill_data, out_data, &g)
-    if status == CORR2D_ENOMEM:
-        raise MemoryError("corr2d: out of memory for the per-thread row buffers")
-    if status != CORR2D_OK:
-        raise ValueError("internal error: the C core rejected the geometry")
+    raise_for_status(status, "the correlation's geometry")
     return out
 
 
@@ -147,6 +179,13 @@ def serial_after_fork():
     return bool(corr2d_is_serial_after_fork())
 
 
+def plan_threads(int requested, double work):
+    """The core's thread policy (corr2d_plan_threads): threads for a loop
+    of `work` multiply-adds, `requested` <= 0 meaning OpenMP's default; 1
+    for small work and in a child forked after a threaded call."""
+    return corr2d_plan_threads(requested, work)
+
+
 def openmp_enabled():
     """True when the extension was compiled with OpenMP."""
     return bool(corr2d_openmp_enabled())
@@ -174,3 +213,6 @@ def force_simd_level(level):
         return bool(corr2d_force_simd_level(NULL))
     encoded = level.encode()
     return bool(corr2d_force_simd_level(encoded))
+
+
+include "_conv.pxi"

@@ -46,12 +46,7 @@ from typing import Any, ContextManager, Sequence, Union
 
 import numpy as np
 
-from . import _ccore, _conv, cuda
-
-try:  # optional: lets OpenMP threads take whole images with one-thread BLAS
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover
-    ThreadpoolController = None
+from . import _ccore, cuda
 
 __all__ = ["conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]
 
@@ -97,7 +92,10 @@ def conv_dtype(func: str, **arrays: Any) -> tuple[np.dtype, dict[str, np.ndarray
                 f"{func}: {name} is {native} but {first} is {dtype}; "
                 "mixed dtypes are not supported, cast one of them"
             )
-        out[name] = xp.ascontiguousarray(a, dtype=native)
+        a = xp.ascontiguousarray(a, dtype=native)
+        if xp is np and not a.flags.aligned:  # e.g. a view into a byte buffer at an odd offset
+            a = a.copy()
+        out[name] = a
     assert dtype is not None
     return dtype, out
 
@@ -185,9 +183,12 @@ def _batched(a: np.ndarray, name: str, func: str) -> tuple[np.ndarray, bool]:
                      f"got shape {a.shape}")
 
 
-def _check_weight(w: np.ndarray, func: str) -> None:
+def _check_weight(w: np.ndarray, func: str, name: str = "weight") -> None:
     if w.ndim != 4:
-        raise ValueError(f"{func}: weight must be 4-D, got shape {w.shape}")
+        raise ValueError(f"{func}: {name} must be 4-D, got shape {w.shape}")
+    if 0 in w.shape[2:]:
+        raise ValueError(f"{func}: {name} has a zero-size kernel dimension (shape "
+                         f"{tuple(w.shape)}); kH and kW must be at least 1")
 
 
 def _check_bias(b: np.ndarray | None, channels: int, func: str) -> None:
@@ -200,12 +201,8 @@ def _workspace(dtype: np.dtype, kdim: int, out_h: int, out_w: int,
     """`threads` equal slices, together at most WORKSPACE_BYTES (or one
     output row of the column matrix per thread, if larger)."""
     per_thread = WORKSPACE_BYTES // dtype.itemsize // threads
-    size = _conv.workspace_size(kdim, out_h, out_w, per_thread)
+    size = _ccore.workspace_size(kdim, out_h, out_w, per_thread)
     return np.empty(size * threads, dtype)
-
-
-# Below this many multiply-adds a call runs its (image, group) items in turn.
-_PARALLEL_MIN_WORK = 2e7
 
 
 class _OneThreadBlas:
@@ -222,6 +219,10 @@ class _OneThreadBlas:
         with self._lock:
             if self._count == 0:
                 if self._controller is None:
+                    # A run-time dependency, imported on first use: building
+                    # the controller inspects every loaded library.
+                    from threadpoolctl import ThreadpoolController
+
                     self._controller = ThreadpoolController()
                 self._limiter = self._controller.limit(limits=1, user_api="blas")
             self._count += 1
@@ -243,11 +244,12 @@ def _item_threads(items: int, work: float) -> tuple[int, ContextManager]:
     BLAS's own thread pool and OpenMP's, taking turns on the same cores,
     each spin while the other works (measured up to 5x slower on a loaded
     2-core machine). So a large call runs whole images on OpenMP threads
-    with one-thread BLAS when threadpoolctl is installed to set that limit;
-    otherwise images run in turn and BLAS uses its threads.
+    with one-thread BLAS (threadpoolctl sets that limit). The count comes
+    from the core's one thread policy (:func:`corr2d._ccore.plan_threads`:
+    the work threshold, the processor cap, the fork guard).
     """
-    threads = min(_ccore.max_threads(), items)
-    if threads <= 1 or work < _PARALLEL_MIN_WORK or ThreadpoolController is None:
+    threads = min(_ccore.plan_threads(0, work), items)
+    if threads <= 1:
         return 1, nullcontext()
     return threads, _ONE_THREAD_BLAS
 
@@ -290,11 +292,11 @@ def _winograd_into(out: np.ndarray, x: np.ndarray, w: np.ndarray, pad: tuple[int
     # Enough items to keep every thread busy.
     chunk_rows = max(1, min(chunk_rows, -(-tile_rows * groups // (4 * threads))))
     u = np.empty((16, c_out * cig), out.dtype)
-    _conv.winograd_weight(w, u)
-    ws = np.empty(threads * _conv.winograd_workspace_size(cig, cog, tiles_w, chunk_rows),
+    _ccore.winograd_weight(w, u)
+    ws = np.empty(threads * _ccore.winograd_workspace_size(cig, cog, tiles_w, chunk_rows),
                   out.dtype)
     with blas_limit:
-        _conv.winograd_forward(x, u, out, ws, pad, groups, chunk_rows, threads)
+        _ccore.winograd_forward(x, u, out, ws, pad, groups, chunk_rows, threads)
 
 
 def _is_depthwise(c_in: int, groups: int, stride: tuple[int, int],
@@ -398,7 +400,7 @@ def conv2d(
     out = np.empty(out_shape, x.dtype)
     if out.size and w.size:
         if _is_depthwise(c_in, groups, stride, dilation):
-            _conv.depthwise(x, w, out, top, left, 0)
+            _ccore.depthwise(x, w, out, top, left, 0)
         elif _use_winograd((kh, kw), stride, dilation, w_in, w.shape[0] // groups):
             _winograd_into(out, x, w, (top, left), groups)
         else:
@@ -406,7 +408,7 @@ def conv2d(
             threads, blas_limit = _item_threads(x.shape[0] * groups, float(out.size) * kdim)
             ws = _workspace(x.dtype, kdim, oh, ow, threads)
             with blas_limit:
-                _conv.forward(x, w, out, ws, stride, (top, left), dilation, groups, threads)
+                _ccore.forward(x, w, out, ws, stride, (top, left), dilation, groups, threads)
     elif out.size:
         out.fill(0)
     if b is not None:
@@ -565,7 +567,7 @@ def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tupl
     if _is_depthwise(c_in, groups, stride, dilation) and c_out == c_in:
         # A full correlation of grad_output with the flipped kernel.
         flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
-        _conv.depthwise(gy, flipped, gx, kh - 1 - pad[0], kw - 1 - pad[1], 0)
+        _ccore.depthwise(gy, flipped, gx, kh - 1 - pad[0], kw - 1 - pad[1], 0)
         return
     pad_t, pad_l = kh - 1 - pad[0], kw - 1 - pad[1]
     if (_use_winograd((kh, kw), stride, dilation, w_in, c_out // groups)
@@ -581,7 +583,7 @@ def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tupl
     threads, blas_limit = _item_threads(gx.shape[0] * groups, float(gy.size) * kdim)
     ws = _workspace(gx.dtype, kdim, gy.shape[2], gy.shape[3], threads)
     with blas_limit:
-        _conv.grad_input(gy, w, gx, ws, stride, pad, dilation, groups, threads)
+        _ccore.grad_input(gy, w, gx, ws, stride, pad, dilation, groups, threads)
 
 
 def conv2d_weight(
@@ -643,11 +645,11 @@ def conv2d_weight(
     ws = _workspace(dtype, kdim, gy.shape[2], gy.shape[3], threads)
     if threads == 1:
         gw = np.zeros(w_shape, dtype)
-        _conv.grad_weight(x, gy, gw, ws, stride, pad, dilation, groups, 1)
+        _ccore.grad_weight(x, gy, gw, ws, stride, pad, dilation, groups, 1)
         return gw
     partial = np.zeros((threads,) + w_shape, dtype)
     with blas_limit:
-        _conv.grad_weight(x, gy, partial, ws, stride, pad, dilation, groups, threads)
+        _ccore.grad_weight(x, gy, partial, ws, stride, pad, dilation, groups, threads)
     return partial.sum(axis=0)
 
 
@@ -663,6 +665,9 @@ def conv2d_weight_arguments(func: str, input: Any, weight_size: Any, grad_output
         raise ValueError(f"{func}: input and grad_output must both be batched (4-D) or "
                          "both unbatched (3-D)")
     w_shape = _size(weight_size, "weight_size", 4, func)
+    if 0 in w_shape[2:]:
+        raise ValueError(f"{func}: weight_size {w_shape} has a zero-size kernel dimension; "
+                         "kH and kW must be at least 1")
     groups, stride, pad, dilation = _grad_geometry(
         func, x.shape, w_shape, gy, stride, padding, dilation, groups)
     return x, gy, w_shape, (stride, pad, dilation, groups)

@@ -3,6 +3,8 @@
 Each subcommand lives in its own module with an ``add_parser`` and a ``run``.
 Errors the user can fix (bad arguments, unreadable or unwritable files, a
 missing optional package) print one line on stderr and exit with status 2.
+So do an output that would overwrite an input file and an image over
+--max-pixels (default 64 megapixels): both are refused before any work.
 """
 from __future__ import annotations
 

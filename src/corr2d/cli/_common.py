@@ -1,14 +1,23 @@
-"""What the subcommands share: the error type, optional imports, image files, progress."""
+"""What the subcommands share: the error type, optional imports, checks on the
+files a command reads and writes, image files, progress."""
 from __future__ import annotations
 
+import argparse
 import importlib
+import math
 import os
 import sys
 import time
+import warnings
 from types import ModuleType
-from typing import TextIO
+from typing import Iterable, Mapping, TextIO
 
 import numpy as np
+
+#: Largest image (width x height) read without --max-pixels: 64 megapixels, counted
+#: in decimal as cameras do (64_000_000, not 64 * 2**20). A grey float64 copy of it
+#: takes 512 MB, and the edge filters need a few such arrays.
+DEFAULT_MAX_PIXELS = 64_000_000
 
 
 class CLIError(Exception):
@@ -26,25 +35,138 @@ def optional_import(module: str, package: str, extra: str) -> ModuleType:
         ) from None
 
 
-def read_grey(path: str) -> np.ndarray:
-    """A 2-D float64 image in [0, 1] from PNG/JPEG/TIFF/... (Pillow), or any 2-D .npy array as is."""
-    if not os.path.isfile(path):
-        raise CLIError(f"cannot read {path!r}: no such file")
+def pixel_count(text: str) -> int:
+    """A --max-pixels value: a positive whole number, also written as 100_000_000 or 1e8."""
+    try:
+        value = int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            number = 0.5  # not a number: refused below
+        value = int(number) if math.isfinite(number) and number.is_integer() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number of pixels, got {text!r}")
+    return value
+
+
+def add_max_pixels(parser: argparse.ArgumentParser) -> None:
+    """The --max-pixels option, on every subcommand that reads images."""
+    parser.add_argument(
+        "--max-pixels", type=pixel_count, default=DEFAULT_MAX_PIXELS, metavar="N",
+        help=f"refuse an input image (or .npy array) of more than N pixels (width x height), "
+        f"checked from the file header before decoding (default {DEFAULT_MAX_PIXELS} = 64 megapixels)",
+    )
+
+
+def npy_name(path: str) -> str:
+    """The file np.save(path, ...) really writes: it appends .npy to a name without it."""
+    return path if path.endswith(".npy") else path + ".npy"
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether paths `a` and `b` name one file: ./a.png, a.png, a symlink or a hard link to it."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)  # also hard links and case-insensitive file systems
+    except OSError:  # one of them does not exist (yet), so they differ
+        return False
+
+
+def check_outputs(inputs: Iterable[str | None], outputs: Mapping[str, str]) -> None:
+    """Refuse an output that would overwrite an input, or that goes to a missing directory.
+
+    `outputs` maps each writing option to the name its file really gets.
+    Called before anything is read, computed or written.
+    """
+    for option, path in outputs.items():
+        for source in inputs:
+            if source is not None and same_file(path, source):
+                raise CLIError(f"{option} {path!r} would overwrite the input {source!r}: choose another name")
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise CLIError(f"cannot write {path!r}: no such directory {directory!r}")
+
+
+def npy_header(path: str) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype of a .npy file, from its header, without reading the data."""
+    fmt = np.lib.format
+    try:
+        with open(path, "rb") as f:
+            version = fmt.read_magic(f)
+            read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            shape, _, dtype = read(f)
+    except Exception as exc:  # numpy raises several types for a bad file
+        raise CLIError(f"cannot read {path!r} as a .npy array: {exc}") from None
+    return shape, dtype
+
+
+def image_size(path: str) -> tuple[int, int]:
+    """(width, height) of an image file, from its header: nothing is decoded."""
+    image_module = optional_import("PIL.Image", "Pillow", "image")
+    saved = image_module.MAX_IMAGE_PIXELS
+    image_module.MAX_IMAGE_PIXELS = None  # Pillow's warning would come first; check_inputs applies our limit
+    try:
+        with image_module.open(path) as img:
+            return img.size
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"cannot read {path!r} as an image: {exc}") from None
+    finally:
+        image_module.MAX_IMAGE_PIXELS = saved
+
+
+def check_inputs(paths: Iterable[str], max_pixels: int) -> None:
+    """Refuse a missing input, or one of more than `max_pixels` pixels, from the file
+    headers only: called before any input is decoded."""
+    for path in paths:
+        if not os.path.isfile(path):
+            raise CLIError(f"cannot read {path!r}: no such file")
+        if path.lower().endswith(".npy"):
+            shape, _ = npy_header(path)
+            if len(shape) != 2:
+                continue  # read_grey says what is wrong with it
+            width, height = shape[1], shape[0]
+        else:
+            width, height = image_size(path)
+        pixels = width * height
+        if pixels > max_pixels:
+            raise CLIError(
+                f"{path!r} has {pixels} pixels ({width} wide, {height} high), over the limit of "
+                f"{max_pixels}: raise it with --max-pixels {pixels}"
+            )
+
+
+def read_grey(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """A 2-D float64 image in [0, 1] from PNG/JPEG/TIFF/... (Pillow), or any 2-D .npy array as is.
+
+    An input of more than `max_pixels` pixels is refused before it is decoded.
+    """
+    check_inputs([path], max_pixels)
     if path.lower().endswith(".npy"):
+        shape, dtype = npy_header(path)
+        if len(shape) != 2 or dtype.kind not in "biuf" or 0 in shape:
+            raise CLIError(f"{path!r} must hold a non-empty 2-D real array, got {dtype} {shape}")
         try:
             array = np.load(path, allow_pickle=False)
         except Exception as exc:  # numpy raises several types for a bad file
             raise CLIError(f"cannot read {path!r} as a .npy array: {exc}") from None
-        if array.ndim != 2 or array.dtype.kind not in "biuf" or array.size == 0:
-            raise CLIError(f"{path!r} must hold a non-empty 2-D real array, got {array.dtype} {array.shape}")
         return array.astype(np.float64)
     image_module = optional_import("PIL.Image", "Pillow", "image")
+    saved = image_module.MAX_IMAGE_PIXELS
+    # Pillow checks frames and tiles again while decoding: at our limit, so that it stays
+    # quiet for an image under it, and with its warning made an error instead of running on.
+    image_module.MAX_IMAGE_PIXELS = max_pixels
     try:
-        with image_module.open(path) as img:
-            grey = img.convert("L") if img.mode not in ("I;16", "I", "F") else img.convert("F")
-            array = np.asarray(grey, dtype=np.float64)
-    except (OSError, ValueError, image_module.DecompressionBombError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", image_module.DecompressionBombWarning)
+            with image_module.open(path) as img:
+                grey = img.convert("L") if img.mode not in ("I;16", "I", "F") else img.convert("F")
+                array = np.asarray(grey, dtype=np.float64)
+    except (OSError, ValueError, image_module.DecompressionBombError, image_module.DecompressionBombWarning) as exc:
         raise CLIError(f"cannot read {path!r} as an image: {exc}") from None
+    finally:
+        image_module.MAX_IMAGE_PIXELS = saved
     scale = 255.0 if grey.mode == "L" else max(float(array.max()), 1.0)
     return array / scale
 
@@ -67,7 +189,11 @@ def write_image(path: str, image: np.ndarray, *, normalise: bool = True) -> None
     if not os.path.isdir(directory):
         raise CLIError(f"cannot write {path!r}: no such directory {directory!r}")
     if path.lower().endswith(".npy"):
-        np.save(path, image)
+        try:
+            with open(path, "wb") as f:  # a file object: np.save would append .npy to OUT.NPY
+                np.save(f, image)
+        except OSError as exc:
+            raise CLIError(f"cannot write {path!r}: {exc}") from None
         return
     image_module = optional_import("PIL.Image", "Pillow", "image")
     try:

@@ -9,12 +9,14 @@ import numpy as np
 from ..data import synthetic_scene
 from .. import filters
 from ..filters import EDGE_METHODS, edges
-from ._common import CLIError, optional_import, read_grey, to_uint8, write_image
+from ._common import CLIError, add_max_pixels, check_outputs, optional_import, read_grey, to_uint8, write_image
 
 DESCRIPTION = """Read an image (PNG, JPEG, TIFF, ... with Pillow; or a 2-D .npy array),
 convert it to grey, and write its edge strength (the gradient magnitude of
 corr2d.filters.edges) scaled to 0-255. Without IMAGE, a synthetic test scene
-made by the package is used. An OUT ending in .npy gets the raw float edges."""
+made by the package is used. An OUT ending in .npy gets the raw float edges.
+No output may name the input file, and images over --max-pixels are refused
+before they are decoded."""
 
 MODES = ("reflect", "constant", "nearest", "mirror", "wrap")
 
@@ -28,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--compare", nargs="?", const="", metavar="FIGURE",
         help="also write a side-by-side figure of input and edges (needs matplotlib); "
-        "default name: OUT with _compare.png",
+        "default name: OUT with _compare.png; .png is added to a name without a suffix",
     )
     p.add_argument(
         "--signed", action="store_true",
@@ -38,7 +40,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--axis", type=int, choices=(0, 1), default=1,
                    help="with --signed: 1 differentiates across columns (vertical edges, default), 0 down rows")
     p.add_argument("--save-input", metavar="PATH", help="also write the grey input image (handy as `corr2d learn` input)")
+    add_max_pixels(p)
     p.set_defaults(run=run)
+
+
+def figure_name(args: argparse.Namespace) -> str:
+    """The file --compare writes: matplotlib would add its default format's suffix to a bare name."""
+    name = args.compare or os.path.splitext(args.output)[0] + "_compare.png"
+    return name if os.path.splitext(name)[1] else name + ".png"
+
+
+def output_files(args: argparse.Namespace) -> dict[str, str]:
+    """The files this run writes, by option, under the names they really get."""
+    files = {"-o": args.output}
+    if args.save_input:
+        files["--save-input"] = args.save_input
+    if args.compare is not None:
+        files["--compare"] = figure_name(args)
+    return files
 
 
 def compare_figure(path: str, image: np.ndarray, edge_map: np.ndarray, method: str) -> None:
@@ -62,10 +81,12 @@ def compare_figure(path: str, image: np.ndarray, edge_map: np.ndarray, method: s
 
 
 def run(args: argparse.Namespace) -> int:
+    # Before any work: a typo must not cost a long run, or overwrite the input.
+    check_outputs([args.image], output_files(args))
     if args.image is None:
         image, source = synthetic_scene(), "the built-in test scene"
     else:
-        image, source = read_grey(args.image), args.image
+        image, source = read_grey(args.image, args.max_pixels), args.image
     if args.signed:
         if args.method == "laplace":
             response = filters.laplace(image, mode=args.mode)
@@ -84,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         write_image(args.save_input, image, normalise=False)
         print(f"wrote {args.save_input}: the grey input")
     if args.compare is not None:
-        figure = args.compare or os.path.splitext(args.output)[0] + "_compare.png"
+        figure = figure_name(args)
         compare_figure(figure, image, to_uint8(edge_map), args.method)
         print(f"wrote {figure}: input and edges side by side")
     return 0

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 from ..nn import SGD, Conv2D, mse_loss
-from ._common import CLIError, Progress, read_grey
+from ._common import CLIError, Progress, add_max_pixels, check_inputs, check_outputs, npy_name, read_grey
 
 DESCRIPTION = """Learn the convolution kernel K (and optionally a bias) that best maps
 INPUT to TARGET, TARGET ~ correlate(INPUT, K), by gradient descent on the
@@ -15,8 +15,10 @@ mean squared error (corr2d.nn.Conv2D + SGD with momentum), and print it.
 Images are read as grey in [0, 1] (or as 2-D .npy arrays). When TARGET is as
 large as INPUT, INPUT is padded ('same' output, extended by --pad-mode); when
 it is smaller, as after a 'valid' correlation, TARGET is taken as centred on
-INPUT. Example: corr2d edges -o edges.png --save-input scene.png --method
-difference && corr2d learn scene.png edges.png --kernel-size 3"""
+INPUT. --save may not name an input file, and images over --max-pixels are
+refused before they are decoded. Example: corr2d edges -o edges.png
+--save-input scene.png --method difference && corr2d learn scene.png
+edges.png --kernel-size 3"""
 
 #: ndimage-style mode name -> numpy.pad mode
 PAD_MODES = {"reflect": "symmetric", "constant": "constant", "nearest": "edge", "mirror": "reflect", "wrap": "wrap"}
@@ -55,7 +57,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pad-mode", choices=tuple(PAD_MODES), default="reflect",
                    help="how INPUT is extended when TARGET is as large (default reflect)")
     p.add_argument("--seed", type=int, default=0, help="seed of the initial kernel (default 0)")
-    p.add_argument("--save", metavar="KERNEL.npy", help="also save the learned kernel as a .npy file")
+    p.add_argument("--save", metavar="KERNEL.npy",
+                   help="also save the learned kernel as a .npy file (.npy is added to a name without it)")
+    add_max_pixels(p)
     p.set_defaults(run=run)
 
 
@@ -85,8 +89,13 @@ def run(args: argparse.Namespace) -> int:
     kernel = (sizes[0], sizes[-1])
     if args.seed < 0:
         raise CLIError(f"--seed must be non-negative, got {args.seed}")
-    x = read_grey(args.input)
-    y = read_grey(args.target)
+    # Before any work: the kernel must not overwrite an input, nor be lost after training
+    # for a missing directory; and neither image is decoded if the other is too large.
+    save = npy_name(args.save) if args.save else None  # np.save adds .npy to a bare name
+    check_outputs([args.input, args.target], {"--save": save} if save else {})
+    check_inputs([args.input, args.target], args.max_pixels)
+    x = read_grey(args.input, args.max_pixels)
+    y = read_grey(args.target, args.max_pixels)
     if any(t > n + k - 1 for n, t, k in zip(x.shape, y.shape, kernel)) or any(
         t < 1 for t in y.shape
     ):
@@ -122,10 +131,10 @@ def run(args: argparse.Namespace) -> int:
     if conv.bias is not None:
         print(f"bias: {conv.bias.data[0]:.6g}")
     print(f"mean squared error: {first:.6g} at the start, {final:.6g} at the end ({args.steps} steps)")
-    if args.save:
+    if save:
         try:
-            np.save(args.save, conv.weight.data[0, 0])
+            np.save(save, conv.weight.data[0, 0])
         except OSError as exc:
-            raise CLIError(f"cannot write {args.save!r}: {exc}") from None
-        print(f"wrote {args.save}")
+            raise CLIError(f"cannot write {save!r}: {exc}") from None
+        print(f"wrote {save}")
     return 0

@@ -1,5 +1,6 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Thin binding of the deep-learning loops: a batched, grouped convolution
+"""Included by _ccore.pyx (one extension module, one copy of the core).
+
+Thin binding of the deep-learning loops: a batched, grouped convolution
 and its two gradients as im2col/col2im (C core, OpenMP) plus BLAS GEMM
 (SciPy's cython_blas, Fortran order), all without the GIL.
 
@@ -15,12 +16,14 @@ K = C_in/groups * kH * kW and P = H_out * W_out:
   grad weight  dW (C_out/g, K) += dY (C_out/g, P) @ col.T
   grad input   dcol (K, P) = W.T @ dY, then col2im adds dcol into dX
 """
-import numpy as np
-cimport numpy as cnp
+cimport cython
 from cython.parallel cimport prange, threadid
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
-cnp.import_array()
+# Multiply-adds per GEMM call at most (about 10-30 ms on one core), so that
+# a long call checks for Ctrl-C between calls (see corr2d_should_stop).
+cdef enum:
+    GEMM_MACS_PER_CALL = 268435456
 
 ctypedef fused real:
     float
@@ -37,6 +40,7 @@ cdef struct Plan:
     Py_ssize_t in_plane, out_plane        # H * W, H_out * W_out
     Py_ssize_t kdim                       # C_in/groups * kH * kW
     Py_ssize_t chunk_rows                 # output rows per im2col chunk
+    Py_ssize_t direct_cols                # output pixels per GEMM of the direct (1x1) path
     bint direct                           # 1x1, stride 1, unpadded: no im2col
     int nthreads                          # OpenMP threads over (image, group) items
     Py_ssize_t workspace_per_thread
@@ -57,11 +61,12 @@ cdef inline void gemm(char transa, char transb, int m, int n, int k,
               <double *>b, &ldb, &beta, c, &ldc)
 
 
+@cython.cdivision(True)
 cdef int run_item(Direction direction, corr2d_dtype code, const Plan *plan,
                   Py_ssize_t n, Py_ssize_t gi, real *x, real *w, real *y,
-                  real *ws) noexcept nogil:
+                  real *ws, corr2d_watch *watch) noexcept nogil:
     """One image n and group gi (see run)."""
-    cdef Py_ssize_t r0, r1
+    cdef Py_ssize_t r0, r1, p0
     cdef int status = CORR2D_OK
     cdef int P = <int>plan.out_plane, K = <int>plan.kdim
     cdef int cog = <int>plan.out_channels, pc
@@ -70,15 +75,25 @@ cdef int run_item(Direction direction, corr2d_dtype code, const Plan *plan,
     cdef real *wg = w + gi * plan.out_channels * plan.kdim
     cdef real *yg = y + (n * plan.groups + gi) * plan.out_channels * plan.out_plane
     if plan.direct:
-        if direction == FORWARD:
-            gemm(c'N', c'N', P, cog, K, xg, P, wg, K, 0, yg, P)
-        elif direction == GRAD_WEIGHT:
-            gemm(c'T', c'N', K, cog, P, xg, P, yg, P, 1, wg, K)
-        else:
-            gemm(c'N', c'T', P, K, cog, yg, P, wg, K, 1, xg, P)
+        # Column blocks of the pixels (same leading dimension P), so that
+        # no single GEMM outlasts an interrupt check.
+        p0 = 0
+        while p0 < P:
+            pc = <int>min(P - p0, plan.direct_cols)
+            if direction == FORWARD:
+                gemm(c'N', c'N', pc, cog, K, xg + p0, P, wg, K, 0, yg + p0, P)
+            elif direction == GRAD_WEIGHT:
+                gemm(c'T', c'N', K, cog, pc, xg + p0, P, yg + p0, P, 1, wg, K)
+            else:
+                gemm(c'N', c'T', pc, K, cog, yg + p0, P, wg, K, 1, xg + p0, P)
+            p0 += pc
+            if corr2d_should_stop(watch):
+                return CORR2D_EINTR
         return CORR2D_OK
     r0 = 0
     while r0 < oh:
+        if corr2d_should_stop(watch):
+            return CORR2D_EINTR
         r1 = min(oh, r0 + plan.chunk_rows)
         pc = <int>((r1 - r0) * ow)
         if direction == GRAD_INPUT:
@@ -113,17 +128,20 @@ cdef int run(Direction direction, corr2d_dtype code, const Plan *plan,
     cdef Py_ssize_t item, nitems = plan.batch * plan.groups
     cdef int status = CORR2D_OK
     cdef int tid
+    cdef corr2d_watch watch
+    corr2d_watch_start(&watch)
     if plan.nthreads > 1:
         for item in prange(nitems, nogil=True, num_threads=plan.nthreads,
                            schedule='dynamic', chunksize=1):
-            tid = threadid()
-            status |= run_item(direction, code, plan, item // plan.groups,
-                               item % plan.groups, x, w + tid * plan.weight_per_thread,
-                               y, ws + tid * plan.workspace_per_thread)
+            if not corr2d_should_stop(&watch):
+                tid = threadid()
+                status |= run_item(direction, code, plan, item // plan.groups,
+                                   item % plan.groups, x, w + tid * plan.weight_per_thread,
+                                   y, ws + tid * plan.workspace_per_thread, &watch)
         return corr2d_status_of(status)
     for item in range(nitems):
         status = run_item(direction, code, plan, item // plan.groups, item % plan.groups,
-                          x, w, y, ws)
+                          x, w, y, ws, &watch)
         if status != CORR2D_OK:
             return status
     return CORR2D_OK
@@ -171,15 +189,20 @@ cdef int winograd_run(corr2d_dtype code, const WinogradPlan *plan, real *x, real
     cdef Py_ssize_t item, nitems = plan.groups * nchunks
     cdef int status = CORR2D_OK
     cdef int tid
+    cdef corr2d_watch watch
+    corr2d_watch_start(&watch)
     if plan.nthreads > 1:
         for item in prange(nitems, nogil=True, num_threads=plan.nthreads,
                            schedule='dynamic', chunksize=1):
-            tid = threadid()
-            status |= winograd_item(code, plan, item // nchunks,
-                                    (item % nchunks) * plan.chunk_rows, x, u, y,
-                                    ws + tid * plan.workspace_per_thread)
+            if not corr2d_should_stop(&watch):
+                tid = threadid()
+                status |= winograd_item(code, plan, item // nchunks,
+                                        (item % nchunks) * plan.chunk_rows, x, u, y,
+                                        ws + tid * plan.workspace_per_thread)
         return corr2d_status_of(status)
     for item in range(nitems):
+        if corr2d_should_stop(&watch):
+            return CORR2D_EINTR
         status = winograd_item(code, plan, item // nchunks,
                                (item % nchunks) * plan.chunk_rows, x, u, y, ws)
         if status != CORR2D_OK:
@@ -197,18 +220,17 @@ def winograd_workspace_size(Py_ssize_t in_channels, Py_ssize_t out_channels,
 def winograd_weight(cnp.ndarray w, cnp.ndarray u):
     """u (16, C_out * C_in/groups) = the F(2x2, 3x3) transforms of w
     (C_out, C_in/groups, 3, 3)."""
-    cdef corr2d_dtype code = _code(w)
+    cdef corr2d_dtype code = _conv_code(w)
     cdef Py_ssize_t count = w.shape[0] * w.shape[1]
     if w.ndim != 4 or w.shape[2] != 3 or w.shape[3] != 3 or u.size != 16 * count:
         raise ValueError("internal error: inconsistent Winograd weight shapes")
-    _check([w, w, u], 0)  # the third array is the output
+    _check_conv_arrays([w, w, u], 0)  # the third array is the output
     cdef const void *wp = cnp.PyArray_DATA(w)
     cdef void *up = cnp.PyArray_DATA(u)
     cdef int status
     with nogil:
         status = corr2d_winograd_weight(code, wp, up, count)
-    if status != CORR2D_OK:
-        raise ValueError("internal error: the C core rejected the Winograd weight transform")
+    raise_for_status(status, "the Winograd weight transform")
     return u
 
 
@@ -221,14 +243,14 @@ def winograd_forward(cnp.ndarray x, cnp.ndarray u, cnp.ndarray out, cnp.ndarray 
     equal slices of winograd_workspace_size, BLAS limited to one thread by
     the caller."""
     cdef WinogradPlan plan
-    cdef corr2d_dtype code = _code(x)
+    cdef corr2d_dtype code = _conv_code(x)
     cdef int status
     cdef Py_ssize_t n = x.shape[0], C_in = x.shape[1], C_out = out.shape[1]
     if (x.ndim != 4 or out.ndim != 4 or out.shape[0] != n or groups < 1
             or C_in % groups or C_out % groups or u.size != 16 * C_out * (C_in // groups)
             or chunk_rows < 1):
         raise ValueError("internal error: inconsistent Winograd shapes")
-    _check([x, u, out, workspace], 0)
+    _check_conv_arrays([x, u, out, workspace], 0)
     plan.groups = groups
     plan.g.channels, plan.g.out_channels = C_in // groups, C_out // groups
     plan.g.height, plan.g.width = x.shape[2], x.shape[3]
@@ -263,12 +285,11 @@ def winograd_forward(cnp.ndarray x, cnp.ndarray u, cnp.ndarray out, cnp.ndarray 
         else:
             status = winograd_run[double](code, &plan, <double *>xp, <double *>up,
                                           <double *>yp, <double *>wsp)
-    if status != CORR2D_OK:
-        raise ValueError("internal error: the C core rejected the Winograd geometry")
+    raise_for_status(status, "the Winograd geometry")
     return out
 
 
-cdef corr2d_dtype _code(cnp.ndarray a) except *:
+cdef corr2d_dtype _conv_code(cnp.ndarray a) except *:
     if a.dtype == np.float32:
         return CORR2D_FLOAT32
     if a.dtype == np.float64:
@@ -276,7 +297,7 @@ cdef corr2d_dtype _code(cnp.ndarray a) except *:
     raise TypeError(f"internal error: unsupported dtype {a.dtype}")
 
 
-cdef void _check(list arrays, Py_ssize_t workspace_size) except *:
+cdef void _check_conv_arrays(list arrays, Py_ssize_t workspace_size) except *:
     cdef cnp.ndarray a
     for a in arrays:
         if a.dtype != arrays[0].dtype or not a.flags.c_contiguous or not a.flags.aligned:
@@ -289,7 +310,7 @@ cdef int _run_any(Direction direction, cnp.ndarray x, cnp.ndarray w, cnp.ndarray
                   cnp.ndarray workspace, tuple stride, tuple padding,
                   tuple dilation, Py_ssize_t groups, int threads) except -1:
     cdef Plan plan
-    cdef corr2d_dtype code = _code(x)
+    cdef corr2d_dtype code = _conv_code(x)
     cdef int status
     # GRAD_WEIGHT with threads > 1: w is (threads, C_out, C_in/g, kH, kW).
     cdef cnp.npy_intp *wshape = w.shape + (1 if w.ndim == 5 else 0)
@@ -324,19 +345,23 @@ cdef int _run_any(Direction direction, cnp.ndarray x, cnp.ndarray w, cnp.ndarray
     plan.nthreads = max(1, threads)
     plan.workspace_per_thread = workspace.size // plan.nthreads
     plan.weight_per_thread = C_out * plan.kdim if w.ndim == 5 else 0
+    # Pixels per GEMM call, so that none outlasts an interrupt check.
+    plan.direct_cols = max(256, GEMM_MACS_PER_CALL // max(1, plan.kdim * plan.out_channels))
     if not plan.direct:
         plan.chunk_rows = min(plan.g.out_height,
-                              plan.workspace_per_thread // max(1, plan.kdim * plan.g.out_width))
+                              plan.workspace_per_thread // max(1, plan.kdim * plan.g.out_width),
+                              max(1, GEMM_MACS_PER_CALL
+                                  // max(1, plan.kdim * plan.out_channels * plan.g.out_width)))
         if plan.chunk_rows < 1:
             raise ValueError("internal error: workspace smaller than one output row")
     if plan.batch == 0 or plan.out_plane == 0 or plan.out_channels == 0 or plan.kdim == 0:
         return 0
     if direction == GRAD_INPUT:
-        _check([y, w, x, workspace], 0)
+        _check_conv_arrays([y, w, x, workspace], 0)
     elif direction == GRAD_WEIGHT:
-        _check([x, y, w, workspace], 0)
+        _check_conv_arrays([x, y, w, workspace], 0)
     else:
-        _check([x, w, y, workspace], 0)
+        _check_conv_arrays([x, w, y, workspace], 0)
     cdef void *xp = cnp.PyArray_DATA(x)
     cdef void *wp = cnp.PyArray_DATA(w)
     cdef void *yp = cnp.PyArray_DATA(y)
@@ -348,10 +373,7 @@ cdef int _run_any(Direction direction, cnp.ndarray x, cnp.ndarray w, cnp.ndarray
         else:
             status = run[double](direction, code, &plan, <double *>xp, <double *>wp,
                                  <double *>yp, <double *>wsp)
-    if status == CORR2D_ENOMEM:
-        raise MemoryError("corr2d: out of memory")
-    if status != CORR2D_OK:
-        raise ValueError("internal error: the C core rejected the geometry")
+    raise_for_status(status, "the convolution's geometry")
     return 0
 
 
@@ -400,13 +422,13 @@ def depthwise(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t top,
     """out[n, m] = correlate(x[n, m // multiplier], w[m, 0]) with zero padding
     top/left, stride 1, dilation 1 (direct loop, no im2col)."""
     cdef corr2d_conv_geometry g
-    cdef corr2d_dtype code = _code(x)
+    cdef corr2d_dtype code = _conv_code(x)
     cdef Py_ssize_t batch = x.shape[0], C = x.shape[1]
     cdef int status
     if (w.shape[1] != 1 or w.shape[0] % max(C, 1) or out.shape[0] != batch
             or out.shape[1] != w.shape[0]):
         raise ValueError("internal error: inconsistent depthwise shapes")
-    _check([x, w, out], 0)
+    _check_conv_arrays([x, w, out], 0)
     g.channels, g.height, g.width = C, x.shape[2], x.shape[3]
     g.kernel_height, g.kernel_width = w.shape[2], w.shape[3]
     g.out_height, g.out_width = out.shape[2], out.shape[3]
@@ -421,8 +443,5 @@ def depthwise(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t top,
     cdef void *op = cnp.PyArray_DATA(out)
     with nogil:
         status = corr2d_depthwise(code, xp, wp, op, batch, multiplier, &g)
-    if status == CORR2D_ENOMEM:
-        raise MemoryError("corr2d: out of memory for the per-thread row buffers")
-    if status != CORR2D_OK:
-        raise ValueError("internal error: the C core rejected the depthwise geometry")
+    raise_for_status(status, "the depthwise geometry")
     return out
