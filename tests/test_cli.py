@@ -200,3 +200,147 @@ def test_errors_are_one_line_with_status_2(tmp_path, args, words):
 def test_missing_optional_package_says_how_to_install_it(tmp_path, blocked, args, extra):
     code = f"import sys; sys.modules[{blocked!r}] = None; from corr2d.cli import main; sys.exit(main())"
     assert_one_line_error(*corr2d(*args, cwd=tmp_path, code=code), rf"pip install 'corr2d\[{extra}\]'")
+
+
+def grey_png(path, shape=(40, 50)):
+    """A small grey PNG, `shape` = (height, width); returns its bytes."""
+    Image = pytest.importorskip("PIL.Image")
+    Image.fromarray(np.random.default_rng(2).integers(0, 256, shape, dtype=np.uint8)).save(path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "args,option",
+    [
+        (["edges", "a.png", "-o", "a.png"], "-o"),
+        (["edges", "a.png", "-o", "./a.png"], "-o"),
+        (["edges", "a.png", "-o", "sub/../a.png"], "-o"),
+        (["edges", "a.png", "-o", "link.png"], "-o"),  # a symlink to a.png
+        (["edges", "link.png", "-o", "a.png"], "-o"),
+        (["edges", "a.png", "-o", "hard.png"], "-o"),  # a hard link to a.png
+        (["edges", "a.png", "-o", "e.png", "--save-input", "a.png"], "--save-input"),
+        (["edges", "a.png", "-o", "e.png", "--save-input", "./link.png"], "--save-input"),
+        (["edges", "a.png", "-o", "e.png", "--compare", "a.png"], "--compare"),
+        (["edges", "a.png", "-o", "e.png", "--compare", "a"], "--compare"),  # matplotlib adds .png
+        (["edges", "e_compare.png", "-o", "e.png", "--compare"], "--compare"),  # the default figure name
+        (["learn", "x.npy", "y.npy", "--save", "x.npy"], "--save"),
+        (["learn", "x.npy", "y.npy", "--save", "./y.npy"], "--save"),
+        (["learn", "x.npy", "y.npy", "--save", "y"], "--save"),  # np.save writes y.npy
+    ],
+)
+def test_an_output_may_not_overwrite_an_input(tmp_path, args, option):
+    inputs = {name: grey_png(tmp_path / name) for name in ("a.png", "e_compare.png")}
+    for name, seed in (("x.npy", 6), ("y.npy", 7)):
+        np.save(tmp_path / name, smooth_noise((8, 8), seed))
+        inputs[name] = (tmp_path / name).read_bytes()
+    (tmp_path / "sub").mkdir()
+    try:
+        os.symlink("a.png", tmp_path / "link.png")
+        os.link(tmp_path / "a.png", tmp_path / "hard.png")
+    except (OSError, NotImplementedError):
+        pytest.skip("no symlinks or hard links here")
+    before = sorted(os.listdir(tmp_path))
+    assert_one_line_error(*corr2d(*args, cwd=tmp_path), rf"{option} .* would overwrite the input")
+    assert sorted(os.listdir(tmp_path)) == before  # nothing written, not even the other outputs
+    for name, data in inputs.items():
+        assert (tmp_path / name).read_bytes() == data
+
+
+def test_learn_save_prints_the_file_it_writes(tmp_path):
+    np.save(tmp_path / "x.npy", smooth_noise((8, 8), 5))
+    rc, out, err = corr2d("learn", "x.npy", "x.npy", "--steps", "2", "--save", "kern", cwd=tmp_path)
+    assert rc == 0, err
+    assert "wrote kern.npy" in out.splitlines()[-1]
+    assert (tmp_path / "kern.npy").is_file() and not (tmp_path / "kern").exists()
+
+
+def test_outputs_are_written_under_the_printed_names(tmp_path):
+    pytest.importorskip("matplotlib")
+    grey_png(tmp_path / "a.png")
+    rc, out, err = corr2d("edges", "a.png", "-o", "e.NPY", "--compare", "fig", cwd=tmp_path)
+    assert rc == 0, err
+    assert "wrote e.NPY:" in out and "wrote fig.png:" in out
+    assert sorted(os.listdir(tmp_path)) == ["a.png", "e.NPY", "fig.png"]
+
+
+def test_the_default_pixel_limit_is_64_megapixels():
+    from corr2d.cli import build_parser
+    from corr2d.cli._common import DEFAULT_MAX_PIXELS
+
+    assert DEFAULT_MAX_PIXELS == 64_000_000
+    parser = build_parser()
+    assert parser.parse_args(["edges", "-o", "e.png"]).max_pixels == 64_000_000
+    assert parser.parse_args(["learn", "x.png", "y.png"]).max_pixels == 64_000_000
+    assert parser.parse_args(["learn", "x.png", "y.png", "--max-pixels", "1e8"]).max_pixels == 100_000_000
+
+
+@pytest.mark.parametrize("command", ["edges", "learn"])
+def test_help_documents_max_pixels(command):
+    rc, out, err = corr2d(command, "--help")
+    assert rc == 0 and "--max-pixels N" in out and "64000000" in " ".join(out.split())
+
+
+def png_header_only(path, width, height):
+    """A PNG file that claims width x height pixels but holds almost no data: a
+    decompression bomb, as far as its header goes."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                     + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("command", [["edges", "{}", "-o", "e.npy"], ["learn", "x.npy", "{}"]])
+def test_the_default_limit_refuses_a_large_image_from_its_header(tmp_path, command):
+    pytest.importorskip("PIL.Image")
+    png_header_only(tmp_path / "big.png", 8100, 8100)  # 65.61e6 pixels: over 64e6, under 64 * 2**20
+    np.save(tmp_path / "x.npy", smooth_noise((8, 8), 5))
+    args = [a.format("big.png") for a in command]
+    assert_one_line_error(
+        *corr2d(*args, cwd=tmp_path),
+        r"'big.png' has 65610000 pixels \(8100 wide, 8100 high\), over the limit of 64000000: "
+        r"raise it with --max-pixels 65610000",
+    )
+    assert not (tmp_path / "e.npy").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["edges", "a.png", "-o", "e.npy"],
+        ["edges", "x.npy", "-o", "e.npy"],
+        ["learn", "x.npy", "a.png", "--steps", "2"],
+        ["learn", "a.png", "x.npy", "--steps", "2"],
+    ],
+)
+def test_max_pixels_refuses_and_raising_it_runs(tmp_path, args):
+    grey_png(tmp_path / "a.png", (40, 50))  # 2000 pixels
+    np.save(tmp_path / "x.npy", smooth_noise((40, 50), 5))
+    assert_one_line_error(
+        *corr2d(*args, "--max-pixels", "1999", cwd=tmp_path),
+        r"has 2000 pixels \(50 wide, 40 high\), over the limit of 1999: raise it with --max-pixels 2000",
+    )
+    rc, out, err = corr2d(*args, "--max-pixels", "2000", cwd=tmp_path)
+    assert rc == 0, err
+    assert "Warning" not in err
+
+
+@pytest.mark.parametrize("max_pixels", [[], ["--max-pixels", "2000"]])
+def test_pillows_own_limit_does_not_fire_under_ours(tmp_path, max_pixels):
+    # Pillow's limit lowered to 500 pixels: it would warn about the 2000-pixel image
+    # (and above 1000 refuse it); under our limit the image is read quietly.
+    grey_png(tmp_path / "a.png", (40, 50))
+    code = "import sys, PIL.Image; PIL.Image.MAX_IMAGE_PIXELS = 500; from corr2d.cli import main; sys.exit(main())"
+    rc, out, err = corr2d("edges", "a.png", "-o", "e.npy", *max_pixels, cwd=tmp_path, code=code)
+    assert rc == 0 and err == "", err
+    assert (tmp_path / "e.npy").is_file()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "1.5", "lots", "inf"])
+def test_max_pixels_must_be_a_positive_whole_number(tmp_path, value):
+    rc, out, err = corr2d("edges", "-o", "e.npy", "--max-pixels", value, cwd=tmp_path)
+    assert_one_line_error(rc, out, err, "whole number of pixels")

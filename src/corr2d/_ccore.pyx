@@ -46,10 +46,10 @@ def supports(dtype):
 
 cdef int raise_for_status(int status, str what) except -1:
     """The one mapping from a C core status to a Python exception."""
-    if status == CORR2D_OK:
-        return 0
     if PyErr_Occurred():  # raised by a signal handler during the call (Ctrl-C)
         return -1
+    if status == CORR2D_OK:
+        return 0
     if status == CORR2D_ENOMEM:
         raise MemoryError(f"corr2d: out of memory ({what})")
     if status == CORR2D_EINTR:

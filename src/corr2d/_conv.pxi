@@ -138,6 +138,8 @@ cdef int run(Direction direction, corr2d_dtype code, const Plan *plan,
                 status |= run_item(direction, code, plan, item // plan.groups,
                                    item % plan.groups, x, w + tid * plan.weight_per_thread,
                                    y, ws + tid * plan.workspace_per_thread, &watch)
+        if watch.stop:  # an item saw the interrupt before it started
+            status |= CORR2D_EINTR
         return corr2d_status_of(status)
     for item in range(nitems):
         status = run_item(direction, code, plan, item // plan.groups, item % plan.groups,
@@ -199,6 +201,8 @@ cdef int winograd_run(corr2d_dtype code, const WinogradPlan *plan, real *x, real
                 status |= winograd_item(code, plan, item // nchunks,
                                         (item % nchunks) * plan.chunk_rows, x, u, y,
                                         ws + tid * plan.workspace_per_thread)
+        if watch.stop:  # an item saw the interrupt before it started
+            status |= CORR2D_EINTR
         return corr2d_status_of(status)
     for item in range(nitems):
         if corr2d_should_stop(&watch):

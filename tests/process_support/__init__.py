@@ -1,0 +1,1 @@
+"""Code that tests run in subprocesses: after fork, under SIGINT."""

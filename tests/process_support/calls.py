@@ -1,0 +1,78 @@
+"""Every public entry point of corr2d as a named call, at two sizes: 'small'
+(large enough to run threaded, done in milliseconds) for the fork matrix, and
+'long' (seconds on two cores) for the interrupt tests. Each call returns its
+result so a caller can check it."""
+from __future__ import annotations
+
+import numpy as np
+
+import corr2d
+from corr2d import filters
+from corr2d.nn import Conv2D
+
+rng = np.random.default_rng(0)
+
+
+def _rand(*shape, dtype=np.float32):
+    return rng.random(shape, dtype=np.float64).astype(dtype)
+
+
+def _layer_step(x):
+    layer = Conv2D(x.shape[1], 8, 3, padding=1, rng=0)
+    y = layer(x)
+    return layer.backward(np.ones_like(y))
+
+
+def small_calls() -> dict:
+    """name -> zero-argument callable; each runs threaded in a fresh parent."""
+    img = _rand(512, 512, dtype=np.float64)
+    x = _rand(4, 16, 64, 64)
+    w3 = _rand(16, 16, 3, 3)
+    w5 = _rand(8, 16, 5, 5)
+    gy5 = np.ones((4, 8, 60, 60), np.float32)
+    return {
+        "correlate2d": lambda: corr2d.correlate2d(img, np.ones((9, 9))),
+        "convolve2d": lambda: corr2d.convolve2d(img, np.ones((7, 7)), "same", "symm"),
+        "conv2d": lambda: corr2d.conv2d(x, w5),
+        "conv2d_depthwise": lambda: corr2d.conv2d(x, _rand(16, 1, 5, 5), groups=16),
+        "conv2d_winograd": lambda: corr2d.conv2d(x, w3, padding=1),
+        "conv2d_1x1": lambda: corr2d.conv2d(x, _rand(32, 16, 1, 1)),
+        "conv2d_input": lambda: corr2d.conv2d_input(x.shape, w5, gy5),
+        "conv2d_weight": lambda: corr2d.conv2d_weight(x, w5.shape, gy5),
+        "conv_transpose2d": lambda: corr2d.conv_transpose2d(gy5, w5),
+        "gaussian": lambda: filters.gaussian(img, 3.0),
+        "sobel": lambda: filters.sobel(img),
+        "edges": lambda: filters.edges(img),
+        "Conv2D": lambda: _layer_step(x),
+    }
+
+
+def _bind(func, *args, **kwargs):
+    """The call with its (already built) arguments."""
+    return lambda: func(*args, **kwargs)
+
+
+def long_calls() -> dict:
+    """name -> builder: builds the inputs (not timed) and returns a
+    zero-argument callable lasting well over a second on two cores."""
+    return {
+        "correlate2d": lambda: _bind(corr2d.correlate2d, _rand(4096, 4096, dtype=np.float64),
+                                     np.ones((101, 101)), "same"),
+        "correlate2d_threads1": lambda: _bind(corr2d.correlate2d,
+                                              _rand(2048, 2048, dtype=np.float64),
+                                              np.ones((101, 101)), "same", threads=1),
+        "convolve2d": lambda: _bind(corr2d.convolve2d, _rand(4096, 4096), _rand(99, 99),
+                                    "same", "wrap"),
+        "conv2d": lambda: _bind(corr2d.conv2d, _rand(8, 64, 256, 256), _rand(128, 64, 5, 5)),
+        "conv2d_depthwise": lambda: _bind(corr2d.conv2d, _rand(4, 64, 512, 512),
+                                          _rand(64, 1, 31, 31), groups=64),
+        "conv2d_winograd": lambda: _bind(corr2d.conv2d, _rand(16, 256, 128, 128),
+                                         _rand(256, 256, 3, 3), padding=1),
+        "conv2d_1x1": lambda: _bind(corr2d.conv2d, _rand(1, 2048, 128, 128, dtype=np.float64),
+                                    _rand(2048, 2048, 1, 1, dtype=np.float64)),
+        "conv2d_input": lambda: _bind(corr2d.conv2d_input, (8, 64, 256, 256),
+                                      _rand(128, 64, 5, 5), _rand(8, 128, 252, 252)),
+        "conv2d_weight": lambda: _bind(corr2d.conv2d_weight, _rand(8, 64, 256, 256),
+                                       (128, 64, 5, 5), _rand(8, 128, 252, 252)),
+        "gaussian": lambda: _bind(filters.gaussian, _rand(8192, 8192, dtype=np.float64), 40.0),
+    }

@@ -1,0 +1,76 @@
+"""Trust under fork and Ctrl-C: every public function works in a child
+forked after any threaded call, and a long call answers SIGINT with
+KeyboardInterrupt within half a second, leaving the process healthy."""
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from process_support.calls import long_calls, small_calls
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+fork_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+def _run_module(module: str, *args: str, **popen) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=TESTS_DIR + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OMP_NUM_THREADS="2")
+    return subprocess.Popen([sys.executable, "-m", f"process_support.{module}", *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **popen)
+
+
+@fork_only
+@pytest.mark.parametrize("parent", sorted(small_calls()))
+def test_every_call_works_in_a_child_forked_after(parent):
+    """The fork matrix: `parent` runs threaded, then each public call runs in
+    a forked child (the children of a hanging OpenMP pool would block)."""
+    proc = _run_module("fork_child", parent)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    results = dict(line.split() for line in out.splitlines())
+    assert set(results) == set(small_calls()), out + err
+    assert all(v == "ok" for v in results.values()), results
+
+
+def _conv_in_child(seed):
+    import corr2d
+
+    rng = np.random.default_rng(seed)
+    x = rng.random((4, 16, 64, 64), dtype=np.float32)
+    w = rng.random((8, 16, 3, 3), dtype=np.float32)
+    return float(corr2d.conv2d(x, w).sum())
+
+
+@fork_only
+def test_fork_pool_maps_conv2d_after_a_threaded_call():
+    calls = small_calls()
+    calls["conv2d_winograd"]()
+    calls["conv2d"]()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        result = pool.map_async(_conv_in_child, range(4))
+        sums = result.get(timeout=120)
+    assert sums == [_conv_in_child(s) for s in range(4)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+@pytest.mark.parametrize("name", sorted(long_calls()))
+def test_sigint_interrupts_a_long_call_within_half_a_second(name):
+    proc = _run_module("interrupted", name)
+    ready = proc.stdout.readline().split()
+    assert ready and ready[0] == "ready", proc.stderr.read()
+    time.sleep(0.5)
+    sent = time.time()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    lines = dict(line.split() for line in out.splitlines())
+    assert "interrupted" in lines, f"the call was not interrupted: {out} {err}"
+    latency = float(lines["interrupted"]) - sent
+    assert latency < 0.5, f"KeyboardInterrupt {latency:.3f} s after SIGINT"
+    assert proc.returncode == 3, err  # 3: interrupted, then a correct second call
