@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
 import corr2d
-from corr2d import functional
+from corr2d import _cpu_conv, functional
 from corr2d.functional import conv2d, conv2d_input, conv2d_weight, conv_transpose2d
 
 NP_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -82,12 +82,12 @@ def ref_conv_transpose2d(x, w, b=None, stride=(1, 1), padding=(0, 0), output_pad
 @contextlib.contextmanager
 def workspace_bytes(n):
     """Shrink the im2col workspace bound to force many row chunks."""
-    old = functional.WORKSPACE_BYTES
-    functional.WORKSPACE_BYTES = n
+    old = _cpu_conv.WORKSPACE_BYTES
+    _cpu_conv.WORKSPACE_BYTES = n
     try:
         yield
     finally:
-        functional.WORKSPACE_BYTES = old
+        _cpu_conv.WORKSPACE_BYTES = old
 
 
 def tol(dtype):
@@ -128,7 +128,7 @@ def configs(draw, modes=tuple(NP_MODES)):
         groups=groups, mode=mode, batched=batched,
         dtype=draw(st.sampled_from([np.float32, np.float64])),
         bias=draw(st.booleans()), seed=draw(st.integers(0, 2**32 - 1)),
-        workspace=draw(st.sampled_from([functional.WORKSPACE_BYTES, 1])),
+        workspace=draw(st.sampled_from([_cpu_conv.WORKSPACE_BYTES, 1])),
     )
 
 
@@ -589,7 +589,7 @@ def winograd_configs(draw):
         dilation=(1, 1), padding=padding, groups=groups, mode="zeros", batched=True,
         dtype=draw(st.sampled_from([np.float32, np.float64])), bias=draw(st.booleans()),
         seed=draw(st.integers(0, 2**32 - 1)),
-        workspace=draw(st.sampled_from([functional.WORKSPACE_BYTES, 1])),
+        workspace=draw(st.sampled_from([_cpu_conv.WORKSPACE_BYTES, 1])),
     )
 
 
@@ -644,7 +644,7 @@ def test_winograd_resnet_layer_float32_accuracy():
     rng = np.random.default_rng(7)
     x = rng.standard_normal((2, 64, 20, 18)).astype(np.float32)
     w = (rng.standard_normal((64, 64, 3, 3)) / np.sqrt(576)).astype(np.float32)
-    assert functional._use_winograd((3, 3), (1, 1), (1, 1), 64, 64)
+    assert _cpu_conv._use_winograd((3, 3), (1, 1), (1, 1), 64, 64)
     got = conv2d(x, w, padding=1)
     expected = ref_conv2d(x.astype(float), w.astype(float), None, (1, 1), 1, (1, 1), 1)
     bound = winograd_error_bound(x, w, 1, 1, 20, 18, 1, np.float32)

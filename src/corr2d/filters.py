@@ -49,24 +49,15 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import cuda
+from . import _arrays
+from ._tables import NDIMAGE_BOUNDARIES, NDIMAGE_NUMPY_PAD
 from .signal import correlate2d
 
 __all__ = ["difference", "edges", "gaussian", "laplace", "prewitt", "scharr", "sobel"]
 
 #: ndimage mode name -> correlate2d boundary (None: pad with numpy first).
-_MODES: dict[str, str | None] = {
-    "reflect": "symm",
-    "grid-mirror": "symm",
-    "constant": "fill",
-    "grid-constant": "fill",
-    "wrap": "wrap",
-    "grid-wrap": "wrap",
-    "nearest": None,
-    "mirror": None,
-    "valid": None,
-}
-_NUMPY_PAD = {"nearest": "edge", "mirror": "reflect"}
+_MODES: dict[str, str | None] = {**NDIMAGE_BOUNDARIES, "valid": None}
+_NUMPY_PAD = NDIMAGE_NUMPY_PAD
 
 #: Derivative and smoothing weights of the separable gradient operators.
 _DERIVATIVE = np.array([-1.0, 0.0, 1.0])
@@ -83,7 +74,7 @@ def _as_image(image: ArrayLike, func: str) -> np.ndarray:
     """`image` as a 2-D floating array, by the module's dtype policy."""
     if isinstance(image, (str, bytes)) or image is None:
         raise TypeError(f"{func}: image must be a 2-D array, got {type(image).__name__}")
-    a = image if cuda.is_cupy_array(image) else np.asarray(image)
+    a = image if _arrays.is_cupy_array(image) else np.asarray(image)
     if a.dtype.kind in "biu":
         a = a.astype(np.float64)
     elif a.dtype == np.float16:
@@ -129,7 +120,7 @@ def _correlate(
     'same' mode: ``(k - 1) // 2`` rows/columns of extension before the
     image, the rest after it (the centre of odd kernels, as in ndimage).
     """
-    xp = cuda.array_module(image)
+    xp = _arrays.array_module(image)
     kernel = xp.asarray(kernel, dtype=image.dtype)  # on the image's device
     if mode == "valid":
         if any(k > n for k, n in zip(kernel.shape, image.shape)):
@@ -535,7 +526,7 @@ def edges(
     if not isinstance(method, str) or method not in EDGE_METHODS:
         names = ", ".join(repr(m) for m in EDGE_METHODS)
         raise ValueError(f"edges: method must be one of {names}; got {method!r}")
-    xp = cuda.array_module(image)
+    xp = _arrays.array_module(image)
     if method == "laplace":
         return xp.abs(laplace(image, mode=mode, cval=cval))
     filt = {"sobel": sobel, "prewitt": prewitt, "scharr": scharr, "difference": difference}[method]

@@ -1,4 +1,9 @@
-"""Drop-in replacements for ``scipy.signal.correlate2d`` and ``convolve2d``."""
+"""Drop-in replacements for ``scipy.signal.correlate2d`` and ``convolve2d``.
+
+Each call is checked once into a backend-neutral plan
+(:mod:`corr2d._signal_plan`) and run by the backend that
+:mod:`corr2d._dispatch` picks for its arrays (the C core for NumPy, CUDA
+kernels for CuPy)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +11,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._driver import correlate_scipy_style
+from ._dispatch import backend_for
+from ._signal_plan import plan_correlate
 
 __all__ = ["correlate2d", "convolve2d"]
 
@@ -108,9 +114,9 @@ def correlate2d(
     array([[19., 25.],
            [37., 43.]])
     """
-    return correlate_scipy_style(
-        in1, in2, mode, boundary, fillvalue, threads, out, convolve=False, func="correlate2d"
-    )
+    backend = backend_for("correlate2d", in1=in1, in2=in2, out=out)
+    return backend.correlate(plan_correlate(
+        in1, in2, mode, boundary, fillvalue, threads, out, convolve=False, func="correlate2d"))
 
 
 def convolve2d(
@@ -163,9 +169,9 @@ def convolve2d(
     array([[0, 1, 2],
            [0, 3, 4]])
     """
-    return correlate_scipy_style(
-        in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d"
-    )
+    backend = backend_for("convolve2d", in1=in1, in2=in2, out=out)
+    return backend.correlate(plan_correlate(
+        in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d"))
 
 
 correlate2d.__doc__ = correlate2d.__doc__ % _MEMORY_NOTE

@@ -2,9 +2,10 @@
 the implicit-GEMM kernel of ``conv2d.cu``.
 
 The Python side of ``conv2d.cu``. The argument checks, the dtype policy and
-the non-'zeros' padding are those of :mod:`corr2d.functional` (its
-``*_arguments`` helpers, called here on CuPy arrays, pad with ``cupy.pad``);
-this module only allocates the outputs and launches the kernels:
+the non-'zeros' padding are made once for every backend by
+:mod:`corr2d._conv_plan` (on CuPy arrays it pads with ``cupy.pad``); this
+module only runs the plans: it allocates the outputs and launches the
+kernels:
 
 - ``conv2d``: one launch of ``conv2d_gemm<T, 0>`` (weight x im2col(input)),
   then the bias added by CuPy;
@@ -25,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional
-from . import check_one_device, check_same_device_kind
+from .._conv_plan import ConvPlan, GradInputPlan, GradWeightPlan
 from .compile import cupy_module, load_kernels
 
 #: The operations of conv2d.cu (its OP template argument).
@@ -115,54 +115,38 @@ def conv_gemm(op: int, a, b, x_shape: tuple, w_shape: tuple, y_shape: tuple, geo
     return out
 
 
-def conv2d(input, weight, bias, stride, padding, dilation, groups, padding_mode):
-    """The GPU body of :func:`corr2d.conv2d`, for CuPy arrays: same checks,
-    dtypes and results."""
-    func = "conv2d"
-    check_same_device_kind(func, input=input, weight=weight, bias=bias)
-    check_one_device(func, input=input, weight=weight, bias=bias)
-    with input.device:
-        x, w, b, batched, geometry, y_shape = functional.conv2d_arguments(
-            func, input, weight, bias, stride, padding, dilation, groups, padding_mode)
-        out = conv_gemm(FORWARD, w, x, x.shape, w.shape, y_shape, geometry)
-        if b is not None:
-            out += b[:, None, None]
-        return out if batched else out[0]
+def context(array):
+    """Plans are built on the device of the call's first array."""
+    return array.device
 
 
-def conv2d_input(input_size, weight, grad_output, stride, padding, dilation, groups):
-    """The GPU body of :func:`corr2d.conv2d_input`, for CuPy arrays."""
-    func = "conv2d_input"
-    check_same_device_kind(func, weight=weight, grad_output=grad_output)
-    check_one_device(func, weight=weight, grad_output=grad_output)
-    with weight.device:
-        w, gy, batched, x_shape, geometry = functional.conv2d_input_arguments(
-            func, input_size, weight, grad_output, stride, padding, dilation, groups)
-        gx = conv_gemm(GRAD_INPUT, w, gy, x_shape, w.shape, gy.shape, geometry)
-        return gx if batched else gx[0]
+def conv2d(plan: ConvPlan):
+    """The GPU body of :func:`corr2d.conv2d`."""
+    x, w, b, batched, geometry, y_shape = plan
+    out = conv_gemm(FORWARD, w, x, x.shape, w.shape, y_shape, geometry)
+    if b is not None:
+        out += b[:, None, None]
+    return out if batched else out[0]
 
 
-def conv2d_weight(input, weight_size, grad_output, stride, padding, dilation, groups):
-    """The GPU body of :func:`corr2d.conv2d_weight`, for CuPy arrays."""
-    func = "conv2d_weight"
-    check_same_device_kind(func, input=input, grad_output=grad_output)
-    check_one_device(func, input=input, grad_output=grad_output)
-    with input.device:
-        x, gy, w_shape, geometry = functional.conv2d_weight_arguments(
-            func, input, weight_size, grad_output, stride, padding, dilation, groups)
-        return conv_gemm(GRAD_WEIGHT, gy, x, x.shape, w_shape, gy.shape, geometry)
+def conv2d_input(plan: GradInputPlan):
+    """The GPU body of :func:`corr2d.conv2d_input`."""
+    w, gy, batched, x_shape, geometry = plan
+    gx = conv_gemm(GRAD_INPUT, w, gy, x_shape, w.shape, gy.shape, geometry)
+    return gx if batched else gx[0]
 
 
-def conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation):
-    """The GPU body of :func:`corr2d.conv_transpose2d`, for CuPy arrays: the
-    input gradient of the conv2d whose output has `input`'s shape."""
-    func = "conv_transpose2d"
-    check_same_device_kind(func, input=input, weight=weight, bias=bias)
-    check_one_device(func, input=input, weight=weight, bias=bias)
-    with input.device:
-        x, w, b, batched, geometry, out_shape = functional.conv_transpose2d_arguments(
-            func, input, weight, bias, stride, padding, output_padding, groups, dilation)
-        out = conv_gemm(GRAD_INPUT, w, x, out_shape, w.shape, x.shape, geometry)
-        if b is not None:
-            out += b[:, None, None]
-        return out if batched else out[0]
+def conv2d_weight(plan: GradWeightPlan):
+    """The GPU body of :func:`corr2d.conv2d_weight`."""
+    x, gy, w_shape, geometry = plan
+    return conv_gemm(GRAD_WEIGHT, gy, x, x.shape, w_shape, gy.shape, geometry)
+
+
+def conv_transpose2d(plan: ConvPlan):
+    """The GPU body of :func:`corr2d.conv_transpose2d`: the input gradient of
+    the conv2d whose output has the input's shape."""
+    x, w, b, batched, geometry, out_shape = plan
+    out = conv_gemm(GRAD_INPUT, w, x, out_shape, w.shape, x.shape, geometry)
+    if b is not None:
+        out += b[:, None, None]
+    return out if batched else out[0]

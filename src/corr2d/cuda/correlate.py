@@ -1,10 +1,10 @@
 """correlate2d/convolve2d on the GPU: CuPy arrays through CUDA kernels.
 
-The Python side of ``correlate2d.cu``: the same argument checks and dtype
-policy as the CPU path (the helpers of :mod:`corr2d._driver` and
-:mod:`corr2d._dtypes` are reused, not copied), the same 'valid' swap, fill
-value rules and output window, then one kernel launch where the CPU path
-makes one call of the C core.
+The Python side of ``correlate2d.cu``: it runs the backend-neutral plan of
+:mod:`corr2d._signal_plan` (the same checks, dtype policy, 'valid' swap,
+fill value rules, kernel flip or conjugation and output window as the CPU
+path, made once for both), with one kernel launch where the CPU path makes
+one call of the C core.
 
 Notes
 -----
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _driver
-from . import check_one_device, check_same_device_kind, is_cupy_array
+from .._signal_plan import CorrelatePlan
+from .._tables import BOUNDARY_CODES  # noqa: F401  (boundary.cuh uses the core's codes)
 from .compile import cupy_module, load_kernels
 
 #: Rows per thread of the tiled kernel (the template argument RPT).
@@ -39,8 +39,6 @@ SHARED_MEMORY_BYTES = 48 * 1024
 TILED_BLOCKS = ((32, 8), (32, 2))
 GLOBAL_BLOCK = (32, 8)
 MAX_GRID_Y = 65535
-#: The codes of boundary.cuh, equal to the C core's (corr2d._ccore.BOUNDARY_CODES).
-BOUNDARY_CODES = {"fill": 0, "wrap": 1, "symm": 2}
 
 # (kind, itemsize) of the result dtype -> (pixel type, accumulator type) in
 # correlate2d.cu. Signed integers run as their unsigned twins.
@@ -97,7 +95,7 @@ def _row_stride(a) -> int | None:
     return a.strides[0] // item
 
 
-def correlate_gpu(image, kernel, fill: np.ndarray, out, top: int, left: int, boundary: str) -> None:
+def correlate_gpu(image, kernel, fill: np.ndarray, out, top: int, left: int, boundary: int) -> None:
     """out[i, j] = sum_pq ext(image)[i + p - top, j + q - left] * kernel[p, q].
 
     The GPU twin of ``corr2d._ccore.correlate``: CuPy arrays of one dtype,
@@ -116,7 +114,7 @@ def correlate_gpu(image, kernel, fill: np.ndarray, out, top: int, left: int, bou
     args = (
         image, i64(h), i64(w), i64(_row_stride(image)), kernel, i32(kh), i32(kw), fill[0],
         out, i64(oh), i64(ow), i64(_row_stride(out)), i64(top), i64(left),
-        i32(BOUNDARY_CODES[boundary]),
+        i32(boundary),
     )
     if use_tiled:
         tiled(grid, block, args, shared_mem=smem)
@@ -124,76 +122,29 @@ def correlate_gpu(image, kernel, fill: np.ndarray, out, top: int, left: int, bou
         global_kernel(grid, block, args)
 
 
-def _check_out(out: Any, shape: tuple, dtype: np.dtype, func: str) -> None:
-    if not is_cupy_array(out):
-        raise TypeError(f"{func}: out must be a cupy.ndarray, got {type(out).__name__}")
-    if out.shape != shape:
-        raise ValueError(f"{func}: out has shape {out.shape}, expected {shape}")
-    if out.dtype != dtype:
-        raise ValueError(f"{func}: out has dtype {out.dtype}, expected {dtype}")
+def correlate(plan: CorrelatePlan):
+    """Run `plan` (see :mod:`corr2d._signal_plan`) on the GPU of its arrays.
 
-
-def correlate_scipy_style(
-    in1: Any,
-    in2: Any,
-    mode: str,
-    boundary: str,
-    fillvalue: Any,
-    threads: int | None,
-    out: Any,
-    *,
-    convolve: bool,
-    func: str,
-):
-    """The GPU body of correlate2d/convolve2d, for CuPy arrays.
-
-    Same checks, in the same order, and the same results as
-    :func:`corr2d._driver.correlate_scipy_style`; `threads` is checked and
-    ignored. Runs on the current CUDA stream of `in1`'s device and returns
-    without synchronising.
+    Runs on the current CUDA stream of the image's device and returns
+    without synchronising; ``plan.threads`` has no meaning here.
     """
-    check_same_device_kind(func, in1=in1, in2=in2, out=out)
     cupy = cupy_module()
-    dtype, boundary = _driver.check_arguments(in1, in2, mode, boundary, func)
-    _driver.check_threads(threads, func)  # no meaning on the GPU, but the same errors
-    check_one_device(func, in1=in1, in2=in2, out=out)
-
-    swapped = _driver.valid_swap_needed(mode, in1.shape, in2.shape, func)
-    if swapped:
-        in1, in2 = in2, in1
-    if boundary == "fill":
-        fill = _driver.fill_array(fillvalue, dtype, func)
-    else:
-        fill = np.zeros(1, dtype)  # SciPy ignores fillvalue here
-
-    with in1.device:
-        image = in1.astype(dtype, copy=False)
+    with plan.image.device:
+        image = plan.image
         if _row_stride(image) is None:
             image = cupy.ascontiguousarray(image)
-        kernel = in2.astype(dtype, copy=False)
-        # Convolution is correlation with the kernel flipped in both axes;
-        # correlation conjugates the kernel, as SciPy's does.
-        kernel = kernel[::-1, ::-1] if convolve else cupy.conj(kernel)
-        kernel = cupy.ascontiguousarray(kernel)
-
-        shape, top, left = _driver.output_window(image.shape, kernel.shape, mode, flipped=convolve)
-        # SciPy flips the output of a swapped correlation (and does not conjugate it).
-        flip_output = swapped and not convolve
-        if out is not None:
-            _check_out(out, shape, dtype, func)
+        kernel = cupy.ascontiguousarray(plan.kernel)
+        out = plan.out
+        if out is not None and not plan.flip_output:
             stride = _row_stride(out)
-            rows_apart = shape[0] <= 1 or (stride is not None and stride >= shape[1])
-            if (
-                not flip_output
-                and stride is not None
-                and rows_apart
-                and not any(cupy.may_share_memory(out, a) for a in (in1, in2))
-            ):
-                correlate_gpu(image, kernel, fill, out, top, left, boundary)
+            rows_apart = plan.shape[0] <= 1 or (stride is not None and stride >= plan.shape[1])
+            if (stride is not None and rows_apart
+                    and not any(cupy.may_share_memory(out, a) for a in plan.inputs)):
+                correlate_gpu(image, kernel, plan.fill, out, plan.top, plan.left, plan.boundary)
                 return out
-        result = cupy.empty(shape, dtype)
-        correlate_gpu(image, kernel, fill, result, top, left, boundary)
-        if flip_output:
+        result = cupy.empty(plan.shape, plan.dtype)
+        correlate_gpu(image, kernel, plan.fill, result, plan.top, plan.left, plan.boundary)
+        if plan.flip_output:
             result = result[::-1, ::-1]
         if out is not None:
             out[...] = result

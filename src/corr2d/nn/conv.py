@@ -5,13 +5,13 @@ import math
 
 import numpy as np
 
-from .. import cuda
+from .. import _arrays
 from ..functional import conv2d, conv2d_input, conv2d_weight
-from ._checks import check_int, check_pair
+from .._checks import check_int, check_pair
+from .._tables import TORCH_NUMPY_PAD as _PADDING_MODES
 from .parameter import Parameter
 
 #: PyTorch padding_mode -> numpy.pad mode (None: zeros, done inside conv2d).
-_PADDING_MODES = {"zeros": None, "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def as_generator(rng: object, func: str) -> np.random.Generator:
@@ -202,9 +202,9 @@ class Conv2D:
     # -- forward -------------------------------------------------------------------------
 
     def _as_input(self, x: object, name: str):
-        on_gpu = cuda.is_cupy_array(x)
-        if on_gpu != cuda.is_cupy_array(self.weight.data):
-            where = "a CuPy array" if on_gpu else f"a {cuda.type_name(x)}"
+        on_gpu = _arrays.is_cupy_array(x)
+        if on_gpu != _arrays.is_cupy_array(self.weight.data):
+            where = "a CuPy array" if on_gpu else f"a {_arrays.type_name(x)}"
             raise TypeError(
                 f"Conv2D: {name} is {where} but the layer is on {self.device}: move one of "
                 "them (layer.to('cuda') or layer.to('cpu'); cupy.asarray(x) or x.get())"
@@ -247,7 +247,7 @@ class Conv2D:
             )
         pad_mode = _PADDING_MODES[self.padding_mode]
         if pad_mode is not None and (ph or pw):
-            xp = cuda.array_module(x)
+            xp = _arrays.array_module(x)
             padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=pad_mode)
             conv_padding: tuple[int, int] = (0, 0)
         else:
@@ -305,7 +305,7 @@ class Conv2D:
             )
         if not batched:
             g = g[None]
-        xp = cuda.array_module(g)
+        xp = _arrays.array_module(g)
         g = xp.ascontiguousarray(g)
         args = dict(stride=self.stride, padding=conv_padding, dilation=self.dilation, groups=self.groups)
         self.weight.grad += conv2d_weight(padded, self.weight.data.shape, g, **args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import cuda
+from .. import _arrays
 
 REDUCTIONS = ("mean", "sum")
 
@@ -52,9 +52,9 @@ def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: str = "mean") -> tup
     """
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"mse_loss: reduction must be 'mean' or 'sum', got {reduction!r}")
-    cuda.check_same_device_kind("mse_loss", pred=pred, target=target)
-    xp = cuda.array_module(pred)
-    p, t = (a if cuda.is_cupy_array(a) else np.asarray(a) for a in (pred, target))
+    _arrays.check_same_device_kind("mse_loss", pred=pred, target=target)
+    xp = _arrays.array_module(pred)
+    p, t = (a if _arrays.is_cupy_array(a) else np.asarray(a) for a in (pred, target))
     for name, a in (("pred", p), ("target", t)):
         if a.dtype.kind not in "biuf":
             raise TypeError(f"mse_loss: {name} must be a real numeric array, got dtype {a.dtype}")

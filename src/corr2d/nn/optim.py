@@ -5,8 +5,8 @@ from typing import Iterable
 
 import numpy as np
 
-from .. import cuda
-from ._checks import check_real
+from .. import _arrays
+from .._checks import check_real
 from .parameter import Parameter
 
 
@@ -104,7 +104,7 @@ class SGD:
                 buf = self.momentum_buffers[i]
                 if buf is None:
                     buf = self.momentum_buffers[i] = g.astype(p.data.dtype, copy=True)
-                elif cuda.is_cupy_array(buf) != cuda.is_cupy_array(p.data):
+                elif _arrays.is_cupy_array(buf) != _arrays.is_cupy_array(p.data):
                     raise TypeError(
                         f"SGD: parameter {i} moved between the host and a GPU after its momentum "
                         "buffer was made; move the layer (layer.to(...)) before making the optimiser"

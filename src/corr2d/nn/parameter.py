@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import cuda
+from .. import _arrays
 
 
 class Parameter:
@@ -41,11 +41,11 @@ class Parameter:
     __slots__ = ("data", "grad")
 
     def __init__(self, data: np.ndarray) -> None:
-        on_gpu = cuda.is_cupy_array(data)
+        on_gpu = _arrays.is_cupy_array(data)
         if not (on_gpu or isinstance(data, np.ndarray)) or data.dtype not in (np.float32, np.float64):
             raise TypeError(f"Parameter: data must be a float32 or float64 ndarray, got {data!r}")
         self.data = data
-        self.grad = cuda.array_module(data).zeros_like(data)
+        self.grad = _arrays.array_module(data).zeros_like(data)
 
     @property
     def shape(self) -> tuple:
@@ -55,13 +55,13 @@ class Parameter:
     @property
     def device(self) -> str:
         """Where :attr:`data` lives: 'cpu', or 'cuda:N' for a CuPy array."""
-        return cuda.device_of(self.data)
+        return _arrays.device_of(self.data)
 
     def to(self, device: str) -> "Parameter":
         """Move :attr:`data` and :attr:`grad` to `device` ('cpu', 'cuda' or
         'cuda:N'), in place (copies only when they are elsewhere); returns self."""
-        self.data = cuda.move_to(self.data, device, "Parameter.to")
-        self.grad = cuda.move_to(self.grad, device, "Parameter.to")
+        self.data = _arrays.move_to(self.data, device, "Parameter.to")
+        self.grad = _arrays.move_to(self.grad, device, "Parameter.to")
         return self
 
     def zero_grad(self) -> None:

@@ -1,0 +1,7 @@
+"""The CPU backend: what corr2d._dispatch hands NumPy arrays to. Runs the
+backend-neutral plans of corr2d._signal_plan and corr2d._conv_plan on the C
+core; imports no public module of corr2d."""
+from ._cpu_conv import context, conv2d, conv2d_input, conv2d_weight, conv_transpose2d  # noqa: F401
+from ._cpu_correlate import correlate  # noqa: F401
+
+__all__ = ["context", "correlate", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]

@@ -1,0 +1,233 @@
+"""The CPU backend of the deep-learning API: plans (corr2d._conv_plan) run
+on the C core and SciPy's BLAS.
+
+Each (image, group) is lowered to matrix products, im2col/col2im in the
+OpenMP C core and GEMM in SciPy's BLAS, without the GIL. Large calls run
+whole (image, group) items on OpenMP threads with BLAS limited to one thread
+(threadpoolctl sets the limit; the count comes from the core's one thread
+policy). The im2col workspace is chunked by output rows to at most
+:data:`WORKSPACE_BYTES` (32 MiB), or one output row of the column matrix,
+``C_in/groups * kH * kW * W_out`` elements, if that is larger. A 1x1,
+stride-1, unpadded convolution is a plain matrix product (no workspace), a
+depthwise convolution (``groups == C_in``) with stride 1 and dilation 1
+runs a direct loop (no workspace), and a 3x3, stride-1, dilation-1
+convolution whose groups have at least :data:`WINOGRAD_MIN_CHANNELS` input
+and output channels runs Winograd F(2x2, 3x3).
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import nullcontext
+from typing import Any, ContextManager
+
+import numpy as np
+
+from . import _ccore
+from ._conv_plan import ConvPlan, GradInputPlan, GradWeightPlan
+
+
+#: Upper bound of the im2col workspace of one call, in bytes (see the module
+#: docstring for the one exception: a single output row that is larger).
+WORKSPACE_BYTES = 32 * 2**20
+
+
+def _workspace(dtype: np.dtype, kdim: int, out_h: int, out_w: int,
+               threads: int = 1) -> np.ndarray:
+    """`threads` equal slices, together at most WORKSPACE_BYTES (or one
+    output row of the column matrix per thread, if larger)."""
+    per_thread = WORKSPACE_BYTES // dtype.itemsize // threads
+    size = _ccore.workspace_size(kdim, out_h, out_w, per_thread)
+    return np.empty(size * threads, dtype)
+
+
+class _OneThreadBlas:
+    """Limits BLAS to one thread while any call runs images on OpenMP
+    threads; restores it when the last such call ends (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._controller = None
+        self._limiter = None
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._count == 0:
+                if self._controller is None:
+                    # A run-time dependency, imported on first use: building
+                    # the controller inspects every loaded library.
+                    from threadpoolctl import ThreadpoolController
+
+                    self._controller = ThreadpoolController()
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._count += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        with self._lock:
+            self._count -= 1
+            if self._count == 0:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_ONE_THREAD_BLAS = _OneThreadBlas()
+
+
+def _item_threads(items: int, work: float) -> tuple[int, ContextManager]:
+    """OpenMP threads over (image, group) items, and the BLAS limit to hold.
+
+    BLAS's own thread pool and OpenMP's, taking turns on the same cores,
+    each spin while the other works (measured up to 5x slower on a loaded
+    2-core machine). So a large call runs whole images on OpenMP threads
+    with one-thread BLAS (threadpoolctl sets that limit). The count comes
+    from the core's one thread policy (:func:`corr2d._ccore.plan_threads`:
+    the work threshold, the processor cap, the fork guard).
+    """
+    threads = min(_ccore.plan_threads(0, work), items)
+    if threads <= 1:
+        return 1, nullcontext()
+    return threads, _ONE_THREAD_BLAS
+
+
+#: Winograd F(2x2, 3x3) runs a 3x3, stride-1, dilation-1 convolution whose
+#: groups have at least this many input and output channels (below it, the
+#: transforms cost more than the 2.25x fewer multiplications save).
+WINOGRAD_MIN_CHANNELS = 16
+
+# Winograd items are chunks of about this many 2x2 output tiles (the GEMMs'
+# N dimension): large enough for BLAS, small enough that a chunk's
+# transformed input and output stay near the cache.
+_WINOGRAD_CHUNK_TILES = 256
+
+
+def _use_winograd(kernel: tuple[int, int], stride: tuple[int, int],
+                  dilation: tuple[int, int], c_in_group: int, c_out_group: int) -> bool:
+    return (kernel == (3, 3) and stride == (1, 1) and dilation == (1, 1)
+            and min(c_in_group, c_out_group) >= WINOGRAD_MIN_CHANNELS)
+
+
+def _winograd_into(out: np.ndarray, x: np.ndarray, w: np.ndarray, pad: tuple[int, int],
+                   groups: int) -> None:
+    """out = conv2d(x, w) (3x3, stride 1, dilation 1, zero padding pad =
+    (top, left); the bottom/right padding follows from out's shape) by
+    Winograd F(2x2, 3x3). Workspace: per thread, the transformed input and
+    output of one chunk of 2x2 tiles (16 * (C_in + C_out) / groups elements
+    per tile), at most WORKSPACE_BYTES in all or one tile row if larger."""
+    n, c_in = x.shape[:2]
+    c_out, cig = w.shape[:2]
+    cog = c_out // groups
+    oh, ow = out.shape[2:]
+    tiles_w = (ow + 1) // 2
+    tile_rows = n * ((oh + 1) // 2)
+    macs = float(out.size) * cig * 9
+    threads, blas_limit = _item_threads(tile_rows * groups, macs)
+    per_row = 16 * (cig + cog) * tiles_w
+    budget = WORKSPACE_BYTES // out.dtype.itemsize // threads
+    chunk_rows = max(1, min(-(-_WINOGRAD_CHUNK_TILES // tiles_w), budget // per_row))
+    # Enough items to keep every thread busy.
+    chunk_rows = max(1, min(chunk_rows, -(-tile_rows * groups // (4 * threads))))
+    u = np.empty((16, c_out * cig), out.dtype)
+    _ccore.winograd_weight(w, u)
+    ws = np.empty(threads * _ccore.winograd_workspace_size(cig, cog, tiles_w, chunk_rows),
+                  out.dtype)
+    with blas_limit:
+        _ccore.winograd_forward(x, u, out, ws, pad, groups, chunk_rows, threads)
+
+
+def _is_depthwise(c_in: int, groups: int, stride: tuple[int, int],
+                  dilation: tuple[int, int]) -> bool:
+    return groups == c_in and stride == (1, 1) and dilation == (1, 1)
+
+def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tuple,
+                     pad: tuple, dilation: tuple, groups: int) -> None:
+    """gx (zeroed) += d conv2d / d input, contracted with gy."""
+    c_in = gx.shape[1]
+    c_out, w_in, kh, kw = w.shape
+    if gx.size == 0 or gy.size == 0 or w.size == 0:
+        return
+    if _is_depthwise(c_in, groups, stride, dilation) and c_out == c_in:
+        # A full correlation of grad_output with the flipped kernel.
+        flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
+        _ccore.depthwise(gy, flipped, gx, kh - 1 - pad[0], kw - 1 - pad[1], 0)
+        return
+    pad_t, pad_l = kh - 1 - pad[0], kw - 1 - pad[1]
+    if (_use_winograd((kh, kw), stride, dilation, w_in, c_out // groups)
+            and pad_t >= 0 and pad_l >= 0):
+        # The convolution of grad_output with the flipped, transposed kernel
+        # (C_in, C_out/groups, 3, 3), padded kernel-1-pad; gx is zero, so
+        # writing it equals adding into it.
+        wt = w.reshape(groups, c_out // groups, w_in, kh, kw).transpose(0, 2, 1, 3, 4)
+        wt = np.ascontiguousarray(wt[..., ::-1, ::-1]).reshape(c_in, c_out // groups, kh, kw)
+        _winograd_into(gx, gy, wt, (pad_t, pad_l), groups)
+        return
+    kdim = w_in * kh * kw
+    threads, blas_limit = _item_threads(gx.shape[0] * groups, float(gy.size) * kdim)
+    ws = _workspace(gx.dtype, kdim, gy.shape[2], gy.shape[3], threads)
+    with blas_limit:
+        _ccore.grad_input(gy, w, gx, ws, stride, pad, dilation, groups, threads)
+
+
+def context(array: Any) -> ContextManager:
+    """Where the plan is built: nothing to enter on the host."""
+    return nullcontext()
+
+
+def conv2d(plan: ConvPlan) -> np.ndarray:
+    x, w, b, batched, geometry, out_shape = plan
+    stride, (top, left), dilation, groups = geometry
+    c_in = x.shape[1]
+    w_in, kh, kw = w.shape[1:]
+    oh, ow = out_shape[2:]
+    out = np.empty(out_shape, x.dtype)
+    if out.size and w.size:
+        if _is_depthwise(c_in, groups, stride, dilation):
+            _ccore.depthwise(x, w, out, top, left, 0)
+        elif _use_winograd((kh, kw), stride, dilation, w_in, w.shape[0] // groups):
+            _winograd_into(out, x, w, (top, left), groups)
+        else:
+            kdim = w_in * kh * kw
+            threads, blas_limit = _item_threads(x.shape[0] * groups, float(out.size) * kdim)
+            ws = _workspace(x.dtype, kdim, oh, ow, threads)
+            with blas_limit:
+                _ccore.forward(x, w, out, ws, stride, (top, left), dilation, groups, threads)
+    elif out.size:
+        out.fill(0)
+    if b is not None:
+        out += b[:, None, None]
+    return out if batched else out[0]
+
+
+def conv2d_input(plan: GradInputPlan) -> np.ndarray:
+    w, gy, batched, x_shape, (stride, pad, dilation, groups) = plan
+    gx = np.zeros(x_shape, w.dtype)
+    _grad_input_into(gx, w, gy, stride, pad, dilation, groups)
+    return gx if batched else gx[0]
+
+
+def conv2d_weight(plan: GradWeightPlan) -> np.ndarray:
+    x, gy, w_shape, (stride, pad, dilation, groups) = plan
+    dtype = x.dtype
+    if not (np.prod(w_shape) and gy.size):
+        return np.zeros(w_shape, dtype)
+    kdim = w_shape[1] * w_shape[2] * w_shape[3]
+    threads, blas_limit = _item_threads(x.shape[0] * groups, float(gy.size) * kdim)
+    ws = _workspace(dtype, kdim, gy.shape[2], gy.shape[3], threads)
+    if threads == 1:
+        gw = np.zeros(w_shape, dtype)
+        _ccore.grad_weight(x, gy, gw, ws, stride, pad, dilation, groups, 1)
+        return gw
+    # One partial sum per thread, added up here: the result may differ from
+    # a one-thread call by the rounding of that final sum.
+    partial = np.zeros((threads,) + w_shape, dtype)
+    with blas_limit:
+        _ccore.grad_weight(x, gy, partial, ws, stride, pad, dilation, groups, threads)
+    return partial.sum(axis=0)
+
+
+def conv_transpose2d(plan: ConvPlan) -> np.ndarray:
+    x, w, b, batched, (stride, pad, dilation, groups), out_shape = plan
+    out = np.zeros(out_shape, x.dtype)
+    _grad_input_into(out, w, x, stride, pad, dilation, groups)
+    if b is not None:
+        out += b[:, None, None]
+    return out if batched else out[0]

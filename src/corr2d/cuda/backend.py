@@ -1,0 +1,7 @@
+"""The GPU backend: what corr2d._dispatch hands CuPy arrays to. Runs the
+backend-neutral plans of corr2d._signal_plan and corr2d._conv_plan; imports
+no public module of corr2d."""
+from .conv import context, conv2d, conv2d_input, conv2d_weight, conv_transpose2d  # noqa: F401
+from .correlate import correlate  # noqa: F401
+
+__all__ = ["context", "correlate", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]
