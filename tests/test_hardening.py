@@ -1,0 +1,146 @@
+"""Odd inputs and thread counts: unaligned arrays, zero-size kernels,
+results that do not depend on the number of threads, and no 32-bit size
+arithmetic in the C core."""
+import pathlib
+import re
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from threadpoolctl import threadpool_limits
+
+import corr2d
+from corr2d.nn import Conv2D
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def unaligned(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of `a` at an odd byte offset (not aligned)."""
+    buf = np.empty(a.nbytes + 1, np.uint8)
+    out = np.frombuffer(buf[1:].data, dtype=a.dtype).reshape(a.shape)
+    out[...] = a
+    assert out.flags.c_contiguous and not out.flags.aligned
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unaligned_arrays_are_copied_not_refused(dtype):
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 4, 9, 9)).astype(dtype)
+    w = rng.random((6, 4, 3, 3)).astype(dtype)
+    b = rng.random(6).astype(dtype)
+    y = corr2d.conv2d(x, w, b, padding=1)
+    gy = rng.random(y.shape).astype(dtype)
+    np.testing.assert_array_equal(corr2d.conv2d(unaligned(x), unaligned(w), unaligned(b),
+                                                padding=1), y)
+    np.testing.assert_array_equal(corr2d.conv2d_input(x.shape, unaligned(w), unaligned(gy),
+                                                      padding=1),
+                                  corr2d.conv2d_input(x.shape, w, gy, padding=1))
+    np.testing.assert_array_equal(corr2d.conv2d_weight(unaligned(x), w.shape, unaligned(gy),
+                                                       padding=1),
+                                  corr2d.conv2d_weight(x, w.shape, gy, padding=1))
+    np.testing.assert_array_equal(corr2d.conv_transpose2d(unaligned(gy), unaligned(w)),
+                                  corr2d.conv_transpose2d(gy, w))
+    layer = Conv2D(4, 6, 3, padding=1, dtype=dtype, rng=0)
+    np.testing.assert_array_equal(layer(unaligned(x)), layer(x))
+    image, kernel = x[0, 0].copy(), w[0, 0].copy()
+    np.testing.assert_array_equal(corr2d.correlate2d(unaligned(image), unaligned(kernel)),
+                                  corr2d.correlate2d(image, kernel))
+    np.testing.assert_allclose(corr2d.correlate2d(image, kernel),
+                               scipy.signal.correlate2d(image, kernel), rtol=1e-5)
+
+
+@pytest.mark.parametrize("kernel", [(0, 3), (3, 0), (0, 0)])
+def test_zero_size_kernel_dimensions_are_refused(kernel):
+    x = np.ones((1, 2, 5, 5))
+    w = np.ones((3, 2) + kernel)
+    gy = np.ones((1, 3, 5, 5))
+    with pytest.raises(ValueError, match=r"conv2d: weight has a zero-size kernel"):
+        corr2d.conv2d(x, w)
+    with pytest.raises(ValueError, match=r"conv2d_input: weight has a zero-size kernel"):
+        corr2d.conv2d_input(x.shape, w, gy)
+    with pytest.raises(ValueError, match=r"conv2d_weight: weight_size .* zero-size kernel"):
+        corr2d.conv2d_weight(x, w.shape, gy)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: weight has a zero-size kernel"):
+        corr2d.conv_transpose2d(np.ones((1, 3, 5, 5)), np.ones((3, 2) + kernel))
+
+
+@settings(max_examples=40, deadline=None)
+@given(h=st.integers(1, 300), w=st.integers(1, 300), kh=st.integers(1, 12),
+       kw=st.integers(1, 12), dtype=st.sampled_from([np.float32, np.float64, np.complex64]),
+       boundary=st.sampled_from(["fill", "wrap", "symm"]),
+       mode=st.sampled_from(["full", "same"]), seed=st.integers(0, 2**16))
+def test_correlate2d_is_bit_identical_across_thread_counts(h, w, kh, kw, dtype, boundary, mode,
+                                                           seed):
+    rng = np.random.default_rng(seed)
+    image = rng.standard_normal((h, w)).astype(dtype)
+    kernel = rng.standard_normal((kh, kw)).astype(dtype)
+    one = corr2d.correlate2d(image, kernel, mode, boundary, threads=1)
+    for threads in (2, 3, 7):
+        np.testing.assert_array_equal(
+            corr2d.correlate2d(image, kernel, mode, boundary, threads=threads), one)
+
+
+def test_large_correlation_is_bit_identical_across_thread_counts():
+    """Large enough that the threaded calls really run on several threads."""
+    rng = np.random.default_rng(1)
+    image = rng.standard_normal((1500, 1300)).astype(np.float32)
+    kernel = rng.standard_normal((7, 9)).astype(np.float32)
+    one = corr2d.correlate2d(image, kernel, "same", "symm", threads=1)
+    for threads in (2, 4):
+        np.testing.assert_array_equal(
+            corr2d.correlate2d(image, kernel, "same", "symm", threads=threads), one)
+
+
+def _conv_calls(rng):
+    x = rng.random((8, 32, 40, 40), dtype=np.float32)
+    w3 = rng.random((32, 32, 3, 3), dtype=np.float32)
+    w5 = rng.random((16, 32, 5, 5), dtype=np.float32)
+    wd = rng.random((32, 1, 3, 3), dtype=np.float32)
+    gy = rng.random((8, 16, 36, 36), dtype=np.float32)
+    return {
+        "winograd": lambda: corr2d.conv2d(x, w3, padding=1),
+        "im2col": lambda: corr2d.conv2d(x, w5),
+        "depthwise": lambda: corr2d.conv2d(x, wd, groups=32),
+        "1x1": lambda: corr2d.conv2d(x, w3[:, :, :1, :1]),
+        "conv2d_input": lambda: corr2d.conv2d_input(x.shape, w5, gy),
+        "conv_transpose2d": lambda: corr2d.conv_transpose2d(gy, w5),
+    }
+
+
+def test_conv_functions_are_bit_identical_across_thread_counts():
+    calls = _conv_calls(np.random.default_rng(2))
+    threaded = {name: call() for name, call in calls.items()}
+    with threadpool_limits(1):
+        for name, call in calls.items():
+            np.testing.assert_array_equal(call(), threaded[name], err_msg=name)
+
+
+def test_conv2d_weight_differs_across_thread_counts_only_by_the_final_sum():
+    """One partial sum per thread: the difference is bounded by
+    threads * eps times the sum of the absolute values of the terms."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((8, 32, 40, 40), dtype=np.float32)
+    gy = rng.standard_normal((8, 16, 36, 36), dtype=np.float32)
+    threaded = corr2d.conv2d_weight(x, (16, 32, 5, 5), gy)
+    with threadpool_limits(1):
+        serial = corr2d.conv2d_weight(x, (16, 32, 5, 5), gy)
+    magnitude = corr2d.conv2d_weight(np.abs(x).astype(np.float64), (16, 32, 5, 5),
+                                     np.abs(gy).astype(np.float64))
+    bound = 2 * corr2d._ccore.max_threads() * np.finfo(np.float32).eps * magnitude
+    assert np.all(np.abs(threaded.astype(np.float64) - serial) <= bound)
+
+
+def test_the_core_makes_no_32_bit_size_products():
+    """Casting a product of sizes to int wraps past 2**31 (a depthwise batch
+    of 16 x 2**27 channels once gave an unwritten output). The C core keeps
+    sizes and indices in ptrdiff_t; no (int) cast of a product remains."""
+    narrowing = re.compile(r"\(int\)\s*\([^;]*\*")
+    sources = list((ROOT / "ccore" / "src").glob("*.c")) + list((ROOT / "ccore" / "src").glob("*.h"))
+    assert sources
+    offenders = [f"{p.name}: {line.strip()}" for p in sources
+                 for line in p.read_text().splitlines() if narrowing.search(line)]
+    assert not offenders, offenders
