@@ -27,16 +27,18 @@ static inline int corr2d_thread_num(void)
 #endif
 }
 
-/* Rows per tile: a fixed number of tiles (CORR2D_TILES), handed out
- * dynamically so a thread the OS runs late leaves its share to the others;
- * each tile a contiguous band of rows (input rows reused from cache), a
- * multiple of 4 rows. The tiles depend on the output only, never on the
- * thread count, and the loops choose their row grouping within a tile, so
- * results are bit-identical whatever the number of threads. */
-#define CORR2D_TILES 64
-static inline ptrdiff_t corr2d_tile_rows(ptrdiff_t out_height)
+/* Rows per tile: several tiles per thread, handed out dynamically, so a
+ * thread the OS runs late leaves its share to the others; each tile stays a
+ * contiguous band of rows (input rows reused from cache). Tiles are a
+ * multiple of 4 rows, so the four-row and paired loops always group rows
+ * from a multiple of 4 and every row is summed in the same order whatever
+ * the number of threads: results are bit-identical across thread counts.
+ * (A fixed 64 tiles, independent of the threads, measured 0.81-0.86x on
+ * large memory-bound images with 2 threads: kept per-thread.) */
+static inline ptrdiff_t corr2d_tile_rows(ptrdiff_t out_height, int nthreads)
 {
-    ptrdiff_t rows = (out_height + CORR2D_TILES - 1) / CORR2D_TILES;
+    ptrdiff_t tiles = (ptrdiff_t)nthreads * 8;
+    ptrdiff_t rows = (out_height + tiles - 1) / tiles;
     rows = (rows + 3) / 4 * 4;
     return rows > 0 ? rows : 4;
 }

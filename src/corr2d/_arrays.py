@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from numpy import ndarray as _ndarray  # the common case, recognised first
+
 __all__ = [
     "is_cupy_array", "any_cupy_array", "array_module", "check_same_device_kind",
     "check_one_device", "device_of", "move_to", "type_name",
@@ -21,7 +23,7 @@ def is_cupy_array(x: Any) -> bool:
 def any_cupy_array(*arrays: Any) -> bool:
     """Whether any of `arrays` is a CuPy array (``None`` entries are skipped)."""
     for a in arrays:
-        if a is not None and is_cupy_array(a):
+        if a is not None and type(a) is not _ndarray and is_cupy_array(a):
             return True
     return False
 

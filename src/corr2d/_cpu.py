@@ -4,4 +4,7 @@ core; imports no public module of corr2d."""
 from ._cpu_conv import context, conv2d, conv2d_input, conv2d_weight, conv_transpose2d  # noqa: F401
 from ._cpu_correlate import correlate  # noqa: F401
 
-__all__ = ["context", "correlate", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]
+#: Whether this backend takes CuPy arrays (plans are built for it).
+ON_GPU = False
+
+__all__ = ["ON_GPU", "context", "correlate", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]

@@ -10,19 +10,19 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from . import _cpu
 from ._arrays import any_cupy_array, check_one_device, check_same_device_kind
 
 
 def backend_for(func: str, **arrays: Any) -> ModuleType:
     """The backend for these arrays (``None`` entries skipped): the GPU for
     CuPy arrays (all of them, on one device, else ``TypeError`` /
-    ``ValueError`` naming the arguments), else the C core."""
+    ``ValueError`` naming the arguments), else the C core. Each backend's
+    ``ON_GPU`` says which it is."""
     if any_cupy_array(*arrays.values()):
         check_same_device_kind(func, **arrays)
         check_one_device(func, **arrays)
         from .cuda import backend
 
         return backend
-    from . import _cpu
-
     return _cpu

@@ -9,20 +9,18 @@ core, CuPy) only fixes memory layouts and runs the loops.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._arrays import array_module, is_cupy_array
+from ._arrays import is_cupy_array
 from ._checks import check_threads
 from ._dtypes import result_dtype
 from ._tables import BOUNDARY_CODES, SCIPY_BOUNDARIES, SCIPY_MODES
 
 
-@dataclass(frozen=True)
-class CorrelatePlan:
+class CorrelatePlan(NamedTuple):
     """out[i, j] = sum_pq ext(image)[i + p - top, j + q - left] * kernel[p, q],
     then flipped in both axes when `flip_output`.
 
@@ -151,12 +149,16 @@ def check_out(out: Any, shape: tuple, dtype: np.dtype, on_gpu: bool, func: str) 
 
 
 def plan_correlate(in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any, threads: Any,
-                   out: Any, *, convolve: bool, func: str) -> CorrelatePlan:
+                   out: Any, *, convolve: bool, func: str, on_gpu: bool = False) -> CorrelatePlan:
     """The plan of one correlate2d (or, with `convolve`, convolve2d) call on
-    NumPy arrays (anything array-like) or CuPy arrays, all of one kind."""
-    xp = array_module(in1, in2, out)
-    on_gpu = xp is not np
-    if not on_gpu:
+    NumPy arrays (anything array-like) or, with `on_gpu`, CuPy arrays (the
+    dispatcher has checked that they are all of one kind)."""
+    if on_gpu:
+        from .cuda.compile import cupy_module
+
+        xp = cupy_module()
+    else:
+        xp = np
         in1, in2 = np.asarray(in1), np.asarray(in2)
     dtype, boundary = check_arguments(in1, in2, mode, boundary, func)
     nthreads = check_threads(threads, func)

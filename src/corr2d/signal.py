@@ -116,7 +116,8 @@ def correlate2d(
     """
     backend = backend_for("correlate2d", in1=in1, in2=in2, out=out)
     return backend.correlate(plan_correlate(
-        in1, in2, mode, boundary, fillvalue, threads, out, convolve=False, func="correlate2d"))
+        in1, in2, mode, boundary, fillvalue, threads, out, convolve=False, func="correlate2d",
+        on_gpu=backend.ON_GPU))
 
 
 def convolve2d(
@@ -171,7 +172,8 @@ def convolve2d(
     """
     backend = backend_for("convolve2d", in1=in1, in2=in2, out=out)
     return backend.correlate(plan_correlate(
-        in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d"))
+        in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d",
+        on_gpu=backend.ON_GPU))
 
 
 correlate2d.__doc__ = correlate2d.__doc__ % _MEMORY_NOTE
