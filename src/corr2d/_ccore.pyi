@@ -1,6 +1,5 @@
 import numpy as np
 
-BOUNDARY_CODES: dict[str, int]
 
 def supports(dtype: np.typing.DTypeLike) -> bool: ...
 def correlate(

@@ -35,8 +35,6 @@ if np.dtype(np.longdouble).itemsize == corr2d_sizeof_longdouble() and \
     _CODES[("f", np.dtype(np.longdouble).itemsize)] = CORR2D_LONGDOUBLE
     _CODES[("c", 2 * np.dtype(np.longdouble).itemsize)] = CORR2D_CLONGDOUBLE
 
-BOUNDARY_CODES = {"fill": 0, "wrap": 1, "symm": 2}
-
 
 def supports(dtype):
     """Whether the C core has an instance for this (native) dtype."""

@@ -337,7 +337,9 @@ def gaussian_kernel1d(sigma: float, radius: int) -> np.ndarray:
     return phi / phi.sum()
 
 
-def _pair(value: object, name: str, func: str) -> tuple:
+def _per_axis(value: object, name: str, func: str) -> tuple:
+    """One value for both axes, or a (rows, columns) pair; the values
+    themselves are checked by the caller (sigma, radius)."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{func}: {name} must be a number or a pair of numbers, got {value!r}")
     if isinstance(value, Sequence) or isinstance(value, np.ndarray):
@@ -413,7 +415,7 @@ def gaussian(
         raise TypeError(f"{func}: truncate must be a positive number, got {truncate!r}")
     if not truncate > 0:
         raise ValueError(f"{func}: truncate must be positive, got {truncate!r}")
-    sigmas = _pair(sigma, "sigma", func)
+    sigmas = _per_axis(sigma, "sigma", func)
     for s in sigmas:
         if isinstance(s, bool) or not isinstance(s, numbers.Real):
             raise TypeError(f"{func}: sigma must be a non-negative number, got {sigma!r}")
@@ -422,7 +424,7 @@ def gaussian(
     if radius is None:
         radii = tuple(int(truncate * float(s) + 0.5) for s in sigmas)
     else:
-        radii = _pair(radius, "radius", func)
+        radii = _per_axis(radius, "radius", func)
         for r in radii:
             if isinstance(r, bool) or not isinstance(r, numbers.Integral):
                 raise TypeError(f"{func}: radius must be a non-negative int, got {radius!r}")

@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from .._signal_plan import CorrelatePlan
-from .._tables import BOUNDARY_CODES  # noqa: F401  (boundary.cuh uses the core's codes)
 from .compile import cupy_module, load_kernels
 
 #: Rows per thread of the tiled kernel (the template argument RPT).
