@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Thin binding of the C core: read pointers and shapes with the GIL held,
 call C without it, turn its status code into an exception.
 

@@ -16,7 +16,6 @@ K = C_in/groups * kH * kW and P = H_out * W_out:
   grad weight  dW (C_out/g, K) += dY (C_out/g, P) @ col.T
   grad input   dcol (K, P) = W.T @ dY, then col2im adds dcol into dX
 """
-cimport cython
 from cython.parallel cimport prange, threadid
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
@@ -61,7 +60,6 @@ cdef inline void gemm(char transa, char transb, int m, int n, int k,
               <double *>b, &ldb, &beta, c, &ldc)
 
 
-@cython.cdivision(True)
 cdef int run_item(Direction direction, corr2d_dtype code, const Plan *plan,
                   Py_ssize_t n, Py_ssize_t gi, real *x, real *w, real *y,
                   real *ws, corr2d_watch *watch) noexcept nogil:
