@@ -387,7 +387,7 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
     if (hi < ow)
         hi = ow - (ow - hi + VLEN - 1) / VLEN * VLEN > lo ? ow - (ow - hi + VLEN - 1) / VLEN * VLEN : lo;
 
-    nthreads = corr2d_choose_threads(g->threads, (double)oh * ow * kh * kw * NC);
+    nthreads = corr2d_plan_threads(g->threads, (double)oh * ow * kh * kw * NC);
     tile_rows = corr2d_tile_rows(oh, nthreads);
     ntiles = (oh + tile_rows - 1) / tile_rows;
     if (nthreads > ntiles)

@@ -21,7 +21,7 @@ int NAME(im2col)(const T *image, T *columns, const corr2d_conv_geometry *g,
     const ptrdiff_t sw = g->stride_w;
     const ptrdiff_t ncols = (row_end - row_begin) * ow;
     const ptrdiff_t nrows = g->channels * kh * kw;
-    const int nthreads = corr2d_choose_threads(g->threads, (double)nrows * (double)ncols);
+    const int nthreads = corr2d_plan_threads(g->threads, (double)nrows * (double)ncols);
     ptrdiff_t k;
     corr2d_watch watch;
 
@@ -70,7 +70,7 @@ int NAME(col2im)(const T *columns, T *image, const corr2d_conv_geometry *g,
     const ptrdiff_t sw = g->stride_w;
     const ptrdiff_t ncols = (row_end - row_begin) * ow;
     const ptrdiff_t nchannels = g->channels;
-    const int nthreads = corr2d_choose_threads(
+    const int nthreads = corr2d_plan_threads(
         g->threads, (double)nchannels * (double)(kh * kw) * (double)ncols);
     ptrdiff_t c;
     corr2d_watch watch;
@@ -120,7 +120,7 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
     const ptrdiff_t out_channels = g->channels * multiplier;
     /* Sizes and indices stay ptrdiff_t: batch * out_channels may pass 2**31. */
     const ptrdiff_t nplanes = batch * out_channels;
-    const int nthreads = corr2d_choose_threads(
+    const int nthreads = corr2d_plan_threads(
         g->threads, (double)nplanes * (double)(oh * ow) * (double)(kh * kw));
     const T zero = 0;
     ptrdiff_t plane;

@@ -1,4 +1,5 @@
-/* Thread-count policy shared by every parallel loop of the core. */
+/* What the parallel loops share: the work threshold of the one thread policy
+ * (corr2d_plan_threads in control.c), the thread number, the tile rows. */
 #ifndef CORR2D_THREADS_H
 #define CORR2D_THREADS_H
 
@@ -12,11 +13,6 @@
  * one thread: waking a team costs more than it saves, and on a loaded
  * machine a worker may wait a whole scheduler slice before it runs. */
 #define CORR2D_PARALLEL_MIN_WORK 2000000.0
-
-static inline int corr2d_choose_threads(int requested, double work)
-{
-    return corr2d_plan_threads(requested, work);
-}
 
 static inline int corr2d_thread_num(void)
 {

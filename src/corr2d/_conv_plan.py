@@ -144,6 +144,17 @@ def _out_size(size: int, pad: int, dilation: int, k: int, stride: int,
     return (size + pad - extent) // stride + 1
 
 
+def _input_weight_bias(func: str, input: Any, weight: Any, bias: Any):
+    """conv2d's and conv_transpose2d's arrays by the dtype policy: `x` 4-D,
+    `w` checked 4-D with a non-empty kernel, `b` or None, and whether the
+    input was batched."""
+    _, a = conv_dtype(func, input=input, weight=weight, bias=bias)
+    x, batched = _batched(a["input"], "input", func)
+    w = a["weight"]
+    _check_weight(w, func)
+    return x, w, a.get("bias"), batched
+
+
 def _batched(a: np.ndarray, name: str, func: str) -> tuple[np.ndarray, bool]:
     if a.ndim == 4:
         return a, True
@@ -165,8 +176,9 @@ def _check_bias(b: np.ndarray | None, channels: int, func: str) -> None:
     if b is not None and b.shape != (channels,):
         raise ValueError(f"{func}: bias must have shape ({channels},), got {b.shape}")
 
+
 def conv2d_plan(func: str, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
-                     dilation: Any, groups: Any, padding_mode: Any):
+                dilation: Any, groups: Any, padding_mode: Any):
     """conv2d's checks and dtype policy, and its padding for a non-'zeros'
     `padding_mode` (``np.pad``, or ``cupy.pad`` for CuPy arrays).
 
@@ -175,10 +187,7 @@ def conv2d_plan(func: str, input: Any, weight: Any, bias: Any, stride: Any, padd
     input was batched, ``geometry = (stride, (top, left), dilation, groups)``
     and the batched output shape. Shared by the CPU and GPU paths.
     """
-    dtype, a = conv_dtype(func, input=input, weight=weight, bias=bias)
-    x, batched = _batched(a["input"], "input", func)
-    w, b = a["weight"], a.get("bias")
-    _check_weight(w, func)
+    x, w, b, batched = _input_weight_bias(func, input, weight, bias)
     n, c_in, h, wd = x.shape
     c_out, w_in, kh, kw = w.shape
     groups = _groups(groups, c_in, c_out, w_in, func)
@@ -204,6 +213,7 @@ def conv2d_plan(func: str, input: Any, weight: Any, bias: Any, stride: Any, padd
     oh = _out_size(h, top + bottom, dilation[0], kh, stride[0], "height", func)
     ow = _out_size(wd, left + right, dilation[1], kw, stride[1], "width", func)
     return ConvPlan(x, w, b, batched, (stride, (top, left), dilation, groups), (n, c_out, oh, ow))
+
 
 def _grad_geometry(func: str, x_shape: tuple, w_shape: tuple, gy: np.ndarray,
                    stride: Any, padding: Any, dilation: Any, groups: Any):
@@ -231,8 +241,9 @@ def _size(value: Any, name: str, ndim: int, func: str) -> tuple[int, ...]:
         raise ValueError(f"{func}: {name} must be {ndim} non-negative ints, got {value!r}")
     return size
 
+
 def conv2d_input_plan(func: str, input_size: Any, weight: Any, grad_output: Any,
-                           stride: Any, padding: Any, dilation: Any, groups: Any):
+                      stride: Any, padding: Any, dilation: Any, groups: Any):
     """conv2d_input's checks and dtype policy: ``(w, gy, batched, x_shape,
     geometry)`` with `gy` 4-D, `x_shape` batched and `geometry` as in
     :func:`conv2d_plan`. Shared by the CPU and GPU paths."""
@@ -246,8 +257,9 @@ def conv2d_input_plan(func: str, input_size: Any, weight: Any, grad_output: Any,
         func, x_shape, w.shape, gy, stride, padding, dilation, groups)
     return GradInputPlan(w, gy, batched, x_shape, (stride, pad, dilation, groups))
 
+
 def conv2d_weight_plan(func: str, input: Any, weight_size: Any, grad_output: Any,
-                            stride: Any, padding: Any, dilation: Any, groups: Any):
+                       stride: Any, padding: Any, dilation: Any, groups: Any):
     """conv2d_weight's checks and dtype policy: ``(x, gy, w_shape, geometry)``
     with `x` and `gy` 4-D and `geometry` as in :func:`conv2d_plan`.
     Shared by the CPU and GPU paths."""
@@ -265,15 +277,13 @@ def conv2d_weight_plan(func: str, input: Any, weight_size: Any, grad_output: Any
         func, x.shape, w_shape, gy, stride, padding, dilation, groups)
     return GradWeightPlan(x, gy, w_shape, (stride, pad, dilation, groups))
 
+
 def conv_transpose2d_plan(func: str, input: Any, weight: Any, bias: Any, stride: Any,
-                               padding: Any, output_padding: Any, groups: Any, dilation: Any):
+                          padding: Any, output_padding: Any, groups: Any, dilation: Any):
     """conv_transpose2d's checks and dtype policy: ``(x, w, b, batched,
     geometry, out_shape)`` as in :func:`conv2d_plan` (`geometry` that of
     the conv2d whose input gradient this is). Shared by the CPU and GPU paths."""
-    dtype, a = conv_dtype(func, input=input, weight=weight, bias=bias)
-    x, batched = _batched(a["input"], "input", func)
-    w, b = a["weight"], a.get("bias")
-    _check_weight(w, func)
+    x, w, b, batched = _input_weight_bias(func, input, weight, bias)
     n, c_in, h, wd = x.shape
     w_out, c_out_g, kh, kw = w.shape
     groups = check_int(groups, "groups", func)

@@ -45,7 +45,7 @@ def correlate(plan: CorrelatePlan) -> np.ndarray:
     if out is not None and not plan.flip_output and writes_in_place(out, *plan.inputs):
         return _ccore.correlate(image, kernel, plan.fill, out, plan.top, plan.left,
                                 plan.boundary, plan.threads)
-    result = np.empty(plan.shape, plan.dtype)
+    result = np.empty(plan.shape, plan.image.dtype)
     _ccore.correlate(image, kernel, plan.fill, result, plan.top, plan.left, plan.boundary,
                      plan.threads)
     if plan.flip_output:

@@ -1,5 +1,5 @@
-"""Which backend runs a call: the one place that looks at the kind of the
-arrays. A backend is a module with the functions ``context(array)`` (where
+"""Which backend runs a call: the one place that chooses it from the kind
+of the arrays (corr2d._arrays). A backend is a module with the functions ``context(array)`` (where
 plans are built), ``correlate(plan)``, ``conv2d(plan)``,
 ``conv2d_input(plan)``, ``conv2d_weight(plan)`` and
 ``conv_transpose2d(plan)``; a new backend (Dask, say) is one such module

@@ -24,16 +24,15 @@ class CorrelatePlan(NamedTuple):
     """out[i, j] = sum_pq ext(image)[i + p - top, j + q - left] * kernel[p, q],
     then flipped in both axes when `flip_output`.
 
-    `image` and `kernel` are arrays of `dtype` (NumPy or CuPy, layout not yet
-    fixed); the kernel is already flipped or conjugated. `fill` is one
-    NumPy element of `dtype`. `out` is the caller's checked output array or
-    None. `threads` is 0 for OpenMP's default.
+    `image` and `kernel` are arrays of the result dtype (NumPy or CuPy,
+    layout not yet fixed); the kernel is already flipped or conjugated.
+    `fill` is one NumPy element of that dtype. `out` is the caller's
+    checked output array or None. `threads` is 0 for OpenMP's default.
     """
 
     image: Any
     kernel: Any
     fill: np.ndarray
-    dtype: np.dtype
     shape: tuple
     top: int
     left: int
@@ -187,5 +186,5 @@ def plan_correlate(in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any,
     shape, top, left = output_window(image.shape, kernel.shape, mode, flipped=convolve)
     if out is not None:
         check_out(out, shape, dtype, on_gpu, func)
-    return CorrelatePlan(image, kernel, fill, dtype, shape, top, left, BOUNDARY_CODES[boundary],
+    return CorrelatePlan(image, kernel, fill, shape, top, left, BOUNDARY_CODES[boundary],
                          flip_output, nthreads, out, inputs)

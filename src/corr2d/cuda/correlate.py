@@ -141,7 +141,7 @@ def correlate(plan: CorrelatePlan):
                     and not any(cupy.may_share_memory(out, a) for a in plan.inputs)):
                 correlate_gpu(image, kernel, plan.fill, out, plan.top, plan.left, plan.boundary)
                 return out
-        result = cupy.empty(plan.shape, plan.dtype)
+        result = cupy.empty(plan.shape, plan.image.dtype)
         correlate_gpu(image, kernel, plan.fill, result, plan.top, plan.left, plan.boundary)
         if plan.flip_output:
             result = result[::-1, ::-1]
