@@ -91,19 +91,28 @@ int corr2d_plan_threads(int requested, double work);
 
 /* Interruption. The binding registers a check (Python: one that runs the
  * signal handlers and returns nonzero when one raised, KeyboardInterrupt).
- * A long loop keeps a corr2d_watch: corr2d_should_stop() calls the check
- * at most every CORR2D_POLL_SECONDS, from the calling thread only, and
- * from then on returns nonzero on every thread of the call, which stops
- * and returns CORR2D_EINTR. Without a check nothing is ever interrupted. */
+ * A long loop keeps a corr2d_watch, started with the call's work
+ * (multiply-adds): corr2d_should_stop() calls the check at most every
+ * CORR2D_POLL_SECONDS, from the calling thread only, and from then on
+ * returns nonzero on every thread of the call, which stops and returns
+ * CORR2D_EINTR. A call of less than CORR2D_POLL_MIN_WORK never polls (a
+ * small call nested in a larger loop leaves it to that loop), and without
+ * a check nothing is ever interrupted. */
 typedef int (*corr2d_interrupt_fn)(void);
 void corr2d_set_interrupt_check(corr2d_interrupt_fn check);
 #define CORR2D_POLL_SECONDS 0.02
+#define CORR2D_POLL_MIN_WORK 1e6
 typedef struct {
     volatile int stop;
+    int active; /* polls at all: a check is registered and the call is long */
     double next_poll;
 } corr2d_watch;
-void corr2d_watch_start(corr2d_watch *w);
-int corr2d_should_stop(corr2d_watch *w);
+void corr2d_watch_start(corr2d_watch *w, double work);
+int corr2d_poll_interrupt(corr2d_watch *w); /* the slow path of corr2d_should_stop */
+static inline int corr2d_should_stop(corr2d_watch *w)
+{
+    return w->stop || (w->active && corr2d_poll_interrupt(w));
+}
 
 /* Force a SIMD level ("avx512", "avx2", "baseline") for tests; returns 0 if
  * the CPU cannot run it. NULL restores the detected level. */

@@ -67,18 +67,17 @@ static int is_calling_thread(void)
     return 1;
 }
 
-void corr2d_watch_start(corr2d_watch *w)
+void corr2d_watch_start(corr2d_watch *w, double work)
 {
     w->stop = 0;
-    w->next_poll = wall_seconds() + CORR2D_POLL_SECONDS;
+    w->active = interrupt_check != NULL && work >= CORR2D_POLL_MIN_WORK;
+    w->next_poll = w->active ? wall_seconds() + CORR2D_POLL_SECONDS : 0.0;
 }
 
-int corr2d_should_stop(corr2d_watch *w)
+int corr2d_poll_interrupt(corr2d_watch *w)
 {
     double now;
-    if (w->stop)
-        return 1;
-    if (interrupt_check == NULL || !is_calling_thread())
+    if (!is_calling_thread())
         return 0;
     now = wall_seconds();
     if (now < w->next_poll)

@@ -392,7 +392,7 @@ int NAME(correlate)(const T *image, const T *kernel, const T *fill, T *out,
     ntiles = (oh + tile_rows - 1) / tile_rows;
     if (nthreads > ntiles)
         nthreads = ntiles > 0 ? (int)ntiles : 1;
-    corr2d_watch_start(&watch);
+    corr2d_watch_start(&watch, (double)oh * ow * kh * kw * NC);
 
     /* Per thread: row and kernel-row pointers of two output rows, and the
      * three lists of the paired loop. */

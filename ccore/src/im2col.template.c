@@ -25,7 +25,7 @@ int NAME(im2col)(const T *image, T *columns, const corr2d_conv_geometry *g,
     ptrdiff_t k;
     corr2d_watch watch;
 
-    corr2d_watch_start(&watch);
+    corr2d_watch_start(&watch, (double)nrows * (double)ncols);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
 #endif
@@ -75,7 +75,7 @@ int NAME(col2im)(const T *columns, T *image, const corr2d_conv_geometry *g,
     ptrdiff_t c;
     corr2d_watch watch;
 
-    corr2d_watch_start(&watch);
+    corr2d_watch_start(&watch, (double)nchannels * (double)(kh * kw) * (double)ncols);
     /* One thread owns whole channel planes: no two threads add into the
      * same pixel. */
 #ifdef _OPENMP
@@ -140,7 +140,7 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
     pg.left = g->pad_left;
     pg.boundary = CORR2D_FILL;
     pg.threads = 1;
-    corr2d_watch_start(&watch);
+    corr2d_watch_start(&watch, (double)nplanes * (double)(oh * ow) * (double)(kh * kw));
 
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1) \

@@ -82,7 +82,7 @@ int NAME(winograd_input)(const T *images, T *v, T *rows, const corr2d_winograd_g
      * (in place), then d B per tile (stride-2 loads, contiguous stores). */
     /* Channel outer, tile row inner: each of the 16 element planes of
      * channel c is written front to back. */
-    corr2d_watch_start(&watch);
+    corr2d_watch_start(&watch, 16.0 * (double)g->channels * (double)ntiles);
     for (c = 0; c < g->channels; c++) {
         if (corr2d_should_stop(&watch))
             return CORR2D_EINTR;
@@ -129,7 +129,7 @@ int NAME(winograd_output)(const T *m, T *out, T *rows, const corr2d_winograd_geo
     corr2d_watch watch;
 
     /* Channel outer, tile row inner: the 16 planes of m are read front to back. */
-    corr2d_watch_start(&watch);
+    corr2d_watch_start(&watch, 16.0 * (double)g->out_channels * (double)ntiles);
     for (o = 0; o < g->out_channels; o++) {
         if (corr2d_should_stop(&watch))
             return CORR2D_EINTR;

@@ -45,8 +45,7 @@ cdef extern from "corr2d_core.h" nogil:
     void corr2d_set_interrupt_check(corr2d_interrupt_fn check)
     ctypedef struct corr2d_watch:
         int stop
-        double next_poll
-    void corr2d_watch_start(corr2d_watch *w)
+    void corr2d_watch_start(corr2d_watch *w, double work)
     int corr2d_should_stop(corr2d_watch *w)
 
 # The deep-learning header (ccore/include/corr2d_conv.h).

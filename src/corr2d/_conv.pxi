@@ -127,7 +127,7 @@ cdef int run(Direction direction, corr2d_dtype code, const Plan *plan,
     cdef int status = CORR2D_OK
     cdef int tid
     cdef corr2d_watch watch
-    corr2d_watch_start(&watch)
+    corr2d_watch_start(&watch, <double>nitems * plan.out_plane * plan.kdim * plan.out_channels)
     if plan.nthreads > 1:
         for item in prange(nitems, nogil=True, num_threads=plan.nthreads,
                            schedule='dynamic', chunksize=1):
@@ -190,7 +190,8 @@ cdef int winograd_run(corr2d_dtype code, const WinogradPlan *plan, real *x, real
     cdef int status = CORR2D_OK
     cdef int tid
     cdef corr2d_watch watch
-    corr2d_watch_start(&watch)
+    corr2d_watch_start(&watch, 16.0 * plan.tile_rows * plan.tiles_w
+                       * plan.groups * plan.g.channels * plan.g.out_channels)
     if plan.nthreads > 1:
         for item in prange(nitems, nogil=True, num_threads=plan.nthreads,
                            schedule='dynamic', chunksize=1):
