@@ -1,14 +1,19 @@
 """The CPU backend of correlate2d/convolve2d: a plan through the C core.
 
-Only memory layout is decided here: which arrays the core can read or
-write in place (native, aligned, contiguous columns), and where a copy or
-a temporary output is needed.
+Decided here: the method (corr2d._methods picks it for 'auto'; the direct
+loops and the separable passes run in the C core, the FFT method in
+corr2d._cpu_fft) and memory layout: which arrays the core can read or write
+in place (native, aligned, contiguous columns), and where a copy or a
+temporary output is needed.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import _ccore
+from ._cpu_fft import correlate_fft
+from ._cpu_separable import correlate_separable
+from ._methods import choose, separable_factors
 from ._signal_plan import CorrelatePlan
 
 
@@ -35,21 +40,46 @@ def writes_in_place(out: np.ndarray, *inputs: np.ndarray) -> bool:
     )
 
 
+def method_of(plan: CorrelatePlan) -> tuple[str, object]:
+    """The method that runs `plan`, and the separable factors when it is
+    that one (``ValueError`` when 'separable' was asked of a kernel that
+    is not)."""
+    if plan.method == "auto":
+        return choose(plan.shape, plan.kernel, plan.image.dtype)
+    if plan.method == "separable":
+        factors = separable_factors(plan.kernel)
+        if factors is None:
+            raise ValueError(
+                "method='separable': the kernel is not separable (numerically of rank 1); "
+                "use 'auto', 'direct' or 'fft'")
+        return "separable", factors
+    return plan.method, None
+
+
 def correlate(plan: CorrelatePlan) -> np.ndarray:
-    """Run `plan` (see corr2d._signal_plan) on the C core."""
-    image = plan.image if has_core_layout(plan.image) else plan.image.copy()
-    kernel = plan.kernel
-    if not (kernel.flags.c_contiguous and kernel.flags.aligned):
-        kernel = kernel.copy()  # C order, aligned
+    """Run `plan` (see corr2d._signal_plan) on the CPU."""
+    method, factors = method_of(plan)
+    image = plan.image
+    if method != "fft" and not has_core_layout(image):
+        image = image.copy()
     out = plan.out
     if out is not None and not plan.flip_output and writes_in_place(out, *plan.inputs):
-        return _ccore.correlate(image, kernel, plan.fill, out, plan.top, plan.left,
-                                plan.boundary, plan.threads)
-    result = np.empty(plan.shape, plan.image.dtype)
-    _ccore.correlate(image, kernel, plan.fill, result, plan.top, plan.left, plan.boundary,
-                     plan.threads)
-    if plan.flip_output:
-        result = result[::-1, ::-1]
+        target = out
+    else:
+        target = np.empty(plan.shape, plan.image.dtype)
+    if method == "fft":
+        correlate_fft(plan, target)
+    elif method == "separable":
+        correlate_separable(plan, image, target, factors)
+    else:
+        kernel = plan.kernel
+        if not (kernel.flags.c_contiguous and kernel.flags.aligned):
+            kernel = kernel.copy()  # C order, aligned
+        _ccore.correlate(image, kernel, plan.fill, target, plan.top, plan.left, plan.boundary,
+                         plan.threads)
+    if target is out:
+        return out
+    result = target[::-1, ::-1] if plan.flip_output else target
     if out is not None:
         np.copyto(out, result)
         return out

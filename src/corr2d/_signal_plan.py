@@ -17,6 +17,7 @@ import numpy as np
 from ._arrays import is_cupy_array
 from ._checks import check_threads
 from ._dtypes import result_dtype
+from ._methods import check_method
 from ._tables import BOUNDARY_CODES, SCIPY_BOUNDARIES, SCIPY_MODES
 
 
@@ -28,6 +29,8 @@ class CorrelatePlan(NamedTuple):
     layout not yet fixed); the kernel is already flipped or conjugated.
     `fill` is one NumPy element of that dtype. `out` is the caller's
     checked output array or None. `threads` is 0 for OpenMP's default.
+    `method` is the caller's checked request: 'auto', 'direct', 'fft' or
+    'separable' (corr2d._methods).
     """
 
     image: Any
@@ -41,6 +44,7 @@ class CorrelatePlan(NamedTuple):
     threads: int
     out: Any
     inputs: tuple  # the caller's arrays, which `out` must not overlap
+    method: str = "direct"
 
 
 def check_arguments(in1: Any, in2: Any, mode: Any, boundary: Any, func: str) -> tuple[np.dtype, str]:
@@ -148,7 +152,8 @@ def check_out(out: Any, shape: tuple, dtype: np.dtype, on_gpu: bool, func: str) 
 
 
 def plan_correlate(in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any, threads: Any,
-                   out: Any, *, convolve: bool, func: str, on_gpu: bool = False) -> CorrelatePlan:
+                   out: Any, *, convolve: bool, func: str, on_gpu: bool = False,
+                   method: Any = "direct") -> CorrelatePlan:
     """The plan of one correlate2d (or, with `convolve`, convolve2d) call on
     NumPy arrays (anything array-like) or, with `on_gpu`, CuPy arrays (the
     dispatcher has checked that they are all of one kind)."""
@@ -161,6 +166,10 @@ def plan_correlate(in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any,
         in1, in2 = np.asarray(in1), np.asarray(in2)
     dtype, boundary = check_arguments(in1, in2, mode, boundary, func)
     nthreads = check_threads(threads, func)
+    method = check_method(method, dtype, func)
+    if on_gpu and method in ("fft", "separable"):
+        raise ValueError(f"{func}: method={method!r} is not available for CuPy arrays; "
+                         "the GPU path is direct ('auto' and 'direct' run it)")
     inputs = (in1, in2)
 
     if valid_swap_needed(mode, in1.shape, in2.shape, func):
@@ -187,4 +196,4 @@ def plan_correlate(in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any,
     if out is not None:
         check_out(out, shape, dtype, on_gpu, func)
     return CorrelatePlan(image, kernel, fill, shape, top, left, BOUNDARY_CODES[boundary],
-                         flip_output, nthreads, out, inputs)
+                         flip_output, nthreads, out, inputs, method)

@@ -36,6 +36,7 @@ def correlate2d(
     *,
     threads: int | None = None,
     out: np.ndarray | None = None,
+    method: str = "auto",
 ) -> np.ndarray:
     """Cross-correlate two 2-D arrays; a drop-in for ``scipy.signal.correlate2d``.
 
@@ -117,7 +118,7 @@ def correlate2d(
     backend = backend_for("correlate2d", in1=in1, in2=in2, out=out)
     return backend.correlate(plan_correlate(
         in1, in2, mode, boundary, fillvalue, threads, out, convolve=False, func="correlate2d",
-        on_gpu=backend.ON_GPU))
+        on_gpu=backend.ON_GPU, method=method))
 
 
 def convolve2d(
@@ -129,6 +130,7 @@ def convolve2d(
     *,
     threads: int | None = None,
     out: np.ndarray | None = None,
+    method: str = "auto",
 ) -> np.ndarray:
     """Convolve two 2-D arrays; a drop-in for ``scipy.signal.convolve2d``.
 
@@ -173,7 +175,7 @@ def convolve2d(
     backend = backend_for("convolve2d", in1=in1, in2=in2, out=out)
     return backend.correlate(plan_correlate(
         in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d",
-        on_gpu=backend.ON_GPU))
+        on_gpu=backend.ON_GPU, method=method))
 
 
 correlate2d.__doc__ = correlate2d.__doc__ % _MEMORY_NOTE

@@ -1,0 +1,171 @@
+"""Which method computes a correlation: direct, FFT or separable.
+
+One cost model (constants in corr2d._method_costs) estimates each method's
+seconds for a call; ``method='auto'`` takes the cheapest, and the FFT
+method's tile shape is the cheapest by the same model. Integer dtypes are
+always direct: the other methods round. Backend-neutral, a leaf below the
+backends.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from . import _method_costs as C
+
+#: The names `method=` takes ('auto' chooses among the others).
+METHODS = ("auto", "direct", "fft", "separable")
+
+#: Largest FFT tile, in samples: a tile's spectra stay a few MiB.
+MAX_TILE_SAMPLES = 1 << 22
+
+#: Kernels of fewer taps are always direct (nothing else can win, and
+#: small calls must not pay for the model).
+DIRECT_BELOW_TAPS = 25
+
+#: A kernel is separable when its second singular value is at most this
+#: times eps(dtype) times max(kh, kw) times its first: well inside the
+#: direct method's own rounding error (kh * kw * eps relative).
+SEPARABLE_TOLERANCE = 4.0
+
+
+def check_method(method: Any, dtype: np.dtype, func: str) -> str:
+    """`method` checked against the call's dtype: the FFT and separable
+    methods round, so integer calls must be direct."""
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"{func}: method must be 'auto', 'direct', 'fft' or 'separable', "
+                         f"got {method!r}")
+    if method in ("fft", "separable") and dtype.kind in "iu":
+        raise ValueError(f"{func}: method={method!r} is not exact for integer dtypes "
+                         f"({dtype}); use 'direct' or 'auto' (which is direct for integers)")
+    return method
+
+
+def _precision(dtype: np.dtype) -> tuple[str, int]:
+    """The cost table's precision and the real operations per complex one."""
+    single = dtype in (np.float32, np.complex64)
+    return ("single" if single else "double"), (4 if dtype.kind == "c" else 1)
+
+
+def direct_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
+    """One thread's seconds for the direct method."""
+    p, cf = _precision(dtype)
+    pixels = shape[0] * shape[1]
+    return pixels * (C.DIRECT_PER_MAC[p] * cf * kshape[0] * kshape[1] + C.DIRECT_PER_PIXEL[p])
+
+
+@lru_cache(maxsize=8)
+def _smooth_sizes(limit: int) -> np.ndarray:
+    """The 2^a 3^b 5^c lengths up to `limit` (pocketfft's fast lengths)."""
+    sizes = []
+    p2 = 1
+    while p2 <= limit:
+        p3 = p2
+        while p3 <= limit:
+            p5 = p3
+            while p5 <= limit:
+                sizes.append(p5)
+                p5 *= 5
+            p3 *= 3
+        p2 *= 2
+    return np.array(sorted(sizes), dtype=np.int64)
+
+
+def _axis_candidates(out: int, k: int) -> np.ndarray:
+    """Tile lengths worth trying on an axis: at least twice the kernel (or
+    the kernel, when that is all there is), up to one tile for the axis."""
+    sizes = _smooth_sizes(1 << max(14, (out + k - 1).bit_length()))
+    whole = int(sizes[np.searchsorted(sizes, out + k - 1)])
+    low = min(2 * k, whole)
+    return sizes[(sizes >= max(low, k)) & (sizes <= whole)]
+
+
+@lru_cache(maxsize=1024)
+def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool) -> tuple[int, int, float]:
+    (oh, ow), (kh, kw) = shape, kshape
+    fh = _axis_candidates(oh, kh)[:, None]
+    fw = _axis_candidates(ow, kw)[None, :]
+    n = (fh * fw).astype(np.float64)
+    tiles = np.ceil(oh / (fh - kh + 1)) * np.ceil(ow / (fw - kw + 1))
+    per_nlogn = C.FFT_PER_NLOGN[precision] * (2.0 if complex_ else 1.0)
+    cost = tiles * (per_nlogn * n * np.log2(n) + C.FFT_PER_SAMPLE[precision] * n
+                    + C.FFT_PER_TILE[precision])
+    capped = np.where(n <= MAX_TILE_SAMPLES, cost, np.inf)
+    if np.isfinite(capped).any():  # else a kernel beyond the largest tile: take the cheapest
+        cost = capped
+    i, j = np.unravel_index(np.argmin(cost), cost.shape)
+    seconds = float(cost[i, j])
+    return int(fh[i, 0]), int(fw[0, j]), seconds + C.FFT_PER_CALL
+
+
+def fft_tile_shape(shape: tuple, kshape: tuple, dtype: np.dtype) -> tuple[int, int]:
+    """The transform shape (FH, FW) of the FFT method's tiles: the output
+    tile is ``(FH - kh + 1) x (FW - kw + 1)``."""
+    p, cf = _precision(dtype)
+    fh, fw, _ = _fft_plan(tuple(shape), tuple(kshape), p, cf > 1)
+    return fh, fw
+
+
+def fft_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
+    """One thread's seconds for the FFT method."""
+    p, cf = _precision(dtype)
+    return _fft_plan(tuple(shape), tuple(kshape), p, cf > 1)[2]
+
+
+def separable_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
+    """One thread's seconds for two 1-D passes (the cheaper order)."""
+    p, cf = _precision(dtype)
+    (oh, ow), (kh, kw) = shape, kshape
+    macs = min(oh * (ow + kw - 1) * kh + oh * ow * kw, (oh + kh - 1) * ow * kw + oh * ow * kh)
+    pixels = oh * ow * 2 + oh * (kw - 1) + ow * (kh - 1)
+    return (C.SEPARABLE_PER_MAC[p] * cf * macs + C.SEPARABLE_PER_PIXEL[p] * pixels
+            + C.SEPARABLE_PER_CALL)
+
+
+def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(u, v)`` with ``kernel ~= outer(u, v)`` when the kernel is
+    numerically rank 1 (sigma_2 <= SEPARABLE_TOLERANCE * max(kh, kw) *
+    eps * sigma_1, a tolerance relative to the kernel, never absolute),
+    else None. A cheap cross test (the row and column through the largest
+    entry) rules most kernels out before the SVD."""
+    kh, kw = kernel.shape
+    if kh < 2 or kw < 2 or kernel.dtype.kind not in "fc":
+        return None
+    eps = float(np.finfo(kernel.dtype).eps)
+    tol = SEPARABLE_TOLERANCE * max(kh, kw) * eps
+    flat = int(np.argmax(np.abs(kernel)))
+    p, q = divmod(flat, kw)
+    pivot = kernel[p, q]
+    if pivot == 0:
+        return None
+    cross = np.outer(kernel[:, q], kernel[p, :] / pivot)
+    if np.max(np.abs(kernel - cross)) > 1e3 * tol * abs(pivot) * max(kh, kw):
+        return None
+    work = kernel.astype(np.complex128 if kernel.dtype.kind == "c" else np.float64)
+    u, s, vh = np.linalg.svd(work)
+    if s[0] == 0 or s[1] > tol * s[0]:
+        return None
+    column = (u[:, 0] * s[0]).astype(kernel.dtype)
+    row = vh[0, :].astype(kernel.dtype)
+    return column, row
+
+
+def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype) -> tuple[str, Any]:
+    """The cheapest method for an output of `shape` and this (correlation)
+    kernel: ``('direct', None)``, ``('fft', None)`` or ``('separable',
+    (u, v))``. Threads scale every method alike, so they play no part."""
+    kshape = kernel.shape
+    if dtype.kind in "iu" or kshape[0] * kshape[1] < DIRECT_BELOW_TAPS:
+        return "direct", None
+    best, best_seconds, factors = "direct", direct_seconds(shape, kshape, dtype), None
+    fft = fft_seconds(shape, kshape, dtype)
+    if fft < best_seconds:
+        best, best_seconds = "fft", fft
+    if separable_seconds(shape, kshape, dtype) < best_seconds:
+        factors = separable_factors(kernel)
+        if factors is not None:
+            best = "separable"
+    return best, factors
