@@ -9,11 +9,12 @@ from ._config import show_config
 from ._version import __version__
 from . import functional
 from .functional import conv2d, conv2d_input, conv2d_weight, conv_transpose2d
-from .signal import convolve2d, correlate2d
+from .signal import choose_method, convolve2d, correlate2d
 from . import data, filters, nn
 
 __all__ = [
     "__version__",
+    "choose_method",
     "conv2d",
     "conv2d_input",
     "conv2d_weight",

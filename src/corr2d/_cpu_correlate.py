@@ -47,6 +47,8 @@ def method_of(plan: CorrelatePlan) -> tuple[str, object]:
     if plan.method == "auto":
         return choose(plan.shape, plan.kernel, plan.image.dtype)
     if plan.method == "separable":
+        if min(plan.kernel.shape) == 1:
+            return "direct", None  # one row or column: already a single 1-D pass
         factors = separable_factors(plan.kernel)
         if factors is None:
             raise ValueError(

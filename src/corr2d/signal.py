@@ -12,9 +12,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._dispatch import backend_for
+from ._methods import choose
 from ._signal_plan import plan_correlate
 
-__all__ = ["correlate2d", "convolve2d"]
+__all__ = ["correlate2d", "convolve2d", "choose_method"]
 
 _MEMORY_NOTE = """
     Memory beyond the output: no padded copy of the image is ever made (the
@@ -24,6 +25,26 @@ _MEMORY_NOTE = """
     A temporary of the output's size is used only when `out` cannot be
     written directly (non-native byte order, strided columns, memory shared
     with an input) or, in 'valid' mode, when correlate2d swaps its inputs.
+    The FFT method adds the kernel's spectrum (``FH x FW`` complex) and, per
+    thread, one job of tiles (about 8 MiB, or one tile when a tile is
+    larger); the separable method adds one band of its first pass's output
+    (about 8 MiB). Neither pads a copy of the image.
+
+    Methods: 'direct' sums the products in the C core (exact for integers;
+    for floats the rounding of a sum of ``kh * kw`` products). 'fft' is
+    overlap-save over tiles of ``FH x FW`` samples with ``scipy.fft``
+    transforms in the input's precision (float32 stays float32); each
+    output differs from the exact correlation by at most
+    ``2 * eps * log2(FH * FW) * max_w sum_w |in1| |in2|``, where ``eps`` is
+    the dtype's machine epsilon and the maximum runs over the output's
+    windows (the sum of ``|x| |k|`` over a window, with the boundary's
+    values; the FFT spreads rounding over a tile, so a small output next to
+    large ones gets the large ones' absolute error). 'separable' runs a
+    numerically rank-1 kernel (second singular value at most ``4 *
+    max(kh, kw) * eps`` times the first) as two 1-D passes. 'auto' takes the
+    cheapest by a cost model fitted on this machine kind
+    (:func:`choose_method` tells which); integers are always direct. The
+    result of any method is the same on any number of threads.
 """
 
 
@@ -83,6 +104,12 @@ def correlate2d(
         ``fork``; this keeps the child from hanging).
     out : ndarray, optional, keyword-only
         Array of the output's shape and dtype to write the result into.
+    method : {'auto', 'direct', 'fft', 'separable'}, optional, keyword-only
+        How to compute it (see Notes); 'auto' (default) picks the fastest
+        by :func:`choose_method`. 'fft' and 'separable' raise ``ValueError``
+        for integer dtypes (they would round) and on CuPy arrays (the GPU
+        path is direct); 'separable' raises it for a kernel that is not
+        separable.
 
     Returns
     -------
@@ -96,7 +123,8 @@ def correlate2d(
         Inputs that are not 2-D or are empty, an unsupported dtype (bool,
         float16, object, ...), an unknown `mode` or `boundary`, a bad
         `fillvalue`, a 'valid' correlation where neither input contains the
-        other, an `out` of the wrong shape or dtype, or ``threads < 1``.
+        other, an `out` of the wrong shape or dtype, ``threads < 1``, or a
+        `method` that is unknown or cannot compute this call.
     TypeError
         `out` that is not an ndarray, or `threads` that is not an int.
 
@@ -148,7 +176,7 @@ def convolve2d(
     ----------
     in1, in2 : array_like
         2-D inputs: the image and the kernel.
-    mode, boundary, fillvalue, threads, out
+    mode, boundary, fillvalue, threads, out, method
         As in :func:`correlate2d`.
 
     Returns
@@ -176,6 +204,53 @@ def convolve2d(
     return backend.correlate(plan_correlate(
         in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d",
         on_gpu=backend.ON_GPU, method=method))
+
+
+def choose_method(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
+                  boundary: str = "fill") -> str:
+    """The method ``method='auto'`` uses for this call; like
+    ``scipy.signal.choose_conv_method``.
+
+    Parameters
+    ----------
+    in1, in2, mode, boundary
+        As in :func:`correlate2d` (the choice is the same for
+        :func:`convolve2d`). Only shapes and dtypes matter, so
+        ``np.broadcast_to`` arrays that hold no memory do as well.
+
+    Returns
+    -------
+    str
+        'direct', 'fft' or 'separable': the cheapest by corr2d's cost model
+        (constants fitted on this machine kind by
+        ``benchmarks/fit_method_costs.py``). Integer dtypes and small
+        kernels are always 'direct', and so are CuPy arrays (the GPU path
+        has only that method).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`correlate2d`, for the same arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d import choose_method
+    >>> image = np.broadcast_to(np.float32(0), (4096, 4096))
+    >>> choose_method(image, np.ones((3, 3), np.float32), "same")
+    'direct'
+    >>> choose_method(image, np.random.rand(101, 101).astype(np.float32), "same")
+    'fft'
+    >>> g = np.exp(-np.linspace(-3, 3, 31) ** 2).astype(np.float32)
+    >>> choose_method(image, np.outer(g, g), "same")
+    'separable'
+    """
+    backend = backend_for("choose_method", in1=in1, in2=in2)
+    plan = plan_correlate(in1, in2, mode, boundary, 0, None, None, convolve=False,
+                          func="choose_method", on_gpu=backend.ON_GPU, method="auto")
+    if backend.ON_GPU:
+        return "direct"
+    return choose(plan.shape, plan.kernel, plan.image.dtype)[0]
 
 
 correlate2d.__doc__ = correlate2d.__doc__ % _MEMORY_NOTE

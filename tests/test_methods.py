@@ -1,0 +1,245 @@
+"""method='fft' | 'separable' | 'auto' against scipy.signal in high precision,
+within the documented bounds; choose_method; errors."""
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import corr2d
+from corr2d._methods import fft_tile_shape
+
+FLOATS = ["float32", "float64", "complex64", "complex128"]
+MODES = ["full", "same", "valid"]
+BOUNDARIES = ["fill", "wrap", "symm"]
+
+
+def _wide(dtype):
+    return np.complex128 if np.dtype(dtype).kind == "c" else np.float64
+
+
+def _exact_and_scale(x, k, mode, boundary, fill, convolve):
+    """SciPy's answer in float64/complex128 on the inputs as given, and the
+    largest window sum of |x||k| (with the boundary's values)."""
+    fill = np.asarray(fill, x.dtype)  # SciPy fills with the value in the output dtype
+    f = scipy.signal.convolve2d if convolve else scipy.signal.correlate2d
+    exact = f(x.astype(_wide(x.dtype)), k.astype(_wide(x.dtype)), mode, boundary, fill)
+    windows = f(np.abs(x).astype(np.float64), np.abs(k).astype(np.float64), mode, boundary,
+                np.abs(fill))
+    return exact, windows.max()
+
+
+def _fft_shape(x, k, mode):
+    """The transform shape the FFT method uses (after SciPy's 'valid' swap)."""
+    if mode == "valid" and not all(a >= b for a, b in zip(x.shape, k.shape)):
+        x, k = k, x
+    (h, w), (kh, kw) = x.shape, k.shape
+    shape = {"full": (h + kh - 1, w + kw - 1), "same": (h, w),
+             "valid": (h - kh + 1, w - kw + 1)}[mode]
+    return fft_tile_shape(shape, k.shape, x.dtype)
+
+
+def _random(rng, shape, dtype, scale):
+    a = rng.standard_normal(shape) * scale
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(shape) * scale
+    return a.astype(dtype)
+
+
+@st.composite
+def calls(draw):
+    dtype = draw(st.sampled_from(FLOATS))
+    h, w = draw(st.integers(1, 70)), draw(st.integers(1, 70))
+    kh, kw = draw(st.integers(1, 40)), draw(st.integers(1, 40))
+    mode = draw(st.sampled_from(MODES))
+    boundary = draw(st.sampled_from(BOUNDARIES))
+    scale = 10.0 ** draw(st.integers(-15, 15))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = _random(rng, (h, w), dtype, scale)
+    if draw(st.booleans()):  # a wide dynamic range inside one image
+        x[rng.random(x.shape) < 0.8] *= 1e-6
+    k = _random(rng, (kh, kw), dtype, 1.0)
+    fill = draw(st.sampled_from([0.0, 1.5])) * scale
+    convolve = draw(st.booleans())
+    return x, k, mode, boundary, fill, convolve
+
+
+def _valid_possible(x, k, mode):
+    return mode != "valid" or all(a >= b for a, b in zip(x.shape, k.shape)) or all(
+        a <= b for a, b in zip(x.shape, k.shape))
+
+
+@settings(max_examples=300, deadline=None)
+@given(calls())
+def test_fft_within_its_documented_bound(call):
+    x, k, mode, boundary, fill, convolve = call
+    if not _valid_possible(x, k, mode):
+        return
+    f = corr2d.convolve2d if convolve else corr2d.correlate2d
+    got = f(x, k, mode, boundary, fill, method="fft")
+    exact, scale = _exact_and_scale(x, k, mode, boundary, fill, convolve)
+    assert got.dtype == x.dtype and got.shape == exact.shape
+    fh, fw = _fft_shape(x, k, mode)
+    bound = 2 * np.finfo(x.dtype).eps * np.log2(max(fh * fw, 2)) * scale
+    assert np.max(np.abs(got - exact)) <= bound
+
+
+def _rank1(rng, kh, kw, dtype):
+    u = _random(rng, kh, dtype, 1.0).astype(_wide(dtype))
+    v = _random(rng, kw, dtype, 1.0).astype(_wide(dtype))
+    return np.outer(u, v).astype(dtype)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(FLOATS), st.integers(1, 60), st.integers(1, 60), st.integers(2, 25),
+       st.integers(2, 25), st.sampled_from(MODES), st.sampled_from(BOUNDARIES), st.booleans(),
+       st.integers(0, 2**32 - 1))
+def test_separable_within_two_passes_rounding(dtype, h, w, kh, kw, mode, boundary, convolve, seed):
+    rng = np.random.default_rng(seed)
+    x, k = _random(rng, (h, w), dtype, 1.0), _rank1(rng, kh, kw, dtype)
+    if mode == "valid" and (kh > h or kw > w):
+        return  # SciPy's swap would make the random image the kernel
+    f = corr2d.convolve2d if convolve else corr2d.correlate2d
+    got = f(x, k, mode, boundary, 0.5, method="separable")
+    exact, scale = _exact_and_scale(x, k, mode, boundary, 0.5, convolve)
+    assert got.dtype == x.dtype and got.shape == exact.shape
+    # Each pass rounds a sum of kh (kw) products; the factors carry the
+    # separability tolerance (4 max(kh, kw) eps of the kernel).
+    bound = 2 * (kh + kw + 4 * max(kh, kw)) * np.finfo(x.dtype).eps * scale
+    assert np.max(np.abs(got - exact)) <= bound
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(FLOATS + ["int16", "int64", "uint8"]), st.integers(20, 90),
+       st.integers(5, 45), st.sampled_from(MODES), st.sampled_from(BOUNDARIES),
+       st.booleans(), st.integers(0, 2**32 - 1))
+def test_auto_agrees_with_scipy(dtype, n, kn, mode, boundary, separable, seed):
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind in "iu":
+        x = rng.integers(0, 50, (n, n + 3)).astype(dtype)
+        k = rng.integers(0, 5, (kn, kn + 1)).astype(dtype)
+        got = corr2d.correlate2d(x, k, mode, boundary)
+        np.testing.assert_array_equal(got, scipy.signal.correlate2d(x, k, mode, boundary))
+        return
+    x = _random(rng, (n, n + 3), dtype, 1.0)
+    k = _rank1(rng, kn, kn + 1, dtype) if separable else _random(rng, (kn, kn + 1), dtype, 1.0)
+    if not _valid_possible(x, k, mode):
+        return
+    got = corr2d.correlate2d(x, k, mode, boundary)
+    exact, scale = _exact_and_scale(x, k, mode, boundary, 0, False)
+    fh, fw = _fft_shape(x, k, mode)
+    # The larger of the FFT and the separable bounds (the direct one is smaller).
+    bound = 2 * np.finfo(x.dtype).eps * scale * max(np.log2(fh * fw), 6 * (2 * kn + 1))
+    assert got.dtype == x.dtype
+    assert np.max(np.abs(got - exact)) <= bound
+
+
+@pytest.mark.parametrize("method", ["fft", "separable", "direct"])
+def test_methods_give_the_same_bits_on_any_thread_count(method):
+    rng = np.random.default_rng(3)
+    x = rng.random((700, 650)).astype(np.float32)
+    k = _rank1(rng, 31, 29, np.float32) if method == "separable" else rng.random((31, 29)).astype(np.float32)
+    first = corr2d.correlate2d(x, k, "same", "symm", method=method, threads=1)
+    for threads in (2, 3, 7):
+        np.testing.assert_array_equal(
+            corr2d.correlate2d(x, k, "same", "symm", method=method, threads=threads), first)
+
+
+@pytest.mark.parametrize("method", ["fft", "separable"])
+def test_out_and_swapped_valid(method):
+    rng = np.random.default_rng(4)
+    small, large = rng.random((20, 31)), rng.random((60, 70))
+    if method == "separable":
+        small = _rank1(rng, 20, 31, np.float64)
+    for a, b in ((large, small), (small, large)):
+        expected = scipy.signal.correlate2d(a, b, "valid")
+        out = np.full(expected.shape, np.nan)
+        assert corr2d.correlate2d(a, b, "valid", out=out, method=method) is out
+        np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    # out aliasing the input, and an out with strided columns
+    x = large.copy()
+    expected = scipy.signal.correlate2d(x, small, "same", "wrap")
+    corr2d.correlate2d(x, small, "same", "wrap", out=x, method=method)
+    np.testing.assert_allclose(x, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    strided = np.empty((60, 140))[:, ::2]
+    corr2d.correlate2d(large, small, "same", "wrap", out=strided, method=method)
+    np.testing.assert_allclose(strided, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
+def test_kernels_larger_than_the_image_wrap_and_symm_repeat():
+    rng = np.random.default_rng(5)
+    x, k = rng.random((7, 5)), rng.random((40, 33))
+    for boundary in ("wrap", "symm", "fill"):
+        for mode in ("full", "same"):
+            expected = scipy.signal.correlate2d(x, k, mode, boundary, 2.0)
+            got = corr2d.correlate2d(x, k, mode, boundary, 2.0, method="fft")
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
+def test_complex_kernel_is_conjugated_by_fft_as_scipy():
+    rng = np.random.default_rng(6)
+    x = _random(rng, (50, 40), np.complex128, 1.0)
+    k = _random(rng, (20, 21), np.complex128, 1.0)
+    for f, g in ((corr2d.correlate2d, scipy.signal.correlate2d),
+                 (corr2d.convolve2d, scipy.signal.convolve2d)):
+        expected = g(x, k, "same", "symm")
+        np.testing.assert_allclose(f(x, k, "same", "symm", method="fft"), expected,
+                                   rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
+def test_fft_memory_is_tiles_not_a_padded_image():
+    """Peak NumPy allocations beyond the output: the kernel spectrum and a
+    job of tiles per thread, far below a padded copy of the image."""
+    rng = np.random.default_rng(7)
+    x = rng.random((3000, 3000)).astype(np.float32)
+    k = rng.random((41, 41)).astype(np.float32)
+    out = np.empty_like(x)
+    corr2d.correlate2d(x, k, "same", "symm", out=out, method="fft", threads=2)  # warm caches
+    tracemalloc.start()
+    corr2d.correlate2d(x, k, "same", "symm", out=out, method="fft", threads=2)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    fh, fw = fft_tile_shape(x.shape, k.shape, x.dtype)
+    spectrum = fh * fw * 8
+    job = max(8 << 20, 3 * fh * fw * 8)
+    assert peak <= spectrum + 2 * job * 1.5, (peak, spectrum, job)
+    assert peak < x.nbytes / 2
+
+
+def test_choose_method_examples_and_integers():
+    big = np.broadcast_to(np.float32(0), (4096, 4096))
+    assert corr2d.choose_method(big, np.ones((3, 3), np.float32), "same") == "direct"
+    assert corr2d.choose_method(big, np.random.rand(101, 101).astype(np.float32), "same") == "fft"
+    g = np.exp(-np.linspace(-3, 3, 31) ** 2)
+    assert corr2d.choose_method(big, np.outer(g, g).astype(np.float32), "same") == "separable"
+    ints = np.broadcast_to(np.int32(0), (4096, 4096))
+    assert corr2d.choose_method(ints, np.ones((101, 101), np.int32), "same") == "direct"
+    # the 'valid' swap: the larger array is the image whichever comes first
+    assert corr2d.choose_method(np.random.rand(101, 101).astype(np.float32), big, "valid") == "fft"
+
+
+def test_separable_tolerance_is_relative():
+    g = np.exp(-np.linspace(-3, 3, 21) ** 2)
+    big = np.broadcast_to(0.0, (2048, 2048))
+    for scale in (1e-30, 1.0, 1e30):
+        assert corr2d.choose_method(big, scale * np.outer(g, g), "same") == "separable"
+    perturbed = np.outer(g, g)
+    perturbed[3, 4] *= 1 + 1e-6
+    assert corr2d.choose_method(big, perturbed, "same") != "separable"
+    with pytest.raises(ValueError, match="not separable"):
+        corr2d.correlate2d(np.ones((30, 30)), perturbed, method="separable")
+
+
+def test_method_errors_name_the_argument():
+    x, k = np.ones((30, 30)), np.ones((5, 5))
+    with pytest.raises(ValueError, match="correlate2d: method must be"):
+        corr2d.correlate2d(x, k, method="overlap")
+    with pytest.raises(ValueError, match="convolve2d: method must be"):
+        corr2d.convolve2d(x, k, method=None)
+    for method in ("fft", "separable"):
+        with pytest.raises(ValueError, match=f"method='{method}' is not exact for integer"):
+            corr2d.correlate2d(x.astype(np.int32), k.astype(np.int32), method=method)
+    with pytest.raises(ValueError, match="choose_method: mode must be"):
+        corr2d.choose_method(x, k, "middle")
