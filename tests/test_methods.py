@@ -243,3 +243,27 @@ def test_method_errors_name_the_argument():
             corr2d.correlate2d(x.astype(np.int32), k.astype(np.int32), method=method)
     with pytest.raises(ValueError, match="choose_method: mode must be"):
         corr2d.choose_method(x, k, "middle")
+
+
+def test_depthwise_conv2d_with_a_large_kernel_takes_the_fft_and_agrees():
+    """Single-channel and depthwise conv2d (and its input gradient) with
+    kernels where the cost model picks the FFT, against SciPy per plane."""
+    from corr2d._methods import direct_seconds, fft_seconds
+
+    rng = np.random.default_rng(8)
+    x = rng.random((2, 3, 128, 120)).astype(np.float32)
+    w = rng.random((6, 1, 51, 51)).astype(np.float32)  # two output channels per input
+    assert fft_seconds((128, 120), (51, 51), x.dtype) < direct_seconds((128, 120), (51, 51), x.dtype)
+    y = corr2d.conv2d(x, w, padding=25, groups=3)
+    gy = rng.random(y.shape).astype(np.float32)
+    gx = corr2d.conv2d_input(x.shape, w[::2], gy[:, ::2], padding=25, groups=3)
+    for n in range(2):
+        for o in range(6):
+            expected = scipy.signal.correlate2d(x[n, o // 2].astype(np.float64), w[o, 0], "same")
+            scale = scipy.signal.correlate2d(x[n, o // 2], np.abs(w[o, 0]), "same").max()
+            assert np.abs(y[n, o] - expected).max() <= 2 * np.finfo(np.float32).eps * 20 * scale
+        for c in range(3):
+            expected = scipy.signal.convolve2d(gy[n, 2 * c].astype(np.float64), w[2 * c, 0], "same")
+            assert np.abs(gx[n, c] - expected).max() <= 1e-5 * np.abs(expected).max()
+    single = corr2d.conv2d(x[:, :1], w[:1], padding=25)
+    np.testing.assert_array_equal(single, y[:, :1])

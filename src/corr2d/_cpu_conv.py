@@ -9,8 +9,11 @@ policy). The im2col workspace is chunked by output rows to at most
 :data:`WORKSPACE_BYTES` (32 MiB), or one output row of the column matrix,
 ``C_in/groups * kH * kW * W_out`` elements, if that is larger. A 1x1,
 stride-1, unpadded convolution is a plain matrix product (no workspace), a
-depthwise convolution (``groups == C_in``) with stride 1 and dilation 1
-runs a direct loop (no workspace), and a 3x3, stride-1, dilation-1
+depthwise convolution (``groups == C_in``, single-channel ``C_in = C_out =
+1`` included) with stride 1 and dilation 1 runs a direct loop (no
+workspace) or, for large kernels where the cost model says so, the FFT
+method of correlate2d plane by plane (its workspace: one kernel spectrum
+and a job of tiles per thread), and a 3x3, stride-1, dilation-1
 convolution whose groups have at least :data:`WINOGRAD_MIN_CHANNELS` input
 and output channels runs Winograd F(2x2, 3x3).
 """
@@ -24,6 +27,10 @@ import numpy as np
 
 from . import _ccore
 from ._conv_plan import ConvPlan, GradInputPlan, GradWeightPlan
+from ._cpu_fft import correlate_fft
+from ._methods import direct_seconds, fft_seconds
+from ._signal_plan import CorrelatePlan, zero_fill
+from ._tables import BOUNDARY_CODES
 
 
 #: Upper bound of the im2col workspace of one call, in bytes (see the module
@@ -138,6 +145,25 @@ def _is_depthwise(c_in: int, groups: int, stride: tuple[int, int],
                   dilation: tuple[int, int]) -> bool:
     return groups == c_in and stride == (1, 1) and dilation == (1, 1)
 
+def _depthwise_into(x: np.ndarray, w: np.ndarray, out: np.ndarray, top: int, left: int) -> None:
+    """out[n, o] = the zero-padded correlation of x[n, o // m] with w[o, 0]
+    (m output channels per input channel): the C core's direct loop, or per
+    plane the FFT method of correlate2d when the cost model
+    (corr2d._methods) says it is cheaper (large kernels)."""
+    plane, kernel_shape = out.shape[2:], w.shape[2:]
+    if direct_seconds(plane, kernel_shape, x.dtype) <= fft_seconds(plane, kernel_shape, x.dtype):
+        _ccore.depthwise(x, w, out, top, left, 0)
+        return
+    per_input = w.shape[0] // x.shape[1]
+    zero, fill = zero_fill(x.dtype), BOUNDARY_CODES["fill"]
+    for n in range(x.shape[0]):
+        for o in range(w.shape[0]):
+            image = x[n, o // per_input]
+            plan = CorrelatePlan(image, w[o, 0], zero, plane, top, left, fill, False, 0, None,
+                                 (image,), "fft")
+            correlate_fft(plan, out[n, o])
+
+
 def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tuple,
                      pad: tuple, dilation: tuple, groups: int) -> None:
     """gx (zeroed) += d conv2d / d input, contracted with gy."""
@@ -148,7 +174,7 @@ def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tupl
     if _is_depthwise(c_in, groups, stride, dilation) and c_out == c_in:
         # A full correlation of grad_output with the flipped kernel.
         flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
-        _ccore.depthwise(gy, flipped, gx, kh - 1 - pad[0], kw - 1 - pad[1], 0)
+        _depthwise_into(gy, flipped, gx, kh - 1 - pad[0], kw - 1 - pad[1])
         return
     pad_t, pad_l = kh - 1 - pad[0], kw - 1 - pad[1]
     if (_use_winograd((kh, kw), stride, dilation, w_in, c_out // groups)
@@ -181,7 +207,7 @@ def conv2d(plan: ConvPlan) -> np.ndarray:
     out = np.empty(out_shape, x.dtype)
     if out.size and w.size:
         if _is_depthwise(c_in, groups, stride, dilation):
-            _ccore.depthwise(x, w, out, top, left, 0)
+            _depthwise_into(x, w, out, top, left)
         elif _use_winograd((kh, kw), stride, dilation, w_in, w.shape[0] // groups):
             _winograd_into(out, x, w, (top, left), groups)
         else:
