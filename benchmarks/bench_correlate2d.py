@@ -11,6 +11,15 @@ are shared and noisy, so compare the ratios within one run.
     python benchmarks/bench_correlate2d.py            # full table
     python benchmarks/bench_correlate2d.py --quick    # a small subset
     python benchmarks/bench_correlate2d.py --csv results.csv
+    python benchmarks/bench_correlate2d.py --methods [--quick] [--csv m.csv]
+
+--methods: large kernels instead. Per case (float32 and float64, mode
+'same', boundary fill, random square kernels 3..101 and a 31x31 Gaussian)
+corr2d's method='auto', 'direct', 'fft' (and 'separable' for the Gaussian)
+against cv2.filter2D, scipy.signal.oaconvolve and scipy.signal.fftconvolve
+(the same correlation: convolution with the flipped kernel), all allocating
+their output, timed interleaved (one call of each tool a round, several
+rounds) and reported as medians.
 """
 from __future__ import annotations
 
@@ -23,10 +32,12 @@ import time
 
 import numpy as np
 import scipy
+import scipy.fft
 import scipy.ndimage
 import scipy.signal
 
 import corr2d
+import corr2d._methods
 
 try:
     import cv2
@@ -72,7 +83,151 @@ def peers_for(x, k, mode, threads):
     return tools
 
 
+METHODS_DIRECT_LIMIT_S = 3.0  # --methods: direct is skipped beyond this estimate
+METHODS_BUDGET_S = 6.0  # --methods: seconds of timed rounds a case aims at
+METHODS_ROUNDS = (3, 9)  # --methods: fewest and most rounds a case runs
+
+
+def gaussian_kernel(size, sigma, dtype):
+    """A normalised size x size Gaussian: outer(g, g), rank 1."""
+    g = np.exp(-0.5 * ((np.arange(size) - (size - 1) / 2) / sigma) ** 2)
+    k = np.outer(g, g)
+    return (k / k.sum()).astype(dtype)
+
+
+def method_tools(x, k, threads, separable):
+    """name -> zero-argument callable computing the 'same' correlation of
+    `x` with `k` (boundary fill 0); corr2d's under 'auto', 'direct',
+    'fft' (and 'separable' when `separable`), then the peers. Direct is
+    left out (None) when the model estimates it beyond
+    METHODS_DIRECT_LIMIT_S at `threads` threads."""
+    flipped = np.ascontiguousarray(k[::-1, ::-1])
+    direct_s = corr2d._methods.direct_seconds(x.shape, k.shape, x.dtype) / threads
+
+    def ours(method):
+        return lambda: corr2d.correlate2d(x, k, "same", threads=threads, method=method)
+
+    def scipy_peer(func):
+        def call():
+            with scipy.fft.set_workers(threads):
+                return func(x, flipped, mode="same")
+        return call
+
+    tools = {"auto": ours("auto"),
+             "direct": ours("direct") if direct_s <= METHODS_DIRECT_LIMIT_S else None,
+             "fft": ours("fft")}
+    if separable:
+        tools["separable"] = ours("separable")
+    if cv2 is not None:
+        tools["cv2"] = lambda: cv2.filter2D(x, -1, k, borderType=cv2.BORDER_CONSTANT)
+    tools["oaconvolve"] = scipy_peer(scipy.signal.oaconvolve)
+    tools["fftconvolve"] = scipy_peer(scipy.signal.fftconvolve)
+    return tools
+
+
+def interleaved_medians(tools):
+    """Median ms of each tool, timed round-robin (A B C A B C ...), after
+    one untimed call each; the rounds fit METHODS_BUDGET_S, within
+    METHODS_ROUNDS."""
+    first = {}
+    for name, func in tools.items():
+        start = time.perf_counter()
+        func()
+        first[name] = time.perf_counter() - start
+        time.sleep(0.05)
+    lo, hi = METHODS_ROUNDS
+    rounds = int(min(hi, max(lo, METHODS_BUDGET_S / max(sum(first.values()), 1e-6))))
+    samples = {name: [] for name in tools}
+    for _ in range(rounds):
+        for name, func in tools.items():
+            start = time.perf_counter()
+            func()
+            samples[name].append(time.perf_counter() - start)
+            time.sleep(0.05)  # let spinning OpenMP/pool threads settle between tools
+    return {name: float(np.median(t)) * 1e3 for name, t in samples.items()}, rounds
+
+
+def run_methods(sizes, kernels, dtypes, threads, csv_path):
+    """The --methods table: corr2d's methods against FFT/OpenCV peers on
+    large kernels, interleaved medians, results checked first."""
+    rng = np.random.default_rng(0)
+    if cv2 is not None:
+        cv2.setNumThreads(threads)
+    print(f"corr2d {corr2d.__version__}, {corr2d._ccore.simd_level()}, threads={threads}, "
+          f"OpenCV {cv2.__version__ if cv2 is not None else 'not installed'}, scipy {scipy.__version__}, "
+          f"{os.cpu_count()} CPUs; mode 'same', boundary fill, medians of interleaved rounds (ms)")
+    ours_cols = ["auto", "direct", "fft", "separable"]
+    peer_cols = ["cv2", "oaconvolve", "fftconvolve"]
+    header = (f"{'dtype':7} {'size':>4} {'kernel':>7} | " + " ".join(f"{c:>8}" for c in ours_cols) + " | "
+              + " ".join(f"{c[:8]:>8}" for c in peer_cols)
+              + f" | {'chose':9} {'cv2/au':>6} {'sp/au':>6} {'au/own':>6} {'n':>2}")
+    print(header)
+    print("-" * len(header))
+    rows, skipped = [], []
+    for dtype in dtypes:
+        tol = 1e-4 if dtype == np.float32 else 1e-10
+        for size in sizes:
+            x = rng.standard_normal((size, size)).astype(dtype)
+            cases = [(f"{n}x{n}", rng.standard_normal((n, n)).astype(dtype), False) for n in kernels]
+            cases.append(("g31", gaussian_kernel(31, 5.0, dtype), True))
+            for label, k, separable in cases:
+                tools = method_tools(x, k, threads, separable)
+                if tools["direct"] is None:
+                    skipped.append(f"{dtype.__name__} {size} {label}")
+                tools = {name: f for name, f in tools.items() if f is not None}
+                chose = corr2d._methods.choose(x.shape, k, x.dtype)[0]
+                ref = tools["auto"]()
+                scale = float(np.abs(ref).max())
+                for name, func in tools.items():
+                    theirs = func()
+                    if theirs.shape != ref.shape or theirs.dtype != ref.dtype or \
+                            not np.allclose(theirs, ref, rtol=0, atol=tol * scale):
+                        err = np.abs(theirs.astype(np.float64) - ref).max() / scale \
+                            if theirs.shape == ref.shape else float("nan")
+                        sys.exit(f"MISMATCH: corr2d auto vs {name} ({dtype.__name__}, {size}, {label}): "
+                                 f"max error {err:.2e} of max |result|, {theirs.dtype}")
+                del ref, theirs
+                ms, rounds = interleaved_medians(tools)
+                nan = float("nan")
+                own_best = min(ms[m] for m in ("direct", "fft", "separable") if m in ms)
+                scipy_best = min(ms["oaconvolve"], ms["fftconvolve"])
+                cells = [format(ms[c], "8.2f") if c in ms else
+                         (f"{'skip':>8}" if c == "direct" else f"{'':>8}") for c in ours_cols]
+                print(f"{dtype.__name__:7} {size:4} {label:>7} | " + " ".join(cells) + " | "
+                      + " ".join(f"{ms.get(c, nan):8.2f}" for c in peer_cols)
+                      + f" | {chose:9} {ms.get('cv2', nan) / ms['auto']:6.2f} {scipy_best / ms['auto']:6.2f} "
+                      f"{ms['auto'] / own_best:6.2f} {rounds:2}", flush=True)
+                for tool, t in ms.items():
+                    tool = tool if tool in peer_cols else f"corr2d {tool}"
+                    rows.append([tool, dtype.__name__, size, label, "same", round(t, 3), chose])
+    print("\nratios: 'cv2/au' = cv2.filter2D / corr2d auto, 'sp/au' = the faster of scipy.signal"
+          " oaconvolve/fftconvolve / corr2d auto (above 1: corr2d auto is faster); 'au/own' = auto /"
+          " the fastest of corr2d's own methods (1.00: auto chose the best); 'chose' = the method auto"
+          " picks; 'n' = rounds; g31 = 31x31 Gaussian, sigma 5 (separable).")
+    if skipped:
+        print(f"direct skipped (model estimate above {METHODS_DIRECT_LIMIT_S:g} s at {threads} threads): "
+              + ", ".join(skipped))
+    if csv_path:
+        with open(csv_path, "w", newline="") as f:
+            write_csv_header(f, threads)
+            writer = csv.writer(f)
+            writer.writerow(["tool", "dtype", "size", "kernel", "mode", "ms", "auto_method"])
+            writer.writerows(rows)
+        print(f"wrote {csv_path}")
+
+
+def write_csv_header(f, threads):
+    """The '#' comment lines at the top of a results CSV."""
+    f.write(f"# measured {time.strftime('%Y-%m-%d')} by benchmarks/bench_correlate2d.py\n")
+    f.write(f"# cpu: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores; "
+            f"corr2d threads: {threads}, simd: {corr2d._ccore.simd_level()}\n")
+    f.write(f"# python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+            f"corr2d {corr2d.__version__}"
+            + (f", opencv {cv2.__version__}" if cv2 is not None else "") + "\n")
+
+
 def run(sizes, kernels, dtypes, modes, threads, csv_path):
+    """The default table: small kernels against scipy.signal, ndimage, cv2."""
     rng = np.random.default_rng(0)
     rows = []
     signal_ms_per_tap_pixel = {}
@@ -137,12 +292,7 @@ def run(sizes, kernels, dtypes, modes, threads, csv_path):
           " extrapolated from a smaller run of the same dtype and mode.")
     if csv_path:
         with open(csv_path, "w", newline="") as f:
-            f.write(f"# measured {time.strftime('%Y-%m-%d')} by benchmarks/bench_correlate2d.py\n")
-            f.write(f"# cpu: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores; "
-                    f"corr2d threads: {threads}, simd: {corr2d._ccore.simd_level()}\n")
-            f.write(f"# python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-                    f"corr2d {corr2d.__version__}"
-                    + (f", opencv {cv2.__version__}" if cv2 is not None else "") + "\n")
+            write_csv_header(f, threads)
             writer = csv.writer(f)
             writer.writerow(["tool", "dtype", "size", "kernel", "mode", "ms"])
             writer.writerows(rows)
@@ -151,11 +301,21 @@ def run(sizes, kernels, dtypes, modes, threads, csv_path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small subset (512 and 1024, float32)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small subset (512 and 1024, float32; with --methods: 1024, fewer kernels)")
+    parser.add_argument("--methods", action="store_true",
+                        help="large kernels: corr2d auto/direct/fft/separable vs cv2.filter2D and "
+                             "scipy.signal oaconvolve/fftconvolve, interleaved medians")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for corr2d and OpenCV")
     parser.add_argument("--csv", help="also write the figures to this CSV file")
     args = parser.parse_args(argv)
-    if args.quick:
+    if args.methods:
+        if args.quick:
+            run_methods([1024], [5, 15, 31, 71], [np.float32, np.float64], args.threads, args.csv)
+        else:
+            run_methods([1024, 4096], [3, 5, 11, 15, 21, 31, 51, 71, 101], [np.float32, np.float64],
+                        args.threads, args.csv)
+    elif args.quick:
         run([512, 1024], [3, 5, 11], [np.float32], ["same"], args.threads, args.csv)
     else:
         run([512, 1024, 2048, 4096], [3, 5, 11, 31], [np.float32, np.float64], ["same", "valid"],

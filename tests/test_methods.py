@@ -193,7 +193,7 @@ def test_fft_memory_is_tiles_not_a_padded_image():
     """Peak NumPy allocations beyond the output: the kernel spectrum and a
     job of tiles per thread, far below a padded copy of the image."""
     rng = np.random.default_rng(7)
-    x = rng.random((3000, 3000)).astype(np.float32)
+    x = rng.random((4500, 4500)).astype(np.float32)
     k = rng.random((41, 41)).astype(np.float32)
     out = np.empty_like(x)
     corr2d.correlate2d(x, k, "same", "symm", out=out, method="fft", threads=2)  # warm caches
@@ -205,7 +205,7 @@ def test_fft_memory_is_tiles_not_a_padded_image():
     spectrum = fh * fw * 8
     job = max(8 << 20, 3 * fh * fw * 8)
     assert peak <= spectrum + 2 * job * 1.5, (peak, spectrum, job)
-    assert peak < x.nbytes / 2
+    assert peak < x.nbytes / 3
 
 
 def test_choose_method_examples_and_integers():

@@ -19,13 +19,13 @@ and output channels runs Winograd F(2x2, 3x3).
 """
 from __future__ import annotations
 
-import threading
 from contextlib import nullcontext
 from typing import Any, ContextManager
 
 import numpy as np
 
 from . import _ccore
+from ._blas import ONE_THREAD_BLAS
 from ._conv_plan import ConvPlan, GradInputPlan, GradWeightPlan
 from ._cpu_fft import correlate_fft
 from ._methods import direct_seconds, fft_seconds
@@ -47,37 +47,6 @@ def _workspace(dtype: np.dtype, kdim: int, out_h: int, out_w: int,
     return np.empty(size * threads, dtype)
 
 
-class _OneThreadBlas:
-    """Limits BLAS to one thread while any call runs images on OpenMP
-    threads; restores it when the last such call ends (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._count = 0
-        self._controller = None
-        self._limiter = None
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._count == 0:
-                if self._controller is None:
-                    # A run-time dependency, imported on first use: building
-                    # the controller inspects every loaded library.
-                    from threadpoolctl import ThreadpoolController
-
-                    self._controller = ThreadpoolController()
-                self._limiter = self._controller.limit(limits=1, user_api="blas")
-            self._count += 1
-
-    def __exit__(self, *exc: Any) -> None:
-        with self._lock:
-            self._count -= 1
-            if self._count == 0:
-                self._limiter.restore_original_limits()
-                self._limiter = None
-
-
-_ONE_THREAD_BLAS = _OneThreadBlas()
 
 
 def _item_threads(items: int, work: float) -> tuple[int, ContextManager]:
@@ -93,7 +62,7 @@ def _item_threads(items: int, work: float) -> tuple[int, ContextManager]:
     threads = min(_ccore.plan_threads(0, work), items)
     if threads <= 1:
         return 1, nullcontext()
-    return threads, _ONE_THREAD_BLAS
+    return threads, ONE_THREAD_BLAS
 
 
 #: Winograd F(2x2, 3x3) runs a 3x3, stride-1, dilation-1 convolution whose

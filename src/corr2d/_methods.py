@@ -142,7 +142,9 @@ def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     if pivot == 0:
         return None
     cross = np.outer(kernel[:, q], kernel[p, :] / pivot)
-    if np.max(np.abs(kernel - cross)) > 1e3 * tol * abs(pivot) * max(kh, kw):
+    # A rank-1 kernel plus E leaves a cross residual of a few max|E| <= sigma_2,
+    # and sigma_1 <= sqrt(kh kw) |pivot|: beyond this, sigma_2 > tol sigma_1.
+    if np.max(np.abs(kernel - cross)) > 8 * tol * math.sqrt(kh * kw) * abs(pivot):
         return None
     work = kernel.astype(np.complex128 if kernel.dtype.kind == "c" else np.float64)
     u, s, vh = np.linalg.svd(work)
