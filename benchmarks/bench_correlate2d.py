@@ -126,7 +126,7 @@ def method_tools(x, k, threads, separable):
 
 
 def interleaved_medians(tools):
-    """Median ms of each tool, timed round-robin (A B C A B C ...), after
+    """Median ms of each tool, timed round-robin (A B C, B C A, ...), after
     one untimed call each; the rounds fit METHODS_BUDGET_S, within
     METHODS_ROUNDS."""
     first = {}
@@ -138,8 +138,12 @@ def interleaved_medians(tools):
     lo, hi = METHODS_ROUNDS
     rounds = int(min(hi, max(lo, METHODS_BUDGET_S / max(sum(first.values()), 1e-6))))
     samples = {name: [] for name in tools}
-    for _ in range(rounds):
-        for name, func in tools.items():
+    names = list(tools)
+    for r in range(rounds):
+        # Each round starts one tool later, so no tool always runs right
+        # after the same other one (a pool still spinning, a cold cache).
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            func = tools[name]
             start = time.perf_counter()
             func()
             samples[name].append(time.perf_counter() - start)

@@ -54,6 +54,7 @@ plot_pre_code = (
     "import numpy as np\n"
     "import matplotlib.pyplot as plt\n"
     f"BENCHMARK_CSV = {str(ROOT / 'benchmarks' / 'results' / 'correlate2d.csv')!r}\n"
+    f"METHODS_CSV = {str(ROOT / 'benchmarks' / 'results' / 'methods.csv')!r}\n"
 )
 
 html_theme = "pydata_sphinx_theme"
@@ -62,6 +63,7 @@ html_static_path = []
 html_theme_options = {"show_toc_level": 2, "navigation_with_keys": False}
 
 BENCHMARK_CSV = ROOT / "benchmarks" / "results" / "correlate2d.csv"
+METHODS_CSV = ROOT / "benchmarks" / "results" / "methods.csv"
 GENERATED = DOCS / "_generated"
 
 
@@ -74,6 +76,13 @@ def _write_benchmark_table(app):
     lines = plot_results.describe(BENCHMARK_CSV) or ["(no description in the CSV)"]
     meta = "The figures below were measured as follows:\n\n" + "".join(f"- {line}\n" for line in lines)
     (GENERATED / "benchmark-meta.rst").write_text(meta)
+
+    import plot_methods
+
+    plot_methods.write_table(plot_methods.load(METHODS_CSV), GENERATED / "methods-table.csv")
+    lines = plot_results.describe(METHODS_CSV) or ["(no description in the CSV)"]
+    meta = "Measured as follows:\n\n" + "".join(f"- {line}\n" for line in lines)
+    (GENERATED / "methods-meta.rst").write_text(meta)
 
 
 def setup(app):
