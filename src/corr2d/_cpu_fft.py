@@ -48,11 +48,17 @@ class _Tiles:
         self.complex_dtype = np.result_type(dtype, np.complex64)
         self._half = None
 
-    def spectrum(self, a: np.ndarray) -> np.ndarray:
+    def spectrum(self, kernel: np.ndarray) -> np.ndarray:
+        """The kernel's zero-padded spectrum, rows first: only its kh rows
+        are transformed along the rows (the padding rows are zero), which
+        saves most of the first pass for a kernel much smaller than a tile."""
+        fh, fw = self.shape
         if self.real and not self.paired:
-            self._half = sp_fft.rfft2(a, s=self.shape, workers=self.workers)
+            rows = sp_fft.rfft(kernel, n=fw, axis=1, workers=self.workers)
+            self._half = sp_fft.fft(rows, n=fh, axis=0, workers=self.workers, overwrite_x=True)
             return self._half
-        return sp_fft.fft2(a.astype(self.complex_dtype), s=self.shape, workers=self.workers)
+        rows = sp_fft.fft(kernel.astype(self.complex_dtype), n=fw, axis=1, workers=self.workers)
+        return sp_fft.fft(rows, n=fh, axis=0, workers=self.workers, overwrite_x=True)
 
     def correlate(self, blocks: np.ndarray, kernel_spectrum: np.ndarray) -> list[np.ndarray]:
         """Each block's circular convolution with the kernel."""
@@ -110,9 +116,12 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
         ntiles = -(-cols_out // tw)
         # One zero-padded strip holds every block of the job; the blocks
         # are overlapping views into it (tw columns apart).
-        strip = np.zeros((fh, (ntiles - 1) * tw + fw), image.dtype)
-        copy_extended(strip[:rows_out + kh - 1, :cols_out + kw - 1], image,
+        strip = np.empty((fh, (ntiles - 1) * tw + fw), image.dtype)
+        used_rows, used_cols = rows_out + kh - 1, cols_out + kw - 1
+        copy_extended(strip[:used_rows, :used_cols], image,
                       i0 - plan.top, j0 - plan.left, plan.boundary, plan.fill)
+        strip[used_rows:] = 0  # what the last tiles read past the output
+        strip[:used_rows, used_cols:] = 0
         s0, s1 = strip.strides
         blocks = as_strided(strip, (ntiles, fh, fw), (tw * s1, s0, s1), writeable=False)
         for t, result in enumerate(tiles.correlate(blocks, kernel_spectrum)):
