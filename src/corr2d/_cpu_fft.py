@@ -4,16 +4,18 @@ The output is cut into tiles of ``TH x TW``; each tile's input block of
 ``FH x FW = (TH + kh - 1) x (TW + kw - 1)`` is copied out of the image with
 the real boundary rule (corr2d._extend: no padded copy of the image is
 made), transformed with ``scipy.fft`` in the input's precision (float32 ->
-complex64 spectra; real inputs two tiles to a complex transform), multiplied by the
-kernel's spectrum (computed once per call) and transformed back; the last
+complex64 spectra; real inputs two tiles to a complex transform),
+multiplied by the kernel's spectrum (computed once per call) and
+transformed back; the last
 ``TH x TW`` samples of the circular convolution are exactly the linear ones.
 Groups of tiles in one tile row are the jobs, spread over the threads (each
 job runs its transforms with one worker, so the result does not depend on
 the thread count). The tile shape comes from the cost model in
 corr2d._methods.
 
-Memory beyond the output: the kernel spectrum (``FH x FW`` complex) and, per thread, one job's blocks and spectra (at most
-``JOB_BYTES``, or one tile when a tile is larger).
+Memory beyond the output: the kernel spectrum (``FH x FW`` complex) and,
+per thread, one job's blocks and spectra (about ``JOB_BYTES``, or one tile
+when a tile is larger).
 """
 from __future__ import annotations
 
