@@ -19,6 +19,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from plot_results import print_table
+
 PEERS = ("cv2", "oaconvolve", "fftconvolve")
 OURS = ("corr2d auto", "corr2d direct", "corr2d fft", "corr2d separable")
 
@@ -112,10 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", help="write the table to this CSV file")
     args = parser.parse_args(argv)
     cases = load(args.csv)
-    header, body = table(cases)
-    widths = [max(len(x) for x in col) for col in zip(header, *body)]
-    for line in [header] + body:
-        print("  ".join(x.rjust(w) for x, w in zip(line, widths)))
+    print_table(*table(cases))
     if args.table:
         write_table(cases, args.table)
     if args.plot:

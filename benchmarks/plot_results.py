@@ -139,6 +139,13 @@ def plot_times(rows, dtype: str = "float32", mode: str = "same", fig=None):
     return fig
 
 
+def print_table(header: list[str], body: list[list[str]]) -> None:
+    """A table as right-aligned text columns."""
+    widths = [max(len(x) for x in col) for col in zip(header, *body)]
+    for line in [header] + body:
+        print("  ".join(x.rjust(w) for x, w in zip(line, widths)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("csv", help="measurements: tool,dtype,size,kernel,mode,ms")
@@ -148,10 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", help="write the table to this CSV file")
     args = parser.parse_args(argv)
     rows = load(args.csv)
-    header, body = table(rows, args.dtype, args.mode)
-    widths = [max(len(x) for x in col) for col in zip(header, *body)]
-    for line in [header] + body:
-        print("  ".join(x.rjust(w) for x, w in zip(line, widths)))
+    print_table(*table(rows, args.dtype, args.mode))
     if args.table:
         write_table(rows, args.table, args.dtype, args.mode)
     if args.plot:

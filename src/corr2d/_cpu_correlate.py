@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import _ccore
-from ._blas import ONE_THREAD_BLAS
 from ._cpu_fft import correlate_fft
 from ._cpu_separable import correlate_separable
-from ._methods import DIRECT_BELOW_TAPS, choose, separable_factors
+from ._methods import choose, separable_factors
 from ._signal_plan import CorrelatePlan
 
 
@@ -46,12 +45,7 @@ def method_of(plan: CorrelatePlan) -> tuple[str, object]:
     that one (``ValueError`` when 'separable' was asked of a kernel that
     is not)."""
     if plan.method == "auto":
-        if plan.image.dtype.kind in "iu" or plan.kernel.size < DIRECT_BELOW_TAPS:
-            return "direct", None  # the common small call: no model, no BLAS limit
-        # The SVD of a near-rank-1 kernel must not wake BLAS threads, which
-        # would spin against the method's own threads.
-        with ONE_THREAD_BLAS:
-            return choose(plan.shape, plan.kernel, plan.image.dtype)
+        return choose(plan.shape, plan.kernel, plan.image.dtype)
     if plan.method == "separable":
         if min(plan.kernel.shape) == 1:
             return "direct", None  # one row or column: already a single 1-D pass

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import _method_costs as C
+from ._blas import ONE_THREAD_BLAS
 
 #: The names `method=` takes ('auto' chooses among the others).
 METHODS = ("auto", "direct", "fft", "separable")
@@ -148,7 +149,10 @@ def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     if np.max(np.abs(kernel - cross)) > 8 * tol * math.sqrt(kh * kw) * abs(pivot):
         return None
     work = kernel.astype(np.complex128 if kernel.dtype.kind == "c" else np.float64)
-    u, s, vh = np.linalg.svd(work)
+    # BLAS held at one thread: its pool would spin on against the threads
+    # of the method that runs next.
+    with ONE_THREAD_BLAS:
+        u, s, vh = np.linalg.svd(work)
     if s[0] == 0 or s[1] > tol * s[0]:
         return None
     column = (u[:, 0] * s[0]).astype(kernel.dtype)
