@@ -30,11 +30,14 @@ typedef enum {
     CORR2D_NUM_DTYPES = 10
 } corr2d_dtype;
 
-/* How the image is extended beyond its edges (scipy.signal's names). */
+/* How the image is extended beyond its edges (scipy.signal's names, then
+ * scipy.ndimage's for the two rules scipy.signal lacks). */
 typedef enum {
-    CORR2D_FILL = 0, /* k k | a b c d | k k   (a constant fill value)   */
-    CORR2D_WRAP = 1, /* c d | a b c d | a b   (periodic)               */
-    CORR2D_SYMM = 2  /* b a | a b c d | d c   (half-sample symmetric)  */
+    CORR2D_FILL = 0,    /* k k | a b c d | k k   (a constant fill value)   */
+    CORR2D_WRAP = 1,    /* c d | a b c d | a b   (periodic)               */
+    CORR2D_SYMM = 2,    /* b a | a b c d | d c   (half-sample symmetric)  */
+    CORR2D_NEAREST = 3, /* a a | a b c d | d d   (edge value repeated)    */
+    CORR2D_MIRROR = 4   /* c b | a b c d | c b   (whole-sample symmetric) */
 } corr2d_boundary;
 
 /* Status codes are bits, so parallel loops can OR them together;

@@ -110,7 +110,7 @@ int corr2d_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
 {
     if (g->height <= 0 || g->width <= 0 || g->kernel_height <= 0 ||
         g->kernel_width <= 0 || g->out_height < 0 || g->out_width < 0 ||
-        g->boundary < CORR2D_FILL || g->boundary > CORR2D_SYMM)
+        g->boundary < CORR2D_FILL || g->boundary > CORR2D_MIRROR)
         return CORR2D_EINVAL;
     if (g->out_height == 0 || g->out_width == 0)
         return CORR2D_OK;

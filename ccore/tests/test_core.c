@@ -48,7 +48,7 @@ static void random_geometry(corr2d_geometry *g)
     g->row_stride = g->width + rand_int(0, 3);
     g->kernel_height = rand_int(1, 12);
     g->kernel_width = rand_int(1, 12);
-    g->boundary = rand_int(0, 2);
+    g->boundary = rand_int(CORR2D_FILL, CORR2D_MIRROR);
     g->threads = rand_int(0, 3);
     switch (rand_int(0, 2)) {
     case 0: /* full */
@@ -159,6 +159,51 @@ static void test_invalid_geometry(void)
     CHECK(corr2d_status_of(CORR2D_ENOMEM | CORR2D_EINVAL) == CORR2D_EINVAL, "status_of both");
 }
 
+/* Each boundary rule against its definition, walked sample by sample away
+ * from the image (independent of corr2d_ext_index's modular arithmetic):
+ * nearest stays on the edge; mirror bounces off the edge samples; symm
+ * bounces half a sample beyond them; wrap steps round. */
+static ptrdiff_t walked_index(ptrdiff_t i, ptrdiff_t n, int boundary)
+{
+    ptrdiff_t pos = i < 0 ? 0 : n - 1, dir = i < 0 ? -1 : 1, steps = i < 0 ? -i : i - (n - 1);
+    if (i >= 0 && i < n)
+        return i;
+    if (boundary == CORR2D_NEAREST)
+        return pos;
+    while (steps-- > 0) {
+        if (boundary == CORR2D_WRAP) {
+            pos = ((pos + dir) % n + n) % n;
+        } else if (boundary == CORR2D_MIRROR) {
+            if (n == 1)
+                continue;
+            if (pos + dir < 0 || pos + dir >= n)
+                dir = -dir;
+            pos += dir;
+        } else { /* symm: the edge sample repeats once at each bounce */
+            if (pos + dir < 0 || pos + dir >= n)
+                dir = -dir;
+            else
+                pos += dir;
+        }
+    }
+    return pos;
+}
+
+static void test_boundary_rules(void)
+{
+    static const int rules[] = {CORR2D_WRAP, CORR2D_SYMM, CORR2D_NEAREST, CORR2D_MIRROR};
+    ptrdiff_t n, i;
+    int r;
+    for (r = 0; r < 4; r++)
+        for (n = 1; n <= 6; n++)
+            for (i = -25; i < n + 25; i++)
+                CHECK(corr2d_ext_index(i, n, rules[r]) == walked_index(i, n, rules[r]),
+                      "rule %d, n=%d, i=%d: %d, walked %d", rules[r], (int)n, (int)i,
+                      (int)corr2d_ext_index(i, n, rules[r]), (int)walked_index(i, n, rules[r]));
+    CHECK(corr2d_ext_index(-1, 4, CORR2D_FILL) == -1 && corr2d_ext_index(4, 4, CORR2D_FILL) == -1,
+          "fill");
+}
+
 static void test_d2l_example(void)
 {
     float x[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8}, k[4] = {0, 1, 2, 3}, out[4], fill = 0;
@@ -210,6 +255,7 @@ int main(void)
     printf("corr2d core: simd=%s openmp=%d threads=%d compiler=%s\n", corr2d_simd_level(),
            corr2d_openmp_enabled(), corr2d_max_threads(), corr2d_compiler());
     test_invalid_geometry();
+    test_boundary_rules();
     test_d2l_example();
     test_interrupt_and_threads();
     for (level = 0; level < 3; level++) {

@@ -10,7 +10,7 @@ from ._version import __version__
 from . import functional
 from .functional import conv2d, conv2d_input, conv2d_weight, conv_transpose2d
 from .signal import choose_method, convolve2d, correlate2d
-from . import data, filters, nn
+from . import data, filters, ndimage, nn
 
 __all__ = [
     "__version__",
@@ -24,6 +24,7 @@ __all__ = [
     "data",
     "filters",
     "functional",
+    "ndimage",
     "nn",
     "show_config",
 ]

@@ -19,15 +19,13 @@ when a tile is larger).
 """
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import scipy.fft as sp_fft
 from numpy.lib.stride_tricks import as_strided
 
 from . import _ccore
 from ._extend import copy_extended
+from ._jobs import run_jobs
 from ._methods import fft_tile_shape
 from ._signal_plan import CorrelatePlan
 
@@ -107,11 +105,8 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
     threads = 1 if len(jobs) < threads else threads
     # Linear convolution with the flipped kernel is the correlation.
     kernel_spectrum = tiles.spectrum(kernel[::-1, ::-1])
-    stop = threading.Event()
 
     def run(job: tuple[int, int, int]) -> None:
-        if stop.is_set():
-            return
         row, first, last = job
         i0, j0 = row * th, first * tw
         rows_out, cols_out = min(th, oh - i0), min((last - first) * tw, ow - j0)
@@ -131,15 +126,4 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
             target[i0:i0 + rows_out, j0 + t * tw:j0 + t * tw + c] = \
                 result[kh - 1:kh - 1 + rows_out, kw - 1:kw - 1 + c]
 
-    if threads <= 1:
-        for job in jobs:
-            run(job)
-        return
-    with ThreadPoolExecutor(threads) as pool:
-        futures = [pool.submit(run, job) for job in jobs]
-        try:
-            for future in futures:
-                future.result()
-        except BaseException:  # Ctrl-C included: the queued jobs return at once
-            stop.set()
-            raise
+    run_jobs(run, jobs, threads)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 #: The C core's boundary codes (corr2d_boundary in corr2d_core.h; the CUDA
 #: kernels' boundary.cuh uses the same numbers).
-BOUNDARY_CODES = {"fill": 0, "wrap": 1, "symm": 2}
+BOUNDARY_CODES = {"fill": 0, "wrap": 1, "symm": 2, "nearest": 3, "mirror": 4}
 
 #: scipy.signal's accepted boundary spellings -> the core's name.
 SCIPY_BOUNDARIES = {
@@ -47,6 +47,19 @@ NDIMAGE_BOUNDARIES: dict[str, str | None] = {
     "mirror": None,
 }
 NDIMAGE_NUMPY_PAD = {"nearest": "edge", "mirror": "reflect"}
+
+#: scipy.ndimage mode (and its grid-* aliases, as ndimage treats them for
+#: filters) -> the core's boundary: the core has every rule ndimage has.
+NDIMAGE_CORE_BOUNDARIES = {
+    "reflect": "symm",
+    "grid-mirror": "symm",
+    "constant": "fill",
+    "grid-constant": "fill",
+    "wrap": "wrap",
+    "grid-wrap": "wrap",
+    "nearest": "nearest",
+    "mirror": "mirror",
+}
 
 #: PyTorch's padding_mode -> numpy.pad's mode (None: zeros, the conv's own).
 TORCH_NUMPY_PAD: dict[str, str | None] = {

@@ -1,0 +1,75 @@
+"""Run an ndimage-style plan (corr2d._ndimage_plan) plane by plane on a backend.
+
+Each 2-D plane of the stack is one correlate2d-style plan for the backend
+(the C core or the GPU), computed in the plan's dtype and cast into the
+output (integers truncated toward zero, as ndimage's C cast). The method is
+chosen once for the whole stack. Threads: a plane large enough to be
+threaded runs threaded, one plane after another; smaller planes run one
+per thread (each plane's result does not depend on the thread count, so
+neither does the stack's).
+
+Memory beyond the output: per running plane, the plane cast to the compute
+dtype when it is not already in it (or has strided columns), and a plane
+of the compute dtype when the output's dtype differs; an output that
+shares memory with the input is computed into a new array of its size
+first and copied (as ndimage does).
+"""
+from __future__ import annotations
+
+from types import ModuleType
+
+import numpy as np
+
+from . import _ccore
+from ._arrays import array_module
+from ._jobs import run_jobs
+from ._methods import choose
+from ._ndimage_plan import NdimagePlan
+from ._signal_plan import CorrelatePlan
+
+
+def correlate_stack(plan: NdimagePlan, backend: ModuleType):
+    """Compute `plan` with `backend` (corr2d._cpu or corr2d.cuda.backend)
+    and return the caller's result array."""
+    image, output, kernel, dtype = plan.image, plan.output, plan.kernel, plan.compute_dtype
+    (h, w), (kh, kw) = image.shape[-2:], kernel.shape
+    if image.size == 0:
+        return plan.result
+    xp = array_module(image)
+    shared = xp.may_share_memory(output, image) if xp is np else xp.shares_memory(output, image)
+    target = xp.empty(output.shape, output.dtype) if shared else output
+    method = plan.method
+    if method == "auto" and not backend.ON_GPU:
+        method = choose((h, w), kernel, dtype)[0]
+    planes = list(np.ndindex(image.shape[:-2]))
+    threads = plan.threads
+    if not backend.ON_GPU and len(planes) > 1:
+        plane_work = float(h) * w * kh * kw
+        all_threads = _ccore.plan_threads(threads, plane_work * len(planes))
+        if _ccore.plan_threads(threads, plane_work) < all_threads:
+            threads_per_plane, pool = 1, all_threads
+        else:
+            threads_per_plane, pool = threads, 1
+    else:
+        threads_per_plane, pool = threads, 1
+
+    def one(index: tuple) -> None:
+        source = image[index].astype(dtype, copy=False)
+        dst = target[index]
+        in_place = dst.dtype == dtype
+        result = backend.correlate(CorrelatePlan(
+            source, kernel, plan.fill, (h, w), plan.top, plan.left, plan.boundary, False,
+            threads_per_plane, dst if in_place else None, (source,), method))
+        if not in_place:
+            if dst.dtype.kind == "b":
+                result = xp.trunc(result)  # ndimage: 0.5 -> False, as its C cast to int
+            if xp is np:
+                with np.errstate(invalid="ignore", over="ignore"):  # ndimage's C cast is silent
+                    np.copyto(dst, result, casting="unsafe")
+            else:
+                xp.copyto(dst, result, casting="unsafe")
+
+    run_jobs(one, planes, pool)
+    if shared:
+        output[...] = target
+    return plan.result

@@ -1,0 +1,234 @@
+"""Drop-ins for ``scipy.ndimage.correlate`` and ``convolve`` with 2-D weights.
+
+The same signature, modes, `origin` rules, `output` handling and result as
+SciPy's for 2-D weights, computed by corr2d's multi-threaded C core (or, for
+CuPy arrays, its GPU kernels) without padding a copy of the image; with
+``axes=`` every other axis is a stack of images, computed in one call over
+the threads. Each call is checked once into a plan
+(:mod:`corr2d._ndimage_plan`) and run plane by plane (:mod:`corr2d._stack`).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from ._dispatch import backend_for
+from ._ndimage_plan import plan_ndimage
+from ._stack import correlate_stack
+
+__all__ = ["correlate", "convolve"]
+
+_NOTES = """
+    Differences from ``scipy.ndimage`` (each on purpose):
+
+    - float32 (and complex64) inputs are computed in float32 (complex64),
+      as the input holds them; ndimage computes every sum in float64.
+      The direct method's error is then at most about ``kh * kw * eps *
+      sum |input| |weights|`` over the window (``eps`` of float32), the FFT
+      method's is the bound in :func:`corr2d.correlate2d`. Pass
+      ``output=np.float64`` to compute in float64.
+    - Weights smaller than ``DBL_EPSILON`` in magnitude are kept; ndimage
+      drops them from the footprint. So a NaN or inf under a zero weight
+      spreads into the output here (0 * NaN is NaN), not in ndimage; use
+      ``nan_policy='interpolate'`` to ignore NaN samples.
+    - Bad arguments raise ``ValueError`` or ``TypeError`` naming the
+      argument where ndimage raises ``RuntimeError`` (an unknown mode,
+      weights that are not 2-D, an output of the wrong shape or kind).
+    - float16 inputs (computed in float32) and longdouble inputs (computed
+      in longdouble) are accepted; ndimage refuses them.
+    - Out-of-range values cast to an integer `output` follow NumPy's cast;
+      ndimage's is a C cast whose result is undefined there. In range,
+      both truncate toward zero.
+    - Large kernels may use the FFT or separable method (`method`).
+
+    Modes (one for both axes; extension of ``a b c d``):
+
+    =================================  =================  ====================
+    mode                               extension          scipy.signal name
+    =================================  =================  ====================
+    'reflect', 'grid-mirror'           ``b a|a b c d|d c``  'symm'
+    'mirror'                           ``c b|a b c d|c b``  (none)
+    'nearest'                          ``a a|a b c d|d d``  (none)
+    'wrap', 'grid-wrap'                ``c d|a b c d|a b``  'wrap'
+    'constant', 'grid-constant'        ``k k|a b c d|k k``  'fill', k = `cval`
+    =================================  =================  ====================
+
+    PyTorch calls 'mirror' ``padding_mode='reflect'``; numpy.pad calls
+    'reflect' ``'symmetric'`` and 'mirror' ``'reflect'``.
+
+    Memory beyond the output: no padded copy of the image is made; per
+    running plane, the plane cast to the compute dtype when it is not
+    already in it, and a plane of the compute dtype when `output` has
+    another dtype; an `output` that shares memory with `input` costs a
+    temporary of its size (as in ndimage). The FFT and separable methods
+    add what :func:`corr2d.correlate2d` says.
+"""
+
+
+def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: Any, axes: Any,
+         threads: Any, method: Any, *, convolve: bool, func: str):
+    arrays = {"input": input, "weights": weights}
+    if output is not None and not isinstance(output, (type, np.dtype, str)):
+        arrays["output"] = output
+    backend = backend_for(func, **arrays)
+    plan = plan_ndimage(input, weights, output, mode, cval, origin, axes, threads, method,
+                        convolve=convolve, func=func, on_gpu=backend.ON_GPU)
+    return correlate_stack(plan, backend)
+
+
+def correlate(
+    input: ArrayLike,
+    weights: ArrayLike,
+    output: np.ndarray | DTypeLike | None = None,
+    mode: str = "reflect",
+    cval: Any = 0.0,
+    origin: int | Sequence[int] = 0,
+    *,
+    axes: Sequence[int] | None = None,
+    threads: int | None = None,
+    method: str = "auto",
+) -> np.ndarray:
+    """Correlate an image (or a stack of images) with 2-D weights; a drop-in
+    for ``scipy.ndimage.correlate``.
+
+    ``output[i, j] = sum_{p,q} weights[p, q] * ext(input)[i + p - kh // 2 - o0, j + q - kw // 2 - o1]``
+    with ``(o0, o1) = origin`` and ``ext`` the input extended by `mode`.
+
+    Parameters
+    ----------
+    input : array_like
+        The image: 2-D, or any number of dimensions with `axes` naming the
+        two image axes (the other axes are a stack: each 2-D plane is
+        filtered on its own). bool, integer, float or complex.
+    weights : array_like
+        2-D weights, real or complex (complex weights are conjugated, as
+        ``np.correlate`` and ndimage do).
+    output : ndarray or dtype, optional
+        Array to write the result into (the input's shape; it may be the
+        input itself), or the dtype of the result. Default: the input's
+        dtype (made complex for complex weights). Integer outputs get the
+        float result truncated toward zero, as ndimage's (and bool outputs
+        are True where that is non-zero).
+    mode : str, optional
+        How the input is extended past its edges (see Notes):
+        'reflect' (default), 'constant', 'nearest', 'mirror', 'wrap', or
+        the aliases 'grid-mirror', 'grid-constant', 'grid-wrap'.
+    cval : scalar, optional
+        Value outside the input with ``mode='constant'`` (complex only for
+        complex input).
+    origin : int or (int, int), optional
+        Shift of the weights' centre (``kh // 2, kw // 2``), one per image
+        axis: ``-(k // 2) <= origin <= (k - 1) // 2``. Positive values
+        move the window down/right.
+    axes : (int, int), optional, keyword-only
+        The two image axes of `input`; required when it is not 2-D. As in
+        ndimage, the weights' first axis runs along the lower-numbered of
+        the two, and ``origin[i]`` belongs to ``axes[i]`` (ndimage ignores
+        that order for a 2-D input; corr2d does not).
+    threads : int, optional, keyword-only
+        Number of threads (default: OpenMP's, so ``OMP_NUM_THREADS`` and
+        ``threadpoolctl`` apply); as in :func:`corr2d.correlate2d`.
+    method : {'auto', 'direct', 'fft', 'separable'}, optional, keyword-only
+        As in :func:`corr2d.correlate2d`; 'auto' picks the fastest once
+        for the whole stack.
+
+    Returns
+    -------
+    ndarray
+        The correlation, the input's shape, in the dtype of `output`
+        (`output` itself when it is an array).
+
+    Raises
+    ------
+    ValueError
+        Weights that are not 2-D or are empty, an input of fewer than 2
+        dimensions, more than 2 dimensions without `axes`, bad `axes`, an
+        unknown `mode`, an `origin` out of range, an `output` of the wrong
+        shape, read-only or not complex for a complex result, a complex
+        `cval` with a real input, ``threads < 1``, or a `method` that
+        cannot run this call.
+    TypeError
+        A non-numeric input, weights, `cval` or `output` dtype; `axes` or
+        `origin` that are not ints; `threads` not an int; arrays of mixed
+        kinds (NumPy and CuPy).
+
+    Notes
+    -----
+%s
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d import ndimage
+    >>> image = np.arange(16.0).reshape(4, 4)
+    >>> ndimage.correlate(image, [[0, 1, 0], [1, 1, 1], [0, 1, 0]], mode="constant")
+    array([[ 5.,  8., 12., 12.],
+           [17., 25., 30., 27.],
+           [33., 45., 50., 43.],
+           [33., 48., 52., 40.]])
+
+    A stack of three colour images, ``(N, H, W, C)``, filtered per plane:
+
+    >>> stack = np.ones((3, 32, 32, 3), np.float32)
+    >>> ndimage.correlate(stack, np.ones((3, 3)), axes=(1, 2)).shape
+    (3, 32, 32, 3)
+    """
+    return _run(input, weights, output, mode, cval, origin, axes, threads, method,
+                convolve=False, func="correlate")
+
+
+def convolve(
+    input: ArrayLike,
+    weights: ArrayLike,
+    output: np.ndarray | DTypeLike | None = None,
+    mode: str = "reflect",
+    cval: Any = 0.0,
+    origin: int | Sequence[int] = 0,
+    *,
+    axes: Sequence[int] | None = None,
+    threads: int | None = None,
+    method: str = "auto",
+) -> np.ndarray:
+    """Convolve an image (or a stack of images) with 2-D weights; a drop-in
+    for ``scipy.ndimage.convolve``.
+
+    Correlation with the weights flipped in both axes (not conjugated), with
+    ndimage's origin rule: the origin is negated, and on an axis of even
+    size shifted by one more, so that ``convolve(x, w, origin=o) ==
+    correlate(x, w[::-1, ::-1], origin=-o - (1 - k %% 2))``.
+
+    Parameters
+    ----------
+    input, weights, output, mode, cval, origin, axes, threads, method
+        As in :func:`correlate`.
+
+    Returns
+    -------
+    ndarray
+        The convolution, the input's shape, in the dtype of `output`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`correlate`.
+
+    Notes
+    -----
+%s
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d import ndimage
+    >>> impulse = np.zeros((3, 3)); impulse[1, 1] = 1
+    >>> ndimage.convolve(impulse, [[1, 2], [3, 4]], mode="constant")
+    array([[1., 2., 0.],
+           [3., 4., 0.],
+           [0., 0., 0.]])
+    """
+    return _run(input, weights, output, mode, cval, origin, axes, threads, method,
+                convolve=True, func="convolve")
+
+
+correlate.__doc__ = correlate.__doc__ % _NOTES
+convolve.__doc__ = convolve.__doc__ % _NOTES
