@@ -36,7 +36,7 @@ def correlate_stack(plan: NdimagePlan, backend: ModuleType):
     if image.size == 0:
         return plan.result
     xp = array_module(image)
-    shared = xp.may_share_memory(output, image) if xp is np else xp.shares_memory(output, image)
+    shared = xp.may_share_memory(output, image)
     target = xp.empty(output.shape, output.dtype) if shared else output
     method = plan.method
     if method == "auto" and not backend.ON_GPU:

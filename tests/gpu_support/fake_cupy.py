@@ -270,10 +270,11 @@ def make_module(dll) -> types.ModuleType:
     cupy.pad = lambda a, pad_width, mode="constant": _copy(np.pad(a, pad_width, mode=mode))
     cupy.conj = lambda a: _copy(np.conj(a))
     cupy.may_share_memory = lambda a, b: np.may_share_memory(a, b)
+    cupy.copyto = lambda dst, src, casting="same_kind": np.copyto(dst, src, casting=casting)
     cupy.array = lambda a, dtype=None, copy=True: _copy(a, dtype)
     cupy.zeros_like = lambda a: _copy(np.zeros_like(np.asarray(a)))
     # Element-wise functions and reductions, run by NumPy on the host.
-    for name in ("abs", "hypot", "sum", "square", "count_nonzero"):
+    for name in ("abs", "hypot", "sum", "square", "count_nonzero", "moveaxis", "trunc"):
         setattr(cupy, name, _returning_fake(getattr(np, name)))
     cupy.RawModule = lambda code, options=(), name_expressions=(): RawModule(
         dll, code, options, name_expressions)
