@@ -14,8 +14,10 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from ._arrays import array_module
 from ._dispatch import backend_for
 from ._ndimage_plan import plan_ndimage
+from ._normalized import check_mask, check_nan_policy, normalized_correlate
 from ._stack import correlate_stack
 
 __all__ = ["correlate", "convolve"]
@@ -68,14 +70,48 @@ _NOTES = """
 
 
 def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: Any, axes: Any,
-         threads: Any, method: Any, *, convolve: bool, func: str):
+         threads: Any, method: Any, nan_policy: Any, mask: Any, *, convolve: bool, func: str):
     arrays = {"input": input, "weights": weights}
     if output is not None and not isinstance(output, (type, np.dtype, str)):
         arrays["output"] = output
     backend = backend_for(func, **arrays)
     plan = plan_ndimage(input, weights, output, mode, cval, origin, axes, threads, method,
                         convolve=convolve, func=func, on_gpu=backend.ON_GPU)
-    return correlate_stack(plan, backend)
+    if check_nan_policy(nan_policy, func) == "propagate":
+        if mask is not None:
+            raise ValueError(f"{func}: mask marks samples to leave out, which needs "
+                             "nan_policy='interpolate'")
+        return correlate_stack(plan, backend)
+    return _interpolate(plan, backend, input, weights, mode, cval, origin, axes, threads,
+                        method, mask, convolve=convolve, func=func)
+
+
+def _interpolate(plan, backend, input, weights, mode, cval, origin, axes, threads, method, mask,
+                 *, convolve: bool, func: str):
+    """nan_policy='interpolate': normalized convolution (corr2d._normalized)
+    over the plain correlation of the same call, in the plan's dtype."""
+    if plan.compute_dtype.kind == "c":
+        raise ValueError(f"{func}: nan_policy='interpolate' needs real input and weights")
+    xp = array_module(plan.image)
+    image = xp.asarray(input).astype(plan.compute_dtype, copy=False)
+    invalid = check_mask(mask, image, func)
+
+    def plain(data, w, fill):
+        sub = plan_ndimage(data, w, None, mode, fill, origin, axes, threads, method,
+                           convolve=convolve, func=func, on_gpu=backend.ON_GPU)
+        return correlate_stack(sub, backend)
+
+    result = normalized_correlate(plain, image, xp.asarray(weights), invalid,
+                                  cval=float(np.real(cval)), func=func)
+    target = plan.result
+    if target.dtype.kind == "b":
+        result = xp.trunc(result)  # as the plain path's cast
+    if xp is np:
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.copyto(target, result, casting="unsafe")
+    else:
+        xp.copyto(target, result, casting="unsafe")
+    return target
 
 
 def correlate(
@@ -89,6 +125,8 @@ def correlate(
     axes: Sequence[int] | None = None,
     threads: int | None = None,
     method: str = "auto",
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
 ) -> np.ndarray:
     """Correlate an image (or a stack of images) with 2-D weights; a drop-in
     for ``scipy.ndimage.correlate``.
@@ -133,6 +171,22 @@ def correlate(
     method : {'auto', 'direct', 'fft', 'separable'}, optional, keyword-only
         As in :func:`corr2d.correlate2d`; 'auto' picks the fastest once
         for the whole stack.
+    nan_policy : {'propagate', 'interpolate'}, optional, keyword-only
+        'propagate' (default): NaN spreads over every window that holds
+        it, as in any correlation. 'interpolate': normalized convolution
+        (see :doc:`/nan-policy`): NaN (and masked) samples weigh 0 and each
+        output is rescaled by ``sum(weights) / sum(weights over valid
+        samples)`` (``|weights|`` for weights that sum to zero), so with
+        no NaN it equals 'propagate'; an output whose window holds no valid
+        sample is NaN. In 'constant' mode the outside counts as valid
+        samples of value `cval` (missing ones when `cval` is NaN). Real
+        input and weights only. Memory beyond the output: a boolean mask,
+        and two arrays of the input's shape in the compute dtype (the
+        input with its NaN zeroed, then the validity weights), plus a copy
+        of the input in that dtype when it is in another.
+    mask : array_like of bool, optional, keyword-only
+        The input's shape; True marks more samples to leave out (with
+        ``nan_policy='interpolate'`` only).
 
     Returns
     -------
@@ -147,12 +201,14 @@ def correlate(
         dimensions, more than 2 dimensions without `axes`, bad `axes`, an
         unknown `mode`, an `origin` out of range, an `output` of the wrong
         shape, read-only or not complex for a complex result, a complex
-        `cval` with a real input, ``threads < 1``, or a `method` that
-        cannot run this call.
+        `cval` with a real input, ``threads < 1``, a `method` that
+        cannot run this call, an unknown `nan_policy`, 'interpolate' on
+        complex data, or a `mask` of the wrong shape or without
+        'interpolate'.
     TypeError
         A non-numeric input, weights, `cval` or `output` dtype; `axes` or
-        `origin` that are not ints; `threads` not an int; arrays of mixed
-        kinds (NumPy and CuPy).
+        `origin` that are not ints; `threads` not an int; a `mask` that is
+        not boolean; arrays of mixed kinds (NumPy and CuPy).
 
     Notes
     -----
@@ -168,14 +224,20 @@ def correlate(
            [33., 45., 50., 43.],
            [33., 48., 52., 40.]])
 
+    NaN left out of a 3x3 mean instead of spread over it:
+
+    >>> x = np.arange(9.0).reshape(3, 3); x[1, 1] = np.nan
+    >>> ndimage.correlate(x, np.full((3, 3), 1 / 9), nan_policy="interpolate")[1]
+    array([3.25, 4.  , 4.75])
+
     A stack of three colour images, ``(N, H, W, C)``, filtered per plane:
 
     >>> stack = np.ones((3, 32, 32, 3), np.float32)
     >>> ndimage.correlate(stack, np.ones((3, 3)), axes=(1, 2)).shape
     (3, 32, 32, 3)
     """
-    return _run(input, weights, output, mode, cval, origin, axes, threads, method,
-                convolve=False, func="correlate")
+    return _run(input, weights, output, mode, cval, origin, axes, threads, method, nan_policy,
+                mask, convolve=False, func="correlate")
 
 
 def convolve(
@@ -189,6 +251,8 @@ def convolve(
     axes: Sequence[int] | None = None,
     threads: int | None = None,
     method: str = "auto",
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
 ) -> np.ndarray:
     """Convolve an image (or a stack of images) with 2-D weights; a drop-in
     for ``scipy.ndimage.convolve``.
@@ -200,7 +264,7 @@ def convolve(
 
     Parameters
     ----------
-    input, weights, output, mode, cval, origin, axes, threads, method
+    input, weights, output, mode, cval, origin, axes, threads, method, nan_policy, mask
         As in :func:`correlate`.
 
     Returns
@@ -226,8 +290,8 @@ def convolve(
            [3., 4., 0.],
            [0., 0., 0.]])
     """
-    return _run(input, weights, output, mode, cval, origin, axes, threads, method,
-                convolve=True, func="convolve")
+    return _run(input, weights, output, mode, cval, origin, axes, threads, method, nan_policy,
+                mask, convolve=True, func="convolve")
 
 
 correlate.__doc__ = correlate.__doc__ % _NOTES

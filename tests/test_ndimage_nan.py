@@ -1,0 +1,136 @@
+"""corr2d.ndimage's nan_policy='interpolate' (normalized convolution): a
+brute-force per-window reference, astropy away from the edges, stacks and
+masks, and 'propagate' when nothing is missing."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corr2d import ndimage as cn
+
+NUMPY_PAD = {"reflect": "symmetric", "mirror": "reflect", "nearest": "edge", "wrap": "wrap",
+             "constant": "constant"}
+
+
+def interpolate_reference(x, w, mode, cval, origin, missing, with_bound=False):
+    """Each output from its own window: sum over valid samples of w*x,
+    times sum(w) / (sum of w over valid samples); |w| for zero-sum weights;
+    NaN for a window with no valid sample. Correlation, origin (o0, o1).
+    With `with_bound`, also each output's rounding bound in units of eps:
+    the numerator's and the weight sum's errors carried through the quotient."""
+    kh, kw = w.shape
+    top, left = kh // 2 + origin[0], kw // 2 + origin[1]
+    pads = ((top, kh - 1 - top), (left, kw - 1 - left))
+    extra = {"constant_values": cval} if mode == "constant" else {}
+    data = np.pad(np.where(missing, 0.0, x), pads, mode=NUMPY_PAD[mode], **extra)
+    valid = np.pad((~missing).astype(float), pads, mode=NUMPY_PAD[mode],
+                   **({"constant_values": 1.0} if mode == "constant" else {}))
+    # Weights summing to less than rounding noise (the threshold below which
+    # a window's weight counts as lost) are zero-sum.
+    zero_sum = abs(w.sum()) <= max(w.size, 64) * np.finfo(float).eps * np.abs(w).sum()
+    u = np.abs(w) if zero_sum else w
+    out, bound = np.empty(x.shape), np.empty(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            d, v = data[i:i + kh, j:j + kw], valid[i:i + kh, j:j + kw]
+            num, weight = (v * d * w).sum(), (v * u).sum()
+            if (v * np.abs(w)).sum() == 0:
+                out[i, j] = bound[i, j] = np.nan
+                continue
+            out[i, j] = num * u.sum() / weight
+            num_error = w.size * (np.abs(v * d * w)).sum()
+            weight_error = w.size * np.abs(v * u).sum()
+            bound[i, j] = 2 * abs(u.sum()) * (num_error / abs(weight)
+                                              + abs(num) * weight_error / weight ** 2)
+    return (out, bound) if with_bound else out
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.integers(1, 12), st.integers(1, 6),
+       st.integers(1, 6), st.sampled_from(sorted(NUMPY_PAD)), st.booleans(),
+       st.sampled_from(["float64", "float32"]))
+def test_interpolate_matches_a_per_window_reference(seed, h, w_, kh, kw, mode, zero_sum, dtype):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((h, w_)).astype(dtype)
+    missing = rng.random(x.shape) < 0.3
+    x[missing & (rng.random(x.shape) < 0.5)] = np.nan  # some NaN, some only masked
+    w = rng.random((kh, kw)) + 0.1
+    if zero_sum and w.size > 1:
+        w -= w.mean()
+    origin = (int(rng.integers(-(kh // 2), (kh - 1) // 2 + 1)),
+              int(rng.integers(-(kw // 2), (kw - 1) // 2 + 1)))
+    got = cn.correlate(x, w, mode=mode, cval=0.75, origin=origin, nan_policy="interpolate",
+                       mask=missing)
+    want, bound = interpolate_reference(x.astype(float), w, mode, 0.75, origin,
+                                        missing | np.isnan(x), with_bound=True)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    finite = ~np.isnan(want)
+    bound = (bound + np.abs(want)) * np.finfo(dtype).eps  # and the final rounding
+    assert np.all(np.abs(got[finite] - want[finite]) <= bound[finite])
+
+
+def test_interpolate_equals_astropy_away_from_the_edges():
+    astropy = pytest.importorskip("astropy.convolution")
+    rng = np.random.default_rng(4)
+    x = rng.random((80, 90))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    g = np.exp(-0.5 * (np.arange(-3, 4) / 1.5) ** 2)
+    w = np.outer(g, g[1:-1])  # 7x5, not normalised
+    ours = cn.convolve(x, w, mode="constant", nan_policy="interpolate")
+    theirs = astropy.convolve(x, w, boundary="fill", fill_value=0.0, nan_treatment="interpolate",
+                              normalize_kernel=False)
+    inner = (slice(3, -3), slice(2, -2))
+    np.testing.assert_allclose(ours[inner], theirs[inner], rtol=1e-12, atol=1e-12)
+
+
+def test_no_nan_equals_propagate_and_stacks_filter_per_plane():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 20, 4, 30))
+    w = rng.standard_normal((5, 3)) + 1.0
+    plain = cn.correlate(x, w, axes=(1, 3), mode="nearest")
+    interp = cn.correlate(x, w, axes=(1, 3), mode="nearest", nan_policy="interpolate")
+    np.testing.assert_allclose(interp, plain, rtol=1e-12, atol=1e-12)
+    x[1, 5, 2, 7] = np.nan
+    interp = cn.correlate(x, w, axes=(1, 3), mode="nearest", nan_policy="interpolate")
+    for i in range(3):
+        for c in range(4):
+            plane = cn.correlate(x[i, :, c, :], w, mode="nearest", nan_policy="interpolate")
+            np.testing.assert_allclose(interp[i, :, c, :], plane, rtol=1e-12, atol=1e-12)
+    assert not np.isnan(interp).any()
+
+
+def test_all_missing_windows_are_nan_and_output_dtype_is_kept():
+    x = np.full((6, 6), np.nan, np.float32)
+    x[0, 0] = 2.0
+    got = cn.correlate(x, np.full((3, 3), 1 / 9), mode="constant", cval=np.nan,
+                       nan_policy="interpolate")
+    assert got.dtype == np.float32
+    assert np.array_equal(~np.isnan(got), np.pad(np.ones((2, 2), bool), ((0, 4), (0, 4))))
+    assert np.allclose(got[~np.isnan(got)], 2.0)
+    out = np.zeros((6, 6), np.float64)
+    assert cn.correlate(x, np.ones((3, 3)), output=out, nan_policy="interpolate") is out
+
+
+def test_integer_input_with_a_mask():
+    x = np.arange(25, dtype=np.int16).reshape(5, 5)
+    mask = np.zeros((5, 5), bool); mask[2, 2] = True
+    got = cn.correlate(x, np.ones((3, 3)), mask=mask, nan_policy="interpolate")
+    assert got.dtype == np.int16
+    want = interpolate_reference(x.astype(float), np.ones((3, 3)), "reflect", 0.0, (0, 0), mask)
+    np.testing.assert_array_equal(got, np.trunc(want).astype(np.int16))
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(nan_policy="omit"), ValueError, "nan_policy"),
+    (dict(mask=np.zeros((4, 5), bool)), ValueError, "needs nan_policy='interpolate'"),
+    (dict(mask=np.zeros((4, 4), bool), nan_policy="interpolate"), ValueError, "mask"),
+    (dict(mask=np.zeros((4, 5)), nan_policy="interpolate"), TypeError, "mask"),
+    (dict(weights=np.ones((3, 3), complex), nan_policy="interpolate"), ValueError, "real"),
+])
+def test_errors(kwargs, error, words):
+    args = dict(input=np.ones((4, 5)), weights=np.ones((3, 3)))
+    args.update(kwargs)
+    with pytest.raises(error, match="correlate: ") as info:
+        cn.correlate(**args)
+    assert words in str(info.value)
