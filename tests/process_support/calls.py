@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 import corr2d
-from corr2d import filters
+from corr2d import filters, ndimage
 from corr2d.nn import Conv2D
 
 rng = np.random.default_rng(0)
@@ -45,6 +45,10 @@ def small_calls() -> dict:
         "conv2d_weight": lambda: corr2d.conv2d_weight(x, w5.shape, gy5),
         "conv_transpose2d": lambda: corr2d.conv_transpose2d(gy5, w5),
         "gaussian": lambda: filters.gaussian(img, 3.0),
+        # Small planes: one per thread of a pool (corr2d._stack).
+        "ndimage_stack": lambda: ndimage.correlate(_rand(8, 128, 128), np.ones((5, 5)),
+                                                   axes=(1, 2)),
+        "ndimage_mirror": lambda: ndimage.convolve(img, np.ones((9, 9)), mode="mirror"),
         "sobel": lambda: filters.sobel(img),
         "edges": lambda: filters.edges(img),
         "Conv2D": lambda: _layer_step(x),
@@ -90,4 +94,8 @@ def long_calls() -> dict:
         "conv2d_weight": lambda: _bind(corr2d.conv2d_weight, _rand(8, 64, 256, 256),
                                        (128, 64, 5, 5), _rand(8, 128, 252, 252)),
         "gaussian": lambda: _bind(filters.gaussian, _rand(8192, 8192, dtype=np.float64), 40.0),
+        "ndimage_stack": lambda: _bind(ndimage.correlate, _rand(20000, 64, 64),
+                                       np.ones((7, 7)), axes=(1, 2), method="direct"),
+        "ndimage_nearest": lambda: _bind(ndimage.correlate, _rand(4096, 4096, dtype=np.float64),
+                                         np.ones((61, 61)), mode="nearest", method="direct"),
     }
