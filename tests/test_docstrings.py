@@ -4,10 +4,11 @@ import doctest
 import pytest
 
 import corr2d._config
+import corr2d.ndimage
 import corr2d.signal
 
 
-@pytest.mark.parametrize("module", [corr2d.signal, corr2d._config])
+@pytest.mark.parametrize("module", [corr2d.signal, corr2d._config, corr2d.ndimage])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
