@@ -7,8 +7,8 @@ rescaled by the share of the kernel's weight that fell on valid samples::
 
 where ``valid`` is 1 on valid samples and 0 on missing ones, and ``u = w``,
 except for a kernel whose weights sum to zero (derivative kernels: Sobel,
-Laplace, differences), where ``u = |w|``: ``sum(w) / corr(valid, w)`` would
-be 0/0 for them. With no missing sample ``corr(valid, u) == sum(u)`` and the
+Laplace, differences; zero up to the threshold below), where ``u = |w|``:
+``sum(w) / corr(valid, w)`` would be 0/0 for them. With no missing sample ``corr(valid, u) == sum(u)`` and the
 result is the plain correlation, either way (up to rounding). An output
 whose window holds no valid sample of non-zero weight, or so little weight
 that the weight sum is lost in rounding (below ``max(n, 64) * eps *
@@ -167,7 +167,9 @@ def normalized_correlate(
         if invalid.dtype != bool:
             raise TypeError(f"{func}: the invalid-sample mask must be boolean, got dtype {invalid.dtype}")
         if invalid.shape != image.shape:
-            raise ValueError(f"{func}: the invalid-sample mask has shape {invalid.shape}, the image {image.shape}")
+            raise ValueError(
+                f"{func}: the invalid-sample mask has shape {invalid.shape}, the image {image.shape}"
+            )
         missing |= invalid
     outside_valid = bool(cval_is_valid) and math.isfinite(cval)
     if outside_valid and not bool(missing.any()):
@@ -176,11 +178,13 @@ def normalized_correlate(
     host = _host_weights(weights)
     abs_sum = float(np.abs(host).sum())
     eps = float(np.finfo(image.dtype).eps)
-    # Zero-sum (relative to sum|w|, at the dtype's rounding): rescale by |w|.
-    zero_sum = abs(float(host.sum())) <= host.size * eps * abs_sum
+    lost = max(host.size, 64) * eps * abs_sum  # weight sums below this are rounding noise
+    # A kernel whose own sum is lost in rounding is zero-sum: rescale by |w|
+    # (by w, every window's weight sum would be noise: all NaN).
+    zero_sum = abs(float(host.sum())) <= lost
     norm = abs(weights) if zero_sum else weights
     norm_sum = abs_sum if zero_sum else float(host.sum())
-    lost = max(host.size, 64) * eps * abs_sum  # weight sums below this are rounding noise
+    signed = not zero_sum and bool((host < 0).any())  # weight sums of either sign
 
     data = image.copy()
     data[missing] = 0
@@ -192,9 +196,10 @@ def normalized_correlate(
     del missing
     weight_sum = correlate(valid, norm, 1.0 if outside_valid else 0.0)
     del valid
-    empty = abs(weight_sum) <= lost
-    weight_sum[empty] = 1  # divide empty windows by 1, then make them NaN
-    num /= weight_sum
+    # Non-negative weights sum to >= 0 up to rounding: no |.| pass needed.
+    empty = (abs(weight_sum) if signed else weight_sum) <= lost
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty windows: NaN below
+        num /= weight_sum
     num *= norm_sum  # a Python float: the dtype stays the image's
     num[empty] = np.nan
     return num

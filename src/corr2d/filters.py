@@ -37,6 +37,19 @@ as fast as two 3-tap passes on large images. The exception is
 result is defined by two passes (the second extends the first's output by
 `cval`, not by the filtered `cval`), so two passes are made there too.
 
+Stacks and colour images: every filter takes ``axes=`` (the two image axes
+of an n-D array; each other axis is a stack, filtered plane by plane) and
+``channel_axis=`` (scikit-image's name for the colour axis), and returns
+the input's layout: ``sobel(rgb, channel_axis=-1)`` filters an (H, W, 3)
+image per channel, ``gaussian(stack, 2.0, axes=(-2, -1))`` an (N, H, W)
+stack per image. The result equals filtering each plane by itself
+(:mod:`corr2d._stacks`).
+
+Missing samples: ``nan_policy='interpolate'`` (and ``mask=``) computes a
+normalized convolution (:mod:`corr2d._normalized`): NaN and masked samples
+weigh nothing and each output is rescaled by the share of the weight that
+fell on valid samples; ``'propagate'`` (default) spreads NaN as SciPy does.
+
 GPU: a CuPy image is filtered on the GPU (through the GPU path of
 :func:`corr2d.correlate2d`, and ``cupy.pad`` for 'nearest' and 'mirror')
 and the result is a CuPy array, with the same dtypes and errors.
@@ -44,12 +57,14 @@ and the result is a CuPy array, with the same dtypes and errors.
 from __future__ import annotations
 
 import numbers
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _arrays
+from ._normalized import check_mask, check_nan_policy, normalized_correlate
+from ._stacks import apply_over_planes, image_axes
 from ._tables import NDIMAGE_BOUNDARIES, NDIMAGE_NUMPY_PAD
 from .signal import correlate2d
 
@@ -70,8 +85,13 @@ _LAPLACE = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
 EDGE_METHODS = ("sobel", "prewitt", "scharr", "laplace", "difference")
 
 
+#: A 2-D filter of this module: ``(plane, mask plane or None, nan_policy) -> result``.
+PlaneFilter = Callable[[Any, Any, str], Any]
+
+
 def _as_image(image: ArrayLike, func: str) -> np.ndarray:
-    """`image` as a 2-D floating array, by the module's dtype policy."""
+    """`image` as a floating array, by the module's dtype policy (its axes
+    are checked by :func:`corr2d._stacks.image_axes`)."""
     if isinstance(image, (str, bytes)) or image is None:
         raise TypeError(f"{func}: image must be a 2-D array, got {type(image).__name__}")
     a = image if _arrays.is_cupy_array(image) else np.asarray(image)
@@ -83,10 +103,6 @@ def _as_image(image: ArrayLike, func: str) -> np.ndarray:
         raise TypeError(
             f"{func}: image must be a real numeric array (int, bool or float), got dtype {a.dtype}"
         )
-    if a.ndim != 2:
-        raise ValueError(f"{func}: image must be 2-D, got shape {a.shape}")
-    if a.size == 0:
-        raise ValueError(f"{func}: image is empty (shape {a.shape})")
     return a
 
 
@@ -107,7 +123,10 @@ def _check_axis(axis: object, func: str) -> int:
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"{func}: axis must be an int (0, 1, -1 or -2), got {axis!r}")
     if not -2 <= axis <= 1:
-        raise ValueError(f"{func}: axis must be 0, 1, -1 or -2 for a 2-D image, got {axis}")
+        raise ValueError(
+            f"{func}: axis must be 0, 1, -1 or -2 (one of the two image axes; with axes= it "
+            f"picks axes[axis]), got {axis}"
+        )
     return int(axis) % 2
 
 
@@ -145,30 +164,144 @@ def _correlate1d(
     return _correlate(image, kernel, mode, cval, func)
 
 
-def _gradient(
-    image: ArrayLike, axis: int, mode: str, cval: float, smoothing: str, func: str
-) -> np.ndarray:
+
+
+def _plane_filter(correlate: Callable, kernel: np.ndarray, cval: float, func: str) -> PlaneFilter:
+    """The 2-D filter computing ``correlate(plane, kernel, cval)`` under a nan_policy.
+
+    `correlate(data, weights, fill)` is the filter's correlation with its
+    boundary mode (see :func:`corr2d._normalized.normalized_correlate`).
+    """
+
+    def filter2d(plane, mask_plane, nan_policy: str):
+        if nan_policy == "interpolate":
+            return normalized_correlate(correlate, plane, kernel, mask_plane, cval=cval, func=func)
+        return correlate(plane, kernel, cval)
+
+    return filter2d
+
+
+def _filter_image(
+    image: ArrayLike, filter2d: PlaneFilter, func: str, axes, channel_axis, nan_policy, mask
+) -> NDArray[np.floating]:
+    """`filter2d` applied to every image plane of `image`, in the input's layout."""
     a = _as_image(image, func)
+    planes = image_axes(a.shape, axes, channel_axis, func)
+    if a.size == 0:
+        raise ValueError(f"{func}: image is empty (shape {a.shape})")
+    if check_nan_policy(nan_policy, func) == "propagate" and mask is not None:
+        # as corr2d.ndimage: a mask means "leave these out", which propagate cannot
+        raise ValueError(f"{func}: mask marks samples to leave out, which needs nan_policy='interpolate'")
+    mask = check_mask(mask, a, func)
+    return apply_over_planes(
+        lambda plane, mask_plane: filter2d(plane, mask_plane, nan_policy), a, planes, mask
+    )
+
+
+def _gradient_filter(axis: object, mode: object, cval: object, smoothing: str, func: str) -> PlaneFilter:
+    """Sobel, Prewitt or Scharr along one image axis, as a 2-D filter."""
     axis = _check_axis(axis, func)
     mode = _check_mode(mode, func)
     cval = _check_cval(cval, func)
     derivative, smoothing_weights = _DERIVATIVE, _SMOOTHING[smoothing]
-    if _MODES[mode] == "fill" and cval != 0.0:  # 'constant' and its alias 'grid-constant'
-        # ndimage extends the first pass's output by cval: two passes.
-        out = _correlate1d(a, derivative, axis, mode, cval, func)
-        return _correlate1d(out, smoothing_weights, 1 - axis, mode, cval, func)
-    # Otherwise one 3x3 pass equals the two 1-D passes and reads the image
-    # once instead of twice: about 2x faster on large images.
     kernel = np.outer(derivative, smoothing_weights) if axis == 0 else np.outer(
         smoothing_weights, derivative
     )
-    return _correlate(a, kernel, mode, cval, func)
+
+    def correlate(data, weights, fill):
+        if weights is kernel and _MODES[mode] == "fill" and fill != 0.0:
+            # 'constant' with a non-zero cval: ndimage extends the first
+            # pass's output by cval, so two passes.
+            out = _correlate1d(data, derivative, axis, mode, fill, func)
+            return _correlate1d(out, smoothing_weights, 1 - axis, mode, fill, func)
+        # Otherwise one 3x3 pass equals the two 1-D passes and reads the image
+        # once instead of twice: about 2x faster on large images. (The |kernel|
+        # weighing the valid samples in nan_policy='interpolate' is always one
+        # 2-D pass: exact for any fill.)
+        return _correlate(data, weights, mode, fill, func)
+
+    return _plane_filter(correlate, kernel, cval, func)
 
 
+def _kernel_filter(kernel: np.ndarray, mode: object, cval: object, func: str) -> PlaneFilter:
+    """One correlation with a small 2-D `kernel`, as a 2-D filter."""
+    mode = _check_mode(mode, func)
+    cval = _check_cval(cval, func)
+    return _plane_filter(
+        lambda data, weights, fill: _correlate(data, weights, mode, fill, func), kernel, cval, func
+    )
+
+
+def _difference_filter(axis: object, mode: object, cval: object, func: str) -> PlaneFilter:
+    """The forward difference ``[1, -1]`` along one image axis, as a 2-D filter."""
+    axis = _check_axis(axis, func)
+    kernel = np.array([1.0, -1.0]).reshape((-1, 1) if axis == 0 else (1, -1))
+    return _kernel_filter(kernel, mode, cval, func)
+
+
+_PLANES_AND_NAN = """\
+    axes : (int, int), optional, keyword-only
+        The (rows, columns) axes of an n-D `image`, in that order; every
+        other axis is a stack, filtered plane by plane (``axes=(-2, -1)``
+        for an (N, H, W) stack). Default: the last two axes other than
+        `channel_axis`, or, without it, a 2-D image. `axis` and a pair of
+        values (`sigma`, `radius`) refer to these two: ``axis=0`` is
+        ``axes[0]``.
+    channel_axis : int, optional, keyword-only
+        The colour axis (scikit-image's name), filtered channel by channel:
+        -1 for an (H, W, 3) image, 0 for (3, H, W). Not one of `axes`.
+    nan_policy : {'propagate', 'interpolate'}, optional, keyword-only
+        'propagate' (default): a NaN spreads to every output whose window
+        holds it, as in SciPy. 'interpolate': normalized convolution; NaN
+        and masked samples weigh nothing, and each output is rescaled by
+        ``sum(w) / sum(w over the valid samples)`` (``|w|`` in both sums
+        for a zero-sum kernel, as derivative kernels are), so without
+        missing samples it equals 'propagate' (up to rounding); an output
+        with no valid sample in its window is NaN. Near a missing sample a
+        zero-sum (derivative) kernel rescaled this way is no derivative: a
+        flat image with a hole gets edges around it; to differentiate
+        through holes, fill them first (``gaussian(...,
+        nan_policy='interpolate')``). With ``mode='constant'``
+        a finite `cval` counts as valid samples, a NaN `cval` as missing
+        ones. Memory beyond the output, per plane: two arrays of the
+        plane's size and dtype (a zeroed copy, then the valid weights and
+        the weight sums) and a boolean mask of the missing samples; the
+        mask only, when nothing is missing. See ``docs/nan-policy.rst``.
+    mask : array_like of bool, optional, keyword-only
+        True marks an invalid sample, as a NaN would; `image`'s shape.
+        Needs ``nan_policy='interpolate'``."""
+
+_PLANES_AND_NAN_ERRORS = """\
+    ValueError
+        An image that is not 2-D (without `axes` or `channel_axis`), `axes`
+        that are not two distinct axes in range, a `channel_axis` out of
+        range or among `axes`, an unknown `nan_policy`, a `mask` of another
+        shape than the image or with ``nan_policy='propagate'``.
+    TypeError
+        Non-integer `axes` or `channel_axis`, a `mask` that is not boolean."""
+
+
+def _with_planes_and_nan(function):
+    """Put the shared parameter and error text into `function`'s docstring."""
+    function.__doc__ = function.__doc__.format(
+        planes_and_nan=_PLANES_AND_NAN, planes_and_nan_errors=_PLANES_AND_NAN_ERRORS
+    )
+    return function
+
+
+@_with_planes_and_nan
 def sobel(
-    image: ArrayLike, axis: int = -1, mode: str = "reflect", cval: float = 0.0
+    image: ArrayLike,
+    axis: int = -1,
+    mode: str = "reflect",
+    cval: float = 0.0,
+    *,
+    axes: Sequence[int] | None = None,
+    channel_axis: int | None = None,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
 ) -> NDArray[np.floating]:
-    """Sobel derivative of a 2-D image along one axis; as ``scipy.ndimage.sobel``.
+    """Sobel derivative of an image along one axis; as ``scipy.ndimage.sobel``.
 
     Correlates with the central difference ``[-1, 0, 1]`` along `axis` and
     smooths with ``[1, 2, 1]`` along the other axis (one 3x3 pass; two 1-D
@@ -179,29 +312,34 @@ def sobel(
     Parameters
     ----------
     image : array_like
-        2-D image. Integer and bool images are computed in float64.
-    axis : {-1, 0, 1, -2}, optional
-        Axis to differentiate along: -1/1 (default) across columns, which
-        finds vertical edges; 0/-2 down the rows, which finds horizontal ones.
-    mode : {'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}, optional
+        2-D image, or a stack or colour image with `axes` or
+        `channel_axis`. Integer and bool images are computed in float64.
+    axis : {{-1, 0, 1, -2}}, optional
+        Image axis to differentiate along: -1/1 (default) across columns,
+        which finds vertical edges; 0/-2 down the rows, which finds
+        horizontal ones.
+    mode : {{'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}}, optional
         How the image is extended past its edges (``scipy.ndimage``'s names;
         see the module notes). 'valid' computes only the outputs that need
         no extension, shape ``(H - 2, W - 2)``.
     cval : float, optional
         Value outside the image with ``mode='constant'``.
+{planes_and_nan}
 
     Returns
     -------
     ndarray
-        The derivative, in the image's float dtype (float64 for integers).
+        The derivative, in the image's float dtype (float64 for integers)
+        and layout.
 
     Raises
     ------
     ValueError
-        An image that is not 2-D or is empty, an unknown `mode`, an `axis`
-        out of range, or 'valid' on an image smaller than 3x3.
+        An empty image, an unknown `mode`, an `axis` out of range, or
+        'valid' on an image smaller than 3x3.
     TypeError
         A complex or non-numeric image, a non-integer `axis`, a non-real `cval`.
+{planes_and_nan_errors}
 
     Examples
     --------
@@ -212,14 +350,30 @@ def sobel(
     array([[0., 4., 4., 0.],
            [0., 4., 4., 0.],
            [0., 4., 4., 0.]])
+
+    A colour image, channel by channel (the third channel is 3 steps):
+
+    >>> rgb = np.stack([step, 2 * step, 3 * step], axis=-1)
+    >>> sobel(rgb, axis=1, channel_axis=-1)[0, :, 2]
+    array([ 0., 12., 12.,  0.])
     """
-    return _gradient(image, axis, mode, cval, "sobel", "sobel")
+    filter2d = _gradient_filter(axis, mode, cval, "sobel", "sobel")
+    return _filter_image(image, filter2d, "sobel", axes, channel_axis, nan_policy, mask)
 
 
+@_with_planes_and_nan
 def prewitt(
-    image: ArrayLike, axis: int = -1, mode: str = "reflect", cval: float = 0.0
+    image: ArrayLike,
+    axis: int = -1,
+    mode: str = "reflect",
+    cval: float = 0.0,
+    *,
+    axes: Sequence[int] | None = None,
+    channel_axis: int | None = None,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
 ) -> NDArray[np.floating]:
-    """Prewitt derivative of a 2-D image along one axis; as ``scipy.ndimage.prewitt``.
+    """Prewitt derivative of an image along one axis; as ``scipy.ndimage.prewitt``.
 
     As :func:`sobel`, with the smoothing weights ``[1, 1, 1]``.
 
@@ -227,11 +381,13 @@ def prewitt(
     ----------
     image, axis, mode, cval
         As in :func:`sobel`.
+{planes_and_nan}
 
     Returns
     -------
     ndarray
-        The derivative, in the image's float dtype (float64 for integers).
+        The derivative, in the image's float dtype (float64 for integers)
+        and layout.
 
     Raises
     ------
@@ -247,13 +403,23 @@ def prewitt(
            [0., 3., 3., 0.],
            [0., 3., 3., 0.]])
     """
-    return _gradient(image, axis, mode, cval, "prewitt", "prewitt")
+    filter2d = _gradient_filter(axis, mode, cval, "prewitt", "prewitt")
+    return _filter_image(image, filter2d, "prewitt", axes, channel_axis, nan_policy, mask)
 
 
+@_with_planes_and_nan
 def scharr(
-    image: ArrayLike, axis: int = -1, mode: str = "reflect", cval: float = 0.0
+    image: ArrayLike,
+    axis: int = -1,
+    mode: str = "reflect",
+    cval: float = 0.0,
+    *,
+    axes: Sequence[int] | None = None,
+    channel_axis: int | None = None,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
 ) -> NDArray[np.floating]:
-    """Scharr derivative of a 2-D image along one axis.
+    """Scharr derivative of an image along one axis.
 
     As :func:`sobel`, with the smoothing weights ``[3, 10, 3]``, not
     normalised (the response to a unit step is 16; divide by 32 for the
@@ -266,11 +432,13 @@ def scharr(
     ----------
     image, axis, mode, cval
         As in :func:`sobel`.
+{planes_and_nan}
 
     Returns
     -------
     ndarray
-        The derivative, in the image's float dtype (float64 for integers).
+        The derivative, in the image's float dtype (float64 for integers)
+        and layout.
 
     Raises
     ------
@@ -286,11 +454,22 @@ def scharr(
            [ 0., 16., 16.,  0.],
            [ 0., 16., 16.,  0.]])
     """
-    return _gradient(image, axis, mode, cval, "scharr", "scharr")
+    filter2d = _gradient_filter(axis, mode, cval, "scharr", "scharr")
+    return _filter_image(image, filter2d, "scharr", axes, channel_axis, nan_policy, mask)
 
 
-def laplace(image: ArrayLike, mode: str = "reflect", cval: float = 0.0) -> NDArray[np.floating]:
-    """Discrete Laplacian of a 2-D image; as ``scipy.ndimage.laplace``.
+@_with_planes_and_nan
+def laplace(
+    image: ArrayLike,
+    mode: str = "reflect",
+    cval: float = 0.0,
+    *,
+    axes: Sequence[int] | None = None,
+    channel_axis: int | None = None,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
+) -> NDArray[np.floating]:
+    """Discrete Laplacian of an image; as ``scipy.ndimage.laplace``.
 
     One pass of the 5-point stencil ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]]``
     (the sum of the second differences ``[1, -2, 1]`` along both axes).
@@ -298,16 +477,19 @@ def laplace(image: ArrayLike, mode: str = "reflect", cval: float = 0.0) -> NDArr
     Parameters
     ----------
     image : array_like
-        2-D image. Integer and bool images are computed in float64.
-    mode : {'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}, optional
+        2-D image, or a stack or colour image with `axes` or
+        `channel_axis`. Integer and bool images are computed in float64.
+    mode : {{'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}}, optional
         Boundary mode, as in :func:`sobel`.
     cval : float, optional
         Value outside the image with ``mode='constant'``.
+{planes_and_nan}
 
     Returns
     -------
     ndarray
-        The Laplacian, in the image's float dtype (float64 for integers).
+        The Laplacian, in the image's float dtype (float64 for integers)
+        and layout.
 
     Raises
     ------
@@ -324,10 +506,8 @@ def laplace(image: ArrayLike, mode: str = "reflect", cval: float = 0.0) -> NDArr
            [ 1., -4.,  1.],
            [ 0.,  1.,  0.]])
     """
-    a = _as_image(image, "laplace")
-    mode = _check_mode(mode, "laplace")
-    cval = _check_cval(cval, "laplace")
-    return _correlate(a, _LAPLACE, mode, cval, "laplace")
+    filter2d = _kernel_filter(_LAPLACE, mode, cval, "laplace")
+    return _filter_image(image, filter2d, "laplace", axes, channel_axis, nan_policy, mask)
 
 
 def gaussian_kernel1d(sigma: float, radius: int) -> np.ndarray:
@@ -350,67 +530,8 @@ def _per_axis(value: object, name: str, func: str) -> tuple:
     return (value, value)
 
 
-def gaussian(
-    image: ArrayLike,
-    sigma: float | Sequence[float],
-    mode: str = "reflect",
-    cval: float = 0.0,
-    truncate: float = 4.0,
-    *,
-    radius: int | Sequence[int] | None = None,
-) -> NDArray[np.floating]:
-    """Gaussian blur of a 2-D image; as ``scipy.ndimage.gaussian_filter``.
-
-    Two 1-D passes (down the columns, then along the rows) of the weights
-    ``exp(-x**2 / (2 sigma**2))`` for ``x`` in ``-r..r``, normalised to sum
-    to 1, with ``r = int(truncate * sigma + 0.5)`` unless `radius` is given.
-    An axis whose sigma is 0 is left unfiltered.
-
-    Parameters
-    ----------
-    image : array_like
-        2-D image. Integer and bool images are computed in float64.
-    sigma : float or (float, float)
-        Standard deviation in pixels, one for both axes or (rows, columns).
-        Non-negative.
-    mode : {'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}, optional
-        Boundary mode, as in :func:`sobel`. 'valid' shrinks each axis by
-        ``2 r``.
-    cval : float, optional
-        Value outside the image with ``mode='constant'``.
-    truncate : float, optional
-        Radius of the kernel in standard deviations (default 4.0). Positive.
-    radius : int or (int, int), optional, keyword-only
-        Radius of the kernel in pixels; overrides `truncate`.
-
-    Returns
-    -------
-    ndarray
-        The blurred image, in the image's float dtype (float64 for integers).
-
-    Raises
-    ------
-    ValueError
-        A negative `sigma` or `radius`, a non-positive `truncate`, a `sigma`
-        or `radius` that is not one or two values, and the errors of
-        :func:`sobel`.
-    TypeError
-        A non-numeric `sigma`, `truncate` or `radius`, and the errors of
-        :func:`sobel`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from corr2d.filters import gaussian
-    >>> dot = np.zeros((5, 5)); dot[2, 2] = 1
-    >>> blurred = gaussian(dot, sigma=1.0)
-    >>> round(float(blurred.sum()), 12), round(float(blurred[2, 2]), 4)
-    (1.0, 0.1592)
-    """
-    func = "gaussian"
-    a = _as_image(image, func)
-    mode = _check_mode(mode, func)
-    cval = _check_cval(cval, func)
+def _gaussian_radii(sigma: object, truncate: object, radius: object, func: str) -> tuple:
+    """The checked (rows, columns) sigmas and kernel radii."""
     if isinstance(truncate, bool) or not isinstance(truncate, numbers.Real):
         raise TypeError(f"{func}: truncate must be a positive number, got {truncate!r}")
     if not truncate > 0:
@@ -421,26 +542,131 @@ def gaussian(
             raise TypeError(f"{func}: sigma must be a non-negative number, got {sigma!r}")
         if not s >= 0 or not np.isfinite(s):
             raise ValueError(f"{func}: sigma must be non-negative and finite, got {sigma!r}")
+    sigmas = tuple(float(s) for s in sigmas)
     if radius is None:
-        radii = tuple(int(truncate * float(s) + 0.5) for s in sigmas)
-    else:
-        radii = _per_axis(radius, "radius", func)
-        for r in radii:
-            if isinstance(r, bool) or not isinstance(r, numbers.Integral):
-                raise TypeError(f"{func}: radius must be a non-negative int, got {radius!r}")
-            if r < 0:
-                raise ValueError(f"{func}: radius must be non-negative, got {radius!r}")
-        radii = tuple(int(r) for r in radii)
-    out = a
-    for axis in (0, 1):
-        if float(sigmas[axis]) > 1e-15:  # ndimage's rule: a zero sigma skips the axis
-            weights = gaussian_kernel1d(float(sigmas[axis]), radii[axis])
-            out = _correlate1d(out, weights, axis, mode, cval, func)
-    return out if out is not a else a.copy()
+        return sigmas, tuple(int(truncate * s + 0.5) for s in sigmas)
+    radii = _per_axis(radius, "radius", func)
+    for r in radii:
+        if isinstance(r, bool) or not isinstance(r, numbers.Integral):
+            raise TypeError(f"{func}: radius must be a non-negative int, got {radius!r}")
+        if r < 0:
+            raise ValueError(f"{func}: radius must be non-negative, got {radius!r}")
+    return sigmas, tuple(int(r) for r in radii)
 
 
+def _gaussian_filter(sigma, mode, cval, truncate, radius, func: str) -> PlaneFilter:
+    """The Gaussian blur as a 2-D filter: two 1-D passes of its separable kernel."""
+    mode = _check_mode(mode, func)
+    cval = _check_cval(cval, func)
+    sigmas, radii = _gaussian_radii(sigma, truncate, radius, func)
+    passes = [  # ndimage's rule: a zero sigma skips the axis
+        (axis, gaussian_kernel1d(sigmas[axis], radii[axis])) for axis in (0, 1) if sigmas[axis] > 1e-15
+    ]
+    factors = {axis: weights for axis, weights in passes}
+    kernel = np.outer(factors.get(0, [1.0]), factors.get(1, [1.0]))
+
+    def correlate(data, weights, fill):
+        # `weights` is `kernel` (its sums weigh the valid samples): run its
+        # 1-D factors. Each 1-D kernel sums to 1, so extending the first
+        # pass's output by `fill` (as ndimage does) is the 2-D extension.
+        out = data
+        for axis, weights1d in passes:
+            out = _correlate1d(out, weights1d, axis, mode, fill, func)
+        return out if out is not data else data.copy()
+
+    return _plane_filter(correlate, kernel, cval, func)
+
+
+@_with_planes_and_nan
+def gaussian(
+    image: ArrayLike,
+    sigma: float | Sequence[float],
+    mode: str = "reflect",
+    cval: float = 0.0,
+    truncate: float = 4.0,
+    *,
+    radius: int | Sequence[int] | None = None,
+    axes: Sequence[int] | None = None,
+    channel_axis: int | None = None,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
+) -> NDArray[np.floating]:
+    """Gaussian blur of an image; as ``scipy.ndimage.gaussian_filter``.
+
+    Two 1-D passes (down the columns, then along the rows) of the weights
+    ``exp(-x**2 / (2 sigma**2))`` for ``x`` in ``-r..r``, normalised to sum
+    to 1, with ``r = int(truncate * sigma + 0.5)`` unless `radius` is given.
+    An axis whose sigma is 0 is left unfiltered. With
+    ``nan_policy='interpolate'`` the valid samples' weights are summed by
+    the same two passes (equal to the 2-D sums: the kernel is separable).
+
+    Parameters
+    ----------
+    image : array_like
+        2-D image, or a stack or colour image with `axes` or
+        `channel_axis`. Integer and bool images are computed in float64.
+    sigma : float or (float, float)
+        Standard deviation in pixels, one for both axes or (rows, columns).
+        Non-negative.
+    mode : {{'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}}, optional
+        Boundary mode, as in :func:`sobel`. 'valid' shrinks each axis by
+        ``2 r``.
+    cval : float, optional
+        Value outside the image with ``mode='constant'``.
+    truncate : float, optional
+        Radius of the kernel in standard deviations (default 4.0). Positive.
+    radius : int or (int, int), optional, keyword-only
+        Radius of the kernel in pixels; overrides `truncate`.
+{planes_and_nan}
+
+    Returns
+    -------
+    ndarray
+        The blurred image, in the image's float dtype (float64 for
+        integers) and layout.
+
+    Raises
+    ------
+    ValueError
+        A negative `sigma` or `radius`, a non-positive `truncate`, a `sigma`
+        or `radius` that is not one or two values, and the errors of
+        :func:`sobel`.
+    TypeError
+        A non-numeric `sigma`, `truncate` or `radius`, and the errors of
+        :func:`sobel`.
+{planes_and_nan_errors}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corr2d.filters import gaussian
+    >>> dot = np.zeros((5, 5)); dot[2, 2] = 1
+    >>> blurred = gaussian(dot, sigma=1.0)
+    >>> round(float(blurred.sum()), 12), round(float(blurred[2, 2]), 4)
+    (1.0, 0.1592)
+
+    A hole in a flat image is filled from its neighbours:
+
+    >>> flat = np.full((5, 5), 7.0); flat[2, 2] = np.nan
+    >>> round(float(gaussian(flat, 1.0, nan_policy="interpolate")[2, 2]), 12)
+    7.0
+    """
+    func = "gaussian"
+    filter2d = _gaussian_filter(sigma, mode, cval, truncate, radius, func)
+    return _filter_image(image, filter2d, func, axes, channel_axis, nan_policy, mask)
+
+
+@_with_planes_and_nan
 def difference(
-    image: ArrayLike, axis: int = -1, mode: str = "reflect", cval: float = 0.0
+    image: ArrayLike,
+    axis: int = -1,
+    mode: str = "reflect",
+    cval: float = 0.0,
+    *,
+    axes: Sequence[int] | None = None,
+    channel_axis: int | None = None,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
 ) -> NDArray[np.floating]:
     """Forward difference with the chapter's kernel ``[[1, -1]]``.
 
@@ -455,11 +681,13 @@ def difference(
     ----------
     image, axis, mode, cval
         As in :func:`sobel`.
+{planes_and_nan}
 
     Returns
     -------
     ndarray
-        The difference, in the image's float dtype (float64 for integers).
+        The difference, in the image's float dtype (float64 for integers)
+        and layout.
 
     Raises
     ------
@@ -475,38 +703,72 @@ def difference(
     array([[ 0.,  1.,  0.,  0.,  0., -1.,  0.],
            [ 0.,  1.,  0.,  0.,  0., -1.,  0.]])
     """
-    func = "difference"
-    a = _as_image(image, func)
-    axis = _check_axis(axis, func)
-    mode = _check_mode(mode, func)
-    cval = _check_cval(cval, func)
-    return _correlate1d(a, np.array([1.0, -1.0]), axis, mode, cval, func)
+    filter2d = _difference_filter(axis, mode, cval, "difference")
+    return _filter_image(image, filter2d, "difference", axes, channel_axis, nan_policy, mask)
 
 
+def _edges_filter(method: object, mode: object, cval: object) -> PlaneFilter:
+    """The gradient magnitude (or |Laplacian|) as a 2-D filter; errors name edges."""
+    func = "edges"
+    if not isinstance(method, str) or method not in EDGE_METHODS:
+        names = ", ".join(repr(m) for m in EDGE_METHODS)
+        raise ValueError(f"{func}: method must be one of {names}; got {method!r}")
+    if method == "laplace":
+        laplacian = _kernel_filter(_LAPLACE, mode, cval, func)
+        return lambda plane, mask_plane, nan_policy: abs(laplacian(plane, mask_plane, nan_policy))
+    if method == "difference":
+        along_rows, along_cols = (_difference_filter(axis, mode, cval, func) for axis in (0, 1))
+    else:
+        along_rows, along_cols = (_gradient_filter(axis, mode, cval, method, func) for axis in (0, 1))
+
+    def magnitude(plane, mask_plane, nan_policy: str):
+        rows = along_rows(plane, mask_plane, nan_policy)
+        cols = along_cols(plane, mask_plane, nan_policy)
+        if rows.shape != cols.shape:  # 'difference' in 'valid' mode
+            h, w = min(rows.shape[0], cols.shape[0]), min(rows.shape[1], cols.shape[1])
+            rows, cols = rows[:h, :w], cols[:h, :w]
+        return _arrays.array_module(rows).hypot(rows, cols)
+
+    return magnitude
+
+
+@_with_planes_and_nan
 def edges(
-    image: ArrayLike, method: str = "sobel", mode: str = "reflect", cval: float = 0.0
+    image: ArrayLike,
+    method: str = "sobel",
+    mode: str = "reflect",
+    cval: float = 0.0,
+    *,
+    axes: Sequence[int] | None = None,
+    channel_axis: int | None = None,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
 ) -> NDArray[np.floating]:
-    """Edge strength of a 2-D image: the gradient magnitude.
+    """Edge strength of an image: the gradient magnitude.
 
     ``hypot(f(image, axis=0), f(image, axis=1))`` for the gradient filters
     ``f`` = :func:`sobel`, :func:`prewitt`, :func:`scharr` and
     :func:`difference`; ``abs(laplace(image))`` for 'laplace'. With
     ``method='difference'`` and ``mode='valid'`` the two differences have
-    different shapes, so both are cropped to ``(H - 1, W - 1)``.
+    different shapes, so both are cropped to ``(H - 1, W - 1)``. With
+    ``nan_policy='interpolate'`` each derivative is interpolated, then
+    combined.
 
     Parameters
     ----------
     image : array_like
-        2-D image. Integer and bool images are computed in float64.
-    method : {'sobel', 'prewitt', 'scharr', 'laplace', 'difference'}, optional
+        2-D image, or a stack or colour image with `axes` or
+        `channel_axis`. Integer and bool images are computed in float64.
+    method : {{'sobel', 'prewitt', 'scharr', 'laplace', 'difference'}}, optional
         The filter (default 'sobel').
     mode, cval
         As in :func:`sobel`.
+{planes_and_nan}
 
     Returns
     -------
     ndarray
-        Non-negative edge strength, in the image's float dtype.
+        Non-negative edge strength, in the image's float dtype and layout.
 
     Raises
     ------
@@ -514,6 +776,7 @@ def edges(
         An unknown `method`, and the errors of :func:`sobel`.
     TypeError
         As :func:`sobel`.
+{planes_and_nan_errors}
 
     Examples
     --------
@@ -524,17 +787,12 @@ def edges(
     array([0., 4., 4., 0., 0., 4., 4., 0.])
     >>> edges(X.T)[:, 0]
     array([0., 4., 4., 0., 0., 4., 4., 0.])
+
+    A stack of images, one per row of the first axis:
+
+    >>> edges(np.stack([X, 2 * X]), axes=(-2, -1))[:, 0]
+    array([[0., 4., 4., 0., 0., 4., 4., 0.],
+           [0., 8., 8., 0., 0., 8., 8., 0.]])
     """
-    if not isinstance(method, str) or method not in EDGE_METHODS:
-        names = ", ".join(repr(m) for m in EDGE_METHODS)
-        raise ValueError(f"edges: method must be one of {names}; got {method!r}")
-    xp = _arrays.array_module(image)
-    if method == "laplace":
-        return xp.abs(laplace(image, mode=mode, cval=cval))
-    filt = {"sobel": sobel, "prewitt": prewitt, "scharr": scharr, "difference": difference}[method]
-    rows = filt(image, axis=0, mode=mode, cval=cval)
-    cols = filt(image, axis=1, mode=mode, cval=cval)
-    if rows.shape != cols.shape:  # 'difference' in 'valid' mode
-        h, w = min(rows.shape[0], cols.shape[0]), min(rows.shape[1], cols.shape[1])
-        rows, cols = rows[:h, :w], cols[:h, :w]
-    return xp.hypot(rows, cols)
+    filter2d = _edges_filter(method, mode, cval)
+    return _filter_image(image, filter2d, "edges", axes, channel_axis, nan_policy, mask)
