@@ -36,30 +36,38 @@ def extended(a, kernel_shape, mode, cval):
 def reference(image, weights, invalid, mode, cval=0.0):
     """Normalized convolution by its definition, in exact rational arithmetic.
 
-    out = sum(w x over valid) * sum(u) / sum(u over valid), u = |w| when
-    sum(w) == 0 else w; NaN where sum(u over valid) == 0; zeros for w == 0. Valid: not NaN, not
-    masked; outside the image in 'constant' mode: valid iff cval is finite.
+    out = sum(w x over valid) * sum(w) / sum(w over valid); for a zero-sum
+    kernel each missing sample takes the |w|-weighted mean m of the valid
+    ones: out = sum(w x over valid) - sum(w over valid) * m. NaN where no
+    valid sample has a non-zero weight (or sum(w over valid) == 0); zeros
+    for w == 0. Valid: not NaN, not masked; outside the image in 'constant'
+    mode: valid iff cval is finite.
     """
     missing = np.isnan(image) | (False if invalid is None else invalid)
     outside_valid = bool(np.isfinite(cval))
     values = extended(np.where(missing, 0.0, image), weights.shape, mode, cval if outside_valid else 0.0)
     valid = extended(~missing, weights.shape, mode, outside_valid)
     w = [[Fraction(float(v)) for v in row] for row in weights]
-    u = w if sum(map(sum, w)) != 0 else [[abs(v) for v in row] for row in w]
-    u_sum = sum(map(sum, u))
+    w_sum = sum(map(sum, w))
     kh, kw = weights.shape
     out = np.empty(image.shape)
-    if u_sum == 0:  # an all-zero kernel: zeros, as 'propagate' gives without NaN
+    if all(v == 0 for row in w for v in row):  # an all-zero kernel: zeros, as 'propagate' gives
         return np.zeros(image.shape)
     for i in range(image.shape[0]):
         for j in range(image.shape[1]):
-            num = den = Fraction(0)
+            num = den = abs_num = abs_den = Fraction(0)
             for p in range(kh):
                 for q in range(kw):
                     if valid[i + p, j + q]:
-                        num += w[p][q] * Fraction(float(values[i + p, j + q]))
-                        den += u[p][q]
-            out[i, j] = np.nan if den == 0 else float(num * u_sum / den)
+                        x = Fraction(float(values[i + p, j + q]))
+                        num += w[p][q] * x
+                        den += w[p][q]
+                        abs_num += abs(w[p][q]) * x
+                        abs_den += abs(w[p][q])
+            if w_sum == 0:
+                out[i, j] = np.nan if abs_den == 0 else float(num - den * abs_num / abs_den)
+            else:
+                out[i, j] = np.nan if den == 0 else float(num * w_sum / den)
     return out
 
 
@@ -81,16 +89,20 @@ def rounding_bound(image, weights, invalid, mode, cval, dtype):
     The numerator is off by n * eps * corr(|x| valid, |w|) at most (n the
     number of weights; sums of n products), the weight sum by n * eps of
     itself; rescaled, both are within n * eps * rescaled, where rescaled =
-    sum(u) * corr(|x| valid, |w|) / |corr(valid, u)| (also a bound on |out|).
-    Twice that, and twice again for the last two roundings and slack."""
+    sum(w) * corr(|x| valid, |w|) / |corr(valid, w)| (also a bound on |out|).
+    Twice that, and twice again for the last two roundings and slack. For a
+    zero-sum kernel, out = num - corr(valid, w) * mean: each of the three
+    terms is at most corr(|x| valid, |w|) =: M and off by n * eps of that,
+    so 12 * n * eps * M."""
     missing = np.isnan(image) | (False if invalid is None else invalid)
     outside_valid = bool(np.isfinite(cval))
     fill = abs(cval) if outside_valid else 0.0
-    u = np.abs(weights) if weights.sum() == 0 else weights
     magnitude = ndimage.correlate(np.where(missing, 0, np.abs(image)), np.abs(weights), mode=mode, cval=fill)
-    den = ndimage.correlate((~missing).astype(float), u, mode=mode, cval=float(outside_valid))
+    if weights.sum() == 0:
+        return 12 * weights.size * np.finfo(dtype).eps * magnitude
+    den = ndimage.correlate((~missing).astype(float), weights, mode=mode, cval=float(outside_valid))
     with np.errstate(divide="ignore", invalid="ignore"):
-        rescaled = abs(u.sum()) * magnitude / np.abs(den)
+        rescaled = abs(weights.sum()) * magnitude / np.abs(den)
     return 4 * weights.size * np.finfo(dtype).eps * rescaled
 
 
@@ -128,7 +140,10 @@ def test_generic_normalized_correlate_matches_the_definition(problem, mode, cval
     ours = normalized_correlate(ndimage_closure(mode), image, weights, invalid, cval=cval, func="t")
     ref = reference(image, weights, invalid, mode, cval)
     assert ours.dtype == np.float64
-    assert_equal_nan_rtol(ours, ref, rtol=4 * np.finfo(np.float64).eps)
+    if weights.sum() == 0:  # a difference of exact terms: an absolute bound
+        assert_close_nan(ours, ref, rounding_bound(image, weights, invalid, mode, cval, np.float64))
+    else:
+        assert_equal_nan_rtol(ours, ref, rtol=4 * np.finfo(np.float64).eps)
 
 
 @settings(max_examples=60, deadline=None)
@@ -138,7 +153,10 @@ def test_generic_float32_stays_float32(problem, mode):
     ours = normalized_correlate(ndimage_closure(mode), image.astype(np.float32), weights, invalid, func="t")
     ref = reference(image, weights, invalid, mode)
     assert ours.dtype == np.float32
-    assert_equal_nan_rtol(ours, ref, rtol=4 * np.finfo(np.float32).eps)
+    if weights.sum() == 0:
+        assert_close_nan(ours, ref, rounding_bound(image, weights, invalid, mode, 0.0, np.float32))
+    else:
+        assert_equal_nan_rtol(ours, ref, rtol=4 * np.finfo(np.float32).eps)
 
 
 @pytest.mark.parametrize("scale", [1e-250, 1e250])
@@ -206,8 +224,10 @@ def test_a_lone_valid_sample_under_a_zero_weight_is_no_valid_sample():
 
 
 def test_closure_contract_weights_and_fills():
-    """The closure sees `weights` itself with the data, then |weights| for a
-    zero-sum kernel; fills: cval then 1 (valid outside), 0 then 0 (NaN cval)."""
+    """The closure sees `weights` itself with the data (only there: the
+    validity weights get a copy); a zero-sum kernel adds |weights| with the
+    data and the validity weights. Fills: cval with
+    the data, 1 with the validity weights (valid outside); 0 (NaN cval)."""
     calls = []
 
     def correlate(data, weights, fill):
@@ -220,10 +240,12 @@ def test_closure_contract_weights_and_fills():
     normalized_correlate(correlate, image, kernel, None, cval=2.0, func="t")
     assert calls[0][0] is kernel and calls[0][1] == 2.0
     np.testing.assert_array_equal(calls[1][0], [[1.0, 1.0]])
-    assert calls[1][1] == 1.0
+    np.testing.assert_array_equal(calls[2][0], [[1.0, 1.0]])
+    assert calls[3][0] is not kernel and np.array_equal(calls[3][0], kernel)  # the data pass alone is `kernel`
+    assert [fill for _, fill in calls] == [2.0, 2.0, 1.0, 1.0]
     calls.clear()
     normalized_correlate(correlate, image, kernel, None, cval=np.nan, func="t")
-    assert [fill for _, fill in calls] == [0.0, 0.0]
+    assert [fill for _, fill in calls] == [0.0, 0.0, 0.0, 0.0]
     calls.clear()
     normalized_correlate(correlate, np.ones((4, 4)), kernel, None, cval=2.0, func="t")
     assert len(calls) == 1 and calls[0][0] is kernel  # nothing missing: one plain pass

@@ -14,7 +14,8 @@ NUMPY_PAD = {"reflect": "symmetric", "mirror": "reflect", "nearest": "edge", "wr
 
 def interpolate_reference(x, w, mode, cval, origin, missing, with_bound=False):
     """Each output from its own window: sum over valid samples of w*x,
-    times sum(w) / (sum of w over valid samples); |w| for zero-sum weights;
+    times sum(w) / (sum of w over valid samples); for zero-sum weights the
+    missing samples take the |w|-weighted mean of the valid ones instead;
     NaN for a window with no valid sample. Correlation, origin (o0, o1).
     With `with_bound`, also each output's rounding bound in units of eps:
     the numerator's and the weight sum's errors carried through the quotient."""
@@ -28,20 +29,21 @@ def interpolate_reference(x, w, mode, cval, origin, missing, with_bound=False):
     # Weights summing to less than rounding noise (the threshold below which
     # a window's weight counts as lost) are zero-sum.
     zero_sum = abs(w.sum()) <= max(w.size, 64) * np.finfo(float).eps * np.abs(w).sum()
-    u = np.abs(w) if zero_sum else w
     out, bound = np.empty(x.shape), np.empty(x.shape)
     for i in range(x.shape[0]):
         for j in range(x.shape[1]):
             d, v = data[i:i + kh, j:j + kw], valid[i:i + kh, j:j + kw]
-            num, weight = (v * d * w).sum(), (v * u).sum()
-            if (v * np.abs(w)).sum() == 0:
+            num, weight = (v * d * w).sum(), (v * w).sum()
+            magnitude, abs_weight = np.abs(v * d * w).sum(), (v * np.abs(w)).sum()
+            if abs_weight == 0:
                 out[i, j] = bound[i, j] = np.nan
-                continue
-            out[i, j] = num * u.sum() / weight
-            num_error = w.size * (np.abs(v * d * w)).sum()
-            weight_error = w.size * np.abs(v * u).sum()
-            bound[i, j] = 2 * abs(u.sum()) * (num_error / abs(weight)
-                                              + abs(num) * weight_error / weight ** 2)
+            elif zero_sum:
+                out[i, j] = num - weight * (v * d * np.abs(w)).sum() / abs_weight
+                bound[i, j] = 12 * w.size * magnitude
+            else:
+                out[i, j] = num * w.sum() / weight
+                bound[i, j] = 2 * w.size * abs(w.sum()) * (
+                    magnitude / abs(weight) + abs(num) * abs_weight / weight ** 2)
     return (out, bound) if with_bound else out
 
 

@@ -3,16 +3,25 @@
 Missing samples (NaN, or True in a mask) weigh nothing, and each output is
 rescaled by the share of the kernel's weight that fell on valid samples::
 
-    out = corr(data with missing -> 0, w) * sum(u) / corr(valid, u)
+    out = corr(data with missing -> 0, w) * sum(w) / corr(valid, w)
 
-where ``valid`` is 1 on valid samples and 0 on missing ones, and ``u = w``,
-except for a kernel whose weights sum to zero (derivative kernels: Sobel,
-Laplace, differences; zero up to the threshold below), where ``u = |w|``:
-``sum(w) / corr(valid, w)`` would be 0/0 for them. With no missing sample ``corr(valid, u) == sum(u)`` and the
-result is the plain correlation, either way (up to rounding). An output
-whose window holds no valid sample of non-zero weight, or so little weight
-that the weight sum is lost in rounding (below ``max(n, 64) * eps *
+where ``valid`` is 1 on valid samples and 0 on missing ones (astropy's
+``nan_treatment='interpolate'``). With no missing sample ``corr(valid, w) ==
+sum(w)`` and the result is the plain correlation (up to rounding). An
+output whose window holds no valid sample of non-zero weight, or so little
+weight that its sum is lost in rounding (below ``max(n, 64) * eps *
 sum(|w|)``, n the number of weights, eps the dtype's), is NaN.
+
+For a kernel whose weights sum to zero (derivative kernels: Sobel, Laplace,
+differences; zero up to that same threshold) the rescaling is 0/0. There
+each missing sample stands for the ``|w|``-weighted mean of the valid
+samples in its window::
+
+    out = corr(data, w) - corr(valid, w) * corr(data, |w|) / corr(valid, |w|)
+
+For a kernel with ``w >= 0`` this is exactly the rescaling above; for a
+derivative kernel it keeps the derivative of a flat image zero next to a
+hole (rescaling by ``|w|`` would draw edges around it).
 
 Outside the image, a 'constant' extension by `cval` counts as valid samples
 of value `cval` when `cval` is finite, and as missing ones when it is NaN;
@@ -22,13 +31,14 @@ validity alike. Only NaN is missing: +-inf propagate as in any correlation.
 The algorithm is generic: the caller supplies its own correlation (boundary
 mode, origin, output window, separable passes) as a closure, so
 ``corr2d.filters`` and ``corr2d.ndimage`` share it. It calls that closure
-twice, with arrays of the image's dtype (float32 stays float32). Memory
-beyond the output, at the peak: two arrays of the image's size and dtype (a
-zeroed copy of the image, then the validity weights and the weight sums;
-the copy is dropped before the validity weights are made) and a boolean
-mask of the missing samples, plus what the closure's correlations use.
-When nothing is missing (and the outside is valid), the closure runs once
-on the image itself and only the boolean mask is added.
+twice (four times for a zero-sum kernel), with arrays of the image's dtype
+(float32 stays float32); the element-wise steps run in cache-sized chunks
+over the threads (corr2d._chunked). Memory beyond the output, at the peak:
+three arrays of the image's size and dtype (the zeroed copy, the validity
+weights and the first result; four for a zero-sum kernel), plus what the
+closure's correlations use. When nothing is missing (and the outside is
+valid), the closure runs once on the image itself, after the two arrays
+that found no missing sample.
 """
 from __future__ import annotations
 
@@ -38,6 +48,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _arrays
+from ._chunked import map_chunks
 
 __all__ = ["NAN_POLICIES", "check_nan_policy", "check_mask", "normalized_correlate"]
 
@@ -96,6 +107,7 @@ def normalized_correlate(
     *,
     cval: float = 0.0,
     cval_is_valid: bool = True,
+    threads: int = 0,
     func: str,
 ) -> Any:
     """Correlation that ignores missing samples (normalized convolution).
@@ -107,15 +119,15 @@ def normalized_correlate(
         correlation (its boundary mode, origin, output window) of a floating
         array shaped like `image`, returning a new array. `fill` is the
         value outside the image in 'constant' mode (ignore it for other
-        modes). Called twice: with the zeroed data, `weights` itself (the
-        same object) and `cval` (0 when the outside is missing); then with
-        the validity weights (1 valid, 0 missing), the normalizing weights
-        (`weights` itself, or ``abs(weights)`` for a zero-sum kernel) and 1
-        (0 when the outside is missing). It may compute the correlation any
-        way that equals it, e.g. as 1-D passes of a separable kernel, and
-        may compute the call with `weights` itself exactly as its
-        'propagate' path does (that is what the result equals when nothing
-        is missing).
+        modes). Called with the zeroed data and `weights` itself (the
+        same object), then with the validity weights (1 valid, 0 missing)
+        and a copy of `weights`; a zero-sum kernel adds both arrays with
+        ``abs(weights)``. The fill is `cval` for the data and 1 for the
+        validity weights (0 for both when the outside is missing). It may
+        compute the correlation any way that equals it, e.g. as 1-D passes
+        of a separable kernel, and may compute the one call with `weights`
+        itself exactly as its 'propagate' path does (that is what the
+        result equals when nothing is missing).
     image : ndarray (NumPy or CuPy)
         Floating image; NaN marks a missing sample.
     weights : ndarray
@@ -127,14 +139,17 @@ def normalized_correlate(
     cval_is_valid : bool, optional, keyword-only
         Whether the samples outside the image count as valid (default);
         they are missing anyway when `cval` is NaN.
+    threads : int, optional, keyword-only
+        Threads for the element-wise steps (0: OpenMP's default).
     func : str, keyword-only
         The function the user called, for error messages.
 
     Returns
     -------
     ndarray
-        ``corr(data, w) * sum(u) / corr(valid, u)``, in `image`'s dtype;
-        NaN where the valid weight ``|corr(valid, u)|`` is at most
+        ``corr(data, w) * sum(w) / corr(valid, w)`` (zero-sum kernels: see
+        the module notes), in `image`'s dtype; NaN where the valid weight
+        (``|corr(valid, w)|``, or ``corr(valid, |w|)``) is at most
         ``max(n, 64) * eps * sum(|w|)`` (no valid sample in the window).
         An all-zero kernel gives zeros (as 'propagate' does without NaN).
 
@@ -161,8 +176,6 @@ def normalized_correlate(
     """
     if image.dtype.kind != "f":
         raise TypeError(f"{func}: normalized_correlate needs a floating image, got dtype {image.dtype}")
-    # NaN is the one value unequal to itself (an operator: any array type has it).
-    missing = image != image
     if invalid is not None:
         if invalid.dtype != bool:
             raise TypeError(f"{func}: the invalid-sample mask must be boolean, got dtype {invalid.dtype}")
@@ -170,36 +183,77 @@ def normalized_correlate(
             raise ValueError(
                 f"{func}: the invalid-sample mask has shape {invalid.shape}, the image {image.shape}"
             )
-        missing |= invalid
     outside_valid = bool(cval_is_valid) and math.isfinite(cval)
-    if outside_valid and not bool(missing.any()):
+    data, valid, any_missing = _split(image, invalid, threads)
+    if outside_valid and not any_missing:
         return correlate(image, weights, cval)  # nothing to leave out: the plain correlation
 
     host = _host_weights(weights)
     abs_sum = float(np.abs(host).sum())
-    eps = float(np.finfo(image.dtype).eps)
-    lost = max(host.size, 64) * eps * abs_sum  # weight sums below this are rounding noise
-    # A kernel whose own sum is lost in rounding is zero-sum: rescale by |w|
-    # (by w, every window's weight sum would be noise: all NaN).
-    zero_sum = abs(float(host.sum())) <= lost
-    norm = abs(weights) if zero_sum else weights
-    norm_sum = abs_sum if zero_sum else float(host.sum())
-    signed = not zero_sum and bool((host < 0).any())  # weight sums of either sign
-
-    data = image.copy()
-    data[missing] = 0
     if abs_sum == 0:  # an all-zero kernel weighs nothing: zeros, as 'propagate' gives
         return correlate(data, weights, 0.0)
-    num = correlate(data, weights, cval if outside_valid else 0.0)
-    del data  # before the validity weights: two image-sized temporaries at most
-    valid = (~missing).astype(image.dtype)
-    del missing
-    weight_sum = correlate(valid, norm, 1.0 if outside_valid else 0.0)
+    eps = float(np.finfo(image.dtype).eps)
+    lost = max(host.size, 64) * eps * abs_sum  # weight sums below this are rounding noise
+    data_fill, valid_fill = (cval, 1.0) if outside_valid else (0.0, 0.0)
+    num = correlate(data, weights, data_fill)
+    # A kernel whose own sum is lost in rounding is zero-sum: rescaling by
+    # it would be 0/0, so missing samples take the |w|-weighted mean of the
+    # window's valid samples instead (for w >= 0 that *is* the rescaling).
+    if abs(float(host.sum())) <= lost:
+        magnitudes = abs(weights)
+        mean_num = correlate(data, magnitudes, data_fill)
+        del data
+        mean_den = correlate(valid, magnitudes, valid_fill)
+        weight_sum = correlate(valid, weights.copy(), valid_fill)  # a copy: see `correlate`
+        del valid
+
+        def fill_with_means(n, ws, mn, md):
+            with np.errstate(divide="ignore", invalid="ignore"):  # empty windows: NaN below
+                mn /= md
+            mn *= ws
+            n -= mn
+            n[md <= lost] = np.nan
+
+        map_chunks(fill_with_means, (num, weight_sum, mean_num, mean_den), threads)
+        return num
+    del data  # before the weight sums: three image-sized temporaries at most
+    weight_sum = correlate(valid, weights.copy(), valid_fill)  # a copy: see `correlate`
     del valid
-    # Non-negative weights sum to >= 0 up to rounding: no |.| pass needed.
-    empty = (abs(weight_sum) if signed else weight_sum) <= lost
-    with np.errstate(divide="ignore", invalid="ignore"):  # empty windows: NaN below
-        num /= weight_sum
-    num *= norm_sum  # a Python float: the dtype stays the image's
-    num[empty] = np.nan
+    signed, total = bool((host < 0).any()), float(host.sum())
+
+    def rescale(n, ws):
+        # Non-negative weights sum to >= 0 up to rounding: no |.| pass needed.
+        empty = (abs(ws) if signed else ws) <= lost
+        with np.errstate(divide="ignore", invalid="ignore"):  # empty windows: NaN below
+            n /= ws
+        n *= total  # a Python float: the dtype stays the image's
+        n[empty] = np.nan
+
+    map_chunks(rescale, (num, weight_sum), threads)
     return num
+
+
+def _split(image: Any, invalid: Any, threads: int) -> tuple[Any, Any, bool]:
+    """The image with its missing samples (NaN, or `invalid`) zeroed, the
+    validity weights (1 valid, 0 missing) in its dtype, and whether any
+    sample is missing; in cache-sized chunks over the threads."""
+    xp = _arrays.array_module(image)
+    data = xp.empty(image.shape, image.dtype)
+    valid = xp.empty(image.shape, image.dtype)
+    source = image
+    if not image.flags.c_contiguous:  # chunks need one layout: copy it in first
+        data[...] = image
+        source = data
+    masks = (invalid if invalid.flags.c_contiguous else xp.ascontiguousarray(invalid),
+             ) if invalid is not None else ()
+
+    def split(src, d, v, *inv):
+        missing = src != src  # NaN is the one value unequal to itself (any array type)
+        if inv:
+            missing |= inv[0]
+        d[...] = src
+        d[missing] = 0
+        v[...] = ~missing
+        return bool(missing.any())
+
+    return data, valid, any(map_chunks(split, (source, data, valid, *masks), threads))

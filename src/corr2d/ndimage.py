@@ -69,10 +69,15 @@ _NOTES = """
 """
 
 
+def _is_array(output: Any) -> bool:
+    """Whether `output` is an array to fill (else None or a dtype)."""
+    return output is not None and not isinstance(output, (type, np.dtype, str))
+
+
 def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: Any, axes: Any,
          threads: Any, method: Any, nan_policy: Any, mask: Any, *, convolve: bool, func: str):
     arrays = {"input": input, "weights": weights}
-    if output is not None and not isinstance(output, (type, np.dtype, str)):
+    if _is_array(output):
         arrays["output"] = output
     backend = backend_for(func, **arrays)
     plan = plan_ndimage(input, weights, output, mode, cval, origin, axes, threads, method,
@@ -82,12 +87,12 @@ def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: An
             raise ValueError(f"{func}: mask marks samples to leave out, which needs "
                              "nan_policy='interpolate'")
         return correlate_stack(plan, backend)
-    return _interpolate(plan, backend, input, weights, mode, cval, origin, axes, threads,
+    return _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes, threads,
                         method, mask, convolve=convolve, func=func)
 
 
-def _interpolate(plan, backend, input, weights, mode, cval, origin, axes, threads, method, mask,
-                 *, convolve: bool, func: str):
+def _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes, threads, method,
+                 mask, *, convolve: bool, func: str):
     """nan_policy='interpolate': normalized convolution (corr2d._normalized)
     over the plain correlation of the same call, in the plan's dtype."""
     if plan.compute_dtype.kind == "c":
@@ -102,8 +107,10 @@ def _interpolate(plan, backend, input, weights, mode, cval, origin, axes, thread
         return correlate_stack(sub, backend)
 
     result = normalized_correlate(plain, image, xp.asarray(weights), invalid,
-                                  cval=float(np.real(cval)), func=func)
+                                  cval=float(np.real(cval)), threads=plan.threads, func=func)
     target = plan.result
+    if not _is_array(output) and target.dtype == result.dtype:
+        return result  # no caller's array to fill: the result is the answer
     if target.dtype.kind == "b":
         result = xp.trunc(result)  # as the plain path's cast
     if xp is np:
@@ -176,14 +183,17 @@ def correlate(
         it, as in any correlation. 'interpolate': normalized convolution
         (see :doc:`/nan-policy`): NaN (and masked) samples weigh 0 and each
         output is rescaled by ``sum(weights) / sum(weights over valid
-        samples)`` (``|weights|`` for weights that sum to zero), so with
-        no NaN it equals 'propagate'; an output whose window holds no valid
+        samples)`` (for weights that sum to zero, such as derivatives,
+        each missing sample stands for the ``|weights|``-weighted mean of
+        the window's valid samples), so with no NaN it equals
+        'propagate'; an output whose window holds no valid
         sample is NaN. In 'constant' mode the outside counts as valid
         samples of value `cval` (missing ones when `cval` is NaN). Real
-        input and weights only. Memory beyond the output: a boolean mask,
-        and two arrays of the input's shape in the compute dtype (the
-        input with its NaN zeroed, then the validity weights), plus a copy
-        of the input in that dtype when it is in another.
+        input and weights only. Memory beyond the output: three arrays of
+        the input's shape in the compute dtype (the input with its NaN
+        zeroed, the validity weights, a correlation; four for weights
+        that sum to zero), plus a copy of the input in that dtype when it
+        is in another.
     mask : array_like of bool, optional, keyword-only
         The input's shape; True marks more samples to leave out (with
         ``nan_policy='interpolate'`` only).
