@@ -136,3 +136,37 @@ def test_errors(kwargs, error, words):
     with pytest.raises(error, match="correlate: ") as info:
         cn.correlate(**args)
     assert words in str(info.value)
+
+
+def test_bands_are_bit_identical_across_threads_and_match_the_whole_image_path():
+    """The CPU runs 'interpolate' band by band (corr2d._cpu_interpolate);
+    the FFT method runs it on whole images (corr2d._normalized): both are
+    the same normalized convolution."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 300, 170))
+    x[rng.random(x.shape) < 0.02] = np.nan
+    x[0, 100:140, 50:90] = np.nan  # windows with no valid sample
+    w = rng.random((9, 7)) + 0.2
+    one = cn.correlate(x, w, axes=(1, 2), mode="wrap", nan_policy="interpolate", threads=1,
+                       method="direct")
+    for threads in (2, 3):
+        np.testing.assert_array_equal(
+            cn.correlate(x, w, axes=(1, 2), mode="wrap", nan_policy="interpolate",
+                         threads=threads, method="direct"), one)
+    whole = cn.correlate(x, w, axes=(1, 2), mode="wrap", nan_policy="interpolate", method="fft")
+    np.testing.assert_array_equal(np.isnan(whole), np.isnan(one))
+    finite = ~np.isnan(one)
+    scale = np.nanmax(np.abs(x)) * w.sum()
+    assert np.abs(whole[finite] - one[finite]).max() <= 64 * np.finfo(float).eps * scale
+
+
+@pytest.mark.parametrize("func", ["correlate", "convolve"])
+def test_interpolate_into_the_input_itself(func):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((40, 50))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    w = rng.random((5, 4))
+    want = getattr(cn, func)(x, w, mode="mirror", nan_policy="interpolate")
+    y = x.copy()
+    assert getattr(cn, func)(y, w, output=y, mode="mirror", nan_policy="interpolate") is y
+    np.testing.assert_array_equal(y, want)

@@ -3,8 +3,9 @@ backend-neutral plans of corr2d._signal_plan and corr2d._conv_plan on the C
 core; imports no public module of corr2d."""
 from ._cpu_conv import context, conv2d, conv2d_input, conv2d_weight, conv_transpose2d  # noqa: F401
 from ._cpu_correlate import correlate  # noqa: F401
+from ._cpu_interpolate import interpolate_stack  # noqa: F401
 
 #: Whether this backend takes CuPy arrays (plans are built for it).
 ON_GPU = False
 
-__all__ = ["ON_GPU", "context", "correlate", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]
+__all__ = ["ON_GPU", "context", "correlate", "interpolate_stack", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]

@@ -43,6 +43,7 @@ class NdimagePlan(NamedTuple):
     method: str
     output: Any
     result: Any
+    axes: tuple  # the caller's image axes, in increasing order (moved last above)
 
 
 def as_input(value: Any, name: str, func: str, xp) -> Any:
@@ -219,4 +220,4 @@ def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, or
     moved = (rows_axis, cols_axis), (-2, -1)
     return NdimagePlan(xp.moveaxis(image, *moved), kernel, dtype, fill,
                        BOUNDARY_CODES[NDIMAGE_CORE_BOUNDARIES[mode]], top, left, nthreads,
-                       method, xp.moveaxis(result, *moved), result)
+                       method, xp.moveaxis(result, *moved), result, (rows_axis, cols_axis))

@@ -43,14 +43,15 @@ that found no missing sample.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from . import _arrays
 from ._chunked import map_chunks
 
-__all__ = ["NAN_POLICIES", "check_nan_policy", "check_mask", "normalized_correlate"]
+__all__ = ["NAN_POLICIES", "check_nan_policy", "check_mask", "normalized_correlate", "weighing",
+           "split_into", "finish"]
 
 NAN_POLICIES = ("propagate", "interpolate")
 
@@ -187,50 +188,81 @@ def normalized_correlate(
     data, valid, any_missing = _split(image, invalid, threads)
     if outside_valid and not any_missing:
         return correlate(image, weights, cval)  # nothing to leave out: the plain correlation
-
-    host = _host_weights(weights)
-    abs_sum = float(np.abs(host).sum())
-    if abs_sum == 0:  # an all-zero kernel weighs nothing: zeros, as 'propagate' gives
+    facts = weighing(_host_weights(weights), image.dtype)
+    if facts is None:  # an all-zero kernel weighs nothing: zeros, as 'propagate' gives
         return correlate(data, weights, 0.0)
-    eps = float(np.finfo(image.dtype).eps)
-    lost = max(host.size, 64) * eps * abs_sum  # weight sums below this are rounding noise
     data_fill, valid_fill = (cval, 1.0) if outside_valid else (0.0, 0.0)
     num = correlate(data, weights, data_fill)
-    # A kernel whose own sum is lost in rounding is zero-sum: rescaling by
-    # it would be 0/0, so missing samples take the |w|-weighted mean of the
-    # window's valid samples instead (for w >= 0 that *is* the rescaling).
-    if abs(float(host.sum())) <= lost:
+    if facts.zero_sum:
         magnitudes = abs(weights)
         mean_num = correlate(data, magnitudes, data_fill)
         del data
         mean_den = correlate(valid, magnitudes, valid_fill)
         weight_sum = correlate(valid, weights.copy(), valid_fill)  # a copy: see `correlate`
         del valid
-
-        def fill_with_means(n, ws, mn, md):
-            with np.errstate(divide="ignore", invalid="ignore"):  # empty windows: NaN below
-                mn /= md
-            mn *= ws
-            n -= mn
-            n[md <= lost] = np.nan
-
-        map_chunks(fill_with_means, (num, weight_sum, mean_num, mean_den), threads)
+        map_chunks(lambda *a: finish(facts, *a), (num, weight_sum, mean_num, mean_den), threads)
         return num
     del data  # before the weight sums: three image-sized temporaries at most
     weight_sum = correlate(valid, weights.copy(), valid_fill)  # a copy: see `correlate`
     del valid
-    signed, total = bool((host < 0).any()), float(host.sum())
-
-    def rescale(n, ws):
-        # Non-negative weights sum to >= 0 up to rounding: no |.| pass needed.
-        empty = (abs(ws) if signed else ws) <= lost
-        with np.errstate(divide="ignore", invalid="ignore"):  # empty windows: NaN below
-            n /= ws
-        n *= total  # a Python float: the dtype stays the image's
-        n[empty] = np.nan
-
-    map_chunks(rescale, (num, weight_sum), threads)
+    map_chunks(lambda *a: finish(facts, *a), (num, weight_sum), threads)
     return num
+
+
+class Weighing(NamedTuple):
+    """What the rescaling needs to know of a kernel (see the module notes)."""
+
+    lost: float  # window weights at most this are rounding noise: no valid sample
+    zero_sum: bool  # the kernel's own sum is lost in rounding: fill with window means
+    signed: bool  # some weights are negative: weight sums of either sign
+    total: float  # the kernel's sum
+
+
+def weighing(weights: np.ndarray, dtype: np.dtype) -> Weighing | None:
+    """The rescaling's facts of `weights` (NumPy) for data of `dtype`; None
+    for an all-zero kernel."""
+    weights = np.asarray(weights, np.float64)
+    abs_sum = float(np.abs(weights).sum())
+    if abs_sum == 0:
+        return None
+    lost = max(weights.size, 64) * float(np.finfo(dtype).eps) * abs_sum
+    total = float(weights.sum())
+    # A kernel whose own sum is lost in rounding is zero-sum: rescaling by
+    # it would be 0/0, so missing samples take the |w|-weighted mean of the
+    # window's valid samples instead (for w >= 0 that *is* the rescaling).
+    return Weighing(lost, abs(total) <= lost, bool((weights < 0).any()), total)
+
+
+def split_into(src: Any, data: Any, valid: Any, invalid: Any = None) -> bool:
+    """``data = src`` with missing samples (NaN, or `invalid`) zeroed,
+    ``valid`` = 1 where not missing, else 0; whether any is missing."""
+    missing = src != src  # NaN is the one value unequal to itself (any array type)
+    if invalid is not None:
+        missing |= invalid
+    if data is not src:
+        data[...] = src
+    data[missing] = 0
+    valid[...] = ~missing
+    return bool(missing.any())
+
+
+def finish(facts: Weighing, num: Any, weight_sum: Any, mean_num: Any = None,
+           mean_den: Any = None) -> None:
+    """Turn the correlations of the data (`num`) and of the validity weights
+    (`weight_sum`; with |w|, `mean_num` and `mean_den`, for a zero-sum
+    kernel) into the result, in `num`; the others are overwritten."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty windows: NaN below
+        if facts.zero_sum:
+            empty = mean_den <= facts.lost
+            mean_num /= mean_den
+            mean_num *= weight_sum
+            num -= mean_num
+        else:
+            # Non-negative weights sum to >= 0 up to rounding: no |.| pass needed.
+            empty = (abs(weight_sum) if facts.signed else weight_sum) <= facts.lost
+            num /= weight_sum
+            num *= facts.total  # a Python float: the dtype stays the image's
+    num[empty] = np.nan
 
 
 def _split(image: Any, invalid: Any, threads: int) -> tuple[Any, Any, bool]:
@@ -246,14 +278,4 @@ def _split(image: Any, invalid: Any, threads: int) -> tuple[Any, Any, bool]:
         source = data
     masks = (invalid if invalid.flags.c_contiguous else xp.ascontiguousarray(invalid),
              ) if invalid is not None else ()
-
-    def split(src, d, v, *inv):
-        missing = src != src  # NaN is the one value unequal to itself (any array type)
-        if inv:
-            missing |= inv[0]
-        d[...] = src
-        d[missing] = 0
-        v[...] = ~missing
-        return bool(missing.any())
-
-    return data, valid, any(map_chunks(split, (source, data, valid, *masks), threads))
+    return data, valid, any(map_chunks(split_into, (source, data, valid, *masks), threads))

@@ -98,8 +98,11 @@ def _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes
     if plan.compute_dtype.kind == "c":
         raise ValueError(f"{func}: nan_policy='interpolate' needs real input and weights")
     xp = array_module(plan.image)
+    invalid = check_mask(mask, xp.asarray(input), func)
+    result = backend.interpolate_stack(plan, invalid)  # the CPU's: band by band, in cache
+    if result is not None:
+        return result
     image = xp.asarray(input).astype(plan.compute_dtype, copy=False)
-    invalid = check_mask(mask, image, func)
 
     def plain(data, w, fill):
         sub = plan_ndimage(data, w, None, mode, fill, origin, axes, threads, method,
