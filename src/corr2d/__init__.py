@@ -10,6 +10,7 @@ from ._version import __version__
 from . import functional
 from .functional import conv2d, conv2d_input, conv2d_weight, conv_transpose2d
 from .signal import choose_method, convolve2d, correlate2d
+from ._match_template import match_template
 from . import data, filters, ndimage, nn
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "data",
     "filters",
     "functional",
+    "match_template",
     "ndimage",
     "nn",
     "show_config",

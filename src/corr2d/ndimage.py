@@ -192,11 +192,12 @@ def correlate(
         'propagate'; an output whose window holds no valid
         sample is NaN. In 'constant' mode the outside counts as valid
         samples of value `cval` (missing ones when `cval` is NaN). Real
-        input and weights only. Memory beyond the output: three arrays of
-        the input's shape in the compute dtype (the input with its NaN
-        zeroed, the validity weights, a correlation; four for weights
-        that sum to zero), plus a copy of the input in that dtype when it
-        is in another.
+        input and weights only. Memory beyond the output: on the CPU it
+        runs band by band, a few band-sized arrays (about 1 MiB each) per
+        thread; with the FFT method, and on the GPU, three arrays of the
+        input's shape in the compute dtype (the input with its NaN
+        zeroed, the validity weights, a correlation; four for weights that
+        sum to zero) and a copy of the input in that dtype.
     mask : array_like of bool, optional, keyword-only
         The input's shape; True marks more samples to leave out (with
         ``nan_policy='interpolate'`` only).
