@@ -18,7 +18,7 @@ import numpy as np
 from ._arrays import is_cupy_array
 from ._checks import check_threads
 from ._methods import check_method
-from ._tables import BOUNDARY_CODES, NDIMAGE_CORE_BOUNDARIES
+from ._tables import BOUNDARY_CODES, NDIMAGE_BOUNDARIES
 
 
 class NdimagePlan(NamedTuple):
@@ -173,8 +173,8 @@ def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, or
     if image.ndim < 2:
         raise ValueError(f"{func}: input must have at least 2 dimensions, got shape {image.shape}")
     axes = image_axes(axes, image.ndim, func)
-    if not isinstance(mode, str) or mode not in NDIMAGE_CORE_BOUNDARIES:
-        names = ", ".join(repr(m) for m in NDIMAGE_CORE_BOUNDARIES)
+    if not isinstance(mode, str) or mode not in NDIMAGE_BOUNDARIES:
+        names = ", ".join(repr(m) for m in NDIMAGE_BOUNDARIES)
         raise ValueError(f"{func}: mode must be one of {names} (one mode for both axes); "
                          f"got {mode!r}")
     nthreads = check_threads(threads, func)
@@ -219,5 +219,5 @@ def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, or
             raise ValueError(f"{func}: output is read-only")
     moved = (rows_axis, cols_axis), (-2, -1)
     return NdimagePlan(xp.moveaxis(image, *moved), kernel, dtype, fill,
-                       BOUNDARY_CODES[NDIMAGE_CORE_BOUNDARIES[mode]], top, left, nthreads,
+                       BOUNDARY_CODES[NDIMAGE_BOUNDARIES[mode]], top, left, nthreads,
                        method, xp.moveaxis(result, *moved), result, (rows_axis, cols_axis))

@@ -34,23 +34,8 @@ SCIPY_BOUNDARIES = {
 SCIPY_MODES = ("full", "same", "valid")
 
 #: scipy.ndimage mode (and its grid-* aliases, as ndimage treats them for
-#: filters) -> the core's boundary, or None where the core has no rule and
-#: the image is padded with numpy.pad first (NDIMAGE_NUMPY_PAD).
-NDIMAGE_BOUNDARIES: dict[str, str | None] = {
-    "reflect": "symm",
-    "grid-mirror": "symm",
-    "constant": "fill",
-    "grid-constant": "fill",
-    "wrap": "wrap",
-    "grid-wrap": "wrap",
-    "nearest": None,
-    "mirror": None,
-}
-NDIMAGE_NUMPY_PAD = {"nearest": "edge", "mirror": "reflect"}
-
-#: scipy.ndimage mode (and its grid-* aliases, as ndimage treats them for
 #: filters) -> the core's boundary: the core has every rule ndimage has.
-NDIMAGE_CORE_BOUNDARIES = {
+NDIMAGE_BOUNDARIES = {
     "reflect": "symm",
     "grid-mirror": "symm",
     "constant": "fill",

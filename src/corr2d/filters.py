@@ -1,19 +1,20 @@
-"""Edge and smoothing filters for 2-D images, built on :func:`corr2d.correlate2d`.
+"""Edge and smoothing filters for 2-D images, built on :func:`corr2d.ndimage.correlate`.
 
 Every filter here returns an image of the input's shape (or a smaller one in
 ``mode='valid'``) and agrees with the ``scipy.ndimage`` filter of the same
 name under the same boundary mode.
 
-Boundary modes use ``scipy.ndimage``'s names. How each reaches the C core:
+Boundary modes use ``scipy.ndimage``'s names, and the C core has each rule
+(no padded copy of the image is made):
 
 ============  ===================  =========================================
-mode          extension of abcd    computed as
+mode          extension of abcd    scipy.signal / PyTorch / numpy.pad name
 ============  ===================  =========================================
-'reflect'     ``ba|abcd|dc``       ``correlate2d(boundary='symm')``
-'constant'    ``kk|abcd|kk``       ``correlate2d(boundary='fill')``, k=cval
-'wrap'        ``cd|abcd|ab``       ``correlate2d(boundary='wrap')``
-'nearest'     ``aa|abcd|dd``       ``np.pad(mode='edge')`` + 'valid' pass
-'mirror'      ``cb|abcd|cb``       ``np.pad(mode='reflect')`` + 'valid' pass
+'reflect'     ``ba|abcd|dc``       'symm' / (none) / 'symmetric'
+'constant'    ``kk|abcd|kk``       'fill' / 'zeros' (k = 0) / 'constant'
+'wrap'        ``cd|abcd|ab``       'wrap' / 'circular' / 'wrap'
+'nearest'     ``aa|abcd|dd``       (none) / 'replicate' / 'edge'
+'mirror'      ``cb|abcd|cb``       (none) / 'reflect' / 'reflect'
 'valid'       (none)               ``correlate2d(mode='valid')``: the output
                                    shrinks by the kernel size minus one
 ============  ===================  =========================================
@@ -51,8 +52,8 @@ weigh nothing and each output is rescaled by the share of the weight that
 fell on valid samples; ``'propagate'`` (default) spreads NaN as SciPy does.
 
 GPU: a CuPy image is filtered on the GPU (through the GPU path of
-:func:`corr2d.correlate2d`, and ``cupy.pad`` for 'nearest' and 'mirror')
-and the result is a CuPy array, with the same dtypes and errors.
+:func:`corr2d.ndimage.correlate`, every mode in its kernels) and the result
+is a CuPy array, with the same dtypes and errors.
 """
 from __future__ import annotations
 
@@ -65,14 +66,14 @@ from numpy.typing import ArrayLike, NDArray
 from . import _arrays
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
 from ._stacks import apply_over_planes, image_axes
-from ._tables import NDIMAGE_BOUNDARIES, NDIMAGE_NUMPY_PAD
+from . import ndimage
+from ._tables import NDIMAGE_BOUNDARIES
 from .signal import correlate2d
 
 __all__ = ["difference", "edges", "gaussian", "laplace", "prewitt", "scharr", "sobel"]
 
 #: ndimage mode name -> correlate2d boundary (None: pad with numpy first).
 _MODES: dict[str, str | None] = {**NDIMAGE_BOUNDARIES, "valid": None}
-_NUMPY_PAD = NDIMAGE_NUMPY_PAD
 
 #: Derivative and smoothing weights of the separable gradient operators.
 _DERIVATIVE = np.array([-1.0, 0.0, 1.0])
@@ -148,12 +149,10 @@ def _correlate(
                 f"got {image.shape}"
             )
         return correlate2d(image, kernel, mode="valid")
-    boundary = _MODES[mode]
-    if boundary is not None:
-        return correlate2d(image, kernel, mode="same", boundary=boundary, fillvalue=cval)
-    pad = [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel.shape]
-    padded = xp.pad(image, pad, mode=_NUMPY_PAD[mode])
-    return correlate2d(padded, kernel, mode="valid")
+    # scipy.ndimage centres a kernel at k // 2; origin -1 on an even axis
+    # moves it to correlate2d's (k - 1) // 2. Every mode is the core's.
+    origin = tuple(-(1 - k % 2) for k in kernel.shape)
+    return ndimage.correlate(image, kernel, mode=mode, cval=cval, origin=origin)
 
 
 def _correlate1d(
