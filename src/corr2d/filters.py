@@ -253,19 +253,18 @@ _PLANES_AND_NAN = """\
         'propagate' (default): a NaN spreads to every output whose window
         holds it, as in SciPy. 'interpolate': normalized convolution; NaN
         and masked samples weigh nothing, and each output is rescaled by
-        ``sum(w) / sum(w over the valid samples)`` (``|w|`` in both sums
-        for a zero-sum kernel, as derivative kernels are), so without
-        missing samples it equals 'propagate' (up to rounding); an output
-        with no valid sample in its window is NaN. Near a missing sample a
-        zero-sum (derivative) kernel rescaled this way is no derivative: a
-        flat image with a hole gets edges around it; to differentiate
-        through holes, fill them first (``gaussian(...,
-        nan_policy='interpolate')``). With ``mode='constant'``
-        a finite `cval` counts as valid samples, a NaN `cval` as missing
-        ones. Memory beyond the output, per plane: two arrays of the
-        plane's size and dtype (a zeroed copy, then the valid weights and
-        the weight sums) and a boolean mask of the missing samples; the
-        mask only, when nothing is missing. See ``docs/nan-policy.rst``.
+        ``sum(w) / sum(w over the valid samples)``, so without missing
+        samples it equals 'propagate' (up to rounding); an output with no
+        valid sample in its window is NaN. For a zero-sum (derivative)
+        kernel each missing sample stands for the ``|w|``-weighted mean of
+        its window's valid samples instead (so a flat image keeps a zero
+        derivative next to a hole). With ``mode='constant'`` a finite
+        `cval` counts as valid samples, a NaN `cval` as missing ones.
+        Memory beyond the output, per plane: three arrays of the plane's
+        size and dtype (the zeroed data, the valid weights, a correlation;
+        four for a zero-sum kernel); when nothing is missing, two (the
+        pass that looked) before one plain correlation. See
+        :doc:`/nan-policy`.
     mask : array_like of bool, optional, keyword-only
         True marks an invalid sample, as a NaN would; `image`'s shape.
         Needs ``nan_policy='interpolate'``."""

@@ -47,15 +47,15 @@ _NOTES = """
 
     Modes (one for both axes; extension of ``a b c d``):
 
-    =================================  =================  ====================
-    mode                               extension          scipy.signal name
-    =================================  =================  ====================
-    'reflect', 'grid-mirror'           ``b a|a b c d|d c``  'symm'
-    'mirror'                           ``c b|a b c d|c b``  (none)
-    'nearest'                          ``a a|a b c d|d d``  (none)
-    'wrap', 'grid-wrap'                ``c d|a b c d|a b``  'wrap'
-    'constant', 'grid-constant'        ``k k|a b c d|k k``  'fill', k = `cval`
-    =================================  =================  ====================
+    ===========================  =====================  =================
+    mode                         extension              scipy.signal name
+    ===========================  =====================  =================
+    'reflect', 'grid-mirror'     ``b a|a b c d|d c``    'symm'
+    'mirror'                     ``c b|a b c d|c b``    (none)
+    'nearest'                    ``a a|a b c d|d d``    (none)
+    'wrap', 'grid-wrap'          ``c d|a b c d|a b``    'wrap'
+    'constant', 'grid-constant'  ``k k|a b c d|k k``    'fill', k = `cval`
+    ===========================  =====================  =================
 
     PyTorch calls 'mirror' ``padding_mode='reflect'``; numpy.pad calls
     'reflect' ``'symmetric'`` and 'mirror' ``'reflect'``.
