@@ -159,8 +159,9 @@ def match_template(
     is about that bound over the window's ``sqrt(sum((x - mean(x))**2))``
     times ``sqrt(sum((t - mean(t))**2))``, so windows far flatter than the
     image's largest values are the least accurate (as in scikit-image and
-    OpenCV). NaN or infinity in the image make the outputs NaN over the
-    row strips and FFT tiles they reach.
+    OpenCV). NaN or infinity in the image (or values beyond about 1e150,
+    whose squares overflow) make the outputs NaN over the row strips and
+    FFT tiles they reach.
 
     The best match is the largest coefficient (scikit-image's
     ``peak_local_max`` finds separated peaks; corr2d has no such function):
@@ -222,7 +223,7 @@ def match_template(
     planes = _planes(image, (rows, cols), channel)
     # scikit-image's clamp, denominator > eps, on the variance: the unit
     # template has taken sqrt(ssd) out of the denominator already.
-    clamp = float(np.finfo(dtype).eps) ** 2 / ssd
+    clamp = float(np.finfo(dtype).eps) ** 2 / ssd if ssd > 0 else math.inf
     for index in np.ndindex(planes.shape[:-3]):
         _match_plane(planes[index], unit, out_planes[index], clamp, threads, threads_asked)
     return result
@@ -332,17 +333,22 @@ def _planes(image: np.ndarray, axes: tuple[int, int], channel: int | None) -> np
 
 def _unit_template(template: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray | None, float]:
     """The template centred and scaled to unit norm, in `dtype`, and its
-    sum of squared deviations; (None, 0.0) for a constant template."""
+    sum of squared deviations (inf or 0 where it overflows or underflows);
+    (None, 0.0) for a constant template."""
     values = template.astype(np.float64)
     if not np.isfinite(values).all():
         raise ValueError(f"{_FUNC}: template holds NaN or infinity")
-    if values.min() == values.max():
+    low, high = values.min(), values.max()
+    if low == high:
         return None, 0.0
+    # Scaled to [-1, 1] first: the squares neither overflow nor underflow.
+    scale = float(max(-low, high))
+    values /= scale
     # Centring the template takes the windows' means out of the numerator:
     # no sum * mean(t) term to cancel, and no image copy.
     centred = values - values.mean()
     ssd = float(np.vdot(centred, centred))
-    return (centred / math.sqrt(ssd)).astype(dtype), ssd
+    return (centred / math.sqrt(ssd)).astype(dtype), ssd * scale * scale
 
 
 def _padded_window(image: np.ndarray, axes: tuple[int, int], size: tuple[int, int],
@@ -383,76 +389,115 @@ def _match_plane(plane: np.ndarray, unit: np.ndarray, out: np.ndarray, clamp: fl
     out_rows, out_cols = out.shape
     # Strips that fit the cache, but not much shorter than the template:
     # each strip restarts its running sums over h rows.
-    step = max(_STRIP_BYTES // (16 * (plane.shape[2] + 1)), min(h, 128) // 2, 1)
+    step = min(max(_STRIP_BYTES // (16 * (plane.shape[2] + 1)), min(h, 128) // 2, 1), out_rows)
     pool = _ccore.plan_threads(threads_asked, float(out_rows) * out_cols * channels
                                * _OPS_PER_OUTPUT)
     # One run of strips per thread: consecutive strips share h - 1 rows.
     # The strips and the shift do not depend on the thread count, nor then
     # does the result.
-    per_run = -(-(-(-out_rows // step)) // pool) * step
+    strip_count = -(-out_rows // step)
+    per_run = -(-strip_count // pool) * step
     runs = [(r, min(r + per_run, out_rows)) for r in range(0, out_rows, per_run)]
     sample = plane[:, ::max(1, plane.shape[1] // 16)]
     shift = _short(float(np.mean(sample, dtype=np.float64)))
 
     def normalize(run: tuple[int, int]) -> None:
         first, last = run
-        for row, sums, band in _strip_sums(plane[:, first:last + h - 1], shift, (h, w), step):
+        strips = _Strips(plane[:, first:last + h - 1], shift, (h, w), step, out.dtype)
+        for row, rows in strips:
+            band = strips.window_sums()
             # Rounding errors of the running sums grow with the passes'
             # lengths, like a random walk (measured: up to ~25 eps * band
             # on 2048-wide strips); a variance below that is noise.
-            rows = len(sums) + h - 1
-            tolerance = (4.0 * math.sqrt(rows + plane.shape[2]) + 16.0) * _EPS64 * band
+            tolerance = (4.0 * math.sqrt(rows + h - 1 + plane.shape[2]) + 16.0) * _EPS64 * band
             floor = max(clamp, tolerance) if math.isfinite(tolerance) else math.nan
-            target = out[first + row:first + row + len(sums)]
-            _divide_by_deviation(target, sums, channels * h * w, floor, band)
+            strips.divide(out[first + row:first + row + rows], channels * h * w, floor, band)
 
     run_jobs(normalize, runs, pool)
 
 
-def _strip_sums(block: np.ndarray, shift: float, size: tuple[int, int], step: int):
-    """For each strip of `step` output rows of a ``(C, rows, columns)``
-    block: its first output row, the windows' sums (see
-    :func:`_window_sums`) and the largest sum of squares over a band of h
-    full rows (the scale of the rounding errors).
+class _Strips:
+    """The strips of `step` output rows of a ``(C, rows, columns)`` block,
+    one after another, and the arrays they reuse (fresh ones would cost
+    page faults on every strip).
 
-    The values are shifted by `shift`, a value near the image's mean (the
-    variances do not change; the sums stay small), and converted once: a
-    strip keeps the h - 1 rows it shares with the next."""
-    (h, w), (rows, width) = size, block.shape[1:]
-    out_rows = rows - h + 1
-    values = np.empty((min(step, out_rows) + h - 1, width), np.complex128)
-    kept = 0
-    for first in range(0, out_rows, step):
-        count = min(step, out_rows - first) + h - 1
-        if first:
-            values[:h - 1] = values[step:step + h - 1]
-            kept = h - 1
-        _shifted_and_squared(block[:, first + kept:first + count], shift, values[kept:count])
-        yield (first, *_window_sums(values[:count], h, w))
+    Iterating converts each strip's rows: shifted by `shift`, a value near
+    the image's mean (the variances do not change; the sums stay small),
+    into ``x + 1j * x**2`` in float64, each row once (a strip keeps the
+    h - 1 rows it shares with the next). Then :meth:`window_sums` and
+    :meth:`divide` finish the strip."""
 
+    def __init__(self, block: np.ndarray, shift: float, size: tuple[int, int], step: int,
+                 dtype: np.dtype):
+        (h, w), width = size, block.shape[2]
+        self.block, self.shift, self.size, self.step = block, shift, size, step
+        self.values = np.empty((step + h - 1, width), np.complex128)
+        self.columns = np.empty((step, width + 1), np.complex128)
+        self.columns[:, 0] = 0  # the prefix sums' leading zero
+        self.change = np.empty((step, width), np.complex128)
+        self.sums = np.empty((step, width - w + 1), np.complex128)
+        self.variance = np.empty(self.sums.shape)
+        self.flat = np.empty(self.sums.shape, bool)
+        self.single = np.empty(self.sums.shape, np.float32) if dtype == np.float32 else None
+        self.count = 0
 
-def _window_sums(values: np.ndarray, h: int, w: int) -> tuple[np.ndarray, float]:
-    """Every ``h x w`` window's sum (real part) and sum of squares
-    (imaginary part) of complex `values` (``x + 1j * x**2``), and the
-    largest sum of squares over a band of h full rows.
+    def __iter__(self):
+        """(first output row, output rows) of each strip, its rows converted."""
+        h, step = self.size[0], self.step
+        out_rows = self.block.shape[1] - h + 1
+        kept = 0
+        for first in range(0, out_rows, step):
+            self.count = min(step, out_rows - first)
+            rows = self.count + h - 1
+            if first:
+                self.values[:h - 1] = self.values[step:step + h - 1]
+                kept = h - 1
+            _shifted_and_squared(self.block[:, first + kept:first + rows], self.shift,
+                                 self.values[kept:rows])
+            yield first, self.count
 
-    Running sums: down the columns one row in and one row out per output
-    row, then along the rows as differences of prefix sums. Both sums ride
-    in one complex array, so each pass handles them together (and the
-    prefix sum's two chains of additions overlap)."""
-    rows, width = values.shape
-    out_rows = rows - h + 1
-    columns = np.empty((out_rows, width + 1), np.complex128)
-    columns[:, 0] = 0  # the prefix sums' leading zero
-    sums = columns[:, 1:]
-    np.add.reduce(values[:h], axis=0, out=sums[0])
-    if out_rows > 1:
-        change = np.subtract(values[h:], values[:-h])  # row i + h in, row i out
-        for i in range(1, out_rows):
+    def window_sums(self) -> float:
+        """Every ``h x w`` window's sum (real part) and sum of squares
+        (imaginary part) into ``self.sums``; returns the largest sum of
+        squares over a band of h full rows (NaN or inf for such values).
+
+        Running sums: down the columns one row in and one row out per
+        output row, then along the rows as differences of prefix sums. Both
+        sums ride in one complex array, so each pass handles them together
+        (and the prefix sum's two chains of additions overlap)."""
+        (h, w), n = self.size, self.count
+        values, change = self.values[:n + h - 1], self.change[:n - 1]
+        columns = self.columns[:n]
+        sums = columns[:, 1:]
+        np.add.reduce(values[:h], axis=0, out=sums[0])
+        np.subtract(values[h:], values[:-h], out=change)  # row i + h in, row i out
+        for i in range(1, n):
             np.add(sums[i - 1], change[i - 1], out=sums[i])
-    np.cumsum(sums, axis=1, out=sums)
-    band = float(np.max(sums[:, -1].imag))  # NaN or inf for such values
-    return np.subtract(columns[:, w:], columns[:, :-w]), band
+        np.cumsum(sums, axis=1, out=sums)
+        np.subtract(columns[:, w:], columns[:, :-w], out=self.sums[:n])
+        return float(np.max(sums[:, -1].imag))
+
+    def divide(self, out: np.ndarray, window_size: int, floor: float, largest: float) -> None:
+        """``out /= sqrt(variance)`` for windows whose variance
+        ``sum(x**2) - sum(x)**2 / window_size`` is above `floor`; 0 for the
+        others. `largest` bounds the variances. A NaN `floor` (non-finite
+        image values) makes the strip NaN."""
+        if math.isnan(floor):
+            out[...] = np.nan
+            return
+        n = self.count
+        sums, variance, flat = self.sums[:n], self.variance[:n], self.flat[:n]
+        np.multiply(sums.real, sums.real, out=variance)
+        variance *= -1.0 / window_size
+        variance += sums.imag
+        np.less_equal(variance, floor, out=flat)
+        np.copyto(variance, np.inf, where=flat)  # out / inf = 0
+        if self.single is not None and floor >= _FLOAT32_FROM and largest <= _FLOAT32_UPTO:
+            # In float32: a few times faster than mixed float32 / float64.
+            variance = self.single[:n]
+            np.copyto(variance, self.variance[:n], casting="same_kind")
+        np.sqrt(variance, out=variance)
+        np.divide(out, variance, out=out, casting="same_kind")
 
 
 def _shifted_and_squared(block: np.ndarray, shift: float, values: np.ndarray) -> None:
@@ -477,24 +522,3 @@ def _short(value: float, bits: int = 8) -> float:
         return 0.0
     mantissa, exponent = math.frexp(value)
     return math.ldexp(round(mantissa * (1 << bits)), exponent - bits)
-
-
-def _divide_by_deviation(out: np.ndarray, sums: np.ndarray, count: int, floor: float,
-                         largest: float) -> None:
-    """``out /= sqrt(variance)`` for windows whose variance
-    ``sum(x**2) - sum(x)**2 / count`` is above `floor`; 0 for the others.
-    `largest` bounds the variances. A NaN `floor` (non-finite image
-    values) makes the strip NaN."""
-    if math.isnan(floor):
-        out[...] = np.nan
-        return
-    variance = np.multiply(sums.real, sums.real)
-    variance *= -1.0 / count
-    variance += sums.imag
-    flat = np.less_equal(variance, floor)
-    np.copyto(variance, np.inf, where=flat)  # out / inf = 0
-    if out.dtype == np.float32 and floor >= _FLOAT32_FROM and largest <= _FLOAT32_UPTO:
-        # In float32 (a few times faster than mixed float32 / float64).
-        variance = variance.astype(np.float32)
-    np.sqrt(variance, out=variance)
-    np.divide(out, variance, out=out, casting="same_kind")
