@@ -101,7 +101,7 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
                 finish(facts, num, weight_sum)
         dst = target[index][r0:r1]
         if dst.dtype.kind == "b":
-            num = np.trunc(num)  # as corr2d._stack's cast
+            num = np.trunc(num)  # as corr2d._ndimage_run's cast
         with np.errstate(invalid="ignore", over="ignore"):
             np.copyto(dst, num, casting="unsafe")
 

@@ -5,7 +5,7 @@ SciPy's for 2-D weights, computed by corr2d's multi-threaded C core (or, for
 CuPy arrays, its GPU kernels) without padding a copy of the image; with
 ``axes=`` every other axis is a stack of images, computed in one call over
 the threads. Each call is checked once into a plan
-(:mod:`corr2d._ndimage_plan`) and run plane by plane (:mod:`corr2d._stack`).
+(:mod:`corr2d._ndimage_plan`) and run plane by plane (:mod:`corr2d._ndimage_run`).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ._arrays import array_module
 from ._dispatch import backend_for
 from ._ndimage_plan import plan_ndimage
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
-from ._stack import correlate_stack
+from ._ndimage_run import correlate_stack
 
 __all__ = ["correlate", "convolve"]
 

@@ -45,7 +45,7 @@ def small_calls() -> dict:
         "conv2d_weight": lambda: corr2d.conv2d_weight(x, w5.shape, gy5),
         "conv_transpose2d": lambda: corr2d.conv_transpose2d(gy5, w5),
         "gaussian": lambda: filters.gaussian(img, 3.0),
-        # Small planes: one per thread of a pool (corr2d._stack).
+        # Small planes: one per thread of a pool (corr2d._ndimage_run).
         "ndimage_stack": lambda: ndimage.correlate(_rand(8, 128, 128), np.ones((5, 5)),
                                                    axes=(1, 2)),
         "ndimage_mirror": lambda: ndimage.convolve(img, np.ones((9, 9)), mode="mirror"),
