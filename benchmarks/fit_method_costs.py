@@ -110,7 +110,7 @@ def tile_variants(shape, kshape, dtype):
     small = (near(cands[0], fh / 2), near(cands[1], fw / 2))
     large = (near(cands[0], fh * 2), near(cands[1], fw * 2))
     return [t for t in dict.fromkeys([small, large])
-            if t != (fh, fw) and t[0] * t[1] <= M.MAX_TILE_SAMPLES]
+            if t != (fh, fw) and t[0] * t[1] * np.dtype(dtype).itemsize <= M.MAX_TILE_BYTES]
 
 
 def model_seconds(c):

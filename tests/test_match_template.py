@@ -3,7 +3,6 @@ pad_input, every numpy.pad mode, dtypes), against a slow two-pass NumPy
 reference for stacks and channels, and its errors."""
 import doctest
 import warnings
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -94,18 +93,18 @@ def test_float64_matches_skimage(case):
     assert (np.abs(got[good] - expected[good]) <= theirs).all()
 
 
-@settings(max_examples=150, deadline=None)
-@given(case=match_case(40), strip_bytes=st.sampled_from([1, 16 * 50, 16 * 300]),
-       threads=st.integers(1, 3))
-def test_short_strips_match_one_strip(case, strip_bytes, threads):
-    # Strips of a few rows: each restarts its sums, and keeps the rows it
-    # shares with the next (more rows than a strip, when h is large).
-    shape, size, pad_input, mode, constant, seed = case
+@settings(max_examples=60, deadline=None)
+@given(case=match_case(), rows=st.integers(130, 400))
+def test_bands_of_rows_match_the_reference(case, rows):
+    # Tall images: several bands of output rows, each restarting its running
+    # sums (test_same_result_on_any_number_of_threads runs them threaded).
+    (_, width), size, pad_input, mode, constant, seed = case
     rng = np.random.default_rng(seed)
-    image = rng.standard_normal(shape)
+    image = rng.standard_normal((rows, width))
     template = rng.standard_normal(size)
-    with mock.patch.object(corr2d._match_template, "_STRIP_BYTES", strip_bytes):
-        got = corr2d.match_template(image, template, pad_input, mode, constant, threads=threads)
+    got = corr2d.match_template(image, template, pad_input, mode, constant)
+    out_rows = got.shape[0]
+    assert corr2d._ccore.window_band_rows(out_rows, size[0]) < out_rows
     reference, spread = ncc_reference(image, template, pad_input, mode, constant)
     good = well_conditioned(spread, template, largest_value(image, mode, constant))
     np.testing.assert_allclose(got[good], reference[good], rtol=0, atol=1e-12)
@@ -286,6 +285,55 @@ def test_nan_in_the_image_is_not_hidden():
     image[20, 20] = np.nan
     got = corr2d.match_template(image, image[:5, :5].copy())
     assert np.isnan(got[16:21, 16:21]).all()
+
+
+def test_unaligned_and_field_images_as_skimage():
+    # The core reads aligned whole-element strides; these are copied first.
+    rng = np.random.default_rng(11)
+    values = rng.random((40, 50))
+    template = values[5:12, 8:15].copy()
+    expected = skimage_match(values, template)
+    record = np.zeros(values.shape, dtype=[("a", "f8"), ("b", "f4")])
+    record["a"] = values
+    raw = np.frombuffer(bytearray(values.nbytes + 1), np.float64, values.size, 1)
+    unaligned = raw.reshape(values.shape)
+    unaligned[...] = values
+    assert not unaligned.flags.aligned and record["a"].strides[1] == 12
+    upside_down = values[::-1].copy()[::-1]  # a negative row stride
+    for image in (record["a"], unaligned, upside_down, values.astype(">f8")):
+        np.testing.assert_allclose(corr2d.match_template(image, template), expected,
+                                   rtol=0, atol=1e-12)
+
+
+def test_the_binding_checks_what_the_core_trusts():
+    window_normalize = corr2d._ccore.window_normalize
+    image = np.array([[[1.0, 2.0, 0.0], [3.0, 4.0, 0.0]]])  # (C, H, W)
+    out = np.array([[1.0, 2.0]])
+    window_normalize(image, out, 2, 2, 0.0, 0.0, 1)
+    # Windows [[1, 2], [3, 4]] and [[2, 0], [4, 0]]: variances 5 and 11.
+    np.testing.assert_allclose(out, [[1 / np.sqrt(5.0), 2 / np.sqrt(11.0)]], rtol=1e-15)
+    out = np.ones((1, 2))
+    window_normalize(image, out, 2, 2, 0.0, 5.0, 1)  # the floor: variance 5 gives 0
+    assert out[0, 0] == 0 and out[0, 1] == 1 / np.sqrt(11.0)
+    buffer = np.zeros((4, 4))
+    unaligned = np.frombuffer(b"\0" * 33, np.float64, 4, 1).reshape(1, 2, 2)
+    for args, error in [
+        ((image.astype(np.float32), out), TypeError),                       # dtypes differ
+        ((image.astype(np.int64), out.astype(np.int64)), TypeError),        # not a float
+        ((image.astype(">f8"), out.astype(">f8")), TypeError),              # byte order
+        ((image[0], out), ValueError),                                      # not 3-D
+        ((image, np.ones((1, 3))), ValueError),                             # out's shape
+        ((image, np.ones((1, 2)), 3, 2), ValueError),                       # window too tall
+        ((image, np.ones((1, 2)), 2, 0), ValueError),                       # empty window
+        ((image, np.ones((1, 2)), 2, 2, 0.0, -1.0), ValueError),            # floor < 0
+        ((image, np.ones((1, 2)), 2, 2, 0.0, np.nan), ValueError),          # floor NaN
+        ((image, np.broadcast_to(1.0, (1, 2))), ValueError),                # read-only out
+        ((buffer[None, :2, :3], buffer[1:2, :2]), ValueError),              # overlap
+        ((unaligned, np.ones((1, 1))), ValueError),                         # unaligned
+    ]:
+        full = args + (2, 2, 0.0, 0.0, 1)[len(args) - 2:]
+        with pytest.raises(error, match="internal error"):
+            window_normalize(*full)
 
 
 def test_docstring_examples():

@@ -85,3 +85,16 @@ cdef extern from "corr2d_conv.h" nogil:
     int corr2d_winograd_output(corr2d_dtype dtype, const void *m, void *out, void *rows,
                                const corr2d_winograd_geometry *g, Py_ssize_t row_begin,
                                Py_ssize_t row_end)
+
+# The template-matching header (ccore/include/corr2d_window.h).
+cdef extern from "corr2d_window.h" nogil:
+    ctypedef struct corr2d_window_geometry:
+        Py_ssize_t channels, height, width
+        Py_ssize_t channel_stride, row_stride, column_stride
+        Py_ssize_t window_height, window_width
+        Py_ssize_t out_row_stride, out_column_stride
+        int threads
+
+    int corr2d_window_normalize(corr2d_dtype dtype, const void *image, void *out,
+                                const corr2d_window_geometry *g, double shift, double floor)
+    Py_ssize_t corr2d_window_band_rows(Py_ssize_t out_height, Py_ssize_t window_height)

@@ -213,4 +213,64 @@ def force_simd_level(level):
     return bool(corr2d_force_simd_level(encoded))
 
 
+cdef Py_ssize_t _element_stride(cnp.ndarray a, int axis, str name) except? -1:
+    """A stride of `a` in elements (any sign); a length-1 axis may carry any."""
+    cdef Py_ssize_t item = cnp.PyArray_ITEMSIZE(a)
+    if a.shape[axis] <= 1:
+        return 0
+    if a.strides[axis] % item:
+        raise ValueError(f"internal error: {name} has an unsupported memory layout")
+    return a.strides[axis] // item
+
+
+def window_normalize(cnp.ndarray image, cnp.ndarray out, Py_ssize_t height, Py_ssize_t width,
+                     double shift, double floor, int threads):
+    """Template matching's normalization, in place on out (see
+    corr2d_window.h): each correlation out[i, j] divided by the standard
+    deviation of the window image[:, i:i + height, j:j + width] (all
+    channels), 0 where the variance is not above max(floor, the running
+    sums' rounding level).
+
+    image (channels, rows, columns) and out (rows - height + 1,
+    columns - width + 1) share one native dtype, float32 or float64, with
+    strides of whole elements; they do not overlap. Runs without the GIL.
+    """
+    cdef corr2d_window_geometry g
+    cdef int status
+    if image.ndim != 3 or out.ndim != 2:
+        raise ValueError("internal error: image must be 3-D and out 2-D")
+    if cnp.PyArray_TYPE(out) != cnp.PyArray_TYPE(image):
+        raise TypeError("internal error: image and out differ in dtype")
+    cdef corr2d_dtype code = <corr2d_dtype>_code_of(image)
+    if code != CORR2D_FLOAT32 and code != CORR2D_FLOAT64:
+        raise TypeError(f"internal error: unsupported dtype {image.dtype}")
+    if not (1 <= height <= image.shape[1] and 1 <= width <= image.shape[2]
+            and image.shape[0] >= 1 and out.shape[0] == image.shape[1] - height + 1
+            and out.shape[1] == image.shape[2] - width + 1):
+        raise ValueError("internal error: image, window and out shapes disagree")
+    if (not cnp.PyArray_ISWRITEABLE(out) or not cnp.PyArray_ISALIGNED(image)
+            or not cnp.PyArray_ISALIGNED(out) or may_share_memory(image, out)
+            or not floor >= 0):
+        raise ValueError("internal error: bad out or floor")
+    g.channels, g.height, g.width = image.shape[0], image.shape[1], image.shape[2]
+    g.channel_stride = _element_stride(image, 0, "image")
+    g.row_stride = _element_stride(image, 1, "image")
+    g.column_stride = _element_stride(image, 2, "image")
+    g.window_height, g.window_width = height, width
+    g.out_row_stride = _element_stride(out, 0, "out")
+    g.out_column_stride = _element_stride(out, 1, "out")
+    g.threads = threads
+    cdef const void *image_data = cnp.PyArray_DATA(image)
+    cdef void *out_data = cnp.PyArray_DATA(out)
+    with nogil:
+        status = corr2d_window_normalize(code, image_data, out_data, &g, shift, floor)
+    raise_for_status(status, "the windows' geometry")
+    return out
+
+
+def window_band_rows(Py_ssize_t out_height, Py_ssize_t height):
+    """The output rows of window_normalize's bands (restarted sums)."""
+    return corr2d_window_band_rows(out_height, height)
+
+
 include "_conv.pxi"

@@ -2,10 +2,11 @@
 
 scikit-image's ``skimage.feature.match_template`` for 2-D templates: the
 correlation term by :func:`corr2d.correlate2d` (its FFT method for large
-templates), with the template centred and scaled to unit norm first, and the
-windows' sums and sums of squares by running sums in float64, strip by strip
-of output rows, the strips spread over threads (NumPy releases the GIL).
-Stacks and colour images through `axes` and `channel_axis`.
+templates), with the template centred and scaled to unit norm first; then
+one pass of the C core (``corr2d_window_normalize``) takes the windows' sums
+and sums of squares by float64 running sums, band by band of output rows
+over the threads, and divides by the windows' deviations in place. Stacks
+and colour images through `axes` and `channel_axis`.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _ccore
 from ._checks import check_threads
-from ._jobs import run_jobs
 from ._stacks import image_axes
 from .signal import correlate2d
 
@@ -28,21 +28,6 @@ _FUNC = "match_template"
 #: numpy.pad's modes, which scikit-image passes `mode` to.
 _PAD_MODES = ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum",
               "reflect", "symmetric", "wrap", "empty")
-
-#: A strip's running sums (complex128: sum + 1j * sum of squares, one row of
-#: the image's width each) stay about this size, in the L2 cache.
-_STRIP_BYTES = 1 << 20
-
-#: Rough NumPy operations per output sample of a strip, as the thread
-#: policy's "work" (it starts threads above about 2e6).
-_OPS_PER_OUTPUT = 30
-
-_EPS64 = float(np.finfo(np.float64).eps)
-
-#: Variances in this range keep float32's full precision (normal numbers,
-#: far from overflow), so a float32 result may divide in float32.
-_FLOAT32_FROM, _FLOAT32_UPTO = 1e-30, 1e30
-
 
 def match_template(
     image: ArrayLike,
@@ -110,8 +95,8 @@ def match_template(
         channel ``C // 2`` holds them).
     threads : int, optional, keyword-only
         Threads for the correlation (as :func:`corr2d.correlate2d`) and for
-        the strips of running sums; by default OpenMP's count. Small images
-        run on one thread.
+        the bands of output rows of the normalization; by default OpenMP's
+        count. Small images run on one thread.
 
     Returns
     -------
@@ -135,33 +120,34 @@ def match_template(
     Notes
     -----
     Memory beyond the output: with ``pad_input=True``, a padded copy of the
-    image in the result dtype (``(H + 2h) x (W + 2w)`` per image: an
-    O(image) copy, as scikit-image's); without it, no copy of the image is
-    made. Per thread, one strip's running sums: ``(s + h) x W`` complex128
-    values and a few arrays of ``s x W`` (``s``, the strip's rows, about
-    1 MiB / (16 W) and at least ``h / 2``: 5 to 15 MiB for a 2048-wide
-    image). With channels, one more output-sized plane. The
-    correlation itself takes what :func:`corr2d.correlate2d` takes (it
-    converts integer and float16 images one plane at a time; longdouble
-    images are converted to float64 first).
+    image in the result dtype (``(H + 2h) x (W + 2w)`` per image: an O(image)
+    copy, as scikit-image's); without it, no copy of a float32 or float64 image
+    is made (integer, bool and float16 images: one converted plane at a time,
+    in the result dtype). Per thread, the running sums: four float64 rows of
+    the image's width (64 KiB for a 2048-wide image). With channels, one more
+    output-sized plane. The correlation itself takes what
+    :func:`corr2d.correlate2d` takes (it converts integer and float16 images
+    one plane at a time; longdouble images are converted to float64 first).
 
     Accuracy: the sums and sums of squares of the windows run in float64
     whatever the image's dtype (scikit-image runs them in the image's
-    precision: in float32 its cumulative sums over a whole large image
-    lose most digits), shifted by a value near the image's mean and
-    restarted for every strip of output rows (so the result is the same on
-    any number of threads). A window whose variance is at their rounding
-    level (below about ``1e-13`` of the strip's largest sum of squares over
-    h full rows) counts as constant: 0. The correlation term is
-    computed in the result dtype (float32 stays float32) with the error
-    bound of :func:`corr2d.correlate2d` (for the FFT method about ``2 * eps
-    * log2(FH * FW) * max|x| * sum|t - mean(t)|``); a coefficient's error
-    is about that bound over the window's ``sqrt(sum((x - mean(x))**2))``
-    times ``sqrt(sum((t - mean(t))**2))``, so windows far flatter than the
-    image's largest values are the least accurate (as in scikit-image and
-    OpenCV). NaN or infinity in the image (or values beyond about 1e150,
-    whose squares overflow) make the outputs NaN over the row strips and
-    FFT tiles they reach.
+    precision: in float32 its cumulative sums over a whole large image lose
+    most digits), shifted by a value near the image's mean and restarted for
+    every band of output rows (at most ``max(64, 2h)``; the bands depend on the
+    shapes only, so the result is the same on any number of threads). A window
+    whose variance is at their rounding level (at most ``(4 sqrt(b + h - 1 + W)
+    + 16) * eps`` of float64, about ``1e-14`` to ``1e-13``, of the largest sum
+    of squares over h full rows met so far in its band of b rows) counts as
+    constant: 0. The correlation term is computed in the result dtype (float32
+    stays float32) with the error bound of :func:`corr2d.correlate2d` (for the
+    FFT method about ``2 * eps * log2(FH * FW) * max|x| * sum|t - mean(t)|``);
+    a coefficient's error is about that bound over the window's ``sqrt(sum((x -
+    mean(x))**2))`` times ``sqrt(sum((t - mean(t))**2))``, so windows far
+    flatter than the image's largest values are the least accurate (as in
+    scikit-image and OpenCV). NaN or infinity in the image (or values beyond
+    about 1e150, whose squares overflow) make the outputs NaN from the first
+    output row whose windows reach them to the end of that band of rows, and
+    over the FFT tiles they reach.
 
     The best match is the largest coefficient (scikit-image's
     ``peak_local_max`` finds separated peaks; corr2d has no such function):
@@ -347,7 +333,10 @@ def _unit_template(template: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray | 
     # Centring the template takes the windows' means out of the numerator:
     # no sum * mean(t) term to cancel, and no image copy.
     centred = values - values.mean()
-    ssd = float(np.vdot(centred, centred))
+    # Not np.vdot: OpenBLAS threads a dot product this long, and its pool
+    # then spins on against the correlation's threads (measured: +50 ms on
+    # a 2048x2048 image with a 128x128 template, 2 cores).
+    ssd = float(np.square(centred).sum())
     return (centred / math.sqrt(ssd)).astype(dtype), ssd * scale * scale
 
 
@@ -386,132 +375,17 @@ def _match_plane(plane: np.ndarray, unit: np.ndarray, out: np.ndarray, clamp: fl
         for c in range(1, channels):
             correlate2d(plane[c], unit[c], "valid", threads=threads, out=part)
             out += part
-    out_rows, out_cols = out.shape
-    # Strips that fit the cache, but not much shorter than the template:
-    # each strip restarts its running sums over h rows.
-    step = min(max(_STRIP_BYTES // (16 * (plane.shape[2] + 1)), min(h, 128) // 2, 1), out_rows)
-    pool = _ccore.plan_threads(threads_asked, float(out_rows) * out_cols * channels
-                               * _OPS_PER_OUTPUT)
-    # One run of strips per thread: consecutive strips share h - 1 rows.
-    # The strips and the shift do not depend on the thread count, nor then
-    # does the result.
-    strip_count = -(-out_rows // step)
-    per_run = -(-strip_count // pool) * step
-    runs = [(r, min(r + per_run, out_rows)) for r in range(0, out_rows, per_run)]
+    # A value near the image's mean, subtracted from every sample: the
+    # variances do not change, the sums stay small.
     sample = plane[:, ::max(1, plane.shape[1] // 16)]
     shift = _short(float(np.mean(sample, dtype=np.float64)))
-
-    def normalize(run: tuple[int, int]) -> None:
-        first, last = run
-        strips = _Strips(plane[:, first:last + h - 1], shift, (h, w), step, out.dtype)
-        for row, rows in strips:
-            band = strips.window_sums()
-            # Rounding errors of the running sums grow with the passes'
-            # lengths, like a random walk (measured: up to ~25 eps * band
-            # on 2048-wide strips); a variance below that is noise.
-            tolerance = (4.0 * math.sqrt(rows + h - 1 + plane.shape[2]) + 16.0) * _EPS64 * band
-            floor = max(clamp, tolerance) if math.isfinite(tolerance) else math.nan
-            strips.divide(out[first + row:first + row + rows], channels * h * w, floor, band)
-
-    run_jobs(normalize, runs, pool)
-
-
-class _Strips:
-    """The strips of `step` output rows of a ``(C, rows, columns)`` block,
-    one after another, and the arrays they reuse (fresh ones would cost
-    page faults on every strip).
-
-    Iterating converts each strip's rows: shifted by `shift`, a value near
-    the image's mean (the variances do not change; the sums stay small),
-    into ``x + 1j * x**2`` in float64, each row once (a strip keeps the
-    h - 1 rows it shares with the next). Then :meth:`window_sums` and
-    :meth:`divide` finish the strip."""
-
-    def __init__(self, block: np.ndarray, shift: float, size: tuple[int, int], step: int,
-                 dtype: np.dtype):
-        (h, w), width = size, block.shape[2]
-        self.block, self.shift, self.size, self.step = block, shift, size, step
-        self.values = np.empty((step + h - 1, width), np.complex128)
-        self.columns = np.empty((step, width + 1), np.complex128)
-        self.columns[:, 0] = 0  # the prefix sums' leading zero
-        self.change = np.empty((step, width), np.complex128)
-        self.sums = np.empty((step, width - w + 1), np.complex128)
-        self.variance = np.empty(self.sums.shape)
-        self.flat = np.empty(self.sums.shape, bool)
-        self.single = np.empty(self.sums.shape, np.float32) if dtype == np.float32 else None
-        self.count = 0
-
-    def __iter__(self):
-        """(first output row, output rows) of each strip, its rows converted."""
-        h, step = self.size[0], self.step
-        out_rows = self.block.shape[1] - h + 1
-        kept = 0
-        for first in range(0, out_rows, step):
-            self.count = min(step, out_rows - first)
-            rows = self.count + h - 1
-            if first:
-                self.values[:h - 1] = self.values[step:step + h - 1]
-                kept = h - 1
-            _shifted_and_squared(self.block[:, first + kept:first + rows], self.shift,
-                                 self.values[kept:rows])
-            yield first, self.count
-
-    def window_sums(self) -> float:
-        """Every ``h x w`` window's sum (real part) and sum of squares
-        (imaginary part) into ``self.sums``; returns the largest sum of
-        squares over a band of h full rows (NaN or inf for such values).
-
-        Running sums: down the columns one row in and one row out per
-        output row, then along the rows as differences of prefix sums. Both
-        sums ride in one complex array, so each pass handles them together
-        (and the prefix sum's two chains of additions overlap)."""
-        (h, w), n = self.size, self.count
-        values, change = self.values[:n + h - 1], self.change[:n - 1]
-        columns = self.columns[:n]
-        sums = columns[:, 1:]
-        np.add.reduce(values[:h], axis=0, out=sums[0])
-        np.subtract(values[h:], values[:-h], out=change)  # row i + h in, row i out
-        for i in range(1, n):
-            np.add(sums[i - 1], change[i - 1], out=sums[i])
-        np.cumsum(sums, axis=1, out=sums)
-        np.subtract(columns[:, w:], columns[:, :-w], out=self.sums[:n])
-        return float(np.max(sums[:, -1].imag))
-
-    def divide(self, out: np.ndarray, window_size: int, floor: float, largest: float) -> None:
-        """``out /= sqrt(variance)`` for windows whose variance
-        ``sum(x**2) - sum(x)**2 / window_size`` is above `floor`; 0 for the
-        others. `largest` bounds the variances. A NaN `floor` (non-finite
-        image values) makes the strip NaN."""
-        if math.isnan(floor):
-            out[...] = np.nan
-            return
-        n = self.count
-        sums, variance, flat = self.sums[:n], self.variance[:n], self.flat[:n]
-        np.multiply(sums.real, sums.real, out=variance)
-        variance *= -1.0 / window_size
-        variance += sums.imag
-        np.less_equal(variance, floor, out=flat)
-        np.copyto(variance, np.inf, where=flat)  # out / inf = 0
-        if self.single is not None and floor >= _FLOAT32_FROM and largest <= _FLOAT32_UPTO:
-            # In float32: a few times faster than mixed float32 / float64.
-            variance = self.single[:n]
-            np.copyto(variance, self.variance[:n], casting="same_kind")
-        np.sqrt(variance, out=variance)
-        np.divide(out, variance, out=out, casting="same_kind")
-
-
-def _shifted_and_squared(block: np.ndarray, shift: float, values: np.ndarray) -> None:
-    """``values = sum_c (x_c - shift) + 1j * sum_c (x_c - shift)**2``."""
-    real, imag = values.real, values.imag
-    np.subtract(block[0], shift, out=real, dtype=np.float64)
-    np.multiply(real, real, out=imag)
-    if block.shape[0] > 1:
-        deviation = np.empty(real.shape)
-        for channel in block[1:]:
-            np.subtract(channel, shift, out=deviation, dtype=np.float64)
-            real += deviation
-            deviation *= deviation
-            imag += deviation
+    # The core reads the result dtype, aligned, at any strides of whole
+    # elements: other planes (integer, bool, float16, byte-swapped, a field
+    # of a structured array) are converted first.
+    if (plane.dtype != out.dtype or not plane.flags.aligned
+            or any(stride % plane.itemsize for stride in plane.strides)):
+        plane = np.require(plane, out.dtype, ("C_CONTIGUOUS", "ALIGNED"))
+    _ccore.window_normalize(plane, out, h, w, shift, clamp, threads_asked)
 
 
 def _short(value: float, bits: int = 8) -> float:

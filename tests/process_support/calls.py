@@ -52,6 +52,7 @@ def small_calls() -> dict:
         "sobel": lambda: filters.sobel(img),
         "edges": lambda: filters.edges(img),
         "Conv2D": lambda: _layer_step(x),
+        "match_template": lambda: corr2d.match_template(img, _rand(31, 31, dtype=np.float64)),
     }
 
 
@@ -98,4 +99,7 @@ def long_calls() -> dict:
                                        np.ones((7, 7)), axes=(1, 2), method="direct"),
         "ndimage_nearest": lambda: _bind(ndimage.correlate, _rand(4096, 4096, dtype=np.float64),
                                          np.ones((61, 61)), mode="nearest", method="direct"),
+        "match_template": lambda: _bind(corr2d.match_template,
+                                        _rand(8192, 8192, dtype=np.float64),
+                                        _rand(101, 101, dtype=np.float64)),
     }

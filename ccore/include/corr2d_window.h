@@ -1,0 +1,66 @@
+/*
+ * corr2d C core, template matching: the normalization step of normalized
+ * cross-correlation. Each output (a correlation with a unit-norm, centred
+ * template, computed beforehand) is divided by its window's standard
+ * deviation, from float64 running sums.
+ *
+ * As in corr2d_core.h, the caller has validated everything and the core
+ * trusts it. Only float32 and float64 have instances (other dtypes return
+ * CORR2D_EINVAL).
+ */
+#ifndef CORR2D_WINDOW_H
+#define CORR2D_WINDOW_H
+
+#include <stddef.h>
+#include "corr2d_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * An image of `channels` planes of height x width, element (c, r, j) at
+ * c * channel_stride + r * row_stride + j * column_stride (strides in
+ * elements, of any sign); windows of window_height x window_width
+ * (1 <= window_height <= height, 1 <= window_width <= width); out of
+ * (height - window_height + 1) x (width - window_width + 1), element (i, j)
+ * at i * out_row_stride + j * out_column_stride.
+ * threads <= 0 means "OpenMP's default".
+ */
+typedef struct {
+    ptrdiff_t channels, height, width;
+    ptrdiff_t channel_stride, row_stride, column_stride;
+    ptrdiff_t window_height, window_width;
+    ptrdiff_t out_row_stride, out_column_stride;
+    int threads;
+} corr2d_window_geometry;
+
+/*
+ * In place on out, for the window at (i, j) (all channels) of n samples:
+ *   s = sum(x - shift), q = sum((x - shift)^2), var = q - s * s / n,
+ *   out[i, j] = var > max(floor, rounding) ? out[i, j] / sqrt(var) : 0
+ * (in float64, rounded to the dtype once; a NaN out[i, j] stays NaN), for a
+ * floor >= 0.
+ * s and q are float64 running sums (down the columns, then along the rows),
+ * restarted for every band of output rows: the bands depend only on the
+ * shapes, so the result is the same bits on any number of threads.
+ * `rounding` is the running sums' error level,
+ *   (4 sqrt(b + window_height - 1 + width) + 16) * eps(float64) * largest,
+ * for a band of b output rows, `largest` the largest sum of q over whole
+ * rows (window_height full rows, every column) met so far in the band;
+ * where that sum is not finite (NaN or infinity in the image, overflow),
+ * the outputs are NaN from that row to the band's end. `shift` (a value
+ * near the image's mean) keeps the sums small; the variances do not depend
+ * on it.
+ */
+int corr2d_window_normalize(corr2d_dtype dtype, const void *image, void *out,
+                            const corr2d_window_geometry *g, double shift, double floor);
+
+/* The output rows of a band (the last band may be shorter): a function of
+ * the shapes only. */
+ptrdiff_t corr2d_window_band_rows(ptrdiff_t out_height, ptrdiff_t window_height);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

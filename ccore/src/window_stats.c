@@ -1,0 +1,43 @@
+/* The window normalization of template matching (window_stats.template.c)
+ * for float32 and float64, and its public entry points. */
+#include <float.h>
+#include <math.h>
+#include "correlate_common.h"
+#include "corr2d_window.h"
+
+#define NAME(x) CORR2D_CAT(x, f32)
+#define T float
+#include "window_stats.template.c"
+#undef NAME
+#undef T
+
+#define NAME(x) CORR2D_CAT(x, f64)
+#define T double
+#include "window_stats.template.c"
+#undef NAME
+#undef T
+
+/* Bands of about twice the window's rows, at least 64: restarting a band
+ * sums window_height rows again, which costs about as much as sliding over
+ * window_height / 2 output rows. The bands are then evened out. */
+ptrdiff_t corr2d_window_band_rows(ptrdiff_t out_height, ptrdiff_t window_height)
+{
+    ptrdiff_t rows = 2 * window_height > 64 ? 2 * window_height : 64;
+    ptrdiff_t bands = (out_height + rows - 1) / rows;
+    if (bands < 1)
+        return out_height > 0 ? out_height : 1;
+    return (out_height + bands - 1) / bands;
+}
+
+int corr2d_window_normalize(corr2d_dtype dtype, const void *image, void *out,
+                            const corr2d_window_geometry *g, double shift, double floor)
+{
+    switch (dtype) {
+    case CORR2D_FLOAT32:
+        return window_normalize_f32((const float *)image, (float *)out, g, shift, floor);
+    case CORR2D_FLOAT64:
+        return window_normalize_f64((const double *)image, (double *)out, g, shift, floor);
+    default:
+        return CORR2D_EINVAL;
+    }
+}
