@@ -43,6 +43,10 @@ _NOTES = """
     - Out-of-range values cast to an integer `output` follow NumPy's cast;
       ndimage's is a C cast whose result is undefined there. In range,
       both truncate toward zero.
+    - Weights larger than the input along an axis, with a non-zero
+      `origin`: ndimage's extension is inconsistent there (a (2, 2) input
+      of two equal rows can get two different rows); corr2d extends by the
+      mode's definition, as ``numpy.pad`` does, in every case.
     - Large kernels may use the FFT or separable method (`method`).
 
     Modes (one for both axes; extension of ``a b c d``):
