@@ -22,13 +22,24 @@ def _wide(dtype):
 
 def _exact_and_scale(x, k, mode, boundary, fill, convolve):
     """SciPy's answer in float64/complex128 on the inputs as given, and the
-    largest window sum of |x||k| (with the boundary's values)."""
+    FFT bound's scale: the largest |sample| of the image (fill included)
+    times the kernel's total |weight|, after SciPy's 'valid' swap."""
     fill = np.asarray(fill, x.dtype)  # SciPy fills with the value in the output dtype
     f = scipy.signal.convolve2d if convolve else scipy.signal.correlate2d
     exact = f(x.astype(_wide(x.dtype)), k.astype(_wide(x.dtype)), mode, boundary, fill)
-    windows = f(np.abs(x).astype(np.float64), np.abs(k).astype(np.float64), mode, boundary,
-                np.abs(fill))
-    return exact, windows.max()
+    if mode == "valid" and not all(a >= b for a, b in zip(x.shape, k.shape)):
+        x, k = k, x
+    largest = max(float(np.abs(x).max()), float(np.abs(fill)) if boundary == "fill" else 0.0)
+    return exact, largest * float(np.abs(k.astype(_wide(k.dtype))).sum())
+
+
+def _window_scale(x, k, mode, boundary, fill, convolve):
+    """The largest window sum of |x||k| (with the boundary's values): the
+    scale of the direct and separable methods' rounding, output by output."""
+    f = scipy.signal.convolve2d if convolve else scipy.signal.correlate2d
+    fill = np.asarray(fill, x.dtype)
+    return f(np.abs(x).astype(np.float64), np.abs(k).astype(np.float64), mode, boundary,
+             np.abs(fill)).max()
 
 
 def _fft_shape(x, k, mode):
@@ -103,7 +114,8 @@ def test_separable_within_two_passes_rounding(dtype, h, w, kh, kw, mode, boundar
         return  # SciPy's swap would make the random image the kernel
     f = corr2d.convolve2d if convolve else corr2d.correlate2d
     got = f(x, k, mode, boundary, 0.5, method="separable")
-    exact, scale = _exact_and_scale(x, k, mode, boundary, 0.5, convolve)
+    exact, _ = _exact_and_scale(x, k, mode, boundary, 0.5, convolve)
+    scale = _window_scale(x, k, mode, boundary, 0.5, convolve)
     assert got.dtype == x.dtype and got.shape == exact.shape
     # Each pass rounds a sum of kh (kw) products; the factors carry the
     # separability tolerance (4 max(kh, kw) eps of the kernel).
@@ -128,10 +140,12 @@ def test_auto_agrees_with_scipy(dtype, n, kn, mode, boundary, separable, seed):
     if not _valid_possible(x, k, mode):
         return
     got = corr2d.correlate2d(x, k, mode, boundary)
-    exact, scale = _exact_and_scale(x, k, mode, boundary, 0, False)
+    exact, fft_scale = _exact_and_scale(x, k, mode, boundary, 0, False)
     fh, fw = _fft_shape(x, k, mode)
     # The larger of the FFT and the separable bounds (the direct one is smaller).
-    bound = 2 * np.finfo(x.dtype).eps * scale * max(np.log2(fh * fw), 6 * (2 * kn + 1))
+    eps = np.finfo(x.dtype).eps
+    bound = max(2 * eps * fft_scale * np.log2(fh * fw),
+                2 * eps * _window_scale(x, k, mode, boundary, 0, False) * 6 * (2 * kn + 1))
     assert got.dtype == x.dtype
     assert np.max(np.abs(got - exact)) <= bound
 

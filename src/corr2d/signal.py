@@ -35,11 +35,12 @@ _MEMORY_NOTE = """
     overlap-save over tiles of ``FH x FW`` samples with ``scipy.fft``
     transforms in the input's precision (float32 stays float32); each
     output differs from the exact correlation by at most
-    ``2 * eps * log2(FH * FW) * max_w sum_w |in1| |in2|``, where ``eps`` is
-    the dtype's machine epsilon and the maximum runs over the output's
-    windows (the sum of ``|x| |k|`` over a window, with the boundary's
-    values; the FFT spreads rounding over a tile, so a small output next to
-    large ones gets the large ones' absolute error). 'separable' runs a
+    ``2 * eps * log2(FH * FW) * max|x| * sum|k|``, where ``eps`` is the
+    dtype's machine epsilon, ``max|x|`` the largest magnitude in the image
+    (and the fill value) and ``sum|k|`` the kernel's total magnitude: the
+    FFT spreads rounding over a tile and over the whole kernel, so a small
+    output next to large samples gets their absolute error, even where its
+    own window holds only fill. 'separable' runs a
     numerically rank-1 kernel (second singular value at most ``4 *
     max(kh, kw) * eps`` times the first) as two 1-D passes. 'auto' takes the
     cheapest by a cost model fitted on this machine kind
