@@ -36,6 +36,11 @@ def test_help(command):
     assert rc == 0 and out.startswith("usage: corr2d") and err == ""
 
 
+def test_no_command_prints_the_help():
+    rc, out, err = corr2d()
+    assert rc == 0 and out.startswith("usage: corr2d") and "examples:" in out and err == ""
+
+
 def test_demo_prints_the_chapter():
     rc, out, err = corr2d("demo")
     assert rc == 0, err
