@@ -279,7 +279,7 @@ def test_zero_weights_are_kept_so_nan_spreads():
     (dict(input=np.ones(5)), ValueError, "at least 2 dimensions"),
     (dict(axes=(0, 0)), ValueError, "two different axes"),
     (dict(axes=(0, 2)), ValueError, "out of range"),
-    (dict(axes=(0,)), ValueError, "two axes"),
+    (dict(axes=(0,)), ValueError, "two ints"),
     (dict(axes=(0, 1.0)), TypeError, "axes"),
     (dict(mode="edge"), ValueError, "mode must be one of"),
     (dict(mode=["reflect", "wrap"]), ValueError, "one mode for both axes"),

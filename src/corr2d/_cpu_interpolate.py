@@ -29,7 +29,7 @@ from ._cpu_correlate import method_of
 from ._cpu_separable import correlate_separable
 from ._extend import copy_extended
 from ._jobs import run_jobs
-from ._ndimage_plan import NdimagePlan
+from ._ndimage_plan import NdimagePlan, cast_into
 from ._normalized import finish, split_into, weighing
 from ._signal_plan import CorrelatePlan, zero_fill
 from ._tables import BOUNDARY_CODES
@@ -99,11 +99,7 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
                 finish(facts, num, weight_sum, mean_num, mean_den)
             else:
                 finish(facts, num, weight_sum)
-        dst = target[index][r0:r1]
-        if dst.dtype.kind == "b":
-            num = np.trunc(num)  # as corr2d._ndimage_run's cast
-        with np.errstate(invalid="ignore", over="ignore"):
-            np.copyto(dst, num, casting="unsafe")
+        cast_into(target[index][r0:r1], num)
 
     work = float(image.size) * kh * kw * (4 if facts.zero_sum else 2)
     run_jobs(run, jobs, _ccore.plan_threads(plan.threads, work))

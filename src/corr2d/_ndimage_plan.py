@@ -15,9 +15,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._arrays import is_cupy_array
+from ._arrays import array_module, is_cupy_array
 from ._checks import check_threads
 from ._methods import check_method
+from ._stacks import axes_pair
 from ._tables import BOUNDARY_CODES, NDIMAGE_BOUNDARIES
 
 
@@ -65,20 +66,7 @@ def image_axes(axes: Any, ndim: int, func: str) -> tuple[int, int]:
                 "to filter each 2-D plane of a stack (or the two image axes of your layout, "
                 "e.g. axes=(0, 1) for an (H, W, C) colour image)")
         return (0, 1)
-    if isinstance(axes, (str, bytes)) or not hasattr(axes, "__len__"):
-        raise TypeError(f"{func}: axes must be a pair of ints, got {axes!r}")
-    if len(axes) != 2:
-        raise ValueError(f"{func}: axes must name two axes (the weights are 2-D), got {axes!r}")
-    out = []
-    for ax in axes:
-        if isinstance(ax, bool) or not isinstance(ax, numbers.Integral):
-            raise TypeError(f"{func}: axes must be a pair of ints, got {axes!r}")
-        if not -ndim <= ax < ndim:
-            raise ValueError(f"{func}: axis {ax} in axes is out of range for {ndim}-D input")
-        out.append(int(ax) % ndim)
-    if out[0] == out[1]:
-        raise ValueError(f"{func}: axes must be two different axes, got {axes!r}")
-    return out[0], out[1]
+    return axes_pair(axes, ndim, func)
 
 
 def origins(origin: Any, kernel_shape: tuple[int, int], func: str) -> tuple[int, int]:
@@ -150,6 +138,20 @@ def fill_value(cval: Any, dtype: np.dtype, image_kind: str, func: str) -> np.nda
     if dtype.kind != "c":
         cval = np.real(cval)
     return np.array([cval], dtype=dtype)
+
+
+def cast_into(dst: Any, result: Any) -> None:
+    """Store `result` (in the compute dtype) into `dst` as ndimage's C cast
+    does: integers truncated toward zero, bool True where that is non-zero,
+    silently for values out of range."""
+    xp = array_module(dst)
+    if dst.dtype.kind == "b":
+        result = xp.trunc(result)  # 0.5 -> False, as a C cast to int
+    if xp is np:
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.copyto(dst, result, casting="unsafe")
+    else:
+        xp.copyto(dst, result, casting="unsafe")
 
 
 def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: Any,

@@ -24,7 +24,7 @@ from . import _ccore
 from ._arrays import array_module
 from ._jobs import run_jobs
 from ._methods import choose
-from ._ndimage_plan import NdimagePlan
+from ._ndimage_plan import NdimagePlan, cast_into
 from ._signal_plan import CorrelatePlan
 
 
@@ -42,16 +42,13 @@ def correlate_stack(plan: NdimagePlan, backend: ModuleType):
     if method == "auto" and not backend.ON_GPU:
         method = choose((h, w), kernel, dtype)[0]
     planes = list(np.ndindex(image.shape[:-2]))
-    threads = plan.threads
+    # A plane too small to thread runs whole on one thread of a pool.
+    threads_per_plane, pool = plan.threads, 1
     if not backend.ON_GPU and len(planes) > 1:
         plane_work = float(h) * w * kh * kw
-        all_threads = _ccore.plan_threads(threads, plane_work * len(planes))
-        if _ccore.plan_threads(threads, plane_work) < all_threads:
+        all_threads = _ccore.plan_threads(plan.threads, plane_work * len(planes))
+        if _ccore.plan_threads(plan.threads, plane_work) < all_threads:
             threads_per_plane, pool = 1, all_threads
-        else:
-            threads_per_plane, pool = threads, 1
-    else:
-        threads_per_plane, pool = threads, 1
 
     def one(index: tuple) -> None:
         source = image[index].astype(dtype, copy=False)
@@ -61,13 +58,7 @@ def correlate_stack(plan: NdimagePlan, backend: ModuleType):
             source, kernel, plan.fill, (h, w), plan.top, plan.left, plan.boundary, False,
             threads_per_plane, dst if in_place else None, (source,), method))
         if not in_place:
-            if dst.dtype.kind == "b":
-                result = xp.trunc(result)  # ndimage: 0.5 -> False, as its C cast to int
-            if xp is np:
-                with np.errstate(invalid="ignore", over="ignore"):  # ndimage's C cast is silent
-                    np.copyto(dst, result, casting="unsafe")
-            else:
-                xp.copyto(dst, result, casting="unsafe")
+            cast_into(dst, result)
 
     run_jobs(one, planes, pool)
     if shared:

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _arrays
 
-__all__ = ["image_axes", "apply_over_planes", "not_2d_message"]
+__all__ = ["axes_pair", "image_axes", "apply_over_planes", "not_2d_message"]
 
 
 def not_2d_message(func: str, shape: tuple) -> str:
@@ -46,7 +46,7 @@ def _axis_index(value: Any, ndim: int, name: str, func: str) -> int:
     return int(value) % ndim
 
 
-def _axes_pair(axes: Any, ndim: int, func: str) -> tuple[int, int]:
+def axes_pair(axes: Any, ndim: int, func: str) -> tuple[int, int]:
     """`axes` as two distinct axis indices, in the order given."""
     if isinstance(axes, (str, bytes)) or not isinstance(axes, (Sequence, np.ndarray)):
         raise TypeError(f"{func}: axes must be two ints (the image's row and column axes), got {axes!r}")
@@ -79,7 +79,7 @@ def image_axes(shape: tuple, axes: Any, channel_axis: Any, func: str) -> tuple[i
     ndim = len(shape)
     channel = None if channel_axis is None else _axis_index(channel_axis, ndim, "channel_axis", func)
     if axes is not None:
-        pair = _axes_pair(axes, ndim, func)
+        pair = axes_pair(axes, ndim, func)
         if channel in pair:
             raise ValueError(
                 f"{func}: channel_axis={channel_axis} is one of the image axes {tuple(axes)!r}; "

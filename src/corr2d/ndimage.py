@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from ._arrays import array_module
 from ._dispatch import backend_for
-from ._ndimage_plan import plan_ndimage
+from ._ndimage_plan import cast_into, plan_ndimage
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
 from ._ndimage_run import correlate_stack
 
@@ -118,13 +118,7 @@ def _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes
     target = plan.result
     if not _is_array(output) and target.dtype == result.dtype:
         return result  # no caller's array to fill: the result is the answer
-    if target.dtype.kind == "b":
-        result = xp.trunc(result)  # as the plain path's cast
-    if xp is np:
-        with np.errstate(invalid="ignore", over="ignore"):
-            np.copyto(target, result, casting="unsafe")
-    else:
-        xp.copyto(target, result, casting="unsafe")
+    cast_into(target, result)
     return target
 
 
