@@ -1,7 +1,7 @@
-"""What kind of array came in, and where it lives: NumPy on the host or
-CuPy on a GPU. A leaf module: it imports nothing of corr2d's at import time,
-and CuPy only when a CuPy array comes in (recognised by the module of its
-type), so every layer may use it."""
+"""What kind of array came in, and where it lives: NumPy on the host, CuPy
+on a GPU, or a lazy Dask array. A leaf module: it imports nothing of
+corr2d's at import time, and CuPy or Dask only when such an array comes in
+(recognised by the module of its type), so every layer may use it."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +9,8 @@ from typing import Any
 from numpy import ndarray as _ndarray  # the common case, recognised first
 
 __all__ = [
-    "is_cupy_array", "any_cupy_array", "array_module", "check_same_device_kind",
+    "is_cupy_array", "any_cupy_array", "is_dask_array", "any_dask_array", "array_module",
+    "check_same_device_kind",
     "check_one_device", "device_of", "move_to", "type_name",
 ]
 
@@ -26,6 +27,17 @@ def any_cupy_array(*arrays: Any) -> bool:
         if a is not None and type(a) is not _ndarray and is_cupy_array(a):
             return True
     return False
+
+
+def is_dask_array(x: Any) -> bool:
+    """Whether `x` is a ``dask.array.Array``, without importing Dask."""
+    module = type(x).__module__
+    return module.startswith("dask.array") and hasattr(x, "chunks")
+
+
+def any_dask_array(*arrays: Any) -> bool:
+    """Whether any of `arrays` is a Dask array (``None`` entries are skipped)."""
+    return any(a is not None and type(a) is not _ndarray and is_dask_array(a) for a in arrays)
 
 
 def array_module(*arrays: Any):

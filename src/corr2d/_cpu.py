@@ -7,5 +7,7 @@ from ._cpu_interpolate import interpolate_stack  # noqa: F401
 
 #: Whether this backend takes CuPy arrays (plans are built for it).
 ON_GPU = False
+#: Results are computed now (the Dask backend's are lazy).
+LAZY = False
 
-__all__ = ["ON_GPU", "context", "correlate", "interpolate_stack", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]
+__all__ = ["ON_GPU", "LAZY", "context", "correlate", "interpolate_stack", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]

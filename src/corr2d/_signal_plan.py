@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._arrays import is_cupy_array
+from ._arrays import is_cupy_array, is_dask_array
 from ._checks import check_threads
 from ._dtypes import result_dtype
 from ._methods import check_method
@@ -163,7 +163,10 @@ def plan_correlate(in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any,
         xp = cupy_module()
     else:
         xp = np
-        in1, in2 = np.asarray(in1), np.asarray(in2)
+        # A Dask image stays lazy (corr2d._dask maps the plan over its
+        # blocks); a Dask kernel is small, and computed here.
+        in1 = in1 if is_dask_array(in1) else np.asarray(in1)
+        in2 = np.asarray(in2)
     dtype, boundary = check_arguments(in1, in2, mode, boundary, func)
     nthreads = check_threads(threads, func)
     method = check_method(method, dtype, func)

@@ -57,6 +57,7 @@ is a CuPy array, with the same dtypes and errors.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 from typing import Any, Callable, Sequence
 
@@ -64,6 +65,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _arrays
+from ._dispatch import backend_for
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
 from ._stacks import apply_over_planes, image_axes
 from . import ndimage
@@ -165,11 +167,12 @@ def _correlate1d(
 
 
 
-def _plane_filter(correlate: Callable, kernel: np.ndarray, cval: float, func: str) -> PlaneFilter:
+def _plane_filter(correlate: Callable, kernel: np.ndarray, cval: float, func: str,
+                  mode: str) -> PlaneFilter:
     """The 2-D filter computing ``correlate(plane, kernel, cval)`` under a nan_policy.
 
     `correlate(data, weights, fill)` is the filter's correlation with its
-    boundary mode (see :func:`corr2d._normalized.normalized_correlate`).
+    boundary `mode` (see :func:`corr2d._normalized.normalized_correlate`).
     """
 
     def filter2d(plane, mask_plane, nan_policy: str):
@@ -177,6 +180,13 @@ def _plane_filter(correlate: Callable, kernel: np.ndarray, cval: float, func: st
             return normalized_correlate(correlate, plane, kernel, mask_plane, cval=cval, func=func)
         return correlate(plane, kernel, cval)
 
+    return _with_reach(filter2d, (kernel.shape[0] // 2, kernel.shape[1] // 2), mode)
+
+
+def _with_reach(filter2d: Callable, reach: tuple[int, int], mode: str) -> PlaneFilter:
+    """`filter2d`, marked with how far from an output it reads (rows,
+    columns) and its mode: what a Dask image's blocks need as halo."""
+    filter2d.reach, filter2d.mode = reach, mode
     return filter2d
 
 
@@ -184,6 +194,8 @@ def _filter_image(
     image: ArrayLike, filter2d: PlaneFilter, func: str, axes, channel_axis, nan_policy, mask
 ) -> NDArray[np.floating]:
     """`filter2d` applied to every image plane of `image`, in the input's layout."""
+    if _arrays.any_dask_array(image, mask):
+        return _filter_lazily(image, filter2d, func, axes, channel_axis, nan_policy, mask)
     a = _as_image(image, func)
     planes = image_axes(a.shape, axes, channel_axis, func)
     if a.size == 0:
@@ -195,6 +207,25 @@ def _filter_image(
     return apply_over_planes(
         lambda plane, mask_plane: filter2d(plane, mask_plane, nan_policy), a, planes, mask
     )
+
+
+def _filter_block(filter2d: PlaneFilter, func: str, axes, channel_axis, nan_policy,
+                  image: np.ndarray, mask: Any) -> NDArray[np.floating]:
+    """One Dask block: the filter on its ghosted region."""
+    return _filter_image(image, filter2d, func, axes, channel_axis, nan_policy, mask)
+
+
+def _filter_lazily(image: Any, filter2d: PlaneFilter, func: str, axes, channel_axis, nan_policy,
+                   mask: Any) -> Any:
+    """A Dask image (or mask): a lazy result, each block filtered on its
+    region with a halo of the filter's reach (corr2d._dask)."""
+    backend = backend_for(func, image=image, mask=mask)
+    if filter2d.mode == "valid":
+        raise ValueError(f"{func}: mode='valid' is not available for Dask arrays; use "
+                         "corr2d.correlate2d(..., mode='valid') or another mode")
+    planes = image_axes(tuple(image.shape), axes, channel_axis, func)
+    block = functools.partial(_filter_block, filter2d, func, axes, channel_axis, nan_policy)
+    return backend.map_planes(block, image, mask, planes, filter2d.reach, filter2d.mode, func)
 
 
 def _gradient_filter(axis: object, mode: object, cval: object, smoothing: str, func: str) -> PlaneFilter:
@@ -219,7 +250,7 @@ def _gradient_filter(axis: object, mode: object, cval: object, smoothing: str, f
         # 2-D pass: exact for any fill.)
         return _correlate(data, weights, mode, fill, func)
 
-    return _plane_filter(correlate, kernel, cval, func)
+    return _plane_filter(correlate, kernel, cval, func, mode)
 
 
 def _kernel_filter(kernel: np.ndarray, mode: object, cval: object, func: str) -> PlaneFilter:
@@ -227,8 +258,8 @@ def _kernel_filter(kernel: np.ndarray, mode: object, cval: object, func: str) ->
     mode = _check_mode(mode, func)
     cval = _check_cval(cval, func)
     return _plane_filter(
-        lambda data, weights, fill: _correlate(data, weights, mode, fill, func), kernel, cval, func
-    )
+        lambda data, weights, fill: _correlate(data, weights, mode, fill, func), kernel, cval, func,
+        mode)
 
 
 def _difference_filter(axis: object, mode: object, cval: object, func: str) -> PlaneFilter:
@@ -572,7 +603,7 @@ def _gaussian_filter(sigma, mode, cval, truncate, radius, func: str) -> PlaneFil
             out = _correlate1d(out, weights1d, axis, mode, fill, func)
         return out if out is not data else data.copy()
 
-    return _plane_filter(correlate, kernel, cval, func)
+    return _plane_filter(correlate, kernel, cval, func, mode)
 
 
 @_with_planes_and_nan
@@ -713,7 +744,9 @@ def _edges_filter(method: object, mode: object, cval: object) -> PlaneFilter:
         raise ValueError(f"{func}: method must be one of {names}; got {method!r}")
     if method == "laplace":
         laplacian = _kernel_filter(_LAPLACE, mode, cval, func)
-        return lambda plane, mask_plane, nan_policy: abs(laplacian(plane, mask_plane, nan_policy))
+        return _with_reach(
+            lambda plane, mask_plane, nan_policy: abs(laplacian(plane, mask_plane, nan_policy)),
+            laplacian.reach, laplacian.mode)
     if method == "difference":
         along_rows, along_cols = (_difference_filter(axis, mode, cval, func) for axis in (0, 1))
     else:
@@ -727,7 +760,8 @@ def _edges_filter(method: object, mode: object, cval: object) -> PlaneFilter:
             rows, cols = rows[:h, :w], cols[:h, :w]
         return _arrays.array_module(rows).hypot(rows, cols)
 
-    return magnitude
+    reach = tuple(max(a, b) for a, b in zip(along_rows.reach, along_cols.reach))
+    return _with_reach(magnitude, reach, along_rows.mode)
 
 
 @_with_planes_and_nan

@@ -147,6 +147,9 @@ def conv2d(
     (1, 1, 4, 4)
     """
     backend = backend_for("conv2d", input=input, weight=weight, bias=bias)
+    if backend.LAZY:
+        return backend.map_conv2d(conv2d, input, weight, bias, stride, padding, dilation, groups,
+                                  padding_mode)
     with backend.context(input):
         return backend.conv2d(conv2d_plan(
             "conv2d", input, weight, bias, stride, padding, dilation, groups, padding_mode))
@@ -200,6 +203,9 @@ def conv2d_input(
              [1., 2., 1.]]]])
     """
     backend = backend_for("conv2d_input", weight=weight, grad_output=grad_output)
+    if backend.LAZY:
+        return backend.map_conv2d_input(conv2d_input, input_size, weight, grad_output, stride,
+                                        padding, dilation, groups)
     with backend.context(weight):
         return backend.conv2d_input(conv2d_input_plan(
             "conv2d_input", input_size, weight, grad_output, stride, padding, dilation, groups))
@@ -252,6 +258,9 @@ def conv2d_weight(
              [20., 24.]]]])
     """
     backend = backend_for("conv2d_weight", input=input, grad_output=grad_output)
+    if backend.LAZY:
+        return backend.map_conv2d_weight(conv2d_weight, input, weight_size, grad_output, stride,
+                                         padding, dilation, groups)
     with backend.context(input):
         return backend.conv2d_weight(conv2d_weight_plan(
             "conv2d_weight", input, weight_size, grad_output, stride, padding, dilation, groups))
@@ -313,6 +322,9 @@ def conv_transpose2d(
              [ 4., 12.,  9.]]]])
     """
     backend = backend_for("conv_transpose2d", input=input, weight=weight, bias=bias)
+    if backend.LAZY:
+        return backend.map_conv_transpose2d(conv_transpose2d, input, weight, bias, stride, padding,
+                                            output_padding, groups, dilation)
     with backend.context(input):
         return backend.conv_transpose2d(conv_transpose2d_plan(
             "conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups,

@@ -9,14 +9,15 @@ the threads. Each call is checked once into a plan
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._arrays import array_module
+from ._arrays import array_module, is_dask_array
 from ._dispatch import backend_for
-from ._ndimage_plan import cast_into, plan_ndimage
+from ._ndimage_plan import cast_into, image_axes, plan_ndimage
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
 from ._ndimage_run import correlate_stack
 
@@ -83,7 +84,12 @@ def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: An
     arrays = {"input": input, "weights": weights}
     if _is_array(output):
         arrays["output"] = output
+    if is_dask_array(mask):
+        arrays["mask"] = mask
     backend = backend_for(func, **arrays)
+    if backend.LAZY:
+        return _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan_policy,
+                     mask, backend, convolve=convolve, func=func)
     plan = plan_ndimage(input, weights, output, mode, cval, origin, axes, threads, method,
                         convolve=convolve, func=func, on_gpu=backend.ON_GPU)
     if check_nan_policy(nan_policy, func) == "propagate":
@@ -93,6 +99,31 @@ def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: An
         return correlate_stack(plan, backend)
     return _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes, threads,
                         method, mask, convolve=convolve, func=func)
+
+
+def _block(public: Any, options: dict, image: np.ndarray, mask: Any) -> Any:
+    """One Dask block: the NumPy call on its ghosted region."""
+    return public(image, mask=mask, **options)
+
+
+def _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan_policy, mask,
+          backend, *, convolve: bool, func: str):
+    """A Dask `input` (corr2d._dask): each block is this function's NumPy
+    call on its region, whose halo is the weights' reach along each image
+    axis (``k // 2``, or ``k - 1`` with a non-zero origin)."""
+    weights = np.asarray(weights)  # small: a Dask array is computed here
+    ndim = len(input.shape)
+    try:
+        shifted = bool(np.any(np.asarray(origin) != 0))
+    except Exception:  # map_planes' first NumPy call raises the error
+        shifted = True
+    reach = tuple(k - 1 if shifted else k // 2 for k in weights.shape)
+    options = dict(weights=weights, output=output, mode=mode, cval=cval, origin=origin, axes=axes,
+                   threads=threads or backend.THREADS_PER_TASK, method=method,
+                   nan_policy=nan_policy)
+    public = _PUBLIC[convolve]
+    return backend.map_planes(functools.partial(_block, public, options), input, mask,
+                              image_axes(axes, ndim, func), reach, mode, func)
 
 
 def _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes, threads, method,
@@ -308,3 +339,6 @@ def convolve(
 
 correlate.__doc__ = correlate.__doc__ % _NOTES
 convolve.__doc__ = convolve.__doc__ % _NOTES
+
+#: The NumPy call a Dask block runs, by `convolve`.
+_PUBLIC = {False: correlate, True: convolve}

@@ -6,6 +6,8 @@ from .correlate import correlate  # noqa: F401
 
 #: Whether this backend takes CuPy arrays (plans are built for it).
 ON_GPU = True
+#: Results are computed now (the Dask backend's are lazy).
+LAZY = False
 
 
 def interpolate_stack(plan, invalid):
@@ -13,4 +15,4 @@ def interpolate_stack(plan, invalid):
     (corr2d._normalized), which keep the device busy without banding."""
     return None
 
-__all__ = ["ON_GPU", "context", "correlate", "interpolate_stack", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]
+__all__ = ["ON_GPU", "LAZY", "context", "correlate", "interpolate_stack", "conv2d", "conv2d_input", "conv2d_weight", "conv_transpose2d"]

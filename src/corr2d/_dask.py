@@ -1,0 +1,157 @@
+"""The Dask backend: what corr2d._dispatch hands Dask arrays to.
+
+Results are lazy Dask arrays with exactly the in-memory semantics. Each
+output block is computed by the NumPy path on its ghosted region
+(corr2d._dask_ghost: the halo is the kernel's reach, the global edges are
+built with the real boundary rule). correlate2d/convolve2d run a 'valid'
+correlation of each region in the C core; corr2d.ndimage and the filters
+run the NumPy function the public layer hands in (a backend never imports
+a public module) and keep the block's part of it; the deep-learning
+functions map over chunks of the batch axis (corr2d._dask_conv).
+
+Threads: the scheduler already runs one task per core, so each task runs
+the C core on one OpenMP thread unless the call's ``threads=`` says
+otherwise (more would oversubscribe the cores). Dask is imported only here,
+and this module only when a Dask array comes in.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _cpu
+from ._arrays import is_dask_array
+from ._cpu_correlate import correlate as _correlate_in_memory
+from ._dask_conv import (map_conv2d, map_conv2d_input, map_conv2d_weight,  # noqa: F401
+                         map_conv_transpose2d)
+from ._dask_ghost import map_ghosted
+from ._methods import choose
+from ._signal_plan import CorrelatePlan
+from ._tables import BOUNDARY_CODES, NDIMAGE_BOUNDARIES
+
+#: Whether this backend takes CuPy arrays (it does not: Dask of NumPy chunks).
+ON_GPU = False
+#: Results are lazy Dask arrays; the public layer maps its NumPy path here.
+LAZY = True
+
+#: OpenMP threads per task when the call does not say: one, since the
+#: scheduler runs a task on every core (dask's threaded scheduler and
+#: distributed workers alike).
+THREADS_PER_TASK = 1
+
+__all__ = ["ON_GPU", "LAZY", "THREADS_PER_TASK", "correlate", "map_planes", "map_conv2d",
+           "map_conv2d_input", "map_conv2d_weight", "map_conv_transpose2d", "as_dask"]
+
+
+def as_dask(a: Any, like: Any = None) -> Any:
+    """`a` as a Dask array (a NumPy array is wrapped, in `like`'s chunks when given)."""
+    import dask.array as da
+
+    if is_dask_array(a):
+        return a
+    return da.from_array(np.asarray(a), chunks=like.chunks if like is not None else "auto")
+
+
+def _block_chunks(length: int, chunks: tuple[int, ...], same: bool) -> tuple[int, ...]:
+    """An output axis's chunks: the input's where the lengths agree, else
+    chunks of the input's largest chunk size."""
+    from dask.array.core import normalize_chunks
+
+    if same:
+        return chunks
+    return normalize_chunks((max(chunks),), (length,))[0]
+
+
+def _correlate_region(kernel: np.ndarray, fill: np.ndarray, boundary: int, method: str,
+                      threads: int, region: np.ndarray) -> np.ndarray:
+    """One output block: the 'valid' correlation of its region (which already
+    holds the boundary's extension) in the C core."""
+    kh, kw = kernel.shape
+    shape = (region.shape[0] - kh + 1, region.shape[1] - kw + 1)
+    plan = CorrelatePlan(region, kernel, fill, shape, 0, 0, boundary, False, threads, None,
+                         (region,), method)
+    return _correlate_in_memory(plan)
+
+
+def correlate(plan: CorrelatePlan) -> Any:
+    """correlate2d/convolve2d of a plan whose image is a Dask array: lazy,
+    one 'valid' correlation per output block. A plan whose image is a NumPy
+    array (the 'valid' swap made the Dask input the kernel, or only the
+    kernel was Dask) is computed now, its kernel being small, and wrapped."""
+    import dask.array as da
+
+    image, kernel = plan.image, plan.kernel
+    if not is_dask_array(image):
+        kernel = np.asarray(kernel)  # computes a Dask kernel
+        return da.from_array(_cpu.correlate(plan._replace(kernel=np.ascontiguousarray(kernel))))
+    out_chunks = tuple(_block_chunks(n, c, plan.shape == image.shape)
+                       for n, c in zip(plan.shape, image.chunks))
+    method = plan.method
+    if method == "auto":  # once for the call, as the in-memory call would choose
+        method = choose(plan.shape, kernel, image.dtype)[0]
+    kh, kw = kernel.shape
+    reach = ((plan.top, kh - 1 - plan.top), (plan.left, kw - 1 - plan.left))
+    block = functools.partial(_correlate_region, np.ascontiguousarray(kernel), plan.fill,
+                              plan.boundary, method, plan.threads or THREADS_PER_TASK)
+    return map_ghosted(block, [image], (0, 1), out_chunks, reach, plan.boundary,
+                       plan.fill[0], image.dtype, crop=False)
+
+
+_CONTROLLER_LOCK = threading.Lock()
+_CONTROLLER: list = []
+
+
+def _with_threads(func: Callable, threads: int, *blocks: Any) -> Any:
+    """`func` on the blocks with the calling thread's OpenMP pool limited to
+    `threads` (threadpoolctl: the limit is the calling thread's own)."""
+    with _CONTROLLER_LOCK:
+        if not _CONTROLLER:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER.append(ThreadpoolController())
+    with _CONTROLLER[0].limit(limits=threads, user_api="openmp"):
+        return func(*blocks)
+
+
+def map_planes(func: Callable, image: Any, mask: Any, axes: tuple[int, int],
+               reach: tuple[int, int], mode: str, func_name: str) -> Any:
+    """A shape-keeping function of 2-D planes (``func(image, mask)`` with an
+    ndimage `mode`: corr2d.ndimage, the filters) applied lazily.
+
+    Every block gets a halo of `reach` (rows, columns) on each side: for
+    'constant' the region is clipped at the image's edges and `func`
+    extends it there, as it would the whole image; for the other modes the
+    halo outside the image is built by the same rule. `func` is first run
+    on a small stand-in, so bad arguments raise now, with `func_name`'s
+    errors, and the result's dtype is known.
+    """
+    image = as_dask(image)
+    if mask is not None:
+        if tuple(np.shape(mask)) != tuple(image.shape):
+            raise ValueError(f"{func_name}: mask has shape {tuple(np.shape(mask))}, "
+                             f"expected the input's {tuple(image.shape)}")
+        mask = as_dask(mask, like=image)
+    small = tuple(min(n, 3) if axis in axes else 1 for axis, n in enumerate(image.shape))
+    probe = func(np.zeros(small, image.dtype),
+                 None if mask is None else np.zeros(small, mask.dtype))
+    code = NDIMAGE_BOUNDARIES[mode]
+    boundary = None if code == "fill" else BOUNDARY_CODES[code]
+    ry, rx = reach
+    arrays = [image] if mask is None else [image, mask]
+    block = functools.partial(_with_threads, _ImageAndMask(func, mask is not None),
+                              THREADS_PER_TASK)
+    return map_ghosted(block, arrays, axes, (image.chunks[axes[0]], image.chunks[axes[1]]),
+                       ((ry, ry), (rx, rx)), boundary, 0, probe.dtype, crop=True)
+
+
+class _ImageAndMask:
+    """``func(image, mask or None)`` called with the blocks map_ghosted hands it."""
+
+    def __init__(self, func: Callable, has_mask: bool) -> None:
+        self.func, self.has_mask = func, has_mask
+
+    def __call__(self, image: np.ndarray, *mask: np.ndarray) -> np.ndarray:
+        return self.func(image, mask[0] if self.has_mask else None)
