@@ -5,7 +5,8 @@ The output is cut into tiles of ``TH x TW``; each tile's input block of
 the real boundary rule (corr2d._extend: no padded copy of the image is
 made), transformed with ``scipy.fft`` in the input's precision (float32 ->
 complex64 spectra; real inputs two tiles to a complex transform),
-multiplied by the kernel's spectrum (computed once per call) and
+multiplied by the kernel's spectrum (computed once per call, and kept in
+a small cache of recent kernels: a Dask worker's blocks share it) and
 transformed back; the last
 ``TH x TW`` samples of the circular convolution are exactly the linear ones.
 Groups of tiles in one tile row are the jobs, spread over the threads (each
@@ -13,11 +14,16 @@ job runs its transforms with one worker, so the result does not depend on
 the thread count). The tile shape comes from the cost model in
 corr2d._methods.
 
-Memory beyond the output: the kernel spectrum (``FH x FW`` complex) and,
+Memory beyond the output: the kernel spectrum (``FH x FW`` complex; the
+cache keeps those of recent calls, at most 64 MiB in all) and,
 per thread, one job's blocks and spectra (about ``JOB_BYTES``, or one tile
 when a tile is larger).
 """
 from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import scipy.fft as sp_fft
@@ -87,6 +93,51 @@ class _Tiles:
         return results
 
 
+class SpectrumCache:
+    """The kernel spectra of recent calls, keyed by the kernel's bytes and the
+    transform's shape: the blocks of a Dask array on one worker (and a loop
+    of calls with one kernel) transform their kernel once. At most
+    ``max_bytes`` of spectra are kept, the least recently used dropped
+    first; the spectra are read-only. Thread-safe."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes, self.hits, self.misses = max_bytes, 0, 0
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, tiles: _Tiles, kernel: np.ndarray) -> np.ndarray:
+        key = (hashlib.blake2b(np.ascontiguousarray(kernel).tobytes(), digest_size=16).digest(),
+               kernel.shape, kernel.dtype.str, tiles.shape, tiles.paired)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+        if entry is None:
+            entry = (tiles.spectrum(kernel), tiles._half)
+            for a in entry:
+                if a is not None:
+                    a.flags.writeable = False
+            with self._lock:
+                self.misses += 1
+                self._entries[key] = entry
+                while len(self._entries) > 1 and sum(
+                        sum(a.nbytes for a in e if a is not None)
+                        for e in self._entries.values()) > self.max_bytes:
+                    self._entries.popitem(last=False)
+        tiles._half = entry[1]
+        return entry[0]
+
+
+#: The process's spectrum cache.
+SPECTRA = SpectrumCache(64 << 20)
+
+
+def kernel_spectrum_of(tiles: _Tiles, kernel: np.ndarray) -> np.ndarray:
+    """`kernel`'s spectrum for these tiles, from the process's cache."""
+    return SPECTRA.get(tiles, kernel)
+
+
 def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
     """Write the plan's correlation (before any output flip) into `target`."""
     image, kernel = plan.image, plan.kernel
@@ -104,7 +155,7 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
     tiles = _Tiles(image.dtype, (fh, fw), threads if len(jobs) < threads else 1, group > 1)
     threads = 1 if len(jobs) < threads else threads
     # Linear convolution with the flipped kernel is the correlation.
-    kernel_spectrum = tiles.spectrum(kernel[::-1, ::-1])
+    kernel_spectrum = kernel_spectrum_of(tiles, kernel[::-1, ::-1])
 
     def run(job: tuple[int, int, int]) -> None:
         row, first, last = job

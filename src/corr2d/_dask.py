@@ -133,7 +133,7 @@ def map_planes(func: Callable, image: Any, mask: Any, axes: tuple[int, int],
         if tuple(np.shape(mask)) != tuple(image.shape):
             raise ValueError(f"{func_name}: mask has shape {tuple(np.shape(mask))}, "
                              f"expected the input's {tuple(image.shape)}")
-        mask = as_dask(mask, like=image)
+        mask = as_dask(mask, like=image).rechunk(image.chunks)  # block by block with the image
     small = tuple(min(n, 3) if axis in axes else 1 for axis, n in enumerate(image.shape))
     probe = func(np.zeros(small, image.dtype),
                  None if mask is None else np.zeros(small, mask.dtype))

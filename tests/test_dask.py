@@ -1,0 +1,256 @@
+"""Dask arrays in, lazy Dask arrays out, equal to the NumPy path: on a real
+dask.distributed LocalCluster (2 worker processes, one thread each)."""
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import corr2d
+from corr2d import filters, ndimage
+
+da = pytest.importorskip("dask.array", reason="Dask is an optional extra: pip install '.[dask]'")
+distributed = pytest.importorskip("distributed", reason="pip install '.[dask]'")
+
+SETTINGS = settings(max_examples=30, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A LocalCluster of two single-threaded worker processes, the default
+    scheduler while this module runs."""
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, memory_limit="2GiB")
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def _chunks(draw, n):
+    """A random chunking of an axis of length n into at most about five
+    chunks (chunks of 1 included, and chunks smaller than the kernel)."""
+    sizes, left = [], n
+    while left:
+        size = draw(st.integers(min(left, max(1, n // 5)), left))
+        sizes.append(size)
+        left -= size
+    return tuple(sizes)
+
+
+DTYPES = [np.float32, np.float64, np.complex128, np.int32, np.uint8]
+
+
+def _random(rng, shape, dtype):
+    if np.dtype(dtype).kind in "iu":
+        return rng.integers(0, 9, shape).astype(dtype)
+    a = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(shape)
+    return a.astype(dtype)
+
+
+def _bound(x, k, fill, dtype):
+    """The in-memory path and the blocks may round differently (other row
+    widths, other FFT tiles): twice the larger of the direct and the FFT
+    methods' bounds (see correlate2d's Notes)."""
+    eps = np.finfo(dtype).eps
+    scale = max(np.abs(x).max(), abs(fill)) * np.abs(k).sum()
+    taps = k.shape[0] * k.shape[1]
+    transform = (x.shape[0] + 2 * k.shape[0]) * (x.shape[1] + 2 * k.shape[1])
+    return 2 * eps * max(taps, 2 * math.log2(transform)) * scale
+
+
+@SETTINGS
+@given(data=st.data())
+def test_correlate2d_and_convolve2d_match_the_numpy_path(client, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    h, w = data.draw(st.integers(1, 40)), data.draw(st.integers(1, 40))
+    kh, kw = data.draw(st.integers(1, 12)), data.draw(st.integers(1, 12))
+    dtype = data.draw(st.sampled_from(DTYPES))
+    mode = data.draw(st.sampled_from(["full", "same", "valid"]))
+    boundary = data.draw(st.sampled_from(["fill", "wrap", "symm"]))
+    func = data.draw(st.sampled_from([corr2d.correlate2d, corr2d.convolve2d]))
+    x, k = _random(rng, (h, w), dtype), _random(rng, (kh, kw), dtype)
+    if mode == "valid" and not (h >= kh and w >= kw):
+        kh, kw = min(kh, h), min(kw, w)
+        k = k[:kh, :kw]
+    fill = 3 if dtype is not np.uint8 else 7
+    lazy = da.from_array(x, chunks=(_chunks(data.draw, h), _chunks(data.draw, w)))
+    result = func(lazy, k, mode, boundary, fill)
+    assert isinstance(result, da.Array)
+    expected = func(x, k, mode, boundary, fill)
+    assert result.shape == expected.shape and result.dtype == expected.dtype
+    got = result.compute()
+    if np.dtype(dtype).kind in "iu":
+        np.testing.assert_array_equal(got, expected)
+    else:
+        np.testing.assert_allclose(got, expected, rtol=0, atol=_bound(x, k, fill, dtype))
+
+
+def test_valid_mode_swap_with_a_dask_image_smaller_than_the_kernel(client):
+    rng = np.random.default_rng(1)
+    x, k = rng.standard_normal((3, 4)), rng.standard_normal((6, 7))
+    result = corr2d.correlate2d(da.from_array(x, chunks=2), k, "valid")
+    np.testing.assert_allclose(result.compute(), corr2d.correlate2d(x, k, "valid"), atol=1e-12)
+
+
+def test_same_mode_keeps_the_input_chunks_and_float32(client):
+    x = da.ones((64, 48), chunks=(16, 24), dtype=np.float32)
+    result = corr2d.correlate2d(x, np.ones((3, 3), np.float32), "same")
+    assert result.chunks == x.chunks and result.dtype == np.float32
+
+
+ND_MODES = ["reflect", "constant", "nearest", "mirror", "wrap", "grid-wrap"]
+
+
+@SETTINGS
+@given(data=st.data())
+def test_ndimage_matches_the_numpy_path(client, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    h, w = data.draw(st.integers(1, 30)), data.draw(st.integers(1, 30))
+    kh, kw = data.draw(st.integers(1, 9)), data.draw(st.integers(1, 9))
+    origin = (data.draw(st.integers(-(kh // 2), (kh - 1) // 2)),
+              data.draw(st.integers(-(kw // 2), (kw - 1) // 2)))
+    mode = data.draw(st.sampled_from(ND_MODES))
+    func = data.draw(st.sampled_from([ndimage.correlate, ndimage.convolve]))
+    dtype = data.draw(st.sampled_from([np.float32, np.float64, np.int16]))
+    x, weights = _random(rng, (h, w), dtype), rng.standard_normal((kh, kw))
+    lazy = da.from_array(x, chunks=(_chunks(data.draw, h), _chunks(data.draw, w)))
+    result = func(lazy, weights, mode=mode, cval=1.5, origin=origin)
+    expected = func(x, weights, mode=mode, cval=1.5, origin=origin)
+    assert isinstance(result, da.Array) and result.dtype == expected.dtype
+    got = result.compute()
+    if np.dtype(dtype).kind in "iu":  # truncated casts: equal up to one near a cut
+        assert np.abs(got.astype(np.int64) - expected).max() <= 1
+    else:
+        np.testing.assert_allclose(got, expected, rtol=0,
+                                   atol=_bound(x, weights.astype(dtype), 1.5, dtype))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "constant", "nearest", "mirror", "wrap"])
+@pytest.mark.parametrize("name", ["sobel", "prewitt", "scharr", "laplace", "difference",
+                                  "edges", "gaussian"])
+def test_filters_match_the_numpy_path(client, name, mode):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((45, 38)).astype(np.float32)
+    lazy = da.from_array(x, chunks=(6, 11))  # chunks thinner than the Gaussian's halo (8)
+    args = (2.0,) if name == "gaussian" else ()
+    f = getattr(filters, name)
+    expected = f(x, *args, mode=mode, cval=2.0)
+    result = f(lazy, *args, mode=mode, cval=2.0)
+    assert isinstance(result, da.Array) and result.dtype == np.float32
+    np.testing.assert_allclose(result.compute(), expected, rtol=0, atol=1e-5)
+
+
+def test_filters_on_a_colour_stack_with_missing_samples(client):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 24, 20, 3))
+    x[0, 5:9, 4:7, 1] = np.nan
+    mask = rng.random(x.shape) < 0.05
+    lazy = da.from_array(x, chunks=(1, 9, 11, 2))
+    for kwargs in ({"axes": (1, 2), "nan_policy": "interpolate"},
+                   {"axes": (1, 2), "nan_policy": "interpolate", "mask": mask},
+                   {"axes": (1, 2), "nan_policy": "interpolate", "mask": da.from_array(mask)}):
+        expected = filters.gaussian(x, 1.5, **{**kwargs, "mask": np.asarray(kwargs.get("mask"))
+                                              if "mask" in kwargs else None})
+        got = filters.gaussian(lazy, 1.5, **kwargs).compute()
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["batched", "unbatched"])
+def test_conv_functions_on_batch_chunks(client, layout):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((7, 4, 11, 10)).astype(np.float32)
+    w = rng.standard_normal((6, 2, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(6).astype(np.float32)
+    options = dict(stride=2, padding=1, groups=2)
+    if layout == "unbatched":
+        x = x[0]
+    lazy = da.from_array(x, chunks=(3,) + x.shape[1:] if x.ndim == 4 else 2)
+    y = corr2d.conv2d(x, w, b, **options)
+    got = corr2d.conv2d(lazy, w, b, **options)
+    assert isinstance(got, da.Array)
+    np.testing.assert_array_equal(got.compute(), y)
+    gy = rng.standard_normal(y.shape).astype(np.float32)
+    lazy_gy = da.from_array(gy, chunks=(2,) + gy.shape[1:] if gy.ndim == 4 else -1)
+    np.testing.assert_array_equal(corr2d.conv2d_input(x.shape, w, lazy_gy, **options).compute(),
+                                  corr2d.conv2d_input(x.shape, w, gy, **options))
+    # Partial sums per chunk, then summed: float32 rounding of the terms.
+    expected = corr2d.conv2d_weight(x, w.shape, gy, **options)
+    terms = corr2d.conv2d_weight(np.abs(x), w.shape, np.abs(gy), **options)
+    got = corr2d.conv2d_weight(lazy, w.shape, lazy_gy, **options).compute()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=8 * np.finfo(np.float32).eps * terms.max()
+                               * x.shape[0])
+    wt = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    np.testing.assert_array_equal(
+        corr2d.conv_transpose2d(lazy, wt, stride=2, padding=1, output_padding=1).compute(),
+        corr2d.conv_transpose2d(x, wt, stride=2, padding=1, output_padding=1))
+
+
+def test_zarr_round_trip(client, tmp_path):
+    zarr = pytest.importorskip("zarr", reason="pip install '.[dask]'")
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((300, 260)).astype(np.float32)
+    source = zarr.open(str(tmp_path / "in.zarr"), mode="w", shape=x.shape, chunks=(64, 64),
+                       dtype=x.dtype)
+    source[:] = x
+    k = rng.standard_normal((31, 31)).astype(np.float32)
+    result = corr2d.correlate2d(da.from_zarr(str(tmp_path / "in.zarr")), k, "same", "symm")
+    result.to_zarr(str(tmp_path / "out.zarr"))
+    back = zarr.open(str(tmp_path / "out.zarr"), mode="r")[:]
+    expected = corr2d.correlate2d(x, k, "same", "symm")
+    np.testing.assert_allclose(back, expected, rtol=0, atol=_bound(x, k, 0, np.float32))
+
+
+def test_the_kernel_spectrum_is_computed_once_per_worker(client):
+    """FFT blocks of one shape share one spectrum on each worker."""
+    def counts():
+        from corr2d._cpu_fft import SPECTRA
+
+        return (SPECTRA.hits, SPECTRA.misses)
+
+    before = client.run(counts)
+    x = da.from_array(np.random.default_rng(6).standard_normal((512, 512)), chunks=128)
+    k = np.random.default_rng(7).standard_normal((41, 41))
+    corr2d.correlate2d(x, k, "same", "wrap", method="fft").compute()
+    after = client.run(counts)
+    misses = [after[w][1] - before[w][1] for w in after]
+    calls = sum(after[w][0] + after[w][1] - before[w][0] - before[w][1] for w in after)
+    assert calls >= 16  # every block asked the cache (at least once per tile shape)
+    assert max(misses) <= 1, misses
+
+
+def test_errors():
+    x = da.ones((8, 8), chunks=4)
+    with pytest.raises(TypeError, match="out= cannot be used with Dask arrays"):
+        corr2d.correlate2d(x, np.ones((3, 3)), out=np.empty((10, 10)))
+    with pytest.raises(TypeError, match="output= cannot be used"):
+        ndimage.correlate(x, np.ones((3, 3)), output=np.empty((8, 8)))
+    with pytest.raises(ValueError, match="mode='valid' is not available for Dask arrays"):
+        filters.sobel(x, mode="valid")
+    with pytest.raises(ValueError, match="mode must be"):  # the NumPy path's error, now
+        filters.sobel(x, mode="bogus")
+    with pytest.raises(ValueError, match="in1 must be a 2-D array"):
+        corr2d.correlate2d(da.ones((2, 2, 2), chunks=1), np.ones((2, 2)))
+    with pytest.raises(TypeError, match="mixed dtypes"):
+        corr2d.conv2d(da.ones((2, 1, 4, 4), chunks=1, dtype=np.float32), np.ones((1, 1, 3, 3)))
+
+    class ndarray:  # a stand-in whose type lives in module 'cupy'
+        device = None
+
+    ndarray.__module__ = "cupy"
+    with pytest.raises(TypeError, match="in2 is a cupy.*, and Dask arrays are computed on the CPU"):
+        corr2d.correlate2d(x, ndarray())
+
+
+def test_dask_is_imported_only_for_dask_arrays():
+    code = ("import sys, numpy as np, corr2d; from corr2d import filters, ndimage; "
+            "corr2d.correlate2d(np.ones((4, 4)), np.ones((2, 2))); filters.sobel(np.ones((4, 4))); "
+            "ndimage.correlate(np.ones((4, 4)), np.ones((2, 2))); "
+            "corr2d.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2))); "
+            "assert 'dask' not in sys.modules and 'corr2d._dask' not in sys.modules, 'imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
