@@ -70,21 +70,136 @@ def test_edges_npy_in_and_out_without_pillow(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "sx.npy"), filters.sobel(image, axis=0))
 
 
-def test_edges_of_the_builtin_scene_as_png(tmp_path):
-    Image = pytest.importorskip("PIL.Image")
-    rc, out, err = corr2d("edges", "-o", "edges.png", "--save-input", "scene.png", cwd=tmp_path)
+def sobel_strength(image):
+    """The Sobel gradient magnitude by scipy.ndimage: the oracle for `corr2d edges`."""
+    import scipy.ndimage
+
+    return np.hypot(scipy.ndimage.sobel(image, axis=0), scipy.ndimage.sobel(image, axis=1))
+
+
+def read_png(path):
+    from PIL import Image
+
+    with Image.open(path) as img:
+        return np.asarray(img)
+
+
+@pytest.mark.parametrize(
+    "scale,white",
+    [
+        ([], lambda e: np.percentile(e, 99.5)),  # the default
+        (["--scale", "percentile"], lambda e: np.percentile(e, 99.5)),
+        (["--scale", "98%"], lambda e: np.percentile(e, 98)),
+        (["--scale", "max"], lambda e: e.max()),
+        (["--scale", "100%"], lambda e: e.max()),
+        (["--scale", "1.5"], lambda e: 1.5),
+    ],
+)
+def test_edges_of_the_builtin_scene_as_png(tmp_path, scale, white):
+    pytest.importorskip("PIL.Image")
+    rc, out, err = corr2d("edges", "-o", "edges.png", "--save-input", "scene.png", *scale, cwd=tmp_path)
     assert rc == 0, err
     assert "wrote edges.png" in out
-    with Image.open(tmp_path / "edges.png") as img:
-        edge_pixels = np.asarray(img)
+    edge_pixels = read_png(tmp_path / "edges.png")
     assert edge_pixels.dtype == np.uint8 and edge_pixels.shape == (120, 160)
+    e = sobel_strength(synthetic_scene())
+    expected = np.clip(np.rint(255 * e / white(e)), 0, 255)
+    # 1 level for a pixel on a rounding boundary (corr2d's and scipy's sums round differently)
+    np.testing.assert_allclose(edge_pixels, expected, atol=1, rtol=0)
+    assert np.mean(edge_pixels != expected) < 0.01
     assert edge_pixels.max() == 255 and edge_pixels.min() == 0
-    expected = filters.edges(synthetic_scene())
-    np.testing.assert_array_equal(edge_pixels, np.rint(expected * 255 / expected.max()).astype(np.uint8))
-    with Image.open(tmp_path / "scene.png") as img:
-        scene_pixels = np.asarray(img)
-    np.testing.assert_array_equal(scene_pixels, np.rint(synthetic_scene() * 255).astype(np.uint8))
+    clipped = np.mean(e > white(e))
+    assert f"{100 * clipped:.2g}% of pixels clipped" in out
+    np.testing.assert_array_equal(read_png(tmp_path / "scene.png"), np.rint(synthetic_scene() * 255).astype(np.uint8))
     assert (tmp_path / "edges.png").stat().st_size < 20_000  # the built-in scene stays small
+
+
+def test_percentile_scaling_brightens_a_sparse_edge_map(tmp_path):
+    # The regression of issue 13: a Laplacian map scaled to its max had a mean of 7/255.
+    pytest.importorskip("PIL.Image")
+    assert corr2d("edges", "-o", "max.png", "--method", "laplace", "--scale", "max", cwd=tmp_path)[0] == 0
+    assert corr2d("edges", "-o", "p.png", "--method", "laplace", cwd=tmp_path)[0] == 0
+    by_max, by_percentile = read_png(tmp_path / "max.png"), read_png(tmp_path / "p.png")
+    import scipy.ndimage
+
+    lap = np.abs(scipy.ndimage.laplace(synthetic_scene()))
+    assert by_percentile.mean() > 1.3 * by_max.mean()
+    expected = np.clip(255 * lap / np.percentile(lap, 99.5), 0, 255)
+    np.testing.assert_allclose(by_percentile.mean(), expected.mean(), atol=0.5)
+
+
+def test_signed_png_levels_and_record(tmp_path):
+    pytest.importorskip("PIL.Image")
+    import json
+
+    import scipy.ndimage
+    from PIL import Image
+
+    rc, out, err = corr2d("edges", "-o", "sy.png", "--signed", "--axis", "0", "--mode", "nearest", cwd=tmp_path)
+    assert rc == 0, err
+    r = scipy.ndimage.sobel(synthetic_scene(), axis=0, mode="nearest")
+    s = np.abs(r).max()  # --signed: --scale max by default, nothing clipped
+    levels = read_png(tmp_path / "sy.png")
+    np.testing.assert_allclose(levels, np.rint(128 + 127 * r / s), atol=1, rtol=0)
+    assert levels.min() >= 1 and levels.max() <= 255
+    assert levels[np.abs(r) < 1e-12].tolist() == [128] * int(np.sum(np.abs(r) < 1e-12))  # zero is grey 128
+    with Image.open(tmp_path / "sy.png") as img:
+        record = json.loads(img.text["corr2d-edges"])
+    assert record["method"] == "sobel" and record["axis"] == 0 and record["mode"] == "nearest"
+    assert record["signed"] is True and record["clipped"] == 0 and record["shape"] == [120, 160]
+    np.testing.assert_allclose(record["scale"], s, rtol=1e-12)
+    np.testing.assert_allclose(record["gain"], 127 / 255 / s, rtol=1e-12)
+    assert record["offset"] == 128 / 255
+    # the kernel, such that out[i, j] = sum(kernel[a, b] * image[i + a - c0, j + b - c1])
+    kernel, (c0, c1) = np.array(record["kernel"]), record["centre"]
+    x = np.random.default_rng(3).standard_normal((9, 9))
+    by_record = sum(weight * x[4 + a - c0, 4 + b - c1] for (a, b), weight in np.ndenumerate(kernel))
+    assert by_record == pytest.approx(scipy.ndimage.sobel(x, axis=0)[4, 4])
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "0%", "101%", "lots", "nan", "inf"])
+def test_scale_must_be_max_a_percentile_or_a_positive_number(tmp_path, value):
+    assert_one_line_error(*corr2d("edges", "-o", "e.png", "--scale", value, cwd=tmp_path), "--scale")
+
+
+def test_npy_output_is_on_the_0_1_input_scale(tmp_path):
+    # `-o e.npy` holds the response of the image read as level / 255: 255 times smaller
+    # than corr2d.filters on the 8-bit levels, whatever --scale says; --help says so.
+    pytest.importorskip("PIL.Image")
+    grey_png(tmp_path / "a.png")
+    rc, out, err = corr2d("edges", "a.png", "-o", "e.npy", "--scale", "max", cwd=tmp_path)
+    assert rc == 0, err
+    levels = read_png(tmp_path / "a.png").astype(np.float64)
+    np.testing.assert_allclose(255 * np.load(tmp_path / "e.npy"), sobel_strength(levels), rtol=1e-12, atol=1e-9)
+    assert "0-1 scale" in out
+    help_text = " ".join(corr2d("edges", "--help")[1].split())
+    assert ".npy (the float response on the input's 0-1 scale)" in help_text
+    assert "multiply by 255 for corr2d.filters on the 8-bit levels" in help_text
+
+
+def test_help_says_colour_is_converted_to_grey():
+    for command in ([], ["edges"], ["learn"]):
+        out = " ".join(corr2d(*command, "--help")[1].split())
+        assert "converted to grey" in out
+
+
+def test_top_level_examples_are_aligned():
+    # issue 13: the examples column was misaligned. Every description starts in one column,
+    # beside its command or, after a long command, on the next line; all within 80 columns.
+    rc, out, err = corr2d()
+    block = out[out.index("examples:\n") + len("examples:\n"):].split("\n\n")[0].splitlines()
+    columns = set()
+    for line, following in zip(block, block[1:] + [""]):
+        assert len(line) < 80, line
+        if line.startswith("  corr2d "):
+            gap = re.search(r"\S( {2,})\S", line)
+            if gap:
+                columns.add(gap.end(1))
+            else:  # a command alone: its description follows
+                assert following.strip() and not following.startswith("  corr2d"), (line, following)
+        else:
+            columns.add(len(line) - len(line.lstrip()))
+    assert len(block) >= 5 and len(columns) == 1, block
 
 
 @pytest.mark.parametrize("suffix", ["png", "jpg", "tif"])
@@ -349,3 +464,154 @@ def test_pillows_own_limit_does_not_fire_under_ours(tmp_path, max_pixels):
 def test_max_pixels_must_be_a_positive_whole_number(tmp_path, value):
     rc, out, err = corr2d("edges", "-o", "e.npy", "--max-pixels", value, cwd=tmp_path)
     assert_one_line_error(rc, out, err, "whole number of pixels")
+
+
+def signed_scene(tmp_path, *options):
+    """`corr2d edges --signed` on the built-in scene, as sx.png, with scene.png beside it."""
+    pytest.importorskip("PIL.Image")
+    rc, out, err = corr2d("edges", "-o", "sx.png", "--signed", "--save-input", "scene.png", *options, cwd=tmp_path)
+    assert rc == 0, err
+
+
+def test_learn_stops_once_converged(tmp_path):
+    signed_scene(tmp_path)
+    rc, out, err = corr2d("learn", "scene.png", "sx.png", "--bias", cwd=tmp_path)
+    assert rc == 0, err
+    steps = int(re.search(r"converged after (\d+) steps", out).group(1))
+    assert 100 < steps < 10000
+    assert re.search(rf"\] +{steps}/10000 +loss [\d.e+-]+, converged", err)  # the progress bar's last line
+    assert "warning" not in err
+
+
+def test_learn_warns_when_not_converged(tmp_path):
+    signed_scene(tmp_path)
+    rc, out, err = corr2d("learn", "scene.png", "sx.png", "--bias", "--steps", "200", cwd=tmp_path)
+    assert rc == 0, err
+    assert "(200 steps," in out and "converged" not in out
+    assert re.search(r"warning: not converged: the loss still fell by [\d.]+% over the last 100 steps; "
+                     r"run more --steps \(now 200\) or a larger --lr", err)
+
+
+def test_learn_tol_0_runs_every_step(tmp_path):
+    np.save(tmp_path / "x.npy", smooth_noise((20, 20), 8))
+    rc, out, err = corr2d("learn", "x.npy", "x.npy", "--steps", "300", "--tol", "0", cwd=tmp_path)
+    assert rc == 0, err
+    assert "(300 steps," in out and "300/300" in err and "not converged" not in err
+
+
+def test_learn_warns_about_an_edge_strength_target(tmp_path):
+    # issue 13: `corr2d learn scene.png edges.png` learned noise, silently.
+    pytest.importorskip("PIL.Image")
+    assert corr2d("edges", "-o", "edges.png", "--save-input", "scene.png", cwd=tmp_path)[0] == 0
+    rc, out, err = corr2d("learn", "scene.png", "edges.png", "--bias", cwd=tmp_path)
+    assert rc == 0, err
+    assert "warning: TARGET is an edge strength (corr2d edges without --signed)" in err
+    explained = float(re.search(r"the kernel explains ([\d.e+-]+)% of TARGET's variance", err).group(1))
+    assert explained < 10
+    assert "expect" not in out
+
+
+def test_learn_warns_about_a_poor_fit_without_a_record(tmp_path):
+    # a target that no kernel makes, from no corr2d command: the fit quality alone warns
+    x = smooth_noise((30, 30), 9)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.abs(correlate2d(x, np.array([[1.0, -1.0]]), mode="same")))
+    rc, out, err = corr2d("learn", "x.npy", "y.npy", "--bias", cwd=tmp_path)
+    assert rc == 0, err
+    assert "warning: a poor fit" in err
+
+
+def test_learn_says_a_signed_png_needs_bias(tmp_path):
+    signed_scene(tmp_path)
+    rc, out, err = corr2d("learn", "scene.png", "sx.png", "--steps", "5", cwd=tmp_path)
+    assert rc == 0, err
+    assert "warning: TARGET writes zero as grey 128 (0.502 as read): add --bias" in err
+
+
+def test_learn_warns_about_a_clipped_target(tmp_path):
+    signed_scene(tmp_path, "--scale", "99%")
+    rc, out, err = corr2d("learn", "scene.png", "sx.png", "--bias", "--steps", "5", cwd=tmp_path)
+    assert rc == 0, err
+    assert re.search(r"warning: 1(\.0)?% of TARGET's pixels were clipped \(--scale 99%\)", err)
+
+
+def test_learn_extends_input_as_edges_did(tmp_path):
+    # the target's recorded --mode is the default --pad-mode; another one is warned about
+    signed_scene(tmp_path, "--mode", "wrap", "--axis", "0")
+    rc, out, err = corr2d("learn", "scene.png", "sx.png", "--bias", "--save", "k.npy", cwd=tmp_path)
+    assert rc == 0, err
+    assert "INPUT 120x160, extended by wrap -> TARGET 120x160" in out
+    import scipy.ndimage
+
+    s = np.abs(scipy.ndimage.sobel(synthetic_scene(), axis=0, mode="wrap")).max()
+    expected = 127 / 255 / s * np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
+    np.testing.assert_allclose(np.load(tmp_path / "k.npy"), expected, atol=0.02 * np.abs(expected).max())
+    rc, out, err = corr2d("learn", "scene.png", "sx.png", "--bias", "--pad-mode", "reflect", "--steps", "5",
+                          cwd=tmp_path)
+    assert "warning: TARGET was made with --mode wrap, INPUT is extended with --pad-mode reflect" in err
+
+
+@pytest.mark.parametrize("kernel,bias", [((3, 3), False), ((3, 3), True), ((2, 5), True), ((1, 1), False)])
+def test_learn_rate_from_the_largest_curvature(kernel, bias):
+    # power iteration against the Hessian's eigenvalues from its explicit matrix
+    from corr2d.cli.learn import largest_curvature
+
+    x = np.random.default_rng(10).uniform(0, 1, (25, 30))
+    target = (x.shape[0] - kernel[0] + 1, x.shape[1] - kernel[1] + 1)
+    columns = [x[a:a + target[0], b:b + target[1]].ravel() for a in range(kernel[0]) for b in range(kernel[1])]
+    if bias:
+        columns.append(np.ones(target[0] * target[1]))
+    a = np.stack(columns, 1)
+    hessian = 2 * a.T @ a / a.shape[0]
+    expected = np.linalg.eigvalsh(hessian)[-1]
+    assert largest_curvature(x, kernel, bias, iterations=200) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "options,title,signed",
+    [
+        ([], "edge strength |gradient| (sobel)", False),
+        (["--method", "laplace"], "|Laplacian| (laplace)", False),
+        (["--signed"], "d/dx (sobel), signed", True),
+        (["--signed", "--axis", "0", "--method", "prewitt"], "d/dy (prewitt), signed", True),
+        (["--signed", "--method", "laplace"], "Laplacian, signed", True),
+    ],
+)
+def test_compare_figure_titles_colour_bar_and_scale(tmp_path, monkeypatch, options, title, signed):
+    # issue 13: a signed derivative was titled "edges (sobel)", in grey, with no colour bar
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("PIL.Image")
+    import matplotlib.figure
+    import scipy.ndimage
+
+    from corr2d.cli import main
+
+    figures = []
+    original = matplotlib.figure.Figure.savefig
+    def savefig(fig, *args, **kwargs):
+        figures.append(fig)
+        return original(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    monkeypatch.chdir(tmp_path)
+    assert main(["edges", "-o", "e.png", "--compare", *options]) == 0
+    (fig,) = figures
+    assert (tmp_path / "e_compare.png").is_file()
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes[:2]] == ["input (grey, 0-1)", title]
+    assert len(axes) == 3 and axes[2].get_ylabel() == "response, input on a 0-1 scale"  # the colour bar
+    shown = axes[1].get_images()[0]
+    vmin, vmax = shown.norm.vmin, shown.norm.vmax
+    scene = synthetic_scene()
+    if signed:
+        assert shown.get_cmap().name == "RdBu_r" and vmin == -vmax  # diverging, centred on 0
+        if "laplace" in options:
+            r = scipy.ndimage.laplace(scene)
+        else:
+            axis = 0 if "0" in options else 1
+            r = getattr(scipy.ndimage, "prewitt" if "prewitt" in options else "sobel")(scene, axis=axis)
+        assert vmax == pytest.approx(np.abs(r).max())  # --signed: --scale max
+    else:
+        assert shown.get_cmap().name == "gray" and vmin == 0
+        e = np.abs(scipy.ndimage.laplace(scene)) if "laplace" in options else sobel_strength(scene)
+        assert vmax == pytest.approx(np.percentile(e, 99.5))

@@ -13,14 +13,20 @@ import sys
 
 from .._version import __version__
 from . import bench, demo, edges, learn
-from ._common import CLIError
+from ._common import CLIError, examples
 
-EPILOG = """examples:
-  corr2d demo                                   the D2L chapter, step by step
-  corr2d edges photo.jpg -o edges.png --compare edge map and a side-by-side figure
-  corr2d edges -o edges.png --save-input scene.png   edges of the built-in scene
-  corr2d learn scene.png edges.png --kernel-size 3   learn the kernel back
-  corr2d bench --quick                          corr2d vs SciPy (and OpenCV)"""
+#: The examples of ``corr2d --help``: (command, what it does).
+EXAMPLES = [
+    ("corr2d demo", "the D2L chapter, step by step"),
+    ("corr2d edges photo.jpg -o edges.png --compare", "edge map and a figure"),
+    ("corr2d edges -o sx.png --signed --save-input scene.png", "d/dx of the built-in scene"),
+    ("corr2d learn scene.png sx.png --bias", "learn 0.2365 x the Sobel kernel"),
+    ("corr2d bench --quick", "corr2d vs SciPy (and OpenCV)"),
+]
+EPILOG = examples(EXAMPLES) + """
+
+Images are read as grey on a 0-1 scale (colour is converted to grey). Each
+command's --help has its options and more examples."""
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -33,7 +39,7 @@ class ArgumentParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog="corr2d",
-        description="Fast 2-D cross-correlation for NumPy: the D2L demo, edge maps, kernel learning, timings.",
+        description="Fast 2-D cross-correlation for NumPy: the D2L demo, edge maps, kernel\nlearning, timings.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

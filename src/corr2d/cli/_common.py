@@ -59,6 +59,19 @@ def add_max_pixels(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def examples(pairs: Iterable[tuple[str, str]], column: int = 48) -> str:
+    """An "examples:" epilog: each command, and what it does from `column` on (on the next line
+    when the command is longer), so that the descriptions line up within 80 columns."""
+    lines = ["examples:"]
+    for command, what in pairs:
+        line = f"  {command}"
+        if len(line) + 2 > column:
+            lines.append(line)
+            line = ""
+        lines.append(f"{line:<{column}}{what}")
+    return "\n".join(lines)
+
+
 def npy_name(path: str) -> str:
     """The file np.save(path, ...) really writes: it appends .npy to a name without it."""
     return path if path.endswith(".npy") else path + ".npy"
@@ -179,11 +192,18 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(image * (255.0 / peak)), 0, 255).astype(np.uint8)
 
 
-def write_image(path: str, image: np.ndarray, *, normalise: bool = True) -> None:
+def is_png(path: str) -> bool:
+    """Whether `path` names a PNG file (by its suffix, as Pillow chooses the format)."""
+    return path.lower().endswith(".png")
+
+
+def write_image(path: str, image: np.ndarray, *, normalise: bool = True, text: Mapping[str, str] | None = None) -> None:
     """Write a grey image (format from the file name), or the raw array to a .npy file.
 
-    Image files get uint8: scaled so that the maximum is 255 with
-    `normalise`, else ``[0, 1]`` mapped to ``[0, 255]``.
+    A uint8 `image` is written as it is. Other image files get uint8:
+    scaled so that the maximum is 255 with `normalise`, else ``[0, 1]``
+    mapped to ``[0, 255]``. `text` goes into a PNG's text chunks (other
+    formats ignore it).
     """
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
@@ -196,11 +216,34 @@ def write_image(path: str, image: np.ndarray, *, normalise: bool = True) -> None
             raise CLIError(f"cannot write {path!r}: {exc}") from None
         return
     image_module = optional_import("PIL.Image", "Pillow", "image")
+    options = {}
+    if text and is_png(path):
+        png = optional_import("PIL.PngImagePlugin", "Pillow", "image")
+        options["pnginfo"] = info = png.PngInfo()
+        for key, value in text.items():
+            info.add_text(key, value)
     try:
-        pixels = to_uint8(image) if normalise else np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
-        image_module.fromarray(pixels).save(path)
+        if image.dtype == np.uint8:
+            pixels = image
+        elif normalise:
+            pixels = to_uint8(image)
+        else:
+            pixels = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+        image_module.fromarray(pixels).save(path, **options)
     except (OSError, ValueError, KeyError) as exc:
         raise CLIError(f"cannot write {path!r}: {exc}") from None
+
+
+def read_text(path: str) -> dict[str, str]:
+    """The text chunks of a PNG file (``{}`` for other files, or one Pillow cannot read)."""
+    if not is_png(path):
+        return {}
+    image_module = optional_import("PIL.Image", "Pillow", "image")
+    try:
+        with image_module.open(path) as img:
+            return dict(getattr(img, "text", {}))
+    except (OSError, ValueError):
+        return {}
 
 
 class Progress:
@@ -215,6 +258,11 @@ class Progress:
         self._every = 1 if self.tty else max(self.total // 10, 1)
         self._last = 0.0
 
+    def _line(self, done: int, note: str) -> str:
+        filled = self.width * done // self.total
+        bar = "#" * filled + "." * (self.width - filled)
+        return f"{self.label}[{bar}] {done:>{len(str(self.total))}}/{self.total}  {note}".rstrip()
+
     def update(self, done: int, note: str = "") -> None:
         """Show that `done` of the total are finished, with an optional note."""
         if done < self.total and done % self._every and not self.tty:
@@ -223,9 +271,11 @@ class Progress:
         if self.tty and done < self.total and now - self._last < 0.05:
             return
         self._last = now
-        filled = self.width * done // self.total
-        bar = "#" * filled + "." * (self.width - filled)
-        line = f"{self.label}[{bar}] {done:>{len(str(self.total))}}/{self.total}  {note}".rstrip()
         end = "" if self.tty and done < self.total else "\n"
-        self.stream.write(("\r\033[K" if self.tty else "") + line + end)
+        self.stream.write(("\r\033[K" if self.tty else "") + self._line(done, note) + end)
+        self.stream.flush()
+
+    def finish(self, done: int, note: str = "") -> None:
+        """Show the last line, `done` of the total, also when the work stopped early."""
+        self.stream.write(("\r\033[K" if self.tty else "") + self._line(done, note) + "\n")
         self.stream.flush()
