@@ -1,0 +1,165 @@
+"""corr2d on a Dask LocalCluster against dask-image, the I/O floor and corr2d in memory.
+
+A float32 image in a zarr store on disk is filtered by a LocalCluster of two
+single-threaded worker processes (memory limit 3 GiB each) and the result is
+written to another zarr store. For each kernel (3x3, 31x31, a Gaussian of
+sigma 8) it times, in one process and one after another:
+
+- ``corr2d``: ``corr2d.correlate2d(image, k, 'same', 'symm')`` (the Gaussian:
+  ``corr2d.filters.gaussian(image, 8)``) from zarr to zarr;
+- ``floor``: the same graph reading and writing the same stores, no computation;
+- ``dask-image``: ``dask_image.ndfilters.correlate`` / ``gaussian_filter`` on
+  the same cluster and chunks, on a crop (``--peer-size``) when the full image
+  would take too long, compared per pixel;
+- ``in memory``: corr2d on the whole image in this process (2 threads).
+
+Each run gets a fresh cluster, so a worker's peak resident memory
+(``ru_maxrss``) is that run's; spilled bytes come from the workers' spill
+buffers. Run: ``python benchmarks/bench_dask.py`` (``--size 8192`` for a
+quick look; the default is 32768, a 4 GiB image, about 20 GB on disk).
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _worker_stats(dask_worker=None):
+    spilled = getattr(getattr(dask_worker, "data", None), "spilled_total", None)
+    disk = 0 if spilled is None else getattr(spilled, "disk_bytes", 0) or 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, disk
+
+
+def _run(make_graph, out_path):
+    """(seconds, peak worker bytes, spilled bytes) of one run to `out_path`,
+    on a fresh cluster (so each worker's peak is this run's)."""
+    import dask.array as da
+    import distributed
+
+    shutil.rmtree(out_path, ignore_errors=True)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="3GiB",
+                                  processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        start = time.perf_counter()
+        da.to_zarr(make_graph(), str(out_path), overwrite=True)
+        seconds = time.perf_counter() - start
+        stats = client.run(_worker_stats)
+    return seconds, max(s[0] for s in stats.values()), sum(s[1] for s in stats.values())
+
+
+def _write_image(path: Path, size: int, chunk: int) -> None:
+    """A smooth random float32 image, written block by block."""
+    import zarr
+
+    store = zarr.open(str(path), mode="w", shape=(size, size), chunks=(chunk, chunk),
+                      dtype=np.float32)
+    rng = np.random.default_rng(0)
+    for i in range(0, size, chunk):
+        store[i:i + chunk] = rng.random((min(chunk, size - i), size), dtype=np.float32)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=32768)
+    parser.add_argument("--peer-size", type=int, default=16384,
+                        help="dask-image runs on this crop (compared per pixel)")
+    parser.add_argument("--chunk", type=int, default=4096)
+    parser.add_argument("--dir", default=None, help="where the zarr stores go (default: a temp dir)")
+    parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+
+    import dask.array as da
+
+    import corr2d
+    from corr2d import filters
+
+    corr2d.show_config()
+    work = Path(args.dir or tempfile.mkdtemp(prefix="bench_dask_"))
+    image_path = work / "image.zarr"
+    if not image_path.exists():
+        t = time.perf_counter()
+        _write_image(image_path, args.size, args.chunk)
+        print(f"wrote {args.size}x{args.size} float32 to {image_path} in "
+              f"{time.perf_counter() - t:.1f} s")
+    rng = np.random.default_rng(1)
+    kernels = {"3x3": rng.random((3, 3), dtype=np.float32),
+               "31x31": rng.random((31, 31), dtype=np.float32), "gauss8": None}
+    peer_size = min(args.peer_size, args.size)
+    rows = []
+    try:
+        for name, k in kernels.items():
+            def image(size=args.size):
+                return da.from_zarr(str(image_path))[:size, :size]
+
+            def ours(size=args.size, k=k):
+                if k is None:
+                    return filters.gaussian(image(size), 8.0, mode="reflect")
+                return corr2d.correlate2d(image(size), k, "same", "symm")
+
+            def floor(size=args.size):
+                return image(size) + np.float32(0)  # read and write, nothing computed
+
+            def peer(k=k):
+                import dask_image.ndfilters as nf
+
+                if k is None:
+                    return nf.gaussian_filter(image(peer_size), 8.0, mode="reflect")
+                return nf.correlate(image(peer_size), k, mode="reflect")
+
+            out = work / f"out_{name}.zarr"
+            result = {"kernel": name}
+            result["corr2d"] = _run(ours, out)
+            result["floor"] = _run(floor, out)
+            if not args.skip_peer:
+                result["dask-image"] = _run(peer, out)
+                result["corr2d crop"] = _run(lambda: ours(peer_size), out)
+            if not args.skip_memory:
+                x = da.from_zarr(str(image_path))[:args.size, :args.size].compute(
+                    scheduler="threads")
+                times = []
+                for _ in range(2):
+                    t = time.perf_counter()
+                    if k is None:
+                        filters.gaussian(x, 8.0)
+                    else:
+                        corr2d.correlate2d(x, k, "same", "symm")
+                    times.append(time.perf_counter() - t)
+                result["in memory"] = statistics.median(times)
+                del x
+            rows.append(result)
+            _report(result, args.size, peer_size)
+    finally:
+        if args.dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _report(r: dict, size: int, peer_size: int) -> None:
+    gib = 2.0 ** 30
+    ours, floor = r["corr2d"], r["floor"]
+    print(f"\n{r['kernel']}: {size}x{size} float32, zarr to zarr")
+    for label in ("corr2d", "floor", "corr2d crop", "dask-image"):
+        if label in r:
+            s, peak, spilled = r[label]
+            side = peer_size if label in ("corr2d crop", "dask-image") else size
+            print(f"  {label:12s} {s:8.1f} s  {s / side**2 * 1e9:7.2f} ns/px  "
+                  f"peak worker {peak / gib:5.2f} GiB  spilled {spilled / gib:5.2f} GiB")
+    if "dask-image" in r:
+        per_px = (r["dask-image"][0] / peer_size**2) / (ours[0] / size**2)
+        crop = r["dask-image"][0] / r["corr2d crop"][0]
+        print(f"  dask-image / corr2d: {per_px:.1f}x per pixel (full image), {crop:.1f}x on the crop")
+    if "in memory" in r:
+        print(f"  in memory   {r['in memory']:8.1f} s")
+        bound = max(floor[0], r["in memory"])
+        print(f"  corr2d / max(floor, in memory) = {ours[0] / bound:.2f} (target <= 1.3)")
+
+
+if __name__ == "__main__":
+    main()
