@@ -76,6 +76,8 @@ def match_template(
         'maximum', 'mean', 'median', 'minimum', or a padding function);
         checked but unused with ``pad_input=False``. 'empty' is refused with
         ``pad_input=True``: its values would be uninitialised memory.
+        'symmetric' is ndimage's 'reflect', 'reflect' is ndimage's 'mirror'
+        (all the names: :ref:`boundary-modes`).
     constant_values : scalar or sequence, optional
         Values outside the image with ``mode='constant'``, as
         ``numpy.pad`` takes them for the two image axes (a scalar or

@@ -21,7 +21,8 @@ mode          extension of abcd    scipy.signal / PyTorch / numpy.pad name
 
 ``'grid-mirror'``, ``'grid-constant'`` and ``'grid-wrap'`` are accepted as
 the aliases ``scipy.ndimage`` makes of them for filters. Kernels wider than
-the image are fine in every mode (the extension repeats).
+the image are fine in every mode (the extension repeats). The names of
+every library in one table, with OpenCV's: :ref:`boundary-modes`.
 
 Dtypes: float32 images are filtered in float32, float64 in float64 (and
 longdouble in longdouble); float16 is computed in float32; integer and bool
@@ -350,7 +351,9 @@ def sobel(
     mode : {{'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}}, optional
         How the image is extended past its edges (``scipy.ndimage``'s names;
         see the module notes). 'valid' computes only the outputs that need
-        no extension, shape ``(H - 2, W - 2)``.
+        no extension, shape ``(H - 2, W - 2)``. 'reflect' is scipy.signal's
+        'symm'; PyTorch's ``padding_mode='reflect'`` is 'mirror' here (all
+        the names: :ref:`boundary-modes`).
     cval : float, optional
         Value outside the image with ``mode='constant'``.
 {planes_and_nan}
@@ -409,7 +412,8 @@ def prewitt(
     Parameters
     ----------
     image, axis, mode, cval
-        As in :func:`sobel`.
+        As in :func:`sobel` (mode names in other libraries:
+        :ref:`boundary-modes`).
 {planes_and_nan}
 
     Returns
@@ -460,7 +464,8 @@ def scharr(
     Parameters
     ----------
     image, axis, mode, cval
-        As in :func:`sobel`.
+        As in :func:`sobel` (mode names in other libraries:
+        :ref:`boundary-modes`).
 {planes_and_nan}
 
     Returns
@@ -509,7 +514,8 @@ def laplace(
         2-D image, or a stack or colour image with `axes` or
         `channel_axis`. Integer and bool images are computed in float64.
     mode : {{'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}}, optional
-        Boundary mode, as in :func:`sobel`.
+        Boundary mode, as in :func:`sobel` (names in other libraries:
+        :ref:`boundary-modes`).
     cval : float, optional
         Value outside the image with ``mode='constant'``.
 {planes_and_nan}
@@ -638,7 +644,8 @@ def gaussian(
         Standard deviation in pixels, one for both axes or (rows, columns).
         Non-negative.
     mode : {{'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}}, optional
-        Boundary mode, as in :func:`sobel`. 'valid' shrinks each axis by
+        Boundary mode, as in :func:`sobel` (names in other libraries:
+        :ref:`boundary-modes`). 'valid' shrinks each axis by
         ``2 r``.
     cval : float, optional
         Value outside the image with ``mode='constant'``.
@@ -709,7 +716,8 @@ def difference(
     Parameters
     ----------
     image, axis, mode, cval
-        As in :func:`sobel`.
+        As in :func:`sobel` (mode names in other libraries:
+        :ref:`boundary-modes`).
 {planes_and_nan}
 
     Returns
@@ -794,7 +802,8 @@ def edges(
     method : {{'sobel', 'prewitt', 'scharr', 'laplace', 'difference'}}, optional
         The filter (default 'sobel').
     mode, cval
-        As in :func:`sobel`.
+        As in :func:`sobel` (mode names in other libraries:
+        :ref:`boundary-modes`).
 {planes_and_nan}
 
     Returns

@@ -100,7 +100,9 @@ def conv2d(
     padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}
         PyTorch's names (NumPy's ``constant``, ``reflect``, ``edge``,
         ``wrap``). 'reflect' needs padding < the input size, 'circular'
-        padding <= the input size, as in PyTorch.
+        padding <= the input size, as in PyTorch. 'reflect' is ndimage's
+        (and :mod:`corr2d.filters`') 'mirror', not their 'reflect': see
+        :ref:`boundary-modes`.
 
     Returns
     -------

@@ -63,7 +63,8 @@ _NOTES = """
     ===========================  =====================  =================
 
     PyTorch calls 'mirror' ``padding_mode='reflect'``; numpy.pad calls
-    'reflect' ``'symmetric'`` and 'mirror' ``'reflect'``.
+    'reflect' ``'symmetric'`` and 'mirror' ``'reflect'``. Every library's
+    names in one table: :ref:`boundary-modes`.
 
     Memory beyond the output: no padded copy of the image is made; per
     running plane, the plane cast to the compute dtype when it is not
@@ -192,6 +193,8 @@ def correlate(
         How the input is extended past its edges (see Notes):
         'reflect' (default), 'constant', 'nearest', 'mirror', 'wrap', or
         the aliases 'grid-mirror', 'grid-constant', 'grid-wrap'.
+        'reflect' is scipy.signal's 'symm'; PyTorch's 'reflect' is
+        'mirror' here (all the names: :ref:`boundary-modes`).
     cval : scalar, optional
         Value outside the input with ``mode='constant'`` (complex only for
         complex input).
@@ -308,7 +311,8 @@ def convolve(
     Parameters
     ----------
     input, weights, output, mode, cval, origin, axes, threads, method, nan_policy, mask
-        As in :func:`correlate`.
+        As in :func:`correlate` (mode names in other libraries:
+        :ref:`boundary-modes`).
 
     Returns
     -------

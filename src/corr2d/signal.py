@@ -92,6 +92,8 @@ def correlate2d(
         mirroring (also 'symmetric'). Kernels larger than `in1` are fine:
         the extension repeats. `in1` is always the array extended, whatever
         the sizes (outside 'valid' mode SciPy never swaps the inputs).
+        Other libraries' names for these rules: :ref:`boundary-modes`
+        ('symm' is ndimage's 'reflect', not PyTorch's 'reflect').
     fillvalue : scalar, optional
         Value outside `in1` with ``boundary='fill'``; converted to the
         output dtype by SciPy's rules. Ignored for other boundaries.
@@ -178,7 +180,8 @@ def convolve2d(
     in1, in2 : array_like
         2-D inputs: the image and the kernel.
     mode, boundary, fillvalue, threads, out, method
-        As in :func:`correlate2d`.
+        As in :func:`correlate2d` (boundary names in other libraries:
+        :ref:`boundary-modes`).
 
     Returns
     -------
@@ -215,7 +218,8 @@ def choose_method(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
     Parameters
     ----------
     in1, in2, mode, boundary
-        As in :func:`correlate2d` (the choice is the same for
+        As in :func:`correlate2d` (boundary names: :ref:`boundary-modes`;
+        the choice is the same for
         :func:`convolve2d`). Only shapes and dtypes matter, so
         ``np.broadcast_to`` arrays that hold no memory do as well.
 

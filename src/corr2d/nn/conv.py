@@ -80,7 +80,9 @@ class Conv2D:
         PyTorch's names for how the input is padded (default 'zeros'). Other
         than 'zeros', the input is padded with ``numpy.pad`` and folded back
         in :meth:`backward`; 'reflect' and 'circular' repeat when the padding
-        is wider than the input (PyTorch refuses that).
+        is wider than the input (PyTorch refuses that). 'reflect' is
+        ndimage's (and :mod:`corr2d.filters`') 'mirror', not their
+        'reflect': see :ref:`boundary-modes`.
 
     Attributes
     ----------
