@@ -157,7 +157,8 @@ def test_show_config_says_whether_there_is_a_gpu(monkeypatch, capsys):
     from corr2d import _config
 
     monkeypatch.setattr(_config.importlib.util, "find_spec", lambda name: None)
-    assert _config.gpu_status() == "no (CuPy is not installed: pip install 'corr2d[cuda]')"
+    assert _config.gpu_status() == ("no (CuPy is not installed: pip install 'cupy-cuda12x[ctk]', "
+                                     "corr2d's [cuda] extra)")
     corr2d.show_config()
     assert "  gpu:      no (CuPy is not installed" in capsys.readouterr().out
     monkeypatch.undo()

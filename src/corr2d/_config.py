@@ -12,7 +12,7 @@ def gpu_status() -> str:
     """What the GPU path would run on: CuPy's version and the current device,
     or why there is none. Imports CuPy only where it is installed."""
     if importlib.util.find_spec("cupy") is None:
-        return "no (CuPy is not installed: pip install 'corr2d[cuda]')"
+        return "no (CuPy is not installed: pip install 'cupy-cuda12x[ctk]', corr2d's [cuda] extra)"
     try:
         import cupy
 

@@ -32,7 +32,8 @@ def cupy_module():
         import cupy
     except ImportError as exc:  # a CuPy array came in, so this is unlikely
         raise ImportError(
-            "corr2d's GPU path needs CuPy: pip install 'corr2d[cuda12]' or 'corr2d[cuda13]'"
+            "corr2d's GPU path needs CuPy: pip install 'cupy-cuda12x[ctk]' (CUDA 12) or "
+            "'cupy-cuda13x[ctk]' (CUDA 13), corr2d's [cuda12] and [cuda13] extras"
         ) from exc
     return cupy
 
