@@ -106,7 +106,7 @@ class SpectrumCache:
         self._lock = threading.Lock()
 
     def get(self, tiles: _Tiles, kernel: np.ndarray) -> np.ndarray:
-        key = (hashlib.blake2b(np.ascontiguousarray(kernel).tobytes(), digest_size=16).digest(),
+        key = (hashlib.blake2b(kernel.tobytes(), digest_size=16).digest(),
                kernel.shape, kernel.dtype.str, tiles.shape, tiles.paired)
         with self._lock:
             entry = self._entries.get(key)

@@ -85,8 +85,7 @@ def correlate(plan: CorrelatePlan) -> Any:
 
     image, kernel = plan.image, plan.kernel
     if not is_dask_array(image):
-        kernel = np.asarray(kernel)  # computes a Dask kernel
-        return da.from_array(_cpu.correlate(plan._replace(kernel=np.ascontiguousarray(kernel))))
+        return da.from_array(_cpu.correlate(plan._replace(kernel=np.asarray(kernel))))
     out_chunks = tuple(_block_chunks(n, c, plan.shape == image.shape)
                        for n, c in zip(plan.shape, image.chunks))
     method = plan.method
