@@ -1,9 +1,10 @@
 """Independent jobs over a per-call thread pool, stopped by Ctrl-C. A leaf module.
 
 The jobs release the GIL in the C core or in ``scipy.fft``, so Python
-threads run them in parallel. On an exception in the caller's thread
-(``KeyboardInterrupt`` while it waits) or in a job, the jobs still queued
-return at once instead of running.
+threads run them in parallel. Each worker takes the next job from one
+shared queue, so nothing is queued per job: on an exception in the
+caller's thread (``KeyboardInterrupt`` while it waits) or in a job, the
+workers stop after the job each is running, however many jobs remain.
 """
 from __future__ import annotations
 
@@ -22,16 +23,29 @@ def run_jobs(run: Callable[[Job], None], jobs: Iterable[Job], threads: int) -> N
             run(job)
         return
     stop = threading.Event()
+    take = threading.Lock()
+    pending = iter(jobs)
 
-    def guarded(job: Job) -> None:
-        if not stop.is_set():
-            run(job)
+    def worker() -> None:
+        while not stop.is_set():
+            with take:
+                job = next(pending, _DONE)
+            if job is _DONE:
+                return
+            try:
+                run(job)
+            except BaseException:
+                stop.set()
+                raise
 
     with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
-        futures = [pool.submit(guarded, job) for job in jobs]
+        workers = [pool.submit(worker) for _ in range(min(threads, len(jobs)))]
         try:
-            for future in futures:
+            for future in workers:
                 future.result()
-        except BaseException:  # Ctrl-C included: the queued jobs return at once
+        except BaseException:  # Ctrl-C included: each worker ends after its job
             stop.set()
             raise
+
+
+_DONE = object()
