@@ -3,15 +3,20 @@ backend gives each output block exactly the input it reads.
 
 An output block covering ``a..b-1`` along an image axis reads ``a + lo ..
 b + hi - 1`` of the image extended past its edges (``lo``, ``hi``: the
-kernel's reach). That region is built lazily from slices of the input, as
-the runs of corr2d._extend.axis_runs (rising or falling source indices, one
-repeated index, or fill), so the global edges are exact for every rule
-(fill, wrap, symm, mirror, nearest) whatever the chunking: chunks smaller
-than the halo, kernels larger than a chunk or than the image included. The
-region is merged into one chunk along the two image axes (other axes keep
-their chunks) and the block's function runs on it. The region is the only
-copy: nothing is padded twice, and no task holds more than its region, its
-result and the input chunks it slices.
+kernel's reach). Along each image axis that range is cut into pieces
+(corr2d._extend.axis_runs, split at the input's chunk edges): a slice of
+one input chunk read forward or backward, one index repeated, or fill. So
+the global edges are exact for every rule (fill, wrap, symm, mirror,
+nearest) whatever the chunking: chunks smaller than the halo, kernels
+larger than a chunk or than the image included.
+
+The graph is built directly, one task per output block: it allocates the
+region, copies the pieces in and runs the block's function on it. A piece
+that is only part of a chunk is cut by a small task of its own, which the
+scheduler runs where the chunk lives, so only halo strips travel between
+workers, never whole neighbouring chunks. The region is the only copy:
+nothing is padded twice, and no task holds more than its region, its
+result and the pieces it reads.
 
 With ``boundary=None`` the region is clipped at the image's edges instead,
 for functions that extend their block themselves (ndimage's 'constant':
@@ -20,20 +25,32 @@ the whole image would be; the function's result is then cropped).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import itertools
+import operator
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ._extend import _source_slice, axis_runs
+from ._extend import axis_runs
 
 
-def _index(ndim: int, axis: int, sl: slice) -> tuple:
-    index = [slice(None)] * ndim
-    index[axis] = sl
-    return tuple(index)
+class _Piece(NamedTuple):
+    """Region positions ``start .. start + length - 1`` along one axis read
+    ``source`` (a slice, or a one-long slice repeated) of input chunk
+    ``chunk``; ``chunk == -1`` is fill."""
+    start: int
+    length: int
+    chunk: int
+    source: slice | None
 
 
-def _axis_runs(start: int, stop: int, n: int, boundary: int | None) -> list[tuple[int, int, int]]:
+def block_edges(chunks: Sequence[int]) -> list[tuple[int, int]]:
+    """``[(a, b), ...]``: where each chunk of an axis begins and ends."""
+    edges = np.concatenate([[0], np.cumsum(chunks)]).astype(int)
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+
+
+def _runs(start: int, stop: int, n: int, boundary: int | None) -> list[tuple[int, int, int]]:
     """``(length, source, step)`` runs of positions ``start..stop-1`` (see
     corr2d._extend.axis_runs; ``source < 0`` is fill); with no boundary,
     the one run of those positions inside the axis."""
@@ -43,57 +60,61 @@ def _axis_runs(start: int, stop: int, n: int, boundary: int | None) -> list[tupl
     return [(length, source, step) for _, length, source, step in axis_runs(start, stop, n, boundary)]
 
 
-def _concatenate_runs(a: Any, axis: int, runs: list, low: int, fill: Any) -> Any:
-    """The runs along `axis` of `a`, a slice of the axis beginning at source `low`."""
-    import dask.array as da
+def axis_pieces(start: int, stop: int, chunks: Sequence[int], boundary: int | None) -> list[_Piece]:
+    """The pieces of extended positions ``start..stop-1`` of an axis chunked
+    as `chunks` (clipped to the axis when `boundary` is None)."""
+    edges = block_edges(chunks)
+    n = edges[-1][1]
 
-    pieces = []
-    for length, source, step in runs:
-        if source < 0:  # fill
-            shape, chunks = list(a.shape), list(a.chunks)
-            shape[axis], chunks[axis] = length, (length,)
-            pieces.append(da.full(shape, fill, dtype=a.dtype, chunks=tuple(chunks)))
-        elif step == 0:  # one index repeated ('nearest', or 'mirror' of a 1-long axis)
-            s = source - low
-            pieces.append(da.repeat(a[_index(a.ndim, axis, slice(s, s + 1))], length, axis=axis))
-        else:
-            pieces.append(a[_index(a.ndim, axis, _source_slice(source - low, length, step))])
-    return pieces[0] if len(pieces) == 1 else da.concatenate(pieces, axis=axis)
+    def chunk_of(i: int) -> int:
+        return int(np.searchsorted([b for _, b in edges], i, side="right"))
 
-
-def region(a: Any, axes: Sequence[int], ranges: Sequence[tuple[int, int]],
-           boundary: int | None, fill: Any) -> Any:
-    """`a` extended by `boundary` (a core code, or None to clip at the
-    edges), positions ``ranges[k]`` along ``axes[k]``, merged into one chunk
-    along `axes` (lazy)."""
-    # Narrow each image axis to the sources its runs read first, so that a
-    # block's region refers only to the chunks it needs.
-    narrowed, plans = a, []
-    for axis, (start, stop) in zip(axes, ranges):
-        runs = _axis_runs(start, stop, a.shape[axis], boundary)
-        sources = [s for length, s0, step in runs if s0 >= 0 for s in (s0, s0 + (length - 1) * step)]
-        low, high = (min(sources), max(sources) + 1) if sources else (0, 1)
-        narrowed = narrowed[_index(a.ndim, axis, slice(low, high))]
-        plans.append((axis, runs, low))
-    out = narrowed
-    for axis, runs, low in plans:
-        out = _concatenate_runs(out, axis, runs, low, fill)
-    return out.rechunk({axes[0]: -1, axes[1]: -1})
+    pieces, at = [], 0
+    for length, source, step in _runs(start, stop, n, boundary):
+        if source < 0:
+            pieces.append(_Piece(at, length, -1, None))
+        elif step == 0:
+            c = chunk_of(source)
+            local = source - edges[c][0]
+            pieces.append(_Piece(at, length, c, slice(local, local + 1)))
+        else:  # source, source + step, ...: the chunks that hold them, in order
+            low, high = (source, source + length) if step > 0 else (source - length + 1, source + 1)
+            for c in range(chunk_of(low), chunk_of(high - 1) + 1):
+                c0, c1 = edges[c]
+                lo, hi = max(low, c0), min(high, c1)
+                if step > 0:
+                    pieces.append(_Piece(at + lo - source, hi - lo, c, slice(lo - c0, hi - c0)))
+                else:
+                    stop_ = lo - c0 - 1
+                    pieces.append(_Piece(at + source - (hi - 1), hi - lo, c,
+                                         slice(hi - 1 - c0, stop_ if stop_ >= 0 else None, -1)))
+        at += length
+    return sorted(pieces, key=lambda p: p.start)
 
 
-def _crop(func: Callable, axes: tuple, window: tuple, *blocks: Any) -> Any:
-    """`func`'s result on the region, cut to the output block's window."""
-    result = func(*blocks)
-    index = [slice(None)] * result.ndim
-    for axis, sl in zip(axes, window):
-        index[axis] = sl
-    return result[tuple(index)]
+def _fill_region(shape: tuple, dtype: np.dtype, fill: Any, places: list, parts: Sequence[Any]):
+    region = np.empty(shape, dtype)
+    for index, part in zip(places, parts):
+        region[index] = fill if part is None else part  # a repeated piece broadcasts
+    return region
 
 
-def block_edges(chunks: Sequence[int]) -> list[tuple[int, int]]:
-    """``[(a, b), ...]``: where each chunk of an axis begins and ends."""
-    edges = np.concatenate([[0], np.cumsum(chunks)]).astype(int)
-    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+class _Block:
+    """One output block's task: build each array's region from its parts
+    (``regions``: per array, its shape, dtype, fill and where each part
+    goes), run `func` on the regions, cut the block out when `crop` says
+    where. An object, so that Dask does not look into its arguments."""
+
+    def __init__(self, func: Callable, crop: tuple | None, regions: list) -> None:
+        self.func, self.crop, self.regions = func, crop, regions
+
+    def __call__(self, *parts: Any) -> Any:
+        built, at = [], 0
+        for shape, dtype, fill, places in self.regions:
+            built.append(_fill_region(shape, dtype, fill, places, parts[at:at + len(places)]))
+            at += len(places)
+        result = self.func(*built)
+        return result if self.crop is None else result[self.crop]
 
 
 def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
@@ -103,34 +124,74 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
     """A lazy array whose block along `axes` covering ``a..b-1`` (rows) and
     ``c..d-1`` (columns), chunked as `out_chunks`, is `func` applied to the
     regions ``a - reach[0][0] .. b + reach[0][1] - 1`` (and the columns
-    alike) of each of `arrays` (arrays of one shape: an image and, say, its
-    mask). With `crop`, `func` returns a result of its region's shape and
-    the block is cut out of it; else `func` returns the block itself (a
-    'valid' correlation of the region). Other axes keep their chunks.
+    alike) of each of `arrays` (arrays of one shape and chunking: an image
+    and, say, its mask). With `crop`, `func` returns a result of its
+    region's shape and the block is cut out of it; else `func` returns the
+    block itself (a 'valid' correlation of the region). Other axes keep
+    their chunks.
     """
     import dask.array as da
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
 
-    rows_axis, cols_axis = axes
-    (before_r, after_r), (before_c, after_c) = reach
-    meta = np.empty((0,) * arrays[0].ndim, dtype)
-    band_list = []
-    for a, b in block_edges(out_chunks[0]):
-        row_blocks = []
-        for c, d in block_edges(out_chunks[1]):
-            ranges = ((a - before_r, b + after_r), (c - before_c, d + after_c))
-            regions = [region(x, axes, ranges, boundary, fill) for x in arrays]
-            chunks = list(regions[0].chunks)
-            chunks[rows_axis], chunks[cols_axis] = (b - a,), (d - c,)
-            if crop:  # the region starts where it was clipped
-                r0 = max(ranges[0][0], 0) if boundary is None else ranges[0][0]
-                c0 = max(ranges[1][0], 0) if boundary is None else ranges[1][0]
-                window = (slice(a - r0, b - r0), slice(c - c0, d - c0))
-                block = da.map_blocks(_crop, func, axes, window, *regions, dtype=dtype,
-                                      chunks=tuple(chunks), meta=meta)
-            else:
-                block = da.map_blocks(func, *regions, dtype=dtype, chunks=tuple(chunks),
-                                      meta=meta)
-            row_blocks.append(block)
-        band_list.append(row_blocks[0] if len(row_blocks) == 1
-                         else da.concatenate(row_blocks, axis=cols_axis))
-    return band_list[0] if len(band_list) == 1 else da.concatenate(band_list, axis=rows_axis)
+    first = arrays[0]
+    token = tokenize(func, [x.name for x in arrays], axes, out_chunks, reach, boundary, fill,
+                     dtype, crop)
+    name, cut = f"corr2d-ghost-{token}", f"corr2d-ghost-piece-{token}"
+    image_chunks = [first.chunks[axis] for axis in axes]
+    per_axis = []  # per image axis: per output block, (window start, pieces)
+    for k, (before, after) in enumerate(reach):
+        blocks = []
+        for a, b in block_edges(out_chunks[k]):
+            start = a - before
+            begin = max(start, 0) if boundary is None else start
+            blocks.append((a - begin, b - begin,
+                           axis_pieces(start, b + after, image_chunks[k], boundary)))
+        per_axis.append(blocks)
+    other = [axis for axis in range(first.ndim) if axis not in axes]
+    chunks = list(first.chunks)
+    chunks[axes[0]], chunks[axes[1]] = tuple(out_chunks[0]), tuple(out_chunks[1])
+    dsk, n_cut = {}, itertools.count()
+    for (i, rows), (j, cols) in itertools.product(*map(enumerate, per_axis)):
+        for rest in itertools.product(*(range(len(first.chunks[axis])) for axis in other)):
+            block_index = [0] * first.ndim
+            for axis, index in zip(other, rest):
+                block_index[axis] = index
+            regions, parts = [], []
+            for x in arrays:
+                shape = [x.chunks[axis][b] for axis, b in enumerate(block_index)]
+                places = []
+                for rp, cp in itertools.product(rows[2], cols[2]):
+                    place = [slice(None)] * x.ndim
+                    place[axes[0]] = slice(rp.start, rp.start + rp.length)
+                    place[axes[1]] = slice(cp.start, cp.start + cp.length)
+                    places.append(tuple(place))
+                    if rp.chunk < 0 or cp.chunk < 0:
+                        parts.append(None)
+                        continue
+                    source = list(block_index)
+                    source[axes[0]], source[axes[1]] = rp.chunk, cp.chunk
+                    key = (x.name, *source)
+                    whole = all(s.step is None and s.start == 0 and s.stop == x.chunks[axis][c]
+                                for axis, s, c in ((axes[0], rp.source, rp.chunk),
+                                                   (axes[1], cp.source, cp.chunk)))
+                    if not whole:  # cut where the chunk lives: only the piece travels
+                        index = [slice(None)] * x.ndim
+                        index[axes[0]], index[axes[1]] = rp.source, cp.source
+                        piece_key = (cut, next(n_cut))
+                        dsk[piece_key] = (operator.getitem, key, tuple(index))
+                        key = piece_key
+                    parts.append(key)
+                shape[axes[0]] = rows[2][-1].start + rows[2][-1].length
+                shape[axes[1]] = cols[2][-1].start + cols[2][-1].length
+                regions.append((tuple(shape), x.dtype, fill, places))
+            window = None
+            if crop:
+                window = [slice(None)] * first.ndim
+                window[axes[0]], window[axes[1]] = slice(*rows[:2]), slice(*cols[:2])
+                window = tuple(window)
+            block_index[axes[0]], block_index[axes[1]] = i, j
+            dsk[(name, *block_index)] = (_Block(func, window, regions), *parts)
+    graph = HighLevelGraph.from_collections(name, dsk, dependencies=list(arrays))
+    return da.Array(graph, name, chunks=tuple(chunks), dtype=dtype,
+                    meta=np.empty((0,) * first.ndim, dtype))
