@@ -5,7 +5,8 @@ single-threaded worker processes (memory limit 3 GiB each) and the result is
 written to another zarr store. For each kernel (3x3, 31x31, a Gaussian of
 sigma 8) it times, in one process and one after another:
 
-- ``corr2d``: ``corr2d.correlate2d(image, k, 'same', 'symm')`` (the Gaussian:
+- ``corr2d`` (``--repeat`` runs, interleaved with the floor's; medians):
+  ``corr2d.correlate2d(image, k, 'same', 'symm')`` (the Gaussian:
   ``corr2d.filters.gaussian(image, 8)``) from zarr to zarr;
 - ``floor``: the same graph reading and writing the same stores, no computation;
 - ``dask-image``: ``dask_image.ndfilters.correlate`` / ``gaussian_filter`` on
@@ -13,8 +14,8 @@ sigma 8) it times, in one process and one after another:
   would take too long, compared per pixel;
 - ``in memory``: corr2d on the whole image in this process (2 threads).
 
-Each run gets a fresh cluster, so a worker's peak resident memory
-(``ru_maxrss``) is that run's; spilled bytes come from the workers' spill
+Each run gets a fresh cluster, and a worker's peak resident memory
+(``VmHWM``, reset as the run starts) is that run's; spilled bytes come from the workers' spill
 buffers. Run: ``python benchmarks/bench_dask.py`` (``--size 8192`` for a
 quick look; the default is 32768, a 4 GiB image, about 20 GB on disk).
 """
@@ -31,15 +32,31 @@ from pathlib import Path
 import numpy as np
 
 
+def _reset_peak(dask_worker=None):
+    """Start the worker's peak resident memory afresh (Linux: clear_refs 5
+    resets VmHWM; a worker process may inherit its parent's high mark)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 def _worker_stats(dask_worker=None):
+    """(peak resident bytes since _reset_peak, bytes spilled to disk)."""
     spilled = getattr(getattr(dask_worker, "data", None), "spilled_total", None)
     disk = 0 if spilled is None else getattr(spilled, "disk_bytes", 0) or 0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, disk
+    try:
+        with open("/proc/self/status") as f:
+            peak = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return peak, disk
 
 
 def _run(make_graph, out_path):
     """(seconds, peak worker bytes, spilled bytes) of one run to `out_path`,
-    on a fresh cluster (so each worker's peak is this run's)."""
+    on a fresh cluster."""
     import dask.array as da
     import distributed
 
@@ -47,11 +64,18 @@ def _run(make_graph, out_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="3GiB",
                                   processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
+        client.run(_reset_peak)
         start = time.perf_counter()
         da.to_zarr(make_graph(), str(out_path), overwrite=True)
         seconds = time.perf_counter() - start
         stats = client.run(_worker_stats)
     return seconds, max(s[0] for s in stats.values()), sum(s[1] for s in stats.values())
+
+
+def _median_run(runs: list) -> tuple:
+    """The median time of `runs`, with the largest peak and spill of any."""
+    return (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
+            max(r[2] for r in runs))
 
 
 def _write_image(path: Path, size: int, chunk: int) -> None:
@@ -72,6 +96,10 @@ def main() -> None:
                         help="dask-image runs on this crop (compared per pixel)")
     parser.add_argument("--chunk", type=int, default=4096)
     parser.add_argument("--dir", default=None, help="where the zarr stores go (default: a temp dir)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of corr2d and of the floor, interleaved (medians reported)")
+    parser.add_argument("--kernels", default="3x3,31x31,gauss8",
+                        help="which of 3x3, 31x31, gauss8 to run (comma-separated)")
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
@@ -92,6 +120,7 @@ def main() -> None:
     rng = np.random.default_rng(1)
     kernels = {"3x3": rng.random((3, 3), dtype=np.float32),
                "31x31": rng.random((31, 31), dtype=np.float32), "gauss8": None}
+    kernels = {name: k for name, k in kernels.items() if name in args.kernels.split(",")}
     peer_size = min(args.peer_size, args.size)
     rows = []
     try:
@@ -116,8 +145,13 @@ def main() -> None:
 
             out = work / f"out_{name}.zarr"
             result = {"kernel": name}
-            result["corr2d"] = _run(ours, out)
-            result["floor"] = _run(floor, out)
+            # corr2d and the floor interleaved (A B A B ...), medians reported.
+            runs = {"corr2d": [], "floor": []}
+            for _ in range(args.repeat):
+                runs["corr2d"].append(_run(ours, out))
+                runs["floor"].append(_run(floor, out))
+            for label, values in runs.items():
+                result[label] = _median_run(values)
             if not args.skip_peer:
                 result["dask-image"] = _run(peer, out)
                 result["corr2d crop"] = _run(lambda: ours(peer_size), out)
