@@ -2,8 +2,10 @@
 
 A float32 image in a zarr store on disk is filtered by a LocalCluster of two
 single-threaded worker processes (memory limit 3 GiB each) and the result is
-written to another zarr store. For each kernel (3x3, 31x31, a Gaussian of
-sigma 8) it times, in one process and one after another:
+written to another zarr store (``--codec``: zarr's default zstd, or
+uncompressed, where the floor is mostly file I/O rather than codec work).
+For each kernel (3x3, 31x31, a Gaussian of sigma 8) it times, in one
+process and one after another:
 
 - ``corr2d`` (``--repeat`` runs, interleaved with the floor's; medians):
   ``corr2d.correlate2d(image, k, 'same', 'symm')`` (the Gaussian:
@@ -15,8 +17,8 @@ sigma 8) it times, in one process and one after another:
 - ``in memory``: corr2d on the whole image in this process (2 threads).
 
 Each run gets a fresh cluster, and a worker's peak resident memory
-(``VmHWM``, reset as the run starts) is that run's; spilled bytes come from the workers' spill
-buffers. Run: ``python benchmarks/bench_dask.py`` (``--size 8192`` for a
+(``VmHWM``, reset as the run starts) is that run's; spilled bytes come
+from the workers' spill buffers. Run: ``python benchmarks/bench_dask.py`` (``--size 8192`` for a
 quick look; the default is 32768, a 4 GiB image, about 20 GB on disk).
 """
 from __future__ import annotations
@@ -54,7 +56,7 @@ def _worker_stats(dask_worker=None):
     return peak, disk
 
 
-def _run(make_graph, out_path):
+def _run(make_graph, out_path, codec: dict):
     """(seconds, peak worker bytes, spilled bytes) of one run to `out_path`,
     on a fresh cluster."""
     import dask.array as da
@@ -66,7 +68,7 @@ def _run(make_graph, out_path):
             distributed.Client(cluster) as client:
         client.run(_reset_peak)
         start = time.perf_counter()
-        da.to_zarr(make_graph(), str(out_path), overwrite=True)
+        da.to_zarr(make_graph(), str(out_path), mode="w", **codec)
         seconds = time.perf_counter() - start
         stats = client.run(_worker_stats)
     return seconds, max(s[0] for s in stats.values()), sum(s[1] for s in stats.values())
@@ -78,12 +80,12 @@ def _median_run(runs: list) -> tuple:
             max(r[2] for r in runs))
 
 
-def _write_image(path: Path, size: int, chunk: int) -> None:
+def _write_image(path: Path, size: int, chunk: int, codec: dict) -> None:
     """A smooth random float32 image, written block by block."""
     import zarr
 
-    store = zarr.open(str(path), mode="w", shape=(size, size), chunks=(chunk, chunk),
-                      dtype=np.float32)
+    store = zarr.create_array(str(path), shape=(size, size), chunks=(chunk, chunk),
+                              dtype=np.float32, overwrite=True, **codec)
     rng = np.random.default_rng(0)
     for i in range(0, size, chunk):
         store[i:i + chunk] = rng.random((min(chunk, size - i), size), dtype=np.float32)
@@ -100,6 +102,8 @@ def main() -> None:
                         help="runs of corr2d and of the floor, interleaved (medians reported)")
     parser.add_argument("--kernels", default="3x3,31x31,gauss8",
                         help="which of 3x3, 31x31, gauss8 to run (comma-separated)")
+    parser.add_argument("--codec", choices=("zstd", "none"), default="zstd",
+                        help="the stores' compression: zarr's default (zstd) or none")
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
@@ -111,10 +115,11 @@ def main() -> None:
 
     corr2d.show_config()
     work = Path(args.dir or tempfile.mkdtemp(prefix="bench_dask_"))
-    image_path = work / "image.zarr"
+    codec = {} if args.codec == "zstd" else {"compressors": None}
+    image_path = work / f"image-{args.size}-{args.chunk}-{args.codec}.zarr"
     if not image_path.exists():
         t = time.perf_counter()
-        _write_image(image_path, args.size, args.chunk)
+        _write_image(image_path, args.size, args.chunk, codec)
         print(f"wrote {args.size}x{args.size} float32 to {image_path} in "
               f"{time.perf_counter() - t:.1f} s")
     rng = np.random.default_rng(1)
@@ -148,13 +153,13 @@ def main() -> None:
             # corr2d and the floor interleaved (A B A B ...), medians reported.
             runs = {"corr2d": [], "floor": []}
             for _ in range(args.repeat):
-                runs["corr2d"].append(_run(ours, out))
-                runs["floor"].append(_run(floor, out))
+                runs["corr2d"].append(_run(ours, out, codec))
+                runs["floor"].append(_run(floor, out, codec))
             for label, values in runs.items():
                 result[label] = _median_run(values)
             if not args.skip_peer:
-                result["dask-image"] = _run(peer, out)
-                result["corr2d crop"] = _run(lambda: ours(peer_size), out)
+                result["dask-image"] = _run(peer, out, codec)
+                result["corr2d crop"] = _run(lambda: ours(peer_size), out, codec)
             if not args.skip_memory:
                 x = da.from_zarr(str(image_path))[:args.size, :args.size].compute(
                     scheduler="threads")
@@ -169,16 +174,16 @@ def main() -> None:
                 result["in memory"] = statistics.median(times)
                 del x
             rows.append(result)
-            _report(result, args.size, peer_size)
+            _report(result, args.size, peer_size, args.codec)
     finally:
         if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _report(r: dict, size: int, peer_size: int) -> None:
+def _report(r: dict, size: int, peer_size: int, codec: str) -> None:
     gib = 2.0 ** 30
     ours, floor = r["corr2d"], r["floor"]
-    print(f"\n{r['kernel']}: {size}x{size} float32, zarr to zarr")
+    print(f"\n{r['kernel']}: {size}x{size} float32, zarr to zarr ({codec})")
     for label in ("corr2d", "floor", "corr2d crop", "dask-image"):
         if label in r:
             s, peak, spilled = r[label]

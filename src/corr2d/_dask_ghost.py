@@ -57,7 +57,8 @@ def _runs(start: int, stop: int, n: int, boundary: int | None) -> list[tuple[int
     if boundary is None:
         low, high = max(start, 0), min(stop, n)
         return [(high - low, low, 1)]
-    return [(length, source, step) for _, length, source, step in axis_runs(start, stop, n, boundary)]
+    return [(length, source, step)
+            for _, length, source, step in axis_runs(start, stop, n, boundary)]
 
 
 def axis_pieces(start: int, stop: int, chunks: Sequence[int], boundary: int | None) -> list[_Piece]:
@@ -93,6 +94,7 @@ def axis_pieces(start: int, stop: int, chunks: Sequence[int], boundary: int | No
 
 
 def _fill_region(shape: tuple, dtype: np.dtype, fill: Any, places: list, parts: Sequence[Any]):
+    """A region of `shape`: each part (None: the fill value) copied to its place."""
     region = np.empty(shape, dtype)
     for index, part in zip(places, parts):
         region[index] = fill if part is None else part  # a repeated piece broadcasts
