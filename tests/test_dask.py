@@ -256,3 +256,11 @@ def test_dask_is_imported_only_for_dask_arrays():
             "corr2d.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2))); "
             "assert 'dask' not in sys.modules and 'corr2d._dask' not in sys.modules, 'imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_an_empty_image_is_refused_with_its_own_shape():
+    empty = da.zeros((0, 5), chunks=2)
+    with pytest.raises(ValueError, match=r"gaussian: image is empty \(shape \(0, 5\)\)"):
+        filters.gaussian(empty, 1.0)
+    with pytest.raises(ValueError, match=r"in1 is empty \(shape \(5, 0\)\)"):
+        corr2d.correlate2d(da.zeros((5, 0)), np.ones((3, 3)))
