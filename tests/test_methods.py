@@ -132,6 +132,8 @@ def test_auto_agrees_with_scipy(dtype, n, kn, mode, boundary, separable, seed):
     if np.dtype(dtype).kind in "iu":
         x = rng.integers(0, 50, (n, n + 3)).astype(dtype)
         k = rng.integers(0, 5, (kn, kn + 1)).astype(dtype)
+        if not _valid_possible(x, k, mode):  # SciPy refuses it too
+            return
         got = corr2d.correlate2d(x, k, mode, boundary)
         np.testing.assert_array_equal(got, scipy.signal.correlate2d(x, k, mode, boundary))
         return

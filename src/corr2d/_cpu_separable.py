@@ -9,8 +9,14 @@ directly, so every boundary and fill value is exact); the second pass reads
 the first's output, which already covers the extension it needs. The order
 of the passes is the one with fewer multiply-adds.
 
-Memory beyond the output: the first pass's result for one band of output
-rows, at most ``BAND_BYTES`` (or one row of it, when a row is larger).
+Both passes run tile by tile: a tile of output rows and columns at a time,
+its rows at least ``ROWS_PER_HALO`` times the kernel's reach, so that the
+kh - 1 rows a tile reads (or computes) beyond its own stay a small part of
+it however wide the image is (bands of whole rows of a 32768-wide image
+were 64 rows thin for a 65-tap Gaussian: every input row read twice).
+
+Memory beyond the output: the first pass's result for one tile, at most
+about ``BAND_BYTES``.
 """
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ from ._signal_plan import CorrelatePlan, zero_fill
 from ._tables import BOUNDARY_CODES
 
 BAND_BYTES = 8 << 20
+#: A tile has at least this many rows per row of the kernel's reach.
+ROWS_PER_HALO = 8
 _FILL = BOUNDARY_CODES["fill"]
 
 
@@ -39,12 +47,27 @@ def correlate_separable(plan: CorrelatePlan, image: np.ndarray, target: np.ndarr
         first, second, grow = column, row, (0, kw - 1)
     else:
         first, second, grow = row, column, (kh - 1, 0)
-    width = ow + grow[1]
-    band = max(1, min(oh, BAND_BYTES // (width * dtype.itemsize) - grow[0]))
-    for i0 in range(0, oh, band):
-        rows = min(band, oh - i0)
-        middle = np.empty((rows + grow[0], width), dtype)
-        # Rows i0.. of the output read extended rows from i0 - top on.
-        _ccore.correlate(image, first, plan.fill, middle, plan.top - i0, plan.left,
-                         plan.boundary, plan.threads)
-        _ccore.correlate(middle, second, zero, target[i0:i0 + rows], 0, 0, _FILL, plan.threads)
+    rows, cols = tile_shape(oh, ow, kh - 1, grow, dtype.itemsize)
+    for i0 in range(0, oh, rows):
+        r = min(rows, oh - i0)
+        for j0 in range(0, ow, cols):
+            c = min(cols, ow - j0)
+            middle = np.empty((r + grow[0], c + grow[1]), dtype)
+            # Output (i0, j0) reads the extended image from (i0 - top, j0 - left) on.
+            _ccore.correlate(image, first, plan.fill, middle, plan.top - i0, plan.left - j0,
+                             plan.boundary, plan.threads)
+            _ccore.correlate(middle, second, zero, target[i0:i0 + r, j0:j0 + c], 0, 0, _FILL,
+                             plan.threads)
+
+
+def tile_shape(oh: int, ow: int, halo: int, grow: tuple[int, int],
+               itemsize: int) -> tuple[int, int]:
+    """(rows, columns) of a tile: whole rows when a tile of at least
+    ``ROWS_PER_HALO * halo`` rows fits in BAND_BYTES (as many rows as fit),
+    else that many rows and the columns that fit."""
+    rows = min(oh, max(1, ROWS_PER_HALO * halo))
+    row_bytes = (ow + grow[1]) * itemsize
+    if (rows + grow[0]) * row_bytes <= BAND_BYTES:
+        return min(oh, max(rows, BAND_BYTES // row_bytes - grow[0])), ow
+    cols = BAND_BYTES // ((rows + grow[0]) * itemsize) - grow[1]
+    return rows, min(ow, max(cols, 64))
