@@ -62,12 +62,13 @@ def correlate_separable(plan: CorrelatePlan, image: np.ndarray, target: np.ndarr
 
 def tile_shape(oh: int, ow: int, halo: int, grow: tuple[int, int],
                itemsize: int) -> tuple[int, int]:
-    """(rows, columns) of a tile: whole rows when a tile of at least
-    ``ROWS_PER_HALO * halo`` rows fits in BAND_BYTES (as many rows as fit),
-    else that many rows and the columns that fit."""
+    """(rows, columns) of a tile: whole rows, as many as fit in BAND_BYTES,
+    when ``ROWS_PER_HALO * halo`` of them fit (with some slack); else that
+    many rows, and the columns split into equal tiles that fit."""
     rows = min(oh, max(1, ROWS_PER_HALO * halo))
     row_bytes = (ow + grow[1]) * itemsize
-    if (rows + grow[0]) * row_bytes <= BAND_BYTES:
+    if (rows + grow[0]) * row_bytes <= 2 * BAND_BYTES:
         return min(oh, max(rows, BAND_BYTES // row_bytes - grow[0])), ow
-    cols = BAND_BYTES // ((rows + grow[0]) * itemsize) - grow[1]
-    return rows, min(ow, max(cols, 64))
+    most = max(64, BAND_BYTES // ((rows + grow[0]) * itemsize) - grow[1])
+    ntiles = -(-ow // most)
+    return rows, -(-ow // ntiles)
