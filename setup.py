@@ -5,6 +5,7 @@ Apple clang needs -Xpreprocessor -fopenmp and libomp (Homebrew's, or the one
 under $LIBOMP_PREFIX). Each candidate is tried on a tiny program; if none
 links, the extension is built serially and a warning says so.
 """
+import glob
 import os
 import sys
 import tempfile
@@ -104,7 +105,11 @@ extensions = [
         sources=["src/corr2d/_ccore.pyx"] + CORE_SOURCES,
         include_dirs=["ccore/include", numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        depends=["src/corr2d/_conv.pxi", "src/corr2d/_ccore.pxd"],
+        # Headers and the per-dtype templates that the core's .c files
+        # include: a change to one rebuilds the module.
+        depends=["src/corr2d/_conv.pxi", "src/corr2d/_ccore.pxd"]
+        + sorted(glob.glob("ccore/include/*.h") + glob.glob("ccore/src/*.h")
+                 + glob.glob("ccore/src/*.template.c")),
     ),
 ]
 

@@ -513,6 +513,56 @@ def test_large_calls_run_images_in_parallel_correctly(groups):
             np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stride, dilation, multiplier", [
+    ((2, 2), (1, 1), 1),   # MobileNet's downsampling depthwise layer
+    ((1, 3), (2, 1), 1),
+    ((1, 1), (1, 1), 2),   # stride 1: several outputs per input channel
+    ((1, 1), (2, 2), 1),
+])
+def test_depthwise_direct_loops_in_parallel(stride, dilation, multiplier, dtype):
+    """groups == C_in runs the direct depthwise loops, forward and both
+    gradients, with channels on OpenMP threads (large enough to pass the
+    work threshold): elementwise against the reference and the adjoint
+    relations, and the path really taken."""
+    assert _cpu_conv._is_depthwise(24, 24 * multiplier, 24, stride, dilation)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 24, 41, 38))
+    w = rng.standard_normal((24 * multiplier, 1, 3, 3))
+    kw = dict(stride=stride, padding=(1, 2), dilation=dilation, groups=24)
+    ref = ref_conv2d(x, w, None, stride, (1, 2), dilation, 24)
+    gy = rng.standard_normal(ref.shape)
+    x32, w32, gy32 = (a.astype(dtype) for a in (x, w, gy))
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    y = conv2d(x32, w32, **kw)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, ref, rtol=rtol, atol=rtol * 10)
+    # The gradients elementwise: gw[m, p, q] = sum gy[:, m] * shifted x.
+    gx = conv2d_input(x.shape, w32, gy32, **kw)
+    gw = conv2d_weight(x32, w.shape, gy32, **kw)
+    assert gx.dtype == gw.dtype == dtype
+    for m in (0, 7, w.shape[0] - 1):
+        for p, q in ((0, 0), (1, 2), (2, 1)):
+            e = np.zeros_like(w)
+            e[m, 0, p, q] = 1
+            want = np.vdot(ref_conv2d(x, e, None, stride, (1, 2), dilation, 24), gy)
+            np.testing.assert_allclose(gw[m, 0, p, q], want, rtol=rtol * 10, atol=rtol * 100)
+    np.testing.assert_allclose(np.vdot(x, gx), np.vdot(ref, gy), rtol=rtol * 10)
+    np.testing.assert_allclose(np.vdot(w, gw), np.vdot(ref, gy), rtol=rtol * 10)
+
+
+def test_strided_single_channel_with_many_outputs_stays_a_matrix_product():
+    """A grey-image stem (C_in = groups = 1, 16 outputs, stride 2) is not a
+    depthwise layer for the direct loops; it still agrees with the reference."""
+    assert not _cpu_conv._is_depthwise(1, 16, 1, (2, 2), (1, 1))
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 1, 30, 30))
+    w = rng.standard_normal((16, 1, 5, 5))
+    np.testing.assert_allclose(conv2d(x, w, stride=2, padding=2),
+                               ref_conv2d(x, w, None, (2, 2), 2, (1, 1), 1), rtol=1e-12,
+                               atol=1e-12)
+
+
 # ---------------------------------------------------------------------------
 # Winograd F(2x2, 3x3): 3x3, stride-1, dilation-1 layers with many channels
 # ---------------------------------------------------------------------------

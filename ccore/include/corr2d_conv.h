@@ -1,8 +1,8 @@
 /*
  * corr2d C core, deep-learning part: the loops that lower a batched,
- * multi-channel convolution to matrix products (im2col / col2im), and a
- * direct depthwise loop. The matrix products themselves are BLAS calls made
- * by the Cython layer.
+ * multi-channel convolution to matrix products (im2col / col2im, Winograd's
+ * transforms), and direct depthwise loops with their gradients. The matrix
+ * products themselves are BLAS calls made by the Cython layer.
  *
  * As in corr2d_core.h, the caller has validated everything and the core
  * trusts it. Every array is C-contiguous; only float32 and float64 have
@@ -54,17 +54,32 @@ int corr2d_col2im(corr2d_dtype dtype, const void *columns, void *image,
                   ptrdiff_t row_end);
 
 /*
- * Depthwise correlation with stride 1 and dilation 1 (zero padding):
- * images (batch, channels, height, width), weight
+ * Depthwise convolution (zero padding, any stride and dilation): images
+ * (batch, channels, height, width), weight
  * (channels * multiplier, kernel_height, kernel_width), out
  * (batch, channels * multiplier, out_height, out_width);
- * out[n, m] = correlate(images[n, m / multiplier], weight[m]).
- * g->stride_* and g->dilation_* must be 1. Runs one plane per thread
- * through corr2d_correlate.
+ * out[n, m] = the convolution of images[n, m / multiplier] with weight[m].
+ * Planes run in parallel; stride 1 and dilation 1 go through
+ * corr2d_correlate, the rest through a direct loop.
  */
 int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
                      void *out, ptrdiff_t batch, ptrdiff_t multiplier,
                      const corr2d_conv_geometry *g);
+
+/* The adjoint of corr2d_depthwise: grad_in (batch, channels, height, width)
+ * += the gradient of the loss wrt the images, given grad_out (its
+ * out-shaped gradient). Accumulates; input planes run in parallel. */
+int corr2d_depthwise_grad_input(corr2d_dtype dtype, const void *grad_out,
+                                const void *weight, void *grad_in, ptrdiff_t batch,
+                                ptrdiff_t multiplier, const corr2d_conv_geometry *g);
+
+/* grad_w (channels * multiplier, kernel_height, kernel_width) = the
+ * gradient wrt the weight (overwritten, not accumulated): each tap a sum,
+ * in double, of one partial sum per output row. Output channels run in
+ * parallel; the result does not depend on the thread count. */
+int corr2d_depthwise_grad_weight(corr2d_dtype dtype, const void *images,
+                                 const void *grad_out, void *grad_w, ptrdiff_t batch,
+                                 ptrdiff_t multiplier, const corr2d_conv_geometry *g);
 
 /*
  * Winograd F(2x2, 3x3) for a 3x3, stride-1, dilation-1 convolution of one

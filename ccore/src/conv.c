@@ -1,5 +1,6 @@
-/* The deep-learning loops (im2col.template.c, winograd.template.c) for float32 and float64, and
- * their public entry points. */
+/* The deep-learning loops (im2col.template.c, depthwise.template.c,
+ * winograd.template.c) for float32 and float64, and their public entry
+ * points. */
 #include <string.h>
 #include "correlate_common.h"
 #include "corr2d_conv.h"
@@ -26,6 +27,7 @@ static inline void corr2d_conv_column_range(ptrdiff_t offset, ptrdiff_t stride,
 #define T float
 #define DTYPE_CODE CORR2D_FLOAT32
 #include "im2col.template.c"
+#include "depthwise.template.c"
 #include "winograd.template.c"
 #undef NAME
 #undef T
@@ -35,6 +37,7 @@ static inline void corr2d_conv_column_range(ptrdiff_t offset, ptrdiff_t stride,
 #define T double
 #define DTYPE_CODE CORR2D_FLOAT64
 #include "im2col.template.c"
+#include "depthwise.template.c"
 #include "winograd.template.c"
 #undef NAME
 #undef T
@@ -70,8 +73,6 @@ int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
                      void *out, ptrdiff_t batch, ptrdiff_t multiplier,
                      const corr2d_conv_geometry *g)
 {
-    if (g->stride_h != 1 || g->stride_w != 1 || g->dilation_h != 1 || g->dilation_w != 1)
-        return CORR2D_EINVAL;
     switch (dtype) {
     case CORR2D_FLOAT32:
         return depthwise_f32((const float *)images, (const float *)weight, (float *)out,
@@ -79,6 +80,38 @@ int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
     case CORR2D_FLOAT64:
         return depthwise_f64((const double *)images, (const double *)weight,
                              (double *)out, batch, multiplier, g);
+    default:
+        return CORR2D_EINVAL;
+    }
+}
+
+int corr2d_depthwise_grad_input(corr2d_dtype dtype, const void *grad_out,
+                                const void *weight, void *grad_in, ptrdiff_t batch,
+                                ptrdiff_t multiplier, const corr2d_conv_geometry *g)
+{
+    switch (dtype) {
+    case CORR2D_FLOAT32:
+        return depthwise_grad_input_f32((const float *)grad_out, (const float *)weight,
+                                        (float *)grad_in, batch, multiplier, g);
+    case CORR2D_FLOAT64:
+        return depthwise_grad_input_f64((const double *)grad_out, (const double *)weight,
+                                        (double *)grad_in, batch, multiplier, g);
+    default:
+        return CORR2D_EINVAL;
+    }
+}
+
+int corr2d_depthwise_grad_weight(corr2d_dtype dtype, const void *images,
+                                 const void *grad_out, void *grad_w, ptrdiff_t batch,
+                                 ptrdiff_t multiplier, const corr2d_conv_geometry *g)
+{
+    switch (dtype) {
+    case CORR2D_FLOAT32:
+        return depthwise_grad_weight_f32((const float *)images, (const float *)grad_out,
+                                         (float *)grad_w, batch, multiplier, g);
+    case CORR2D_FLOAT64:
+        return depthwise_grad_weight_f64((const double *)images, (const double *)grad_out,
+                                         (double *)grad_w, batch, multiplier, g);
     default:
         return CORR2D_EINVAL;
     }

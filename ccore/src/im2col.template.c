@@ -1,11 +1,10 @@
 /*
- * im2col / col2im and the depthwise loop, written once and compiled per
- * dtype (included by conv.c, like correlate.template.c).
+ * im2col / col2im, written once and compiled per dtype (included by
+ * conv.c, like correlate.template.c).
  *
  * The includer defines:
  *   NAME(x)      the name x with this instance's suffix (x_f32, x_f64)
  *   T            the element type
- *   DTYPE_CODE   the corr2d_dtype of T (for corr2d_correlate)
  *
  * Each (channel, tap) row of the column matrix is a strided copy of one
  * input plane. The output columns j whose input column lies inside the
@@ -109,55 +108,4 @@ int NAME(col2im)(const T *columns, T *image, const corr2d_conv_geometry *g,
             }
     }
     return watch.stop ? CORR2D_EINTR : CORR2D_OK;
-}
-
-int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
-                    ptrdiff_t multiplier, const corr2d_conv_geometry *g)
-{
-    const ptrdiff_t kh = g->kernel_height, kw = g->kernel_width;
-    const ptrdiff_t h = g->height, w = g->width;
-    const ptrdiff_t oh = g->out_height, ow = g->out_width;
-    const ptrdiff_t out_channels = g->channels * multiplier;
-    /* Sizes and indices stay ptrdiff_t: batch * out_channels may pass 2**31. */
-    const ptrdiff_t nplanes = batch * out_channels;
-    const int nthreads = corr2d_plan_threads(
-        g->threads, (double)nplanes * (double)(oh * ow) * (double)(kh * kw));
-    const T zero = 0;
-    ptrdiff_t plane;
-    int status = CORR2D_OK;
-    corr2d_geometry pg;
-    corr2d_watch watch;
-
-    pg.height = h;
-    pg.width = w;
-    pg.row_stride = w;
-    pg.kernel_height = kh;
-    pg.kernel_width = kw;
-    pg.out_height = oh;
-    pg.out_width = ow;
-    pg.out_row_stride = ow;
-    pg.top = g->pad_top;
-    pg.left = g->pad_left;
-    pg.boundary = CORR2D_FILL;
-    pg.threads = 1;
-    corr2d_watch_start(&watch, (double)nplanes * (double)(oh * ow) * (double)(kh * kw));
-
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1) \
-    reduction(| : status)
-#endif
-    for (plane = 0; plane < nplanes; plane++) {
-        const ptrdiff_t n = plane / out_channels, m = plane % out_channels;
-        const T *src = images + (n * g->channels + m / multiplier) * h * w;
-        int s;
-        if (corr2d_should_stop(&watch))
-            continue;
-        s = corr2d_correlate(DTYPE_CODE, src, weight + m * kh * kw, &zero, out + plane * oh * ow, &pg);
-        if (s == CORR2D_EINTR)
-            watch.stop = 1; /* the plane's own watch saw the interrupt */
-        status |= s;
-    }
-    if (watch.stop)
-        status |= CORR2D_EINTR;
-    return corr2d_status_of(status);
 }

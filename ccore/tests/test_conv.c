@@ -1,7 +1,8 @@
-/* The C core's test of the deep-learning loops: im2col, col2im and the
- * depthwise loop against naive references on random geometries (padding
- * wider than the kernel, strides and dilations larger than the image, row
- * chunks). Built plain and under ASan/UBSan by the Makefile. */
+/* The C core's test of the deep-learning loops: im2col, col2im, the
+ * depthwise loops (forward and both gradients) and Winograd's transforms
+ * against naive references on random geometries (padding wider than the
+ * kernel, strides and dilations larger than the image, row chunks). Built
+ * plain and under ASan/UBSan by the Makefile. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,53 +111,93 @@ static void test_im2col_col2im(corr2d_dtype dtype, int trials)
     }
 }
 
-static void test_depthwise(int trials)
+/* The depthwise loop and its two gradients against naive references, on
+ * random geometries with any stride and dilation (`unit_steps` 1: stride
+ * and dilation 1, the corr2d_correlate path) and float64 integer data, so
+ * every sum is exact: the forward pass elementwise; the input gradient as
+ * the adjoint (grad_in starts non-zero: it is accumulated into); the
+ * weight gradient (overwritten) elementwise. */
+static void test_depthwise(int trials, int unit_steps)
 {
     int t;
     for (t = 0; t < trials; t++) {
         corr2d_conv_geometry g;
         ptrdiff_t batch = rand_int(1, 3), mult = rand_int(1, 3);
         ptrdiff_t nin, nw, nout, n, m, i, j, p, q, k;
-        double *x, *w, *out;
-        random_geometry(&g, 1);
+        double *x, *w, *out, *gy, *gx, *gx_ref, *gw, *gw_ref;
+        random_geometry(&g, unit_steps);
         nin = batch * g.channels * g.height * g.width;
         nw = g.channels * mult * g.kernel_height * g.kernel_width;
         nout = batch * g.channels * mult * g.out_height * g.out_width;
         x = malloc(sizeof(double) * (size_t)nin);
         w = malloc(sizeof(double) * (size_t)nw);
         out = malloc(sizeof(double) * (size_t)nout);
-        for (k = 0; k < nin; k++)
+        gy = malloc(sizeof(double) * (size_t)nout);
+        gx = malloc(sizeof(double) * (size_t)nin);
+        gx_ref = malloc(sizeof(double) * (size_t)nin);
+        gw = malloc(sizeof(double) * (size_t)nw);
+        gw_ref = calloc((size_t)nw, sizeof(double));
+        for (k = 0; k < nin; k++) {
             x[k] = rand_int(-9, 9);
-        for (k = 0; k < nw; k++)
+            gx[k] = gx_ref[k] = rand_int(-9, 9);
+        }
+        for (k = 0; k < nw; k++) {
             w[k] = rand_int(-9, 9);
+            gw[k] = 12345; /* must be overwritten */
+        }
+        for (k = 0; k < nout; k++)
+            gy[k] = rand_int(-9, 9);
         CHECK(corr2d_depthwise(CORR2D_FLOAT64, x, w, out, batch, mult, &g) == CORR2D_OK,
               "depthwise status");
+        CHECK(corr2d_depthwise_grad_input(CORR2D_FLOAT64, gy, w, gx, batch, mult, &g)
+              == CORR2D_OK, "depthwise grad_input status");
+        CHECK(corr2d_depthwise_grad_weight(CORR2D_FLOAT64, x, gy, gw, batch, mult, &g)
+              == CORR2D_OK, "depthwise grad_weight status");
         for (n = 0; n < batch; n++)
             for (m = 0; m < g.channels * mult; m++)
                 for (i = 0; i < g.out_height; i++)
                     for (j = 0; j < g.out_width; j++) {
-                        const double *plane = x + (n * g.channels + m / mult) * g.height * g.width;
-                        double want = 0, got;
+                        const ptrdiff_t plane_at = (n * g.channels + m / mult) * g.height * g.width;
+                        const ptrdiff_t o = ((n * g.channels * mult + m) * g.out_height + i)
+                                            * g.out_width + j;
+                        double want = 0;
                         for (p = 0; p < g.kernel_height; p++)
                             for (q = 0; q < g.kernel_width; q++) {
-                                ptrdiff_t s = source(&g, i, j, p, q);
-                                if (s >= 0)
-                                    want += plane[s] * w[(m * g.kernel_height + p) * g.kernel_width + q];
+                                const ptrdiff_t s = source(&g, i, j, p, q);
+                                const ptrdiff_t wk = (m * g.kernel_height + p) * g.kernel_width + q;
+                                if (s < 0)
+                                    continue;
+                                want += x[plane_at + s] * w[wk];
+                                gx_ref[plane_at + s] += gy[o] * w[wk];
+                                gw_ref[wk] += gy[o] * x[plane_at + s];
                             }
-                        got = out[((n * g.channels * mult + m) * g.out_height + i) * g.out_width + j];
-                        CHECK(got == want, "depthwise trial %d: n%td m%td i%td j%td got %g want %g",
-                              t, n, m, i, j, got, want);
+                        CHECK(out[o] == want, "depthwise trial %d: n%td m%td i%td j%td got %g want %g",
+                              t, n, m, i, j, out[o], want);
                     }
+        for (k = 0; k < nin; k++)
+            CHECK(gx[k] == gx_ref[k], "depthwise grad_input trial %d: pixel %td got %g want %g",
+                  t, k, gx[k], gx_ref[k]);
+        for (k = 0; k < nw; k++)
+            CHECK(gw[k] == gw_ref[k], "depthwise grad_weight trial %d: tap %td got %g want %g",
+                  t, k, gw[k], gw_ref[k]);
         free(x);
         free(w);
         free(out);
+        free(gy);
+        free(gx);
+        free(gx_ref);
+        free(gw);
+        free(gw_ref);
     }
     {
         corr2d_conv_geometry g;
         random_geometry(&g, 0);
-        g.stride_h = 2;
-        CHECK(corr2d_depthwise(CORR2D_FLOAT64, NULL, NULL, NULL, 1, 1, &g) == CORR2D_EINVAL,
-              "depthwise must refuse stride 2");
+        CHECK(corr2d_depthwise(CORR2D_UINT8, NULL, NULL, NULL, 1, 1, &g) == CORR2D_EINVAL,
+              "depthwise must refuse uint8");
+        CHECK(corr2d_depthwise_grad_input(CORR2D_UINT8, NULL, NULL, NULL, 1, 1, &g)
+              == CORR2D_EINVAL, "depthwise grad_input must refuse uint8");
+        CHECK(corr2d_depthwise_grad_weight(CORR2D_UINT8, NULL, NULL, NULL, 1, 1, &g)
+              == CORR2D_EINVAL, "depthwise grad_weight must refuse uint8");
         CHECK(corr2d_im2col(CORR2D_UINT8, NULL, NULL, &g, 0, 1) == CORR2D_EINVAL,
               "im2col must refuse uint8");
     }
@@ -251,7 +292,8 @@ int main(void)
 {
     test_im2col_col2im(CORR2D_FLOAT64, 300);
     test_im2col_col2im(CORR2D_FLOAT32, 300);
-    test_depthwise(200);
+    test_depthwise(200, 1);
+    test_depthwise(300, 0);
     test_winograd(300);
     if (failures) {
         fprintf(stderr, "test_conv: %d failures\n", failures);

@@ -68,6 +68,12 @@ cdef extern from "corr2d_conv.h" nogil:
     int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
                          void *out, Py_ssize_t batch, Py_ssize_t multiplier,
                          const corr2d_conv_geometry *g)
+    int corr2d_depthwise_grad_input(corr2d_dtype dtype, const void *grad_out,
+                                    const void *weight, void *grad_in, Py_ssize_t batch,
+                                    Py_ssize_t multiplier, const corr2d_conv_geometry *g)
+    int corr2d_depthwise_grad_weight(corr2d_dtype dtype, const void *images,
+                                     const void *grad_out, void *grad_w, Py_ssize_t batch,
+                                     Py_ssize_t multiplier, const corr2d_conv_geometry *g)
 
     ctypedef struct corr2d_winograd_geometry:
         Py_ssize_t channels, height, width

@@ -49,7 +49,16 @@ def grad_weight(
     groups: int, threads: int,
 ) -> np.ndarray: ...
 def depthwise(
-    x: np.ndarray, w: np.ndarray, out: np.ndarray, top: int, left: int, threads: int
+    x: np.ndarray, w: np.ndarray, out: np.ndarray, stride: tuple[int, int],
+    padding: tuple[int, int], dilation: tuple[int, int], threads: int,
+) -> np.ndarray: ...
+def depthwise_grad_input(
+    grad_out: np.ndarray, w: np.ndarray, grad_in: np.ndarray, stride: tuple[int, int],
+    padding: tuple[int, int], dilation: tuple[int, int], threads: int,
+) -> np.ndarray: ...
+def depthwise_grad_weight(
+    x: np.ndarray, grad_out: np.ndarray, grad_w: np.ndarray, stride: tuple[int, int],
+    padding: tuple[int, int], dilation: tuple[int, int], threads: int,
 ) -> np.ndarray: ...
 def winograd_workspace_size(
     in_channels: int, out_channels: int, tiles_w: int, chunk_rows: int

@@ -420,25 +420,39 @@ def grad_weight(cnp.ndarray x, cnp.ndarray grad_out, cnp.ndarray grad_w,
     return grad_w
 
 
-def depthwise(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t top,
-              Py_ssize_t left, int threads):
-    """out[n, m] = correlate(x[n, m // multiplier], w[m, 0]) with zero padding
-    top/left, stride 1, dilation 1 (direct loop, no im2col)."""
+cdef corr2d_conv_geometry _depthwise_geometry(
+        cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, tuple stride, tuple padding,
+        tuple dilation, int threads) except *:
+    """The geometry of out = depthwise(x, w) (x the input-shaped, out the
+    output-shaped array), after checking the shapes against each other."""
     cdef corr2d_conv_geometry g
-    cdef corr2d_dtype code = _conv_code(x)
-    cdef Py_ssize_t batch = x.shape[0], C = x.shape[1]
-    cdef int status
-    if (w.shape[1] != 1 or w.shape[0] % max(C, 1) or out.shape[0] != batch
-            or out.shape[1] != w.shape[0]):
+    cdef Py_ssize_t C = x.shape[1]
+    if (x.ndim != 4 or w.ndim != 4 or out.ndim != 4 or w.shape[1] != 1
+            or w.shape[0] % max(C, 1) or out.shape[0] != x.shape[0]
+            or out.shape[1] != w.shape[0] or min(stride) < 1 or min(dilation) < 1):
         raise ValueError("internal error: inconsistent depthwise shapes")
-    _check_conv_arrays([x, w, out], 0)
     g.channels, g.height, g.width = C, x.shape[2], x.shape[3]
     g.kernel_height, g.kernel_width = w.shape[2], w.shape[3]
     g.out_height, g.out_width = out.shape[2], out.shape[3]
-    g.stride_h = g.stride_w = g.dilation_h = g.dilation_w = 1
-    g.pad_top, g.pad_left = top, left
+    g.stride_h, g.stride_w = stride
+    g.dilation_h, g.dilation_w = dilation
+    g.pad_top, g.pad_left = padding
     g.threads = threads
-    cdef Py_ssize_t multiplier = w.shape[0] // C if C else 1
+    return g
+
+
+def depthwise(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, tuple stride, tuple padding,
+              tuple dilation, int threads):
+    """out[n, m] = the zero-padded convolution of x[n, m // multiplier] with
+    w[m, 0] (padding = (top, left); bottom and right follow from out's
+    shape): direct loops over planes, no workspace."""
+    cdef corr2d_conv_geometry g = _depthwise_geometry(x, w, out, stride, padding,
+                                                      dilation, threads)
+    cdef corr2d_dtype code = _conv_code(x)
+    cdef Py_ssize_t batch = x.shape[0]
+    cdef Py_ssize_t multiplier = w.shape[0] // g.channels if g.channels else 1
+    cdef int status
+    _check_conv_arrays([x, w, out], 0)
     if out.size == 0:
         return out
     cdef const void *xp = cnp.PyArray_DATA(x)
@@ -448,3 +462,50 @@ def depthwise(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, Py_ssize_t top,
         status = corr2d_depthwise(code, xp, wp, op, batch, multiplier, &g)
     raise_for_status(status, "the depthwise geometry")
     return out
+
+
+def depthwise_grad_input(cnp.ndarray grad_out, cnp.ndarray w, cnp.ndarray grad_in,
+                         tuple stride, tuple padding, tuple dilation, int threads):
+    """grad_in += the gradient of depthwise(x, w) wrt x, given grad_out
+    (grad_in zeroed by the caller); no workspace."""
+    cdef corr2d_conv_geometry g = _depthwise_geometry(grad_in, w, grad_out, stride, padding,
+                                                      dilation, threads)
+    cdef corr2d_dtype code = _conv_code(grad_in)
+    cdef Py_ssize_t batch = grad_in.shape[0]
+    cdef Py_ssize_t multiplier = w.shape[0] // g.channels if g.channels else 1
+    cdef int status
+    _check_conv_arrays([grad_out, w, grad_in], 0)
+    if grad_out.size == 0 or grad_in.size == 0:
+        return grad_in
+    cdef const void *gyp = cnp.PyArray_DATA(grad_out)
+    cdef const void *wp = cnp.PyArray_DATA(w)
+    cdef void *gxp = cnp.PyArray_DATA(grad_in)
+    with nogil:
+        status = corr2d_depthwise_grad_input(code, gyp, wp, gxp, batch, multiplier, &g)
+    raise_for_status(status, "the depthwise geometry")
+    return grad_in
+
+
+def depthwise_grad_weight(cnp.ndarray x, cnp.ndarray grad_out, cnp.ndarray grad_w,
+                          tuple stride, tuple padding, tuple dilation, int threads):
+    """grad_w = the gradient of depthwise(x, w) wrt w, given grad_out
+    (overwritten); no workspace."""
+    cdef corr2d_conv_geometry g = _depthwise_geometry(x, grad_w, grad_out, stride, padding,
+                                                      dilation, threads)
+    cdef corr2d_dtype code = _conv_code(x)
+    cdef Py_ssize_t batch = x.shape[0]
+    cdef Py_ssize_t multiplier = grad_w.shape[0] // g.channels if g.channels else 1
+    cdef int status
+    _check_conv_arrays([x, grad_out, grad_w], 0)
+    if grad_w.size == 0:
+        return grad_w
+    if grad_out.size == 0 or x.size == 0:
+        grad_w.fill(0)
+        return grad_w
+    cdef const void *xp = cnp.PyArray_DATA(x)
+    cdef const void *gyp = cnp.PyArray_DATA(grad_out)
+    cdef void *gwp = cnp.PyArray_DATA(grad_w)
+    with nogil:
+        status = corr2d_depthwise_grad_weight(code, xp, gyp, gwp, batch, multiplier, &g)
+    raise_for_status(status, "the depthwise geometry")
+    return grad_w

@@ -10,10 +10,11 @@ policy). The im2col workspace is chunked by output rows to at most
 ``C_in/groups * kH * kW * W_out`` elements, if that is larger. A 1x1,
 stride-1, unpadded convolution is a plain matrix product (no workspace), a
 depthwise convolution (``groups == C_in``, single-channel ``C_in = C_out =
-1`` included) with stride 1 and dilation 1 runs a direct loop (no
-workspace) or, for large kernels where the cost model says so, the FFT
-method of correlate2d plane by plane (its workspace: one kernel spectrum
-and a job of tiles per thread), and a 3x3, stride-1, dilation-1
+1`` included; with several outputs per input channel only at stride 1 and
+dilation 1) runs direct loops, forward and both gradients (no workspace),
+or, at stride 1 and dilation 1 for large kernels where the cost model says
+so, the FFT method of correlate2d plane by plane (its workspace: one kernel
+spectrum and a job of tiles per thread), and a 3x3, stride-1, dilation-1
 convolution whose groups have at least :data:`WINOGRAD_MIN_CHANNELS` input
 and output channels runs Winograd F(2x2, 3x3).
 """
@@ -110,19 +111,29 @@ def _winograd_into(out: np.ndarray, x: np.ndarray, w: np.ndarray, pad: tuple[int
         _ccore.winograd_forward(x, u, out, ws, pad, groups, chunk_rows, threads)
 
 
-def _is_depthwise(c_in: int, groups: int, stride: tuple[int, int],
+def _is_depthwise(c_in: int, c_out: int, groups: int, stride: tuple[int, int],
                   dilation: tuple[int, int]) -> bool:
-    return groups == c_in and stride == (1, 1) and dilation == (1, 1)
+    """Whether the direct depthwise loops run this convolution: one input
+    channel per group, and one output channel per group too unless the
+    stride and dilation are 1 (a strided single-input-channel layer with
+    many outputs, a grey-image stem, is one good matrix product)."""
+    unit = stride == (1, 1) and dilation == (1, 1)
+    return groups == c_in and (c_out == c_in or unit)
 
-def _depthwise_into(x: np.ndarray, w: np.ndarray, out: np.ndarray, top: int, left: int) -> None:
-    """out[n, o] = the zero-padded correlation of x[n, o // m] with w[o, 0]
-    (m output channels per input channel): the C core's direct loop, or per
-    plane the FFT method of correlate2d when the cost model
-    (corr2d._methods) says it is cheaper (large kernels)."""
+
+def _depthwise_into(x: np.ndarray, w: np.ndarray, out: np.ndarray, stride: tuple[int, int],
+                    pad: tuple[int, int], dilation: tuple[int, int]) -> None:
+    """out[n, o] = the zero-padded convolution of x[n, o // m] with w[o, 0]
+    (m output channels per input channel): the C core's direct loops, or,
+    at stride 1 and dilation 1, per plane the FFT method of correlate2d when
+    the cost model (corr2d._methods) says it is cheaper (large kernels)."""
     plane, kernel_shape = out.shape[2:], w.shape[2:]
-    if direct_seconds(plane, kernel_shape, x.dtype) <= fft_seconds(plane, kernel_shape, x.dtype):
-        _ccore.depthwise(x, w, out, top, left, 0)
+    unit = stride == (1, 1) and dilation == (1, 1)
+    if not unit or (direct_seconds(plane, kernel_shape, x.dtype)
+                    <= fft_seconds(plane, kernel_shape, x.dtype)):
+        _ccore.depthwise(x, w, out, stride, pad, dilation, 0)
         return
+    top, left = pad
     per_input = w.shape[0] // x.shape[1]
     zero, fill = zero_fill(x.dtype), BOUNDARY_CODES["fill"]
     for n in range(x.shape[0]):
@@ -140,10 +151,14 @@ def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tupl
     c_out, w_in, kh, kw = w.shape
     if gx.size == 0 or gy.size == 0 or w.size == 0:
         return
-    if _is_depthwise(c_in, groups, stride, dilation) and c_out == c_in:
-        # A full correlation of grad_output with the flipped kernel.
-        flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
-        _depthwise_into(gy, flipped, gx, kh - 1 - pad[0], kw - 1 - pad[1])
+    if _is_depthwise(c_in, c_out, groups, stride, dilation):
+        if c_out == c_in and stride == (1, 1) and dilation == (1, 1):
+            # A full correlation of grad_output with the flipped kernel.
+            flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
+            _depthwise_into(gy, flipped, gx, (1, 1), (kh - 1 - pad[0], kw - 1 - pad[1]),
+                            (1, 1))
+        else:
+            _ccore.depthwise_grad_input(gy, w, gx, stride, pad, dilation, 0)
         return
     pad_t, pad_l = kh - 1 - pad[0], kw - 1 - pad[1]
     if (_use_winograd((kh, kw), stride, dilation, w_in, c_out // groups)
@@ -175,8 +190,8 @@ def conv2d(plan: ConvPlan) -> np.ndarray:
     oh, ow = out_shape[2:]
     out = np.empty(out_shape, x.dtype)
     if out.size and w.size:
-        if _is_depthwise(c_in, groups, stride, dilation):
-            _depthwise_into(x, w, out, top, left)
+        if _is_depthwise(c_in, w.shape[0], groups, stride, dilation):
+            _depthwise_into(x, w, out, stride, (top, left), dilation)
         elif _use_winograd((kh, kw), stride, dilation, w_in, w.shape[0] // groups):
             _winograd_into(out, x, w, (top, left), groups)
         else:
@@ -204,6 +219,9 @@ def conv2d_weight(plan: GradWeightPlan) -> np.ndarray:
     dtype = x.dtype
     if not (np.prod(w_shape) and gy.size):
         return np.zeros(w_shape, dtype)
+    if _is_depthwise(x.shape[1], w_shape[0], groups, stride, dilation):
+        return _ccore.depthwise_grad_weight(x, gy, np.empty(w_shape, dtype), stride, pad,
+                                            dilation, 0)
     kdim = w_shape[1] * w_shape[2] * w_shape[3]
     threads, blas_limit = _item_threads(x.shape[0] * groups, float(gy.size) * kdim)
     ws = _workspace(dtype, kdim, gy.shape[2], gy.shape[3], threads)
