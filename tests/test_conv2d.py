@@ -551,6 +551,32 @@ def test_depthwise_direct_loops_in_parallel(stride, dilation, multiplier, dtype)
     np.testing.assert_allclose(np.vdot(w, gw), np.vdot(ref, gy), rtol=rtol * 10)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_depthwise_gradients_ignore_pixels_no_output_reads(dtype):
+    """The direct depthwise loops compute junk outputs past each row's end
+    (see ccore/src/depthwise.template.c); an infinite pixel that only junk
+    reads, or an infinite tap, must not leak NaN into the gradients."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((2, 3, 9, 10)).astype(dtype)
+    w = rng.standard_normal((3, 1, 3, 3)).astype(dtype)
+    kw = dict(stride=2, padding=0, groups=3)
+    gy = rng.standard_normal(conv2d(x, w, **kw).shape).astype(dtype)
+    # Output columns 0..3 read input columns 0..8: column 9 is read by none.
+    x_inf = x.copy()
+    x_inf[:, :, :, 9] = np.inf
+    np.testing.assert_array_equal(conv2d_weight(x_inf, w.shape, gy, **kw),
+                                  conv2d_weight(x, w.shape, gy, **kw))
+    np.testing.assert_array_equal(conv2d(x_inf, w, **kw), conv2d(x, w, **kw))
+    # An infinite tap: the input gradient is infinite or NaN only where it reads.
+    w_inf = w.copy()
+    w_inf[1, 0, 0, 0] = np.inf
+    gx = conv2d_input(x.shape, w_inf, gy, **kw)
+    ref = conv2d_input(x.shape, w, gy, **kw)
+    np.testing.assert_array_equal(gx[:, [0, 2]], ref[:, [0, 2]])
+    np.testing.assert_array_equal(gx[:, 1, :, 9], ref[:, 1, :, 9])
+    assert not np.isfinite(gx[:, 1, 0:8:2, 0:8:2]).any()  # what tap (0, 0) reads
+
+
 def test_strided_single_channel_with_many_outputs_stays_a_matrix_product():
     """A grey-image stem (C_in = groups = 1, 16 outputs, stride 2) is not a
     depthwise layer for the direct loops; it still agrees with the reference."""

@@ -25,23 +25,19 @@ static inline void corr2d_conv_column_range(ptrdiff_t offset, ptrdiff_t stride,
 
 #define NAME(x) CORR2D_CAT(x, f32)
 #define T float
-#define DTYPE_CODE CORR2D_FLOAT32
 #include "im2col.template.c"
 #include "depthwise.template.c"
 #include "winograd.template.c"
 #undef NAME
 #undef T
-#undef DTYPE_CODE
 
 #define NAME(x) CORR2D_CAT(x, f64)
 #define T double
-#define DTYPE_CODE CORR2D_FLOAT64
 #include "im2col.template.c"
 #include "depthwise.template.c"
 #include "winograd.template.c"
 #undef NAME
 #undef T
-#undef DTYPE_CODE
 
 int corr2d_im2col(corr2d_dtype dtype, const void *image, void *columns,
                   const corr2d_conv_geometry *g, ptrdiff_t row_begin, ptrdiff_t row_end)

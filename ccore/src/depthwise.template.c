@@ -1,151 +1,303 @@
 /*
  * The depthwise convolution (groups == channels) and its two gradients as
  * direct loops, written once and compiled per dtype (included by conv.c,
- * like im2col.template.c). A depthwise layer has one input channel per
- * group: lowered to im2col + GEMM it becomes one tiny matrix product per
- * (image, channel), slower than these loops over whole planes.
+ * like im2col.template.c). Lowered to im2col + GEMM, a depthwise layer is
+ * one tiny matrix product per (image, channel); MobileNet's planes are as
+ * small as 7x7, where per-row loops never fill a vector register.
  *
- * The includer defines:
- *   NAME(x)      the name x with this instance's suffix (x_f32, x_f64)
- *   T            the element type
- *   DTYPE_CODE   the corr2d_dtype of T (for corr2d_correlate)
+ * The includer defines NAME(x) and T (see im2col.template.c).
  *
- * Output channel m reads input channel m / multiplier. For each kernel tap
- * (p, q), the output columns j whose input column j * stride_w + q *
- * dilation_w - pad_left lies inside the image form one interval [jlo, jhi)
- * (corr2d_conv_column_range), so the inner loops have no bounds test; they
- * are written with the stride as an argument of an always-inlined helper
- * called with the constants 1 and 2, so the compiler vectorises those.
+ * So each plane is first copied into a zero-padded scratch plane P with
+ * image pixel (ih, iw) at P[(ih + pad_top) * pitch + iw + pad_left], and
+ * the outputs are numbered flat, k = i * out_pitch + j with out_pitch =
+ * stride_h * pitch / stride_w (pitch is a multiple of stride_w). Output k
+ * reads, for tap (p, q),
+ *     P[stride_w * k + p * dilation_h * pitch + q * dilation_w],
+ * one offset per tap and no bounds test: every loop below is a long,
+ * contiguous (stride 1) or evenly strided run over whole planes, in blocks
+ * of DW_LANES outputs held in registers. The columns j >= out_width of each
+ * flat row are junk: the forward pass drops them; the gradients see them
+ * as zeros of grad_output, which add nothing unless multiplied by an
+ * infinity (dw_tap_sum and dw_scatter_flat take the masked loop then).
  */
 
-/* dst[j] += wv * row[off + j * sw] for j in [lo, hi). */
-CORR2D_FORCE_INLINE void NAME(dw_gather_add)(T *dst, const T *row, ptrdiff_t off, T wv,
-                                            ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t sw)
-{
-    ptrdiff_t j;
-    for (j = lo; j < hi; j++)
-        dst[j] += wv * row[off + j * sw];
-}
-
-/* row[off + j * sw] += wv * src[j] for j in [lo, hi). */
-CORR2D_FORCE_INLINE void NAME(dw_scatter_add)(T *row, ptrdiff_t off, const T *src, T wv,
-                                             ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t sw)
-{
-    ptrdiff_t j;
-    for (j = lo; j < hi; j++)
-        row[off + j * sw] += wv * src[j];
-}
-
-/* sum of a[j] * row[off + j * sw] for j in [lo, hi), in DW_LANES partial
- * sums (an elementwise loop the compiler vectorises without reassociating
- * a reduction itself). */
 #ifndef DW_LANES
 #define DW_LANES 16
+/* conv.c is built for the baseline ISA; where GCC and glibc's ifunc allow,
+ * the per-plane loops are also compiled for AVX2 and AVX-512, the best
+ * picked at load time (the correlation core dispatches by hand instead,
+ * see dispatch.c). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define CORR2D_DW_CLONES \
+    __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#else
+#define CORR2D_DW_CLONES
 #endif
-CORR2D_FORCE_INLINE T NAME(dw_dot)(const T *a, const T *row, ptrdiff_t off, ptrdiff_t lo,
-                                  ptrdiff_t hi, ptrdiff_t sw)
+/* The flat layout of one call's planes (the same for every plane). */
+typedef struct {
+    ptrdiff_t pitch, out_pitch; /* elements per row of P, flat outputs per output row */
+    ptrdiff_t flat;             /* flat outputs computed: oh * out_pitch, rounded up to DW_LANES */
+    ptrdiff_t size;             /* elements of P: every read of every flat output, and the image */
+    ptrdiff_t taps;
+} corr2d_dw_layout;
+
+static void corr2d_dw_layout_of(const corr2d_conv_geometry *g, corr2d_dw_layout *L)
+{
+    const ptrdiff_t sw = g->stride_w, sh = g->stride_h;
+    const ptrdiff_t reach_w = (g->out_width - 1) * sw + (g->kernel_width - 1) * g->dilation_w + 1;
+    ptrdiff_t pitch = g->pad_left + g->width > reach_w ? g->pad_left + g->width : reach_w;
+    ptrdiff_t reads, image;
+    pitch = (pitch + sw - 1) / sw * sw;
+    L->pitch = pitch;
+    L->out_pitch = sh * pitch / sw;
+    L->flat = (g->out_height * L->out_pitch + DW_LANES - 1) / DW_LANES * DW_LANES;
+    reads = sw * (L->flat - 1) + (g->kernel_height - 1) * g->dilation_h * pitch
+            + (g->kernel_width - 1) * g->dilation_w + 1;
+    image = (g->pad_top + g->height) * pitch;
+    L->size = reads > image ? reads : image;
+    L->taps = g->kernel_height * g->kernel_width;
+}
+
+/* Planes per scheduling chunk: enough work (about 2**15 multiply-adds)
+ * that taking a chunk from OpenMP's shared counter costs little beside it
+ * (one 7x7 plane is 576). */
+static int corr2d_dw_grain(const corr2d_dw_layout *L)
+{
+    const double per_plane = (double)L->flat * (double)L->taps;
+    return per_plane >= 32768.0 ? 1 : (int)(32768.0 / per_plane);
+}
+
+/* The per-tap offsets into P, and the mask of real (not junk) flat outputs. */
+static int corr2d_dw_tables(const corr2d_conv_geometry *g, const corr2d_dw_layout *L,
+                            ptrdiff_t **offsets, unsigned char **real)
+{
+    ptrdiff_t p, q, k;
+    *offsets = (ptrdiff_t *)malloc(sizeof(ptrdiff_t) * (size_t)L->taps);
+    *real = (unsigned char *)malloc((size_t)L->flat);
+    if (!*offsets || !*real) {
+        free(*offsets);
+        free(*real);
+        return CORR2D_ENOMEM;
+    }
+    for (p = 0; p < g->kernel_height; p++)
+        for (q = 0; q < g->kernel_width; q++)
+            (*offsets)[p * g->kernel_width + q] = p * g->dilation_h * L->pitch + q * g->dilation_w;
+    for (k = 0; k < L->flat; k++)
+        (*real)[k] = k < g->out_height * L->out_pitch && k % L->out_pitch < g->out_width;
+    return CORR2D_OK;
+}
+#endif
+
+/* dst[:n] = src[:n], rows as short as 7: a loop the compiler inlines,
+ * where a memcpy call costs more than the copy. */
+CORR2D_FORCE_INLINE void NAME(dw_copy)(T *dst, const T *src, ptrdiff_t n)
+{
+    ptrdiff_t j;
+    for (j = 0; j < n; j++)
+        dst[j] = src[j];
+}
+
+/* P = the zero-padded copy of one image plane, P zeroed once per thread:
+ * the padding is never written, so only the image rows are copied. */
+static void NAME(dw_pad)(const T *src, T *P, const corr2d_conv_geometry *g,
+                         const corr2d_dw_layout *L)
+{
+    ptrdiff_t r;
+    for (r = 0; r < g->height; r++)
+        NAME(dw_copy)(P + (r + g->pad_top) * L->pitch + g->pad_left, src + r * g->width,
+                      g->width);
+}
+
+/* F[k] = sum over taps of w[t] * P[sw * k + offsets[t]], for k < L->flat. */
+CORR2D_FORCE_INLINE void NAME(dw_forward_flat)(const T *P, const T *w, const ptrdiff_t *offsets,
+                                              T *F, const corr2d_dw_layout *L, ptrdiff_t sw,
+                                              ptrdiff_t taps)
+{
+    ptrdiff_t k0, t;
+    int l;
+    for (k0 = 0; k0 < L->flat; k0 += DW_LANES) {
+        T acc[DW_LANES] = {0};
+        for (t = 0; t < taps; t++) {
+            const T wv = w[t];
+            const T *src = P + sw * k0 + offsets[t];
+            for (l = 0; l < DW_LANES; l++)
+                acc[l] += wv * src[sw * l];
+        }
+        for (l = 0; l < DW_LANES; l++)
+            F[k0 + l] = acc[l];
+    }
+}
+
+/* sum over k < flat of G[k] * P[sw * k + off], in DW_LANES partial sums;
+ * with `real`, only over real k (see dw_tap_sum). */
+CORR2D_FORCE_INLINE T NAME(dw_dot_flat)(const T *G, const T *P, ptrdiff_t off,
+                                       const unsigned char *real, ptrdiff_t flat, ptrdiff_t sw)
 {
     T lanes[DW_LANES] = {0};
     T sum = 0;
-    ptrdiff_t j = lo;
+    ptrdiff_t k0;
     int l;
-    for (; j + DW_LANES <= hi; j += DW_LANES)
-        for (l = 0; l < DW_LANES; l++)
-            lanes[l] += a[j + l] * row[off + (j + l) * sw];
-    for (; j < hi; j++)
-        sum += a[j] * row[off + j * sw];
+    for (k0 = 0; k0 < flat; k0 += DW_LANES)
+        for (l = 0; l < DW_LANES; l++) {
+            const T product = G[k0 + l] * P[sw * (k0 + l) + off];
+            if (real)
+                lanes[l] += real[k0 + l] ? product : (T)0;
+            else
+                lanes[l] += product;
+        }
     for (l = 0; l < DW_LANES; l++)
         sum += lanes[l];
     return sum;
 }
 
-/* One output plane of a strided or dilated depthwise convolution. */
-static void NAME(dw_forward_plane)(const T *src, const T *wt, T *out,
-                                   const corr2d_conv_geometry *g)
+/* One tap's sum over a plane. G is zero at junk outputs, so the sum over
+ * every k is the sum over the real ones, unless a junk output read an
+ * infinite or NaN pixel (0 * inf is NaN); a non-finite sum is therefore
+ * recomputed over the real outputs only. */
+CORR2D_FORCE_INLINE T NAME(dw_tap_sum)(const T *G, const T *P, ptrdiff_t off,
+                                      const unsigned char *real, ptrdiff_t flat, ptrdiff_t sw)
 {
-    const ptrdiff_t kh = g->kernel_height, kw = g->kernel_width;
-    const ptrdiff_t h = g->height, w = g->width, oh = g->out_height, ow = g->out_width;
-    const ptrdiff_t sw = g->stride_w;
-    ptrdiff_t i, p, q, j;
-    for (i = 0; i < oh; i++) {
-        T *dst = out + i * ow;
-        for (j = 0; j < ow; j++)
-            dst[j] = 0;
-        for (p = 0; p < kh; p++) {
-            const ptrdiff_t ih = i * g->stride_h + p * g->dilation_h - g->pad_top;
-            const T *row;
-            if (ih < 0 || ih >= h)
-                continue;
-            row = src + ih * w;
-            for (q = 0; q < kw; q++) {
-                const ptrdiff_t off = q * g->dilation_w - g->pad_left;
-                const T wv = wt[p * kw + q];
-                ptrdiff_t jlo, jhi;
-                corr2d_conv_column_range(off, sw, w, ow, &jlo, &jhi);
-                if (sw == 1)
-                    NAME(dw_gather_add)(dst, row, off, wv, jlo, jhi, 1);
-                else if (sw == 2)
-                    NAME(dw_gather_add)(dst, row, off, wv, jlo, jhi, 2);
-                else
-                    NAME(dw_gather_add)(dst, row, off, wv, jlo, jhi, sw);
-            }
-        }
+    T s = NAME(dw_dot_flat)(G, P, off, NULL, flat, sw);
+    if (s - s != 0) /* inf or NaN */
+        s = NAME(dw_dot_flat)(G, P, off, real, flat, sw);
+    return s;
+}
+
+/* Q[sw * k + off] += wv * G[k] for every k < flat. G is zero at junk
+ * outputs, so a finite wv adds exact zeros there; an infinite or NaN wv
+ * (0 * inf is NaN) goes through `real`. */
+CORR2D_FORCE_INLINE void NAME(dw_scatter_flat)(T *Q, ptrdiff_t off, const T *G, T wv,
+                                              const unsigned char *real, ptrdiff_t flat,
+                                              ptrdiff_t sw)
+{
+    ptrdiff_t k;
+    if (wv - wv == 0) {
+        for (k = 0; k < flat; k++)
+            Q[sw * k + off] += wv * G[k];
+        return;
+    }
+    for (k = 0; k < flat; k++)
+        if (real[k])
+            Q[sw * k + off] += wv * G[k];
+}
+
+/* G = the flat copy of one output-shaped plane, G zeroed once per thread:
+ * the junk columns are never written, so they stay zero. */
+static void NAME(dw_flatten)(const T *src, T *G, const corr2d_conv_geometry *g,
+                             const corr2d_dw_layout *L)
+{
+    ptrdiff_t i;
+    for (i = 0; i < g->out_height; i++)
+        NAME(dw_copy)(G + i * L->out_pitch, src + i * g->out_width, g->out_width);
+}
+
+/* F (flat) = one plane's forward pass from its padded copy P. */
+CORR2D_DW_CLONES static void NAME(dw_forward_plane)(const T *P, const T *w,
+                                                    const ptrdiff_t *offsets, T *F,
+                                                    const corr2d_dw_layout *L, ptrdiff_t sw)
+{
+    /* 3x3 at stride 1 or 2, MobileNet's layers, with every loop bound a
+     * constant: the taps unroll and the accumulators stay in registers. */
+    if (sw == 1 && L->taps == 9)
+        NAME(dw_forward_flat)(P, w, offsets, F, L, 1, 9);
+    else if (sw == 2 && L->taps == 9)
+        NAME(dw_forward_flat)(P, w, offsets, F, L, 2, 9);
+    else if (sw == 1)
+        NAME(dw_forward_flat)(P, w, offsets, F, L, 1, L->taps);
+    else if (sw == 2)
+        NAME(dw_forward_flat)(P, w, offsets, F, L, 2, L->taps);
+    else
+        NAME(dw_forward_flat)(P, w, offsets, F, L, sw, L->taps);
+}
+
+/* Q (padded) += one output plane's input gradient, G its flat gradient. */
+CORR2D_DW_CLONES static void NAME(dw_grad_input_plane)(T *Q, const T *G, const T *w,
+                                                       const ptrdiff_t *offsets,
+                                                       const unsigned char *real,
+                                                       const corr2d_dw_layout *L, ptrdiff_t sw)
+{
+    ptrdiff_t t;
+    for (t = 0; t < L->taps; t++) {
+        if (sw == 1)
+            NAME(dw_scatter_flat)(Q, offsets[t], G, w[t], real, L->flat, 1);
+        else if (sw == 2)
+            NAME(dw_scatter_flat)(Q, offsets[t], G, w[t], real, L->flat, 2);
+        else
+            NAME(dw_scatter_flat)(Q, offsets[t], G, w[t], real, L->flat, sw);
+    }
+}
+
+/* acc[t] += one plane's weight gradient of tap t. */
+CORR2D_DW_CLONES static void NAME(dw_grad_weight_plane)(const T *G, const T *P,
+                                                        const ptrdiff_t *offsets,
+                                                        const unsigned char *real,
+                                                        const corr2d_dw_layout *L,
+                                                        ptrdiff_t sw, double *acc)
+{
+    ptrdiff_t t;
+    for (t = 0; t < L->taps; t++) {
+        T s;
+        if (sw == 1)
+            s = NAME(dw_tap_sum)(G, P, offsets[t], real, L->flat, 1);
+        else if (sw == 2)
+            s = NAME(dw_tap_sum)(G, P, offsets[t], real, L->flat, 2);
+        else
+            s = NAME(dw_tap_sum)(G, P, offsets[t], real, L->flat, sw);
+        acc[t] += (double)s;
     }
 }
 
 int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
                     ptrdiff_t multiplier, const corr2d_conv_geometry *g)
 {
-    const ptrdiff_t kh = g->kernel_height, kw = g->kernel_width;
-    const ptrdiff_t h = g->height, w = g->width;
     const ptrdiff_t oh = g->out_height, ow = g->out_width;
-    const ptrdiff_t out_channels = g->channels * multiplier;
+    const ptrdiff_t out_channels = g->channels * multiplier, sw = g->stride_w;
     /* Sizes and indices stay ptrdiff_t: batch * out_channels may pass 2**31. */
     const ptrdiff_t nplanes = batch * out_channels;
-    const double work = (double)nplanes * (double)(oh * ow) * (double)(kh * kw);
-    const int nthreads = corr2d_plan_threads(g->threads, work);
-    /* Stride 1 and dilation 1 take corr2d_correlate's SIMD loops. */
-    const int unit = g->stride_h == 1 && g->stride_w == 1 && g->dilation_h == 1
-                     && g->dilation_w == 1;
-    const T zero = 0;
-    ptrdiff_t plane;
-    int status = CORR2D_OK;
-    corr2d_geometry pg;
+    corr2d_dw_layout L;
+    ptrdiff_t *offsets;
+    unsigned char *real;
+    double work;
+    int nthreads, status, grain;
     corr2d_watch watch;
 
-    pg.height = h;
-    pg.width = w;
-    pg.row_stride = w;
-    pg.kernel_height = kh;
-    pg.kernel_width = kw;
-    pg.out_height = oh;
-    pg.out_width = ow;
-    pg.out_row_stride = ow;
-    pg.top = g->pad_top;
-    pg.left = g->pad_left;
-    pg.boundary = CORR2D_FILL;
-    pg.threads = 1;
+    corr2d_dw_layout_of(g, &L);
+    work = (double)nplanes * (double)L.flat * (double)L.taps;
+    nthreads = corr2d_plan_threads(g->threads, work);
+    grain = corr2d_dw_grain(&L);
+    status = corr2d_dw_tables(g, &L, &offsets, &real);
+    if (status != CORR2D_OK)
+        return status;
     corr2d_watch_start(&watch, work);
-
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1) \
-    reduction(| : status)
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1) reduction(| : status)
 #endif
-    for (plane = 0; plane < nplanes; plane++) {
-        const ptrdiff_t n = plane / out_channels, m = plane % out_channels;
-        const T *src = images + (n * g->channels + m / multiplier) * h * w;
-        int s = CORR2D_OK;
-        if (corr2d_should_stop(&watch))
-            continue;
-        if (unit)
-            s = corr2d_correlate(DTYPE_CODE, src, weight + m * kh * kw, &zero,
-                                 out + plane * oh * ow, &pg);
-        else
-            NAME(dw_forward_plane)(src, weight + m * kh * kw, out + plane * oh * ow, g);
-        if (s == CORR2D_EINTR)
-            watch.stop = 1; /* the plane's own watch saw the interrupt */
-        status |= s;
+    {
+        T *P = (T *)calloc((size_t)(L.size + L.flat), sizeof(T));
+        T *F = P + L.size;
+        ptrdiff_t plane;
+        if (!P)
+            status |= CORR2D_ENOMEM;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, grain)
+#endif
+        for (plane = 0; plane < nplanes; plane++) {
+            const ptrdiff_t n = plane / out_channels, m = plane % out_channels;
+            const T *w = weight + m * L.taps;
+            T *dst = out + plane * oh * ow;
+            ptrdiff_t i;
+            if (!P || corr2d_should_stop(&watch))
+                continue;
+            NAME(dw_pad)(images + (n * g->channels + m / multiplier) * g->height * g->width,
+                         P, g, &L);
+            NAME(dw_forward_plane)(P, w, offsets, F, &L, sw);
+            for (i = 0; i < oh; i++)
+                NAME(dw_copy)(dst + i * ow, F + i * L.out_pitch, ow);
+        }
+        free(P);
     }
+    free(offsets);
+    free(real);
     if (watch.stop)
         status |= CORR2D_EINTR;
     return corr2d_status_of(status);
@@ -155,125 +307,127 @@ int NAME(depthwise_grad_input)(const T *grad_out, const T *weight, T *grad_in,
                                ptrdiff_t batch, ptrdiff_t multiplier,
                                const corr2d_conv_geometry *g)
 {
-    const ptrdiff_t kh = g->kernel_height, kw = g->kernel_width;
     const ptrdiff_t h = g->height, w = g->width;
-    const ptrdiff_t oh = g->out_height, ow = g->out_width;
     const ptrdiff_t channels = g->channels, out_channels = channels * multiplier;
     const ptrdiff_t sw = g->stride_w;
     const ptrdiff_t nplanes = batch * channels;
-    const double work = (double)batch * (double)out_channels * (double)(oh * ow)
-                        * (double)(kh * kw);
-    const int nthreads = corr2d_plan_threads(g->threads, work);
-    ptrdiff_t plane;
+    corr2d_dw_layout L;
+    ptrdiff_t *offsets;
+    unsigned char *real;
+    double work;
+    int nthreads, status, grain;
     corr2d_watch watch;
 
+    corr2d_dw_layout_of(g, &L);
+    work = (double)batch * (double)out_channels * (double)L.flat * (double)L.taps;
+    nthreads = corr2d_plan_threads(g->threads, work);
+    grain = corr2d_dw_grain(&L);
+    status = corr2d_dw_tables(g, &L, &offsets, &real);
+    if (status != CORR2D_OK)
+        return status;
     corr2d_watch_start(&watch, work);
     /* One thread owns an input plane and every output channel reading it:
      * no two threads add into the same pixel. */
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1) reduction(| : status)
 #endif
-    for (plane = 0; plane < nplanes; plane++) {
-        const ptrdiff_t n = plane / channels, c = plane % channels;
-        T *gx = grad_in + plane * h * w;
-        ptrdiff_t mm, i, p, q;
-        if (corr2d_should_stop(&watch))
-            continue;
-        for (mm = 0; mm < multiplier; mm++) {
-            const ptrdiff_t m = c * multiplier + mm;
-            const T *gy = grad_out + (n * out_channels + m) * oh * ow;
-            const T *wt = weight + m * kh * kw;
-            for (i = 0; i < oh; i++) {
-                const T *src = gy + i * ow;
-                for (p = 0; p < kh; p++) {
-                    const ptrdiff_t ih = i * g->stride_h + p * g->dilation_h - g->pad_top;
-                    T *row;
-                    if (ih < 0 || ih >= h)
-                        continue;
-                    row = gx + ih * w;
-                    for (q = 0; q < kw; q++) {
-                        const ptrdiff_t off = q * g->dilation_w - g->pad_left;
-                        const T wv = wt[p * kw + q];
-                        ptrdiff_t jlo, jhi;
-                        corr2d_conv_column_range(off, sw, w, ow, &jlo, &jhi);
-                        if (sw == 1)
-                            NAME(dw_scatter_add)(row, off, src, wv, jlo, jhi, 1);
-                        else if (sw == 2)
-                            NAME(dw_scatter_add)(row, off, src, wv, jlo, jhi, 2);
-                        else
-                            NAME(dw_scatter_add)(row, off, src, wv, jlo, jhi, sw);
-                    }
-                }
+    {
+        T *Q = (T *)calloc((size_t)(L.size + L.flat), sizeof(T));
+        T *G = Q + L.size;
+        ptrdiff_t plane;
+        if (!Q)
+            status |= CORR2D_ENOMEM;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, grain)
+#endif
+        for (plane = 0; plane < nplanes; plane++) {
+            const ptrdiff_t n = plane / channels, c = plane % channels;
+            T *gx = grad_in + plane * h * w;
+            ptrdiff_t mm, r, j;
+            if (!Q || corr2d_should_stop(&watch))
+                continue;
+            for (mm = 0; mm < multiplier; mm++) {
+                const ptrdiff_t m = c * multiplier + mm;
+                NAME(dw_flatten)(grad_out + (n * out_channels + m) * g->out_height * g->out_width,
+                                 G, g, &L);
+                NAME(dw_grad_input_plane)(Q, G, weight + m * L.taps, offsets, real, &L, sw);
+            }
+            /* Read the image back and zero it for the next plane. Only junk
+             * outputs write Q's padding, which is never read: it may hold
+             * anything. */
+            for (r = 0; r < h; r++) {
+                T *src = Q + (r + g->pad_top) * L.pitch + g->pad_left;
+                for (j = 0; j < w; j++)
+                    gx[r * w + j] += src[j];
+                memset(src, 0, sizeof(T) * (size_t)w);
             }
         }
+        free(Q);
     }
-    return watch.stop ? CORR2D_EINTR : CORR2D_OK;
+    free(offsets);
+    free(real);
+    if (watch.stop)
+        status |= CORR2D_EINTR;
+    return corr2d_status_of(status);
 }
 
 int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
                                 ptrdiff_t batch, ptrdiff_t multiplier,
                                 const corr2d_conv_geometry *g)
 {
-    const ptrdiff_t kh = g->kernel_height, kw = g->kernel_width;
-    const ptrdiff_t h = g->height, w = g->width;
-    const ptrdiff_t oh = g->out_height, ow = g->out_width;
     const ptrdiff_t channels = g->channels, out_channels = channels * multiplier;
     const ptrdiff_t sw = g->stride_w;
-    const double work = (double)batch * (double)out_channels * (double)(oh * ow)
-                        * (double)(kh * kw);
-    const int nthreads = corr2d_plan_threads(g->threads, work);
-    ptrdiff_t m;
-    int status = CORR2D_OK;
+    corr2d_dw_layout L;
+    ptrdiff_t *offsets;
+    unsigned char *real;
+    double work;
+    int nthreads, status, grain;
     corr2d_watch watch;
 
+    corr2d_dw_layout_of(g, &L);
+    work = (double)batch * (double)out_channels * (double)L.flat * (double)L.taps;
+    nthreads = corr2d_plan_threads(g->threads, work);
+    grain = corr2d_dw_grain(&L);
+    status = corr2d_dw_tables(g, &L, &offsets, &real);
+    if (status != CORR2D_OK)
+        return status;
     corr2d_watch_start(&watch, work);
-    /* One thread owns an output channel's taps; each tap sums, in double,
-     * one partial sum per output row. */
+    /* One thread owns an output channel's taps: each tap a sum, in double,
+     * of one partial sum per image. */
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1) \
-    reduction(| : status)
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1) reduction(| : status)
 #endif
-    for (m = 0; m < out_channels; m++) {
-        double *acc;
-        ptrdiff_t n, i, p, q, k;
-        if (corr2d_should_stop(&watch))
-            continue;
-        acc = (double *)calloc((size_t)(kh * kw), sizeof(double));
-        if (!acc) {
+    {
+        T *P = (T *)calloc((size_t)(L.size + L.flat), sizeof(T));
+        T *G = P ? P + L.size : NULL;
+        double *acc = (double *)malloc(sizeof(double) * (size_t)L.taps);
+        ptrdiff_t m;
+        if (!P || !acc)
             status |= CORR2D_ENOMEM;
-            continue;
-        }
-        for (n = 0; n < batch; n++) {
-            const T *x = images + (n * channels + m / multiplier) * h * w;
-            const T *gy = grad_out + (n * out_channels + m) * oh * ow;
-            for (i = 0; i < oh; i++) {
-                const T *a = gy + i * ow;
-                for (p = 0; p < kh; p++) {
-                    const ptrdiff_t ih = i * g->stride_h + p * g->dilation_h - g->pad_top;
-                    const T *row;
-                    if (ih < 0 || ih >= h)
-                        continue;
-                    row = x + ih * w;
-                    for (q = 0; q < kw; q++) {
-                        const ptrdiff_t off = q * g->dilation_w - g->pad_left;
-                        ptrdiff_t jlo, jhi;
-                        T s;
-                        corr2d_conv_column_range(off, sw, w, ow, &jlo, &jhi);
-                        if (sw == 1)
-                            s = NAME(dw_dot)(a, row, off, jlo, jhi, 1);
-                        else if (sw == 2)
-                            s = NAME(dw_dot)(a, row, off, jlo, jhi, 2);
-                        else
-                            s = NAME(dw_dot)(a, row, off, jlo, jhi, sw);
-                        acc[p * kw + q] += (double)s;
-                    }
-                }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, grain)
+#endif
+        for (m = 0; m < out_channels; m++) {
+            ptrdiff_t n, t;
+            if (!P || !acc || corr2d_should_stop(&watch))
+                continue;
+            for (t = 0; t < L.taps; t++)
+                acc[t] = 0;
+            for (n = 0; n < batch; n++) {
+                NAME(dw_pad)(images + (n * channels + m / multiplier) * g->height * g->width,
+                             P, g, &L);
+                NAME(dw_flatten)(grad_out + (n * out_channels + m) * g->out_height * g->out_width,
+                                 G, g, &L);
+                NAME(dw_grad_weight_plane)(G, P, offsets, real, &L, sw, acc);
             }
+            for (t = 0; t < L.taps; t++)
+                grad_w[m * L.taps + t] = (T)acc[t];
         }
-        for (k = 0; k < kh * kw; k++)
-            grad_w[m * kh * kw + k] = (T)acc[k];
+        free(P);
         free(acc);
     }
+    free(offsets);
+    free(real);
     if (watch.stop)
         status |= CORR2D_EINTR;
     return corr2d_status_of(status);

@@ -121,19 +121,27 @@ def _is_depthwise(c_in: int, c_out: int, groups: int, stride: tuple[int, int],
     return groups == c_in and (c_out == c_in or unit)
 
 
+def _depthwise_fft_pays(out: np.ndarray, w: np.ndarray, stride: tuple[int, int],
+                        dilation: tuple[int, int]) -> bool:
+    """At stride 1 and dilation 1, whether the cost model (corr2d._methods)
+    says correlate2d's FFT method beats a direct loop (large kernels)."""
+    if stride != (1, 1) or dilation != (1, 1):
+        return False
+    plane, kernel_shape = out.shape[2:], w.shape[2:]
+    return fft_seconds(plane, kernel_shape, out.dtype) < direct_seconds(plane, kernel_shape,
+                                                                       out.dtype)
+
+
 def _depthwise_into(x: np.ndarray, w: np.ndarray, out: np.ndarray, stride: tuple[int, int],
                     pad: tuple[int, int], dilation: tuple[int, int]) -> None:
     """out[n, o] = the zero-padded convolution of x[n, o // m] with w[o, 0]
-    (m output channels per input channel): the C core's direct loops, or,
-    at stride 1 and dilation 1, per plane the FFT method of correlate2d when
-    the cost model (corr2d._methods) says it is cheaper (large kernels)."""
-    plane, kernel_shape = out.shape[2:], w.shape[2:]
-    unit = stride == (1, 1) and dilation == (1, 1)
-    if not unit or (direct_seconds(plane, kernel_shape, x.dtype)
-                    <= fft_seconds(plane, kernel_shape, x.dtype)):
+    (m output channels per input channel): the C core's direct loops, or per
+    plane the FFT method of correlate2d where :func:`_depthwise_fft_pays`."""
+    if not _depthwise_fft_pays(out, w, stride, dilation):
         _ccore.depthwise(x, w, out, stride, pad, dilation, 0)
         return
     top, left = pad
+    plane = out.shape[2:]
     per_input = w.shape[0] // x.shape[1]
     zero, fill = zero_fill(x.dtype), BOUNDARY_CODES["fill"]
     for n in range(x.shape[0]):
@@ -152,7 +160,7 @@ def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tupl
     if gx.size == 0 or gy.size == 0 or w.size == 0:
         return
     if _is_depthwise(c_in, c_out, groups, stride, dilation):
-        if c_out == c_in and stride == (1, 1) and dilation == (1, 1):
+        if c_out == c_in and _depthwise_fft_pays(gx, w, stride, dilation):
             # A full correlation of grad_output with the flipped kernel.
             flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
             _depthwise_into(gy, flipped, gx, (1, 1), (kh - 1 - pad[0], kw - 1 - pad[1]),

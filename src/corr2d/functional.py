@@ -19,7 +19,8 @@ for non-'zeros' padding modes) and hands it to the backend that
   matrix, ``C_in/groups * kH * kW * W_out`` elements, if that is larger. A
   1x1, stride-1, unpadded convolution is a plain matrix product (no
   workspace), and a depthwise convolution (``groups == C_in``, one input
-  channel per group) with stride 1 and dilation 1 runs a direct loop (no
+  channel per group, and one output channel per group unless stride and
+  dilation are 1) runs direct loops, forward and both gradients (no
   workspace). A 3x3, stride-1, dilation-1 convolution whose groups have at
   least :data:`WINOGRAD_MIN_CHANNELS` (16) input and output channels runs
   Winograd F(2x2, 3x3) (forward, and the input gradient when padding <= 2):
@@ -128,7 +129,7 @@ def conv2d(
     Extra memory: the output; the im2col workspace, at most
     ``WORKSPACE_BYTES`` (32 MiB) or one output row of the column matrix
     (``C_in/groups * kH * kW * W_out`` elements per thread) if larger; none for 1x1
-    stride-1 unpadded or stride-1 depthwise convolutions. A Winograd layer
+    stride-1 unpadded or depthwise convolutions. A Winograd layer
     (3x3, stride 1, at least ``WINOGRAD_MIN_CHANNELS`` channels per group)
     uses a workspace of the same bound plus its transformed weight
     (``16/9`` of `weight`). A padded copy of
