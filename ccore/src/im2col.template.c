@@ -50,6 +50,11 @@ int NAME(im2col)(const T *image, T *columns, const corr2d_conv_geometry *g,
             if (sw == 1) {
                 if (jhi > jlo)
                     memcpy(dst + jlo, src + jlo, sizeof(T) * (size_t)(jhi - jlo));
+            } else if (sw == 2) {
+                /* A constant stride the compiler vectorises (stems and
+                 * downsampling layers); the general loop is scalar. */
+                for (j = jlo; j < jhi; j++)
+                    dst[j] = src[2 * j];
             } else {
                 for (j = jlo; j < jhi; j++)
                     dst[j] = src[j * sw];
@@ -100,6 +105,9 @@ int NAME(col2im)(const T *columns, T *image, const corr2d_conv_geometry *g,
                     if (sw == 1) {
                         for (j = jlo; j < jhi; j++)
                             dst[j] += src[j];
+                    } else if (sw == 2) {
+                        for (j = jlo; j < jhi; j++)
+                            dst[2 * j] += src[j];
                     } else {
                         for (j = jlo; j < jhi; j++)
                             dst[j * sw] += src[j];
