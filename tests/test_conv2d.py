@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
 import corr2d
-from corr2d import _cpu_conv, functional
+from corr2d import _ccore, _cpu_conv, functional
 from corr2d.functional import conv2d, conv2d_input, conv2d_weight, conv_transpose2d
 
 NP_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -726,6 +726,30 @@ def test_winograd_resnet_layer_float32_accuracy():
     bound = winograd_error_bound(x, w, 1, 1, 20, 18, 1, np.float32)
     assert np.all(np.abs(got - expected) <= bound)
     assert np.abs(got - expected).max() <= 2e-4 * np.abs(expected).max()
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("workspace", [_cpu_conv.WORKSPACE_BYTES, 200_000])
+def test_winograd_small_planes_run_phased_correctly(groups, workspace, monkeypatch):
+    """Small planes with many channels run Winograd phased (transforms split
+    by channels on OpenMP threads, GEMMs on BLAS threads), in several
+    chunks when the workspace is small; the path is checked to be taken."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((6, 64, 7, 5))
+    w = rng.standard_normal((96, 64 // groups, 3, 3))
+    calls = []
+    forward = _ccore.winograd_forward
+
+    def spy(*args):
+        calls.append(args[8:])
+        return forward(*args)
+
+    monkeypatch.setattr(_cpu_conv._ccore, "winograd_forward", spy)
+    with workspace_bytes(workspace):
+        y = conv2d(x, w, padding=1, groups=groups)
+    assert calls and all(c == (True,) for c in calls), calls
+    np.testing.assert_allclose(y, ref_conv2d(x, w, None, (1, 1), 1, (1, 1), groups),
+                               rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("groups", [1, 2])

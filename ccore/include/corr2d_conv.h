@@ -107,18 +107,21 @@ typedef struct {
 /* u (16, count) = the transforms of `count` 3x3 kernels w (count, 3, 3). */
 int corr2d_winograd_weight(corr2d_dtype dtype, const void *w, void *u, ptrdiff_t count);
 
-/* v (16, channels, tiles) = the transformed 4x4 input patches. `rows` is
- * scratch of CORR2D_WINOGRAD_SCRATCH(tiles_w) elements. */
+/* v (16, channels, tiles) = the transformed 4x4 input patches, for the
+ * channels channel_begin <= c < channel_end (the rest of v untouched, so
+ * threads may split the channels). `rows` is scratch of
+ * CORR2D_WINOGRAD_SCRATCH(tiles_w) elements. */
 int corr2d_winograd_input(corr2d_dtype dtype, const void *images, void *v, void *rows,
                           const corr2d_winograd_geometry *g, ptrdiff_t row_begin,
-                          ptrdiff_t row_end);
+                          ptrdiff_t row_end, ptrdiff_t channel_begin, ptrdiff_t channel_end);
 
 /* Writes the output pixels of the tiles from m (16, out_channels, tiles)
- * (pixels past out_height/out_width dropped). `rows` is scratch of
+ * (pixels past out_height/out_width dropped), for the output channels
+ * channel_begin <= o < channel_end. `rows` is scratch of
  * CORR2D_WINOGRAD_SCRATCH(tiles_w) elements. */
 int corr2d_winograd_output(corr2d_dtype dtype, const void *m, void *out, void *rows,
                            const corr2d_winograd_geometry *g, ptrdiff_t row_begin,
-                           ptrdiff_t row_end);
+                           ptrdiff_t row_end, ptrdiff_t channel_begin, ptrdiff_t channel_end);
 
 #ifdef __cplusplus
 }

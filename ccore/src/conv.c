@@ -127,15 +127,17 @@ int corr2d_winograd_weight(corr2d_dtype dtype, const void *w, void *u, ptrdiff_t
 
 int corr2d_winograd_input(corr2d_dtype dtype, const void *images, void *v, void *rows,
                           const corr2d_winograd_geometry *g, ptrdiff_t row_begin,
-                          ptrdiff_t row_end)
+                          ptrdiff_t row_end, ptrdiff_t channel_begin, ptrdiff_t channel_end)
 {
     switch (dtype) {
     case CORR2D_FLOAT32:
         return winograd_input_f32((const float *)images, (float *)v, (float *)rows, g,
-                                  row_begin, row_end);
+                                  row_begin, row_end,
+                                  channel_begin, channel_end);
     case CORR2D_FLOAT64:
         return winograd_input_f64((const double *)images, (double *)v, (double *)rows, g,
-                                  row_begin, row_end);
+                                  row_begin, row_end,
+                                  channel_begin, channel_end);
     default:
         return CORR2D_EINVAL;
     }
@@ -143,15 +145,17 @@ int corr2d_winograd_input(corr2d_dtype dtype, const void *images, void *v, void 
 
 int corr2d_winograd_output(corr2d_dtype dtype, const void *m, void *out, void *rows,
                            const corr2d_winograd_geometry *g, ptrdiff_t row_begin,
-                           ptrdiff_t row_end)
+                           ptrdiff_t row_end, ptrdiff_t channel_begin, ptrdiff_t channel_end)
 {
     switch (dtype) {
     case CORR2D_FLOAT32:
         return winograd_output_f32((const float *)m, (float *)out, (float *)rows, g,
-                                   row_begin, row_end);
+                                   row_begin, row_end,
+                                  channel_begin, channel_end);
     case CORR2D_FLOAT64:
         return winograd_output_f64((const double *)m, (double *)out, (double *)rows, g,
-                                   row_begin, row_end);
+                                   row_begin, row_end,
+                                  channel_begin, channel_end);
     default:
         return CORR2D_EINVAL;
     }

@@ -68,7 +68,8 @@ static inline void NAME(winograd_rows)(const T *plane, T *rows, ptrdiff_t ti,
 }
 
 int NAME(winograd_input)(const T *images, T *v, T *rows, const corr2d_winograd_geometry *g,
-                         ptrdiff_t row_begin, ptrdiff_t row_end)
+                         ptrdiff_t row_begin, ptrdiff_t row_end, ptrdiff_t channel_begin,
+                         ptrdiff_t channel_end)
 {
     const ptrdiff_t th = (g->out_height + 1) / 2, tw = (g->out_width + 1) / 2;
     const ptrdiff_t rw = 2 * tw + 2;
@@ -82,8 +83,8 @@ int NAME(winograd_input)(const T *images, T *v, T *rows, const corr2d_winograd_g
      * (in place), then d B per tile (stride-2 loads, contiguous stores). */
     /* Channel outer, tile row inner: each of the 16 element planes of
      * channel c is written front to back. */
-    corr2d_watch_start(&watch, 16.0 * (double)g->channels * (double)ntiles);
-    for (c = 0; c < g->channels; c++) {
+    corr2d_watch_start(&watch, 16.0 * (double)(channel_end - channel_begin) * (double)ntiles);
+    for (c = channel_begin; c < channel_end; c++) {
         if (corr2d_should_stop(&watch))
             return CORR2D_EINTR;
         for (row = row_begin; row < row_end; row++) {
@@ -117,7 +118,8 @@ int NAME(winograd_input)(const T *images, T *v, T *rows, const corr2d_winograd_g
 }
 
 int NAME(winograd_output)(const T *m, T *out, T *rows, const corr2d_winograd_geometry *g,
-                          ptrdiff_t row_begin, ptrdiff_t row_end)
+                          ptrdiff_t row_begin, ptrdiff_t row_end, ptrdiff_t channel_begin,
+                          ptrdiff_t channel_end)
 {
     const ptrdiff_t th = (g->out_height + 1) / 2, tw = (g->out_width + 1) / 2;
     const ptrdiff_t oh = g->out_height, ow = g->out_width;
@@ -129,8 +131,8 @@ int NAME(winograd_output)(const T *m, T *out, T *rows, const corr2d_winograd_geo
     corr2d_watch watch;
 
     /* Channel outer, tile row inner: the 16 planes of m are read front to back. */
-    corr2d_watch_start(&watch, 16.0 * (double)g->out_channels * (double)ntiles);
-    for (o = 0; o < g->out_channels; o++) {
+    corr2d_watch_start(&watch, 16.0 * (double)(channel_end - channel_begin) * (double)ntiles);
+    for (o = channel_begin; o < channel_end; o++) {
         if (corr2d_should_stop(&watch))
             return CORR2D_EINTR;
         for (row = row_begin; row < row_end; row++) {

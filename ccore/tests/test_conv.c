@@ -248,8 +248,13 @@ static void test_winograd(int trials)
         for (r0 = 0; r0 < rows; r0 += chunk) {
             const ptrdiff_t r1 = r0 + chunk < rows ? r0 + chunk : rows;
             const ptrdiff_t nt = (r1 - r0) * tw;
-            CHECK(corr2d_winograd_input(CORR2D_FLOAT64, x, v, scratch, &g, r0, r1)
+            /* The channels in two calls, as threads split them. */
+            const ptrdiff_t cs = rand_int(0, (int)g.channels);
+            const ptrdiff_t os = rand_int(0, (int)g.out_channels);
+            CHECK(corr2d_winograd_input(CORR2D_FLOAT64, x, v, scratch, &g, r0, r1, 0, cs)
                       == CORR2D_OK, "input");
+            CHECK(corr2d_winograd_input(CORR2D_FLOAT64, x, v, scratch, &g, r0, r1, cs,
+                                        g.channels) == CORR2D_OK, "input");
             for (e = 0; e < 16; e++)
                 for (o = 0; o < g.out_channels; o++)
                     for (j = 0; j < nt; j++) {
@@ -259,7 +264,9 @@ static void test_winograd(int trials)
                                  * v[(e * g.channels + c) * nt + j];
                         m[(e * g.out_channels + o) * nt + j] = s;
                     }
-            CHECK(corr2d_winograd_output(CORR2D_FLOAT64, m, out, scratch, &g, r0, r1)
+            CHECK(corr2d_winograd_output(CORR2D_FLOAT64, m, out, scratch, &g, r0, r1, os,
+                                         g.out_channels) == CORR2D_OK, "output");
+            CHECK(corr2d_winograd_output(CORR2D_FLOAT64, m, out, scratch, &g, r0, r1, 0, os)
                       == CORR2D_OK, "output");
         }
         for (n = 0; n < batch; n++)

@@ -87,10 +87,12 @@ cdef extern from "corr2d_conv.h" nogil:
     int corr2d_winograd_weight(corr2d_dtype dtype, const void *w, void *u, Py_ssize_t count)
     int corr2d_winograd_input(corr2d_dtype dtype, const void *images, void *v, void *rows,
                               const corr2d_winograd_geometry *g, Py_ssize_t row_begin,
-                              Py_ssize_t row_end)
+                              Py_ssize_t row_end, Py_ssize_t channel_begin,
+                              Py_ssize_t channel_end)
     int corr2d_winograd_output(corr2d_dtype dtype, const void *m, void *out, void *rows,
                                const corr2d_winograd_geometry *g, Py_ssize_t row_begin,
-                               Py_ssize_t row_end)
+                               Py_ssize_t row_end, Py_ssize_t channel_begin,
+                               Py_ssize_t channel_end)
 
 # The template-matching header (ccore/include/corr2d_window.h).
 cdef extern from "corr2d_window.h" nogil:

@@ -154,6 +154,7 @@ cdef struct WinogradPlan:
     Py_ssize_t u_stride, u_group_stride    # elements between elements / groups of u
     Py_ssize_t workspace_per_thread
     int nthreads
+    bint phased                            # see winograd_phased_item
     corr2d_winograd_geometry g
 
 
@@ -170,14 +171,52 @@ cdef int winograd_item(corr2d_dtype code, const WinogradPlan *plan, Py_ssize_t g
     cdef real *rows = m + 16 * cog * tmax
     cdef real *xg = x + gi * plan.in_group_stride
     cdef real *ug = u + gi * plan.u_group_stride
-    cdef int status = corr2d_winograd_input(code, xg, v, rows, &plan.g, r0, r1)
+    cdef int status = corr2d_winograd_input(code, xg, v, rows, &plan.g, r0, r1, 0, cig)
     if status != CORR2D_OK:
         return status
     for e in range(16):
         gemm(c'N', c'N', T, cog, cig, v + e * cig * T, T, ug + e * plan.u_stride, cig,
              0, m + e * cog * T, T)
     return corr2d_winograd_output(code, m, y + gi * plan.out_group_stride, rows,
-                                  &plan.g, r0, r1)
+                                  &plan.g, r0, r1, 0, cog)
+
+
+cdef int winograd_phased_item(corr2d_dtype code, const WinogradPlan *plan, Py_ssize_t gi,
+                              Py_ssize_t r0, real *x, real *u, real *y,
+                              real *ws) noexcept nogil:
+    """As winograd_item, for small planes with many channels: each chunk
+    of tiles in three phases, the transforms split by channels over
+    plan.nthreads OpenMP threads (each with its own scratch rows after the
+    chunk's v and m) and the 16 GEMMs between them on BLAS's own threads.
+    Items of few tiles on one-thread BLAS would each stream the whole
+    transformed weight (16 * C_in * C_out elements) for a thin product."""
+    cdef Py_ssize_t r1 = min(plan.tile_rows, r0 + plan.chunk_rows), e, b
+    cdef Py_ssize_t tmax = plan.chunk_rows * plan.tiles_w
+    cdef Py_ssize_t scratch = CORR2D_WINOGRAD_SCRATCH(plan.tiles_w)
+    cdef int T = <int>((r1 - r0) * plan.tiles_w)
+    cdef int cig = <int>plan.g.channels, cog = <int>plan.g.out_channels
+    cdef Py_ssize_t blocks = 4 * plan.nthreads
+    cdef real *v = ws
+    cdef real *m = v + 16 * cig * tmax
+    cdef real *rows = m + 16 * cog * tmax
+    cdef real *xg = x + gi * plan.in_group_stride
+    cdef real *ug = u + gi * plan.u_group_stride
+    cdef int status = CORR2D_OK
+    for b in prange(blocks, nogil=True, num_threads=plan.nthreads, schedule='dynamic',
+                    chunksize=1):
+        status |= corr2d_winograd_input(code, xg, v, rows + threadid() * scratch, &plan.g,
+                                        r0, r1, b * cig // blocks, (b + 1) * cig // blocks)
+    if status != CORR2D_OK:
+        return corr2d_status_of(status)
+    for e in range(16):
+        gemm(c'N', c'N', T, cog, cig, v + e * cig * T, T, ug + e * plan.u_stride, cig,
+             0, m + e * cog * T, T)
+    for b in prange(blocks, nogil=True, num_threads=plan.nthreads, schedule='dynamic',
+                    chunksize=1):
+        status |= corr2d_winograd_output(code, m, y + gi * plan.out_group_stride,
+                                         rows + threadid() * scratch, &plan.g, r0, r1,
+                                         b * cog // blocks, (b + 1) * cog // blocks)
+    return corr2d_status_of(status)
 
 
 cdef int winograd_run(corr2d_dtype code, const WinogradPlan *plan, real *x, real *u,
@@ -192,6 +231,15 @@ cdef int winograd_run(corr2d_dtype code, const WinogradPlan *plan, real *x, real
     cdef corr2d_watch watch
     corr2d_watch_start(&watch, 16.0 * plan.tile_rows * plan.tiles_w
                        * plan.groups * plan.g.channels * plan.g.out_channels)
+    if plan.phased:
+        for item in range(nitems):
+            if corr2d_should_stop(&watch):
+                return CORR2D_EINTR
+            status = winograd_phased_item(code, plan, item // nchunks,
+                                          (item % nchunks) * plan.chunk_rows, x, u, y, ws)
+            if status != CORR2D_OK:
+                return status
+        return CORR2D_OK
     if plan.nthreads > 1:
         for item in prange(nitems, nogil=True, num_threads=plan.nthreads,
                            schedule='dynamic', chunksize=1):
@@ -237,14 +285,22 @@ def winograd_weight(cnp.ndarray w, cnp.ndarray u):
     return u
 
 
+def winograd_scratch_size(Py_ssize_t tiles_w):
+    """Elements of one thread's scratch rows (CORR2D_WINOGRAD_SCRATCH)."""
+    return CORR2D_WINOGRAD_SCRATCH(tiles_w)
+
+
 def winograd_forward(cnp.ndarray x, cnp.ndarray u, cnp.ndarray out, cnp.ndarray workspace,
-                     tuple padding, Py_ssize_t groups, Py_ssize_t chunk_rows, int threads):
+                     tuple padding, Py_ssize_t groups, Py_ssize_t chunk_rows, int threads,
+                     bint phased=False):
     """out = conv2d(x, w) for a 3x3 kernel, stride 1, dilation 1, zero
     padding (top, left), by Winograd F(2x2, 3x3); u = winograd_weight(w).
     Items of chunk_rows tile rows (of all images together) per group;
     threads > 1: that many OpenMP threads over items, the workspace split in
     equal slices of winograd_workspace_size, BLAS limited to one thread by
-    the caller."""
+    the caller. phased: items one after another, each in three phases
+    (winograd_phased_item), the workspace one winograd_workspace_size plus
+    threads - 1 more winograd_scratch_size, BLAS on its own threads."""
     cdef WinogradPlan plan
     cdef corr2d_dtype code = _conv_code(x)
     cdef int status
@@ -269,9 +325,12 @@ def winograd_forward(cnp.ndarray x, cnp.ndarray u, cnp.ndarray out, cnp.ndarray 
     plan.u_stride = C_out * plan.g.channels
     plan.u_group_stride = plan.g.out_channels * plan.g.channels
     plan.nthreads = max(1, threads)
+    plan.phased = phased
     plan.workspace_per_thread = winograd_workspace_size(
         plan.g.channels, plan.g.out_channels, plan.tiles_w, plan.chunk_rows)
-    if workspace.size < plan.nthreads * plan.workspace_per_thread:
+    if workspace.size < (plan.workspace_per_thread
+                         + (plan.nthreads - 1) * winograd_scratch_size(plan.tiles_w)
+                         if phased else plan.nthreads * plan.workspace_per_thread):
         raise ValueError("internal error: Winograd workspace too small")
     if max(plan.chunk_rows * plan.tiles_w, C_in, C_out) >= 2**31 - 1:
         raise ValueError("convolution too large for 32-bit BLAS dimensions")
