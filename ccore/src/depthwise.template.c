@@ -13,9 +13,11 @@
  * stride_h * pitch / stride_w (pitch is a multiple of stride_w). Output k
  * reads, for tap (p, q),
  *     P[stride_w * k + p * dilation_h * pitch + q * dilation_w],
- * one offset per tap and no bounds test: every loop below is a long,
- * contiguous (stride 1) or evenly strided run over whole planes, in blocks
- * of DW_LANES outputs held in registers. The columns j >= out_width of each
+ * one offset per tap and no bounds test. P is stored in stride_w phases
+ * (element i at (i % stride_w) * part + i / stride_w), so that output k's
+ * read of tap t is element k + phase_offset[t]: every loop below is a long
+ * contiguous run over whole planes, whatever the stride, in blocks of
+ * DW_LANES outputs held in registers. The columns j >= out_width of each
  * flat row are junk: the forward pass drops them; the gradients see them
  * as zeros of grad_output, which add nothing unless multiplied by an
  * infinity (dw_tap_sum and dw_scatter_flat take the masked loop then).
@@ -37,9 +39,16 @@
 typedef struct {
     ptrdiff_t pitch, out_pitch; /* elements per row of P, flat outputs per output row */
     ptrdiff_t flat;             /* flat outputs computed: oh * out_pitch, rounded up to DW_LANES */
-    ptrdiff_t size;             /* elements of P: every read of every flat output, and the image */
+    ptrdiff_t sw, part;         /* phases (stride_w) and elements per phase */
+    ptrdiff_t size;             /* elements of P, sw * part: every read, and the image */
     ptrdiff_t taps;
 } corr2d_dw_layout;
+
+/* Where element i of the padded plane is stored. */
+static inline ptrdiff_t corr2d_dw_at(const corr2d_dw_layout *L, ptrdiff_t i)
+{
+    return (i % L->sw) * L->part + i / L->sw;
+}
 
 static void corr2d_dw_layout_of(const corr2d_conv_geometry *g, corr2d_dw_layout *L)
 {
@@ -54,7 +63,9 @@ static void corr2d_dw_layout_of(const corr2d_conv_geometry *g, corr2d_dw_layout 
     reads = sw * (L->flat - 1) + (g->kernel_height - 1) * g->dilation_h * pitch
             + (g->kernel_width - 1) * g->dilation_w + 1;
     image = (g->pad_top + g->height) * pitch;
-    L->size = reads > image ? reads : image;
+    L->sw = sw;
+    L->part = ((reads > image ? reads : image) + sw - 1) / sw;
+    L->size = sw * L->part;
     L->taps = g->kernel_height * g->kernel_width;
 }
 
@@ -67,7 +78,8 @@ static int corr2d_dw_grain(const corr2d_dw_layout *L)
     return per_plane >= 32768.0 ? 1 : (int)(32768.0 / per_plane);
 }
 
-/* The per-tap offsets into P, and the mask of real (not junk) flat outputs. */
+/* The per-tap offsets into P's phases (output k reads element k +
+ * offsets[t]), and the mask of real (not junk) flat outputs. */
 static int corr2d_dw_tables(const corr2d_conv_geometry *g, const corr2d_dw_layout *L,
                             ptrdiff_t **offsets, unsigned char **real)
 {
@@ -81,7 +93,8 @@ static int corr2d_dw_tables(const corr2d_conv_geometry *g, const corr2d_dw_layou
     }
     for (p = 0; p < g->kernel_height; p++)
         for (q = 0; q < g->kernel_width; q++)
-            (*offsets)[p * g->kernel_width + q] = p * g->dilation_h * L->pitch + q * g->dilation_w;
+            (*offsets)[p * g->kernel_width + q] =
+                corr2d_dw_at(L, p * g->dilation_h * L->pitch + q * g->dilation_w);
     for (k = 0; k < L->flat; k++)
         (*real)[k] = k < g->out_height * L->out_pitch && k % L->out_pitch < g->out_width;
     return CORR2D_OK;
@@ -97,21 +110,32 @@ CORR2D_FORCE_INLINE void NAME(dw_copy)(T *dst, const T *src, ptrdiff_t n)
         dst[j] = src[j];
 }
 
-/* P = the zero-padded copy of one image plane, P zeroed once per thread:
- * the padding is never written, so only the image rows are copied. */
+/* P = the zero-padded copy of one image plane, in phases; P zeroed once
+ * per thread: the padding is never written, so only the image rows are
+ * copied (each phase of a row a contiguous run of P). */
 static void NAME(dw_pad)(const T *src, T *P, const corr2d_conv_geometry *g,
                          const corr2d_dw_layout *L)
 {
-    ptrdiff_t r;
-    for (r = 0; r < g->height; r++)
-        NAME(dw_copy)(P + (r + g->pad_top) * L->pitch + g->pad_left, src + r * g->width,
-                      g->width);
+    const ptrdiff_t w = g->width, sw = L->sw;
+    ptrdiff_t r, ph, j, d;
+    for (r = 0; r < g->height; r++) {
+        const ptrdiff_t base = (r + g->pad_top) * L->pitch + g->pad_left;
+        const T *row = src + r * w;
+        if (sw == 1) {
+            NAME(dw_copy)(P + base, row, w);
+            continue;
+        }
+        for (ph = 0; ph < sw && ph < w; ph++) {
+            T *dst = P + corr2d_dw_at(L, base + ph);
+            for (j = ph, d = 0; j < w; j += sw, d++)
+                dst[d] = row[j];
+        }
+    }
 }
 
-/* F[k] = sum over taps of w[t] * P[sw * k + offsets[t]], for k < L->flat. */
+/* F[k] = sum over taps of w[t] * P[k + offsets[t]], for k < L->flat. */
 CORR2D_FORCE_INLINE void NAME(dw_forward_flat)(const T *P, const T *w, const ptrdiff_t *offsets,
-                                              T *F, const corr2d_dw_layout *L, ptrdiff_t sw,
-                                              ptrdiff_t taps)
+                                              T *F, const corr2d_dw_layout *L, ptrdiff_t taps)
 {
     ptrdiff_t k0, t;
     int l;
@@ -119,19 +143,19 @@ CORR2D_FORCE_INLINE void NAME(dw_forward_flat)(const T *P, const T *w, const ptr
         T acc[DW_LANES] = {0};
         for (t = 0; t < taps; t++) {
             const T wv = w[t];
-            const T *src = P + sw * k0 + offsets[t];
+            const T *src = P + k0 + offsets[t];
             for (l = 0; l < DW_LANES; l++)
-                acc[l] += wv * src[sw * l];
+                acc[l] += wv * src[l];
         }
         for (l = 0; l < DW_LANES; l++)
             F[k0 + l] = acc[l];
     }
 }
 
-/* sum over k < flat of G[k] * P[sw * k + off], in DW_LANES partial sums;
+/* sum over k < flat of G[k] * P[k + off], in DW_LANES partial sums;
  * with `real`, only over real k (see dw_tap_sum). */
 CORR2D_FORCE_INLINE T NAME(dw_dot_flat)(const T *G, const T *P, ptrdiff_t off,
-                                       const unsigned char *real, ptrdiff_t flat, ptrdiff_t sw)
+                                       const unsigned char *real, ptrdiff_t flat)
 {
     T lanes[DW_LANES] = {0};
     T sum = 0;
@@ -139,7 +163,7 @@ CORR2D_FORCE_INLINE T NAME(dw_dot_flat)(const T *G, const T *P, ptrdiff_t off,
     int l;
     for (k0 = 0; k0 < flat; k0 += DW_LANES)
         for (l = 0; l < DW_LANES; l++) {
-            const T product = G[k0 + l] * P[sw * (k0 + l) + off];
+            const T product = G[k0 + l] * P[k0 + l + off];
             if (real)
                 lanes[l] += real[k0 + l] ? product : (T)0;
             else
@@ -155,30 +179,29 @@ CORR2D_FORCE_INLINE T NAME(dw_dot_flat)(const T *G, const T *P, ptrdiff_t off,
  * infinite or NaN pixel (0 * inf is NaN); a non-finite sum is therefore
  * recomputed over the real outputs only. */
 CORR2D_FORCE_INLINE T NAME(dw_tap_sum)(const T *G, const T *P, ptrdiff_t off,
-                                      const unsigned char *real, ptrdiff_t flat, ptrdiff_t sw)
+                                      const unsigned char *real, ptrdiff_t flat)
 {
-    T s = NAME(dw_dot_flat)(G, P, off, NULL, flat, sw);
+    T s = NAME(dw_dot_flat)(G, P, off, NULL, flat);
     if (s - s != 0) /* inf or NaN */
-        s = NAME(dw_dot_flat)(G, P, off, real, flat, sw);
+        s = NAME(dw_dot_flat)(G, P, off, real, flat);
     return s;
 }
 
-/* Q[sw * k + off] += wv * G[k] for every k < flat. G is zero at junk
- * outputs, so a finite wv adds exact zeros there; an infinite or NaN wv
- * (0 * inf is NaN) goes through `real`. */
+/* Q[k + off] += wv * G[k] for every k < flat. G is zero at junk outputs,
+ * so a finite wv adds exact zeros there; an infinite or NaN wv (0 * inf is
+ * NaN) goes through `real`. */
 CORR2D_FORCE_INLINE void NAME(dw_scatter_flat)(T *Q, ptrdiff_t off, const T *G, T wv,
-                                              const unsigned char *real, ptrdiff_t flat,
-                                              ptrdiff_t sw)
+                                              const unsigned char *real, ptrdiff_t flat)
 {
     ptrdiff_t k;
     if (wv - wv == 0) {
         for (k = 0; k < flat; k++)
-            Q[sw * k + off] += wv * G[k];
+            Q[k + off] += wv * G[k];
         return;
     }
     for (k = 0; k < flat; k++)
         if (real[k])
-            Q[sw * k + off] += wv * G[k];
+            Q[k + off] += wv * G[k];
 }
 
 /* G = the flat copy of one output-shaped plane, G zeroed once per thread:
@@ -194,64 +217,44 @@ static void NAME(dw_flatten)(const T *src, T *G, const corr2d_conv_geometry *g,
 /* F (flat) = one plane's forward pass from its padded copy P. */
 CORR2D_DW_CLONES static void NAME(dw_forward_plane)(const T *P, const T *w,
                                                     const ptrdiff_t *offsets, T *F,
-                                                    const corr2d_dw_layout *L, ptrdiff_t sw)
+                                                    const corr2d_dw_layout *L)
 {
-    /* 3x3 at stride 1 or 2, MobileNet's layers, with every loop bound a
-     * constant: the taps unroll and the accumulators stay in registers. */
-    if (sw == 1 && L->taps == 9)
-        NAME(dw_forward_flat)(P, w, offsets, F, L, 1, 9);
-    else if (sw == 2 && L->taps == 9)
-        NAME(dw_forward_flat)(P, w, offsets, F, L, 2, 9);
-    else if (sw == 1)
-        NAME(dw_forward_flat)(P, w, offsets, F, L, 1, L->taps);
-    else if (sw == 2)
-        NAME(dw_forward_flat)(P, w, offsets, F, L, 2, L->taps);
+    /* 3x3, MobileNet's layers, with every loop bound a constant: the taps
+     * unroll and the accumulators stay in registers. */
+    if (L->taps == 9)
+        NAME(dw_forward_flat)(P, w, offsets, F, L, 9);
     else
-        NAME(dw_forward_flat)(P, w, offsets, F, L, sw, L->taps);
+        NAME(dw_forward_flat)(P, w, offsets, F, L, L->taps);
 }
 
-/* Q (padded) += one output plane's input gradient, G its flat gradient. */
+/* Q (padded, in phases) += one output plane's input gradient, G its flat
+ * gradient. */
 CORR2D_DW_CLONES static void NAME(dw_grad_input_plane)(T *Q, const T *G, const T *w,
                                                        const ptrdiff_t *offsets,
                                                        const unsigned char *real,
-                                                       const corr2d_dw_layout *L, ptrdiff_t sw)
+                                                       const corr2d_dw_layout *L)
 {
     ptrdiff_t t;
-    for (t = 0; t < L->taps; t++) {
-        if (sw == 1)
-            NAME(dw_scatter_flat)(Q, offsets[t], G, w[t], real, L->flat, 1);
-        else if (sw == 2)
-            NAME(dw_scatter_flat)(Q, offsets[t], G, w[t], real, L->flat, 2);
-        else
-            NAME(dw_scatter_flat)(Q, offsets[t], G, w[t], real, L->flat, sw);
-    }
+    for (t = 0; t < L->taps; t++)
+        NAME(dw_scatter_flat)(Q, offsets[t], G, w[t], real, L->flat);
 }
 
 /* acc[t] += one plane's weight gradient of tap t. */
 CORR2D_DW_CLONES static void NAME(dw_grad_weight_plane)(const T *G, const T *P,
                                                         const ptrdiff_t *offsets,
                                                         const unsigned char *real,
-                                                        const corr2d_dw_layout *L,
-                                                        ptrdiff_t sw, double *acc)
+                                                        const corr2d_dw_layout *L, double *acc)
 {
     ptrdiff_t t;
-    for (t = 0; t < L->taps; t++) {
-        T s;
-        if (sw == 1)
-            s = NAME(dw_tap_sum)(G, P, offsets[t], real, L->flat, 1);
-        else if (sw == 2)
-            s = NAME(dw_tap_sum)(G, P, offsets[t], real, L->flat, 2);
-        else
-            s = NAME(dw_tap_sum)(G, P, offsets[t], real, L->flat, sw);
-        acc[t] += (double)s;
-    }
+    for (t = 0; t < L->taps; t++)
+        acc[t] += (double)NAME(dw_tap_sum)(G, P, offsets[t], real, L->flat);
 }
 
 int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
                     ptrdiff_t multiplier, const corr2d_conv_geometry *g)
 {
     const ptrdiff_t oh = g->out_height, ow = g->out_width;
-    const ptrdiff_t out_channels = g->channels * multiplier, sw = g->stride_w;
+    const ptrdiff_t out_channels = g->channels * multiplier;
     /* Sizes and indices stay ptrdiff_t: batch * out_channels may pass 2**31. */
     const ptrdiff_t nplanes = batch * out_channels;
     corr2d_dw_layout L;
@@ -290,7 +293,7 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
                 continue;
             NAME(dw_pad)(images + (n * g->channels + m / multiplier) * g->height * g->width,
                          P, g, &L);
-            NAME(dw_forward_plane)(P, w, offsets, F, &L, sw);
+            NAME(dw_forward_plane)(P, w, offsets, F, &L);
             for (i = 0; i < oh; i++)
                 NAME(dw_copy)(dst + i * ow, F + i * L.out_pitch, ow);
         }
@@ -309,7 +312,6 @@ int NAME(depthwise_grad_input)(const T *grad_out, const T *weight, T *grad_in,
 {
     const ptrdiff_t h = g->height, w = g->width;
     const ptrdiff_t channels = g->channels, out_channels = channels * multiplier;
-    const ptrdiff_t sw = g->stride_w;
     const ptrdiff_t nplanes = batch * channels;
     corr2d_dw_layout L;
     ptrdiff_t *offsets;
@@ -350,16 +352,22 @@ int NAME(depthwise_grad_input)(const T *grad_out, const T *weight, T *grad_in,
                 const ptrdiff_t m = c * multiplier + mm;
                 NAME(dw_flatten)(grad_out + (n * out_channels + m) * g->out_height * g->out_width,
                                  G, g, &L);
-                NAME(dw_grad_input_plane)(Q, G, weight + m * L.taps, offsets, real, &L, sw);
+                NAME(dw_grad_input_plane)(Q, G, weight + m * L.taps, offsets, real, &L);
             }
             /* Read the image back and zero it for the next plane. Only junk
              * outputs write Q's padding, which is never read: it may hold
              * anything. */
             for (r = 0; r < h; r++) {
-                T *src = Q + (r + g->pad_top) * L.pitch + g->pad_left;
-                for (j = 0; j < w; j++)
-                    gx[r * w + j] += src[j];
-                memset(src, 0, sizeof(T) * (size_t)w);
+                const ptrdiff_t base = (r + g->pad_top) * L.pitch + g->pad_left;
+                T *row = gx + r * w;
+                ptrdiff_t ph, d;
+                for (ph = 0; ph < L.sw && ph < w; ph++) {
+                    T *src = Q + corr2d_dw_at(&L, base + ph);
+                    for (j = ph, d = 0; j < w; j += L.sw, d++) {
+                        row[j] += src[d];
+                        src[d] = 0;
+                    }
+                }
             }
         }
         free(Q);
@@ -376,7 +384,6 @@ int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
                                 const corr2d_conv_geometry *g)
 {
     const ptrdiff_t channels = g->channels, out_channels = channels * multiplier;
-    const ptrdiff_t sw = g->stride_w;
     corr2d_dw_layout L;
     ptrdiff_t *offsets;
     unsigned char *real;
@@ -418,7 +425,7 @@ int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
                              P, g, &L);
                 NAME(dw_flatten)(grad_out + (n * out_channels + m) * g->out_height * g->out_width,
                                  G, g, &L);
-                NAME(dw_grad_weight_plane)(G, P, offsets, real, &L, sw, acc);
+                NAME(dw_grad_weight_plane)(G, P, offsets, real, &L, acc);
             }
             for (t = 0; t < L.taps; t++)
                 grad_w[m * L.taps + t] = (T)acc[t];
