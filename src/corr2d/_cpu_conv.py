@@ -11,7 +11,8 @@ policy). The im2col workspace is chunked by output rows to at most
 stride-1, unpadded convolution is a plain matrix product (no workspace), a
 depthwise convolution (``groups == C_in``, single-channel ``C_in = C_out =
 1`` included; with several outputs per input channel only at stride 1 and
-dilation 1) runs direct loops, forward and both gradients (no workspace),
+dilation 1) runs direct loops, forward and both gradients (workspace: one
+padded input plane and one output plane per thread),
 or, at stride 1 and dilation 1 for large kernels where the cost model says
 so, the FFT method of correlate2d plane by plane (its workspace: one kernel
 spectrum and a job of tiles per thread), and a 3x3, stride-1, dilation-1

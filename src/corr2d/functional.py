@@ -20,8 +20,9 @@ for non-'zeros' padding modes) and hands it to the backend that
   1x1, stride-1, unpadded convolution is a plain matrix product (no
   workspace), and a depthwise convolution (``groups == C_in``, one input
   channel per group, and one output channel per group unless stride and
-  dilation are 1) runs direct loops, forward and both gradients (no
-  workspace). A 3x3, stride-1, dilation-1 convolution whose groups have at
+  dilation are 1) runs direct loops, forward and both gradients (their
+  workspace: one zero-padded input plane and one output plane per
+  thread). A 3x3, stride-1, dilation-1 convolution whose groups have at
   least :data:`WINOGRAD_MIN_CHANNELS` (16) input and output channels runs
   Winograd F(2x2, 3x3) (forward, and the input gradient when padding <= 2):
   input and output transforms in C, 16 GEMMs per chunk of 2x2 output tiles
@@ -129,7 +130,8 @@ def conv2d(
     Extra memory: the output; the im2col workspace, at most
     ``WORKSPACE_BYTES`` (32 MiB) or one output row of the column matrix
     (``C_in/groups * kH * kW * W_out`` elements per thread) if larger; none for 1x1
-    stride-1 unpadded or depthwise convolutions. A Winograd layer
+    stride-1 unpadded convolutions, one padded input plane and one output
+    plane per thread for depthwise ones. A Winograd layer
     (3x3, stride 1, at least ``WINOGRAD_MIN_CHANNELS`` channels per group)
     uses a workspace of the same bound plus its transformed weight
     (``16/9`` of `weight`). A padded copy of
@@ -194,7 +196,8 @@ def conv2d_input(
     -----
     Extra memory: the result; the col2im workspace, bounded as in
     :func:`conv2d` (32 MiB or one output row of the column matrix); none
-    for 1x1 stride-1 unpadded convolutions.
+    for 1x1 stride-1 unpadded convolutions, one padded plane and one
+    output plane per thread for depthwise ones.
 
     Examples
     --------
@@ -249,7 +252,9 @@ def conv2d_weight(
     Extra memory: the result, plus one partial result per OpenMP thread
     when images run in parallel; the im2col workspace, bounded as in
     :func:`conv2d` (32 MiB or one output row of the column matrix per
-    thread); none for 1x1 stride-1 unpadded convolutions.
+    thread); none for 1x1 stride-1 unpadded convolutions; for depthwise
+    ones, no partial results and one padded input plane and one output
+    plane per thread.
 
     Examples
     --------
