@@ -564,8 +564,11 @@ def test_depthwise_gradients_ignore_pixels_no_output_reads(dtype):
     # Output columns 0..3 read input columns 0..8: column 9 is read by none.
     x_inf = x.copy()
     x_inf[:, :, :, 9] = np.inf
-    np.testing.assert_array_equal(conv2d_weight(x_inf, w.shape, gy, **kw),
-                                  conv2d_weight(x, w.shape, gy, **kw))
+    # (The masked recomputation may sum in another order: equal to rounding.)
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    got = conv2d_weight(x_inf, w.shape, gy, **kw)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, conv2d_weight(x, w.shape, gy, **kw), rtol=rtol, atol=rtol)
     np.testing.assert_array_equal(conv2d(x_inf, w, **kw), conv2d(x, w, **kw))
     # An infinite tap: the input gradient is infinite or NaN only where it reads.
     w_inf = w.copy()

@@ -47,7 +47,7 @@ typedef struct {
 /* Where element i of the padded plane is stored. */
 static inline ptrdiff_t corr2d_dw_at(const corr2d_dw_layout *L, ptrdiff_t i)
 {
-    return (i % L->sw) * L->part + i / L->sw;
+    return L->sw == 1 ? i : (i % L->sw) * L->part + i / L->sw;
 }
 
 static void corr2d_dw_layout_of(const corr2d_conv_geometry *g, corr2d_dw_layout *L)
@@ -239,7 +239,48 @@ CORR2D_DW_CLONES static void NAME(dw_grad_input_plane)(T *Q, const T *G, const T
         NAME(dw_scatter_flat)(Q, offsets[t], G, w[t], real, L->flat);
 }
 
-/* acc[t] += one plane's weight gradient of tap t. */
+/* lanes[t * DW_LANES + l] += G[k] * P[k + offsets[t]] over k = l mod
+ * DW_LANES: one plane's weight gradient, junk outputs included (G is zero
+ * there), before the lanes are summed. */
+CORR2D_DW_CLONES static void NAME(dw_grad_weight_lanes)(const T *G, const T *P,
+                                                        const ptrdiff_t *offsets,
+                                                        const corr2d_dw_layout *L, T *lanes)
+{
+    ptrdiff_t t, k0;
+    int l;
+    for (t = 0; t < L->taps; t++) {
+        const T *src = P + offsets[t];
+        T sum[DW_LANES]; /* a local copy: it cannot alias G or P, so it stays in registers */
+        for (l = 0; l < DW_LANES; l++)
+            sum[l] = lanes[t * DW_LANES + l];
+        for (k0 = 0; k0 < L->flat; k0 += DW_LANES)
+            for (l = 0; l < DW_LANES; l++)
+                sum[l] += G[k0 + l] * src[k0 + l];
+        for (l = 0; l < DW_LANES; l++)
+            lanes[t * DW_LANES + l] = sum[l];
+    }
+}
+
+/* acc[t] += the lanes of tap t (in double), lanes zeroed; returns 0 if a
+ * sum is infinite or NaN. */
+static int NAME(dw_flush_lanes)(T *lanes, double *acc, ptrdiff_t taps)
+{
+    ptrdiff_t t;
+    int l, finite = 1;
+    for (t = 0; t < taps; t++) {
+        double s = 0;
+        for (l = 0; l < DW_LANES; l++) {
+            s += (double)lanes[t * DW_LANES + l];
+            lanes[t * DW_LANES + l] = 0;
+        }
+        acc[t] += s;
+        finite &= acc[t] - acc[t] == 0;
+    }
+    return finite;
+}
+
+/* acc[t] += one plane's weight gradient of tap t, junk outputs masked
+ * where they meet an infinity (the fallback of the lanes above). */
 CORR2D_DW_CLONES static void NAME(dw_grad_weight_plane)(const T *G, const T *P,
                                                         const ptrdiff_t *offsets,
                                                         const unsigned char *real,
@@ -278,24 +319,31 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
     {
         T *P = (T *)calloc((size_t)(L.size + L.flat), sizeof(T));
         T *F = P + L.size;
-        ptrdiff_t plane;
+        ptrdiff_t chunk;
         if (!P)
             status |= CORR2D_ENOMEM;
+        /* Chunks of `grain` planes, the channel counted along: a 64-bit
+         * division per 7x7 plane costs as much as a tap. Output plane
+         * n * out_channels + m reads input plane (that) / multiplier. */
 #ifdef _OPENMP
-#pragma omp for schedule(dynamic, grain)
+#pragma omp for schedule(dynamic, 1)
 #endif
-        for (plane = 0; plane < nplanes; plane++) {
-            const ptrdiff_t n = plane / out_channels, m = plane % out_channels;
-            const T *w = weight + m * L.taps;
-            T *dst = out + plane * oh * ow;
-            ptrdiff_t i;
+        for (chunk = 0; chunk < (nplanes + grain - 1) / grain; chunk++) {
+            const ptrdiff_t first = chunk * grain;
+            const ptrdiff_t last = first + grain < nplanes ? first + grain : nplanes;
+            ptrdiff_t plane, m = first % out_channels, i;
             if (!P || corr2d_should_stop(&watch))
                 continue;
-            NAME(dw_pad)(images + (n * g->channels + m / multiplier) * g->height * g->width,
-                         P, g, &L);
-            NAME(dw_forward_plane)(P, w, offsets, F, &L);
-            for (i = 0; i < oh; i++)
-                NAME(dw_copy)(dst + i * ow, F + i * L.out_pitch, ow);
+            for (plane = first; plane < last; plane++) {
+                const ptrdiff_t source = multiplier == 1 ? plane : plane / multiplier;
+                T *dst = out + plane * oh * ow;
+                NAME(dw_pad)(images + source * g->height * g->width, P, g, &L);
+                NAME(dw_forward_plane)(P, weight + m * L.taps, offsets, F, &L);
+                for (i = 0; i < oh; i++)
+                    NAME(dw_copy)(dst + i * ow, F + i * L.out_pitch, ow);
+                if (++m == out_channels)
+                    m = 0;
+            }
         }
         free(P);
     }
@@ -336,36 +384,44 @@ int NAME(depthwise_grad_input)(const T *grad_out, const T *weight, T *grad_in,
     {
         T *Q = (T *)calloc((size_t)(L.size + L.flat), sizeof(T));
         T *G = Q + L.size;
-        ptrdiff_t plane;
+        ptrdiff_t chunk;
         if (!Q)
             status |= CORR2D_ENOMEM;
+        /* Chunks of `grain` input planes, the channel counted along (see
+         * the forward pass); input plane n * channels + c is read by the
+         * output planes (that) * multiplier + mm. */
 #ifdef _OPENMP
-#pragma omp for schedule(dynamic, grain)
+#pragma omp for schedule(dynamic, 1)
 #endif
-        for (plane = 0; plane < nplanes; plane++) {
-            const ptrdiff_t n = plane / channels, c = plane % channels;
-            T *gx = grad_in + plane * h * w;
-            ptrdiff_t mm, r, j;
+        for (chunk = 0; chunk < (nplanes + grain - 1) / grain; chunk++) {
+            const ptrdiff_t first = chunk * grain;
+            const ptrdiff_t last = first + grain < nplanes ? first + grain : nplanes;
+            ptrdiff_t plane, c = first % channels;
             if (!Q || corr2d_should_stop(&watch))
                 continue;
-            for (mm = 0; mm < multiplier; mm++) {
-                const ptrdiff_t m = c * multiplier + mm;
-                NAME(dw_flatten)(grad_out + (n * out_channels + m) * g->out_height * g->out_width,
-                                 G, g, &L);
-                NAME(dw_grad_input_plane)(Q, G, weight + m * L.taps, offsets, real, &L);
-            }
-            /* Read the image back and zero it for the next plane. Only junk
-             * outputs write Q's padding, which is never read: it may hold
-             * anything. */
-            for (r = 0; r < h; r++) {
-                const ptrdiff_t base = (r + g->pad_top) * L.pitch + g->pad_left;
-                T *row = gx + r * w;
-                ptrdiff_t ph, d;
-                for (ph = 0; ph < L.sw && ph < w; ph++) {
-                    T *src = Q + corr2d_dw_at(&L, base + ph);
-                    for (j = ph, d = 0; j < w; j += L.sw, d++) {
-                        row[j] += src[d];
-                        src[d] = 0;
+            for (plane = first; plane < last; plane++, c = c + 1 == channels ? 0 : c + 1) {
+                T *gx = grad_in + plane * h * w;
+                ptrdiff_t mm, r, j;
+                for (mm = 0; mm < multiplier; mm++) {
+                    NAME(dw_flatten)(grad_out + (plane * multiplier + mm) * g->out_height
+                                                    * g->out_width,
+                                     G, g, &L);
+                    NAME(dw_grad_input_plane)(Q, G, weight + (c * multiplier + mm) * L.taps,
+                                              offsets, real, &L);
+                }
+                /* Read the image back and zero it for the next plane. Only junk
+                 * outputs write Q's padding, which is never read: it may hold
+                 * anything. */
+                for (r = 0; r < h; r++) {
+                    const ptrdiff_t base = (r + g->pad_top) * L.pitch + g->pad_left;
+                    T *row = gx + r * w;
+                    ptrdiff_t ph, d;
+                    for (ph = 0; ph < L.sw && ph < w; ph++) {
+                        T *src = Q + corr2d_dw_at(&L, base + ph);
+                        for (j = ph, d = 0; j < w; j += L.sw, d++) {
+                            row[j] += src[d];
+                            src[d] = 0;
+                        }
                     }
                 }
             }
@@ -400,7 +456,12 @@ int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
         return status;
     corr2d_watch_start(&watch, work);
     /* One thread owns an output channel's taps: each tap a sum, in double,
-     * of one partial sum per image. */
+     * of DW_LANES partial sums per image (per batch for planes of fewer
+     * than 256 flat outputs, where per-image sums would cost more than the
+     * products). A non-finite sum is recomputed with the junk outputs
+     * masked, as dw_tap_sum does. */
+    if (batch > 1) /* grain counts planes; a channel is `batch` of them */
+        grain = grain / batch > 1 ? (int)(grain / batch) : 1;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1) reduction(| : status)
 #endif
@@ -408,30 +469,48 @@ int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
         T *P = (T *)calloc((size_t)(L.size + L.flat), sizeof(T));
         T *G = P ? P + L.size : NULL;
         double *acc = (double *)malloc(sizeof(double) * (size_t)L.taps);
+        T *lanes = (T *)calloc((size_t)(L.taps * DW_LANES), sizeof(T));
+        const int per_image = L.flat >= 256;
         ptrdiff_t m;
-        if (!P || !acc)
+        if (!P || !acc || !lanes)
             status |= CORR2D_ENOMEM;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, grain)
 #endif
         for (m = 0; m < out_channels; m++) {
+            const ptrdiff_t source = m / multiplier;
             ptrdiff_t n, t;
-            if (!P || !acc || corr2d_should_stop(&watch))
+            int finite = 1;
+            if (!P || !acc || !lanes || corr2d_should_stop(&watch))
                 continue;
             for (t = 0; t < L.taps; t++)
                 acc[t] = 0;
             for (n = 0; n < batch; n++) {
-                NAME(dw_pad)(images + (n * channels + m / multiplier) * g->height * g->width,
-                             P, g, &L);
+                NAME(dw_pad)(images + (n * channels + source) * g->height * g->width, P, g, &L);
                 NAME(dw_flatten)(grad_out + (n * out_channels + m) * g->out_height * g->out_width,
                                  G, g, &L);
-                NAME(dw_grad_weight_plane)(G, P, offsets, real, &L, acc);
+                NAME(dw_grad_weight_lanes)(G, P, offsets, &L, lanes);
+                if (per_image || n == batch - 1)
+                    finite &= NAME(dw_flush_lanes)(lanes, acc, L.taps);
+            }
+            if (!finite) {
+                for (t = 0; t < L.taps; t++)
+                    acc[t] = 0;
+                for (n = 0; n < batch; n++) {
+                    NAME(dw_pad)(images + (n * channels + source) * g->height * g->width, P, g,
+                                 &L);
+                    NAME(dw_flatten)(grad_out + (n * out_channels + m) * g->out_height
+                                                    * g->out_width,
+                                     G, g, &L);
+                    NAME(dw_grad_weight_plane)(G, P, offsets, real, &L, acc);
+                }
             }
             for (t = 0; t < L.taps; t++)
                 grad_w[m * L.taps + t] = (T)acc[t];
         }
         free(P);
         free(acc);
+        free(lanes);
     }
     free(offsets);
     free(real);
