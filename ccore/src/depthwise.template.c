@@ -135,8 +135,9 @@ static void NAME(dw_pad)(const T *src, T *P, const corr2d_conv_geometry *g,
 
 /* F[k] = sum over taps of w[t] * P[k + offsets[t]], for k < L->flat. */
 CORR2D_FORCE_INLINE void NAME(dw_forward_flat)(const T *P, const T *w, const ptrdiff_t *offsets,
-                                              T *F, const corr2d_dw_layout *L, ptrdiff_t taps)
+                                              T *F, const corr2d_dw_layout *L)
 {
+    const ptrdiff_t taps = L->taps;
     ptrdiff_t k0, t;
     int l;
     for (k0 = 0; k0 < L->flat; k0 += DW_LANES) {
@@ -219,12 +220,7 @@ CORR2D_DW_CLONES static void NAME(dw_forward_plane)(const T *P, const T *w,
                                                     const ptrdiff_t *offsets, T *F,
                                                     const corr2d_dw_layout *L)
 {
-    /* 3x3, MobileNet's layers, with every loop bound a constant: the taps
-     * unroll and the accumulators stay in registers. */
-    if (L->taps == 9)
-        NAME(dw_forward_flat)(P, w, offsets, F, L, 9);
-    else
-        NAME(dw_forward_flat)(P, w, offsets, F, L, L->taps);
+    NAME(dw_forward_flat)(P, w, offsets, F, L);
 }
 
 /* Q (padded, in phases) += one output plane's input gradient, G its flat
