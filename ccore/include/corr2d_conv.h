@@ -59,12 +59,19 @@ int corr2d_col2im(corr2d_dtype dtype, const void *columns, void *image,
  * (channels * multiplier, kernel_height, kernel_width), out
  * (batch, channels * multiplier, out_height, out_width);
  * out[n, m] = the convolution of images[n, m / multiplier] with weight[m].
- * Planes run in parallel; stride 1 and dilation 1 go through
- * corr2d_correlate, the rest through a direct loop.
+ * Planes run in parallel, each copied into a zero-padded scratch plane of
+ * its thread (corr2d_depthwise_scratch elements); at stride 1 and dilation
+ * 1, planes whose scratch would pass CORR2D_DW_SCRATCH_MAX go through
+ * corr2d_correlate instead, with no scratch.
  */
 int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
                      void *out, ptrdiff_t batch, ptrdiff_t multiplier,
                      const corr2d_conv_geometry *g);
+
+/* Elements of the per-thread scratch of the three depthwise loops for this
+ * geometry; the gradients always use it, so callers bound it. */
+ptrdiff_t corr2d_depthwise_scratch(const corr2d_conv_geometry *g);
+#define CORR2D_DW_SCRATCH_MAX ((ptrdiff_t)1 << 21)
 
 /* The adjoint of corr2d_depthwise: grad_in (batch, channels, height, width)
  * += the gradient of the loss wrt the images, given grad_out (its

@@ -25,19 +25,23 @@ static inline void corr2d_conv_column_range(ptrdiff_t offset, ptrdiff_t stride,
 
 #define NAME(x) CORR2D_CAT(x, f32)
 #define T float
+#define DTYPE_CODE CORR2D_FLOAT32
 #include "im2col.template.c"
 #include "depthwise.template.c"
 #include "winograd.template.c"
 #undef NAME
 #undef T
+#undef DTYPE_CODE
 
 #define NAME(x) CORR2D_CAT(x, f64)
 #define T double
+#define DTYPE_CODE CORR2D_FLOAT64
 #include "im2col.template.c"
 #include "depthwise.template.c"
 #include "winograd.template.c"
 #undef NAME
 #undef T
+#undef DTYPE_CODE
 
 int corr2d_im2col(corr2d_dtype dtype, const void *image, void *columns,
                   const corr2d_conv_geometry *g, ptrdiff_t row_begin, ptrdiff_t row_end)
@@ -79,6 +83,11 @@ int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
     default:
         return CORR2D_EINVAL;
     }
+}
+
+ptrdiff_t corr2d_depthwise_scratch(const corr2d_conv_geometry *g)
+{
+    return corr2d_dw_scratch_of(g);
 }
 
 int corr2d_depthwise_grad_input(corr2d_dtype dtype, const void *grad_out,

@@ -5,7 +5,13 @@
  * one tiny matrix product per (image, channel); MobileNet's planes are as
  * small as 7x7, where per-row loops never fill a vector register.
  *
- * The includer defines NAME(x) and T (see im2col.template.c).
+ * The includer defines NAME(x), T and DTYPE_CODE, the corr2d_dtype of T
+ * (for corr2d_correlate).
+ *
+ * Each thread holds a scratch of corr2d_depthwise_scratch(g) elements.
+ * Planes too large for it (CORR2D_DW_SCRATCH_MAX) are the caller's to
+ * avoid, except at stride 1 and dilation 1, where the forward pass reads
+ * the image in place instead (depthwise_in_place).
  *
  * So each plane is first copied into a zero-padded scratch plane P with
  * image pixel (ih, iw) at P[(ih + pad_top) * pitch + iw + pad_left], and
@@ -67,6 +73,14 @@ static void corr2d_dw_layout_of(const corr2d_conv_geometry *g, corr2d_dw_layout 
     L->part = ((reads > image ? reads : image) + sw - 1) / sw;
     L->size = sw * L->part;
     L->taps = g->kernel_height * g->kernel_width;
+}
+
+/* Elements of one thread's scratch (the padded plane and a flat plane). */
+static ptrdiff_t corr2d_dw_scratch_of(const corr2d_conv_geometry *g)
+{
+    corr2d_dw_layout L;
+    corr2d_dw_layout_of(g, &L);
+    return L.size + L.flat;
 }
 
 /* Planes per scheduling chunk: enough work (about 2**15 multiply-adds)
@@ -287,6 +301,58 @@ CORR2D_DW_CLONES static void NAME(dw_grad_weight_plane)(const T *G, const T *P,
         acc[t] += (double)NAME(dw_tap_sum)(G, P, offsets[t], real, L->flat);
 }
 
+/* Stride 1 and dilation 1 on planes too large for a scratch copy: each
+ * plane through corr2d_correlate's SIMD loops, which read the image in
+ * place (no scratch at all). */
+static int NAME(depthwise_in_place)(const T *images, const T *weight, T *out,
+                                    ptrdiff_t batch, ptrdiff_t multiplier,
+                                    const corr2d_conv_geometry *g)
+{
+    const ptrdiff_t kh = g->kernel_height, kw = g->kernel_width;
+    const ptrdiff_t h = g->height, w = g->width;
+    const ptrdiff_t oh = g->out_height, ow = g->out_width;
+    const ptrdiff_t nplanes = batch * g->channels * multiplier;
+    const double work = (double)nplanes * (double)(oh * ow) * (double)(kh * kw);
+    const int nthreads = corr2d_plan_threads(g->threads, work);
+    const T zero = 0;
+    ptrdiff_t plane;
+    int status = CORR2D_OK;
+    corr2d_geometry pg;
+    corr2d_watch watch;
+
+    pg.height = h;
+    pg.width = w;
+    pg.row_stride = w;
+    pg.kernel_height = kh;
+    pg.kernel_width = kw;
+    pg.out_height = oh;
+    pg.out_width = ow;
+    pg.out_row_stride = ow;
+    pg.top = g->pad_top;
+    pg.left = g->pad_left;
+    pg.boundary = CORR2D_FILL;
+    pg.threads = 1;
+    corr2d_watch_start(&watch, work);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1) \
+    reduction(| : status)
+#endif
+    for (plane = 0; plane < nplanes; plane++) {
+        const ptrdiff_t m = plane % (g->channels * multiplier);
+        int s;
+        if (corr2d_should_stop(&watch))
+            continue;
+        s = corr2d_correlate(DTYPE_CODE, images + plane / multiplier * h * w,
+                             weight + m * kh * kw, &zero, out + plane * oh * ow, &pg);
+        if (s == CORR2D_EINTR)
+            watch.stop = 1; /* the plane's own watch saw the interrupt */
+        status |= s;
+    }
+    if (watch.stop)
+        status |= CORR2D_EINTR;
+    return corr2d_status_of(status);
+}
+
 int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
                     ptrdiff_t multiplier, const corr2d_conv_geometry *g)
 {
@@ -302,6 +368,9 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
     corr2d_watch watch;
 
     corr2d_dw_layout_of(g, &L);
+    if (g->stride_h == 1 && g->stride_w == 1 && g->dilation_h == 1 && g->dilation_w == 1
+        && L.size + L.flat > CORR2D_DW_SCRATCH_MAX)
+        return NAME(depthwise_in_place)(images, weight, out, batch, multiplier, g);
     work = (double)nplanes * (double)L.flat * (double)L.taps;
     nthreads = corr2d_plan_threads(g->threads, work);
     grain = corr2d_dw_grain(&L);

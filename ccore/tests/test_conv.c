@@ -203,6 +203,49 @@ static void test_depthwise(int trials, int unit_steps)
     }
 }
 
+/* A plane too large for the scratch copy, at stride 1: the forward pass
+ * reads it in place (corr2d_correlate); sampled pixels against the naive
+ * sum. */
+static void test_depthwise_large_plane(void)
+{
+    corr2d_conv_geometry g;
+    ptrdiff_t k, s;
+    double *x, *w, *out;
+    g.channels = 2;
+    g.height = 1100;
+    g.width = 1000;
+    g.kernel_height = g.kernel_width = 3;
+    g.out_height = 1100;
+    g.out_width = 1000;
+    g.stride_h = g.stride_w = g.dilation_h = g.dilation_w = 1;
+    g.pad_top = g.pad_left = 1;
+    g.threads = 2;
+    CHECK(corr2d_depthwise_scratch(&g) > CORR2D_DW_SCRATCH_MAX, "the plane must pass the bound");
+    x = malloc(sizeof(double) * (size_t)(2 * 1100 * 1000));
+    w = malloc(sizeof(double) * 18);
+    out = malloc(sizeof(double) * (size_t)(2 * 1100 * 1000));
+    for (k = 0; k < 2 * 1100 * 1000; k++)
+        x[k] = rand_int(-9, 9);
+    for (k = 0; k < 18; k++)
+        w[k] = rand_int(-9, 9);
+    CHECK(corr2d_depthwise(CORR2D_FLOAT64, x, w, out, 1, 1, &g) == CORR2D_OK, "status");
+    for (s = 0; s < 2000; s++) {
+        const ptrdiff_t c = rand_int(0, 1), i = rand_int(0, 1099), j = rand_int(0, 999);
+        double want = 0;
+        ptrdiff_t p, q;
+        for (p = 0; p < 3; p++)
+            for (q = 0; q < 3; q++) {
+                const ptrdiff_t src = source(&g, i, j, p, q);
+                if (src >= 0)
+                    want += x[c * 1100 * 1000 + src] * w[c * 9 + p * 3 + q];
+            }
+        CHECK(out[(c * 1100 + i) * 1000 + j] == want, "large plane c%td i%td j%td", c, i, j);
+    }
+    free(x);
+    free(w);
+    free(out);
+}
+
 /* Winograd F(2x2, 3x3): the weight, input and output transforms with naive
  * products between them, against a direct 3x3 convolution (float64), on
  * random geometries (odd output sizes, padding wider than the kernel, tile
@@ -301,6 +344,7 @@ int main(void)
     test_im2col_col2im(CORR2D_FLOAT32, 300);
     test_depthwise(200, 1);
     test_depthwise(300, 0);
+    test_depthwise_large_plane();
     test_winograd(300);
     if (failures) {
         fprintf(stderr, "test_conv: %d failures\n", failures);

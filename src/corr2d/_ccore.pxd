@@ -68,6 +68,8 @@ cdef extern from "corr2d_conv.h" nogil:
     int corr2d_depthwise(corr2d_dtype dtype, const void *images, const void *weight,
                          void *out, Py_ssize_t batch, Py_ssize_t multiplier,
                          const corr2d_conv_geometry *g)
+    Py_ssize_t corr2d_depthwise_scratch(const corr2d_conv_geometry *g)
+    Py_ssize_t CORR2D_DW_SCRATCH_MAX
     int corr2d_depthwise_grad_input(corr2d_dtype dtype, const void *grad_out,
                                     const void *weight, void *grad_in, Py_ssize_t batch,
                                     Py_ssize_t multiplier, const corr2d_conv_geometry *g)

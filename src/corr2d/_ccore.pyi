@@ -52,6 +52,11 @@ def depthwise(
     x: np.ndarray, w: np.ndarray, out: np.ndarray, stride: tuple[int, int],
     padding: tuple[int, int], dilation: tuple[int, int], threads: int,
 ) -> np.ndarray: ...
+DEPTHWISE_SCRATCH_MAX: int
+def depthwise_scratch(
+    x_shape: tuple[int, ...], w_shape: tuple[int, ...], out_shape: tuple[int, ...],
+    stride: tuple[int, int], padding: tuple[int, int], dilation: tuple[int, int],
+) -> int: ...
 def depthwise_grad_input(
     grad_out: np.ndarray, w: np.ndarray, grad_in: np.ndarray, stride: tuple[int, int],
     padding: tuple[int, int], dilation: tuple[int, int], threads: int,

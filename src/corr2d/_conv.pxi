@@ -500,11 +500,34 @@ cdef corr2d_conv_geometry _depthwise_geometry(
     return g
 
 
+#: The depthwise loops' per-thread scratch bound (CORR2D_DW_SCRATCH_MAX).
+DEPTHWISE_SCRATCH_MAX = CORR2D_DW_SCRATCH_MAX
+
+
+def depthwise_scratch(tuple x_shape, tuple w_shape, tuple out_shape, tuple stride,
+                      tuple padding, tuple dilation):
+    """Elements of one thread's scratch in the depthwise loops (a padded
+    input plane and a flat output plane) for these shapes."""
+    cdef corr2d_conv_geometry g
+    g.channels, g.height, g.width = x_shape[1], x_shape[2], x_shape[3]
+    g.kernel_height, g.kernel_width = w_shape[2], w_shape[3]
+    g.out_height, g.out_width = out_shape[2], out_shape[3]
+    g.stride_h, g.stride_w = stride
+    g.dilation_h, g.dilation_w = dilation
+    g.pad_top, g.pad_left = padding
+    g.threads = 1
+    if min(g.out_height, g.out_width) < 1:
+        return 0
+    return corr2d_depthwise_scratch(&g)
+
+
 def depthwise(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, tuple stride, tuple padding,
               tuple dilation, int threads):
     """out[n, m] = the zero-padded convolution of x[n, m // multiplier] with
     w[m, 0] (padding = (top, left); bottom and right follow from out's
-    shape): direct loops over planes, no workspace."""
+    shape): direct loops over planes, each thread with a scratch of
+    depthwise_scratch elements (none at stride 1 and dilation 1 when that
+    would pass the core's bound: the planes are then read in place)."""
     cdef corr2d_conv_geometry g = _depthwise_geometry(x, w, out, stride, padding,
                                                       dilation, threads)
     cdef corr2d_dtype code = _conv_code(x)
@@ -526,7 +549,8 @@ def depthwise(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, tuple stride, tuple
 def depthwise_grad_input(cnp.ndarray grad_out, cnp.ndarray w, cnp.ndarray grad_in,
                          tuple stride, tuple padding, tuple dilation, int threads):
     """grad_in += the gradient of depthwise(x, w) wrt x, given grad_out
-    (grad_in zeroed by the caller); no workspace."""
+    (grad_in zeroed by the caller); a scratch of depthwise_scratch elements
+    per thread, which the caller bounds."""
     cdef corr2d_conv_geometry g = _depthwise_geometry(grad_in, w, grad_out, stride, padding,
                                                       dilation, threads)
     cdef corr2d_dtype code = _conv_code(grad_in)
@@ -548,7 +572,8 @@ def depthwise_grad_input(cnp.ndarray grad_out, cnp.ndarray w, cnp.ndarray grad_i
 def depthwise_grad_weight(cnp.ndarray x, cnp.ndarray grad_out, cnp.ndarray grad_w,
                           tuple stride, tuple padding, tuple dilation, int threads):
     """grad_w = the gradient of depthwise(x, w) wrt w, given grad_out
-    (overwritten); no workspace."""
+    (overwritten); a scratch of depthwise_scratch elements per thread, which
+    the caller bounds."""
     cdef corr2d_conv_geometry g = _depthwise_geometry(x, grad_w, grad_out, stride, padding,
                                                       dilation, threads)
     cdef corr2d_dtype code = _conv_code(x)

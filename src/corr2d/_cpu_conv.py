@@ -12,7 +12,9 @@ stride-1, unpadded convolution is a plain matrix product (no workspace), a
 depthwise convolution (``groups == C_in``, single-channel ``C_in = C_out =
 1`` included; with several outputs per input channel only at stride 1 and
 dilation 1) runs direct loops, forward and both gradients (workspace: one
-padded input plane and one output plane per thread),
+padded input plane and one output plane per thread, at most 2**21
+elements; larger planes take im2col, or at stride 1 the forward loop in
+place),
 or, at stride 1 and dilation 1 for large kernels where the cost model says
 so, the FFT method of correlate2d plane by plane (its workspace: one kernel
 spectrum and a job of tiles per thread), and a 3x3, stride-1, dilation-1
@@ -139,6 +141,19 @@ def _is_depthwise(c_in: int, c_out: int, groups: int, stride: tuple[int, int],
     return groups == c_in and (c_out == c_in or unit)
 
 
+def _depthwise_scratch_fits(x_shape: tuple, w_shape: tuple, out_shape: tuple,
+                            stride: tuple[int, int], pad: tuple[int, int],
+                            dilation: tuple[int, int]) -> bool:
+    """Whether the direct depthwise loops' per-thread scratch (a zero-padded
+    copy of one input plane and one output plane) stays within the core's
+    bound (2**21 elements). Larger planes take the im2col path, whose
+    workspace is chunked, except the stride-1 forward pass, which the core
+    then runs in place."""
+    return (_ccore.depthwise_scratch(tuple(x_shape), tuple(w_shape), tuple(out_shape),
+                                     stride, pad, dilation)
+            <= _ccore.DEPTHWISE_SCRATCH_MAX)
+
+
 def _depthwise_fft_pays(out: np.ndarray, w: np.ndarray, stride: tuple[int, int],
                         dilation: tuple[int, int]) -> bool:
     """At stride 1 and dilation 1, whether the cost model (corr2d._methods)
@@ -178,16 +193,19 @@ def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tupl
     if gx.size == 0 or gy.size == 0 or w.size == 0:
         return
     if _is_depthwise(c_in, c_out, groups, stride, dilation):
-        full = (dilation[0] * (kh - 1) - pad[0], dilation[1] * (kw - 1) - pad[1])
-        if c_out == c_in and stride == (1, 1) and min(full) >= 0:
+        full = (kh - 1 - pad[0], kw - 1 - pad[1])
+        if (c_out == c_in and stride == (1, 1) and dilation == (1, 1)
+                and min(full) >= 0):
             # A full correlation of grad_output with the flipped kernel: the
             # forward loop gathers into registers, faster than scattering
-            # (2x on 7x7 planes); gx is zero, so writing it is adding.
+            # (2x on 7x7 planes), and reads large planes in place; gx is
+            # zero, so writing it is adding.
             flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
-            _depthwise_into(gy, flipped, gx, (1, 1), full, dilation)
-        else:
+            _depthwise_into(gy, flipped, gx, (1, 1), full, (1, 1))
+            return
+        if _depthwise_scratch_fits(gx.shape, w.shape, gy.shape, stride, pad, dilation):
             _ccore.depthwise_grad_input(gy, w, gx, stride, pad, dilation, 0)
-        return
+            return
     pad_t, pad_l = kh - 1 - pad[0], kw - 1 - pad[1]
     if (_use_winograd((kh, kw), stride, dilation, w_in, c_out // groups)
             and pad_t >= 0 and pad_l >= 0):
@@ -218,7 +236,10 @@ def conv2d(plan: ConvPlan) -> np.ndarray:
     oh, ow = out_shape[2:]
     out = np.empty(out_shape, x.dtype)
     if out.size and w.size:
-        if _is_depthwise(c_in, w.shape[0], groups, stride, dilation):
+        if _is_depthwise(c_in, w.shape[0], groups, stride, dilation) and (
+                (stride == (1, 1) and dilation == (1, 1))  # large planes in place
+                or _depthwise_scratch_fits(x.shape, w.shape, out.shape, stride, (top, left),
+                                           dilation)):
             _depthwise_into(x, w, out, stride, (top, left), dilation)
         elif _use_winograd((kh, kw), stride, dilation, w_in, w.shape[0] // groups):
             _winograd_into(out, x, w, (top, left), groups)
@@ -247,7 +268,8 @@ def conv2d_weight(plan: GradWeightPlan) -> np.ndarray:
     dtype = x.dtype
     if not (np.prod(w_shape) and gy.size):
         return np.zeros(w_shape, dtype)
-    if _is_depthwise(x.shape[1], w_shape[0], groups, stride, dilation):
+    if (_is_depthwise(x.shape[1], w_shape[0], groups, stride, dilation)
+            and _depthwise_scratch_fits(x.shape, w_shape, gy.shape, stride, pad, dilation)):
         return _ccore.depthwise_grad_weight(x, gy, np.empty(w_shape, dtype), stride, pad,
                                             dilation, 0)
     kdim = w_shape[1] * w_shape[2] * w_shape[3]
