@@ -22,7 +22,8 @@ for non-'zeros' padding modes) and hands it to the backend that
   channel per group, and one output channel per group unless stride and
   dilation are 1) runs direct loops, forward and both gradients (their
   workspace: one zero-padded input plane and one output plane per
-  thread). A 3x3, stride-1, dilation-1 convolution whose groups have at
+  thread, at most 2**21 elements; larger planes take im2col, or at stride 1
+  the forward loop reading the image in place). A 3x3, stride-1, dilation-1 convolution whose groups have at
   least :data:`WINOGRAD_MIN_CHANNELS` (16) input and output channels runs
   Winograd F(2x2, 3x3) (forward, and the input gradient when padding <= 2):
   input and output transforms in C, 16 GEMMs per chunk of 2x2 output tiles
@@ -131,7 +132,8 @@ def conv2d(
     ``WORKSPACE_BYTES`` (32 MiB) or one output row of the column matrix
     (``C_in/groups * kH * kW * W_out`` elements per thread) if larger; none for 1x1
     stride-1 unpadded convolutions, one padded input plane and one output
-    plane per thread for depthwise ones. A Winograd layer
+    plane per thread for depthwise ones (at most 2**21 elements, else the
+    im2col bound). A Winograd layer
     (3x3, stride 1, at least ``WINOGRAD_MIN_CHANNELS`` channels per group)
     uses a workspace of the same bound plus its transformed weight
     (``16/9`` of `weight`). A padded copy of
@@ -197,7 +199,8 @@ def conv2d_input(
     Extra memory: the result; the col2im workspace, bounded as in
     :func:`conv2d` (32 MiB or one output row of the column matrix); none
     for 1x1 stride-1 unpadded convolutions, one padded plane and one
-    output plane per thread for depthwise ones.
+    output plane per thread for depthwise ones (at most 2**21 elements,
+    else the col2im bound).
 
     Examples
     --------
@@ -254,7 +257,7 @@ def conv2d_weight(
     :func:`conv2d` (32 MiB or one output row of the column matrix per
     thread); none for 1x1 stride-1 unpadded convolutions; for depthwise
     ones, no partial results and one padded input plane and one output
-    plane per thread.
+    plane per thread (at most 2**21 elements, else the im2col bound).
 
     Examples
     --------
