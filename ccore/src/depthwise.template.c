@@ -113,6 +113,33 @@ static int corr2d_dw_tables(const corr2d_conv_geometry *g, const corr2d_dw_layou
         (*real)[k] = k < g->out_height * L->out_pitch && k % L->out_pitch < g->out_width;
     return CORR2D_OK;
 }
+
+/* What each of the three loops sets up for `planes` planes of work: the
+ * layout, the thread count, the scheduling grain, the tables and the
+ * interrupt watch. */
+static int corr2d_dw_begin(const corr2d_conv_geometry *g, double planes, corr2d_dw_layout *L,
+                           int *nthreads, int *grain, ptrdiff_t **offsets,
+                           unsigned char **real, corr2d_watch *watch)
+{
+    double work;
+    corr2d_dw_layout_of(g, L);
+    work = planes * (double)L->flat * (double)L->taps;
+    *nthreads = corr2d_plan_threads(g->threads, work);
+    *grain = corr2d_dw_grain(L);
+    corr2d_watch_start(watch, work);
+    return corr2d_dw_tables(g, L, offsets, real);
+}
+
+/* Frees the tables; the call's status. */
+static int corr2d_dw_end(ptrdiff_t *offsets, unsigned char *real, const corr2d_watch *watch,
+                         int status)
+{
+    free(offsets);
+    free(real);
+    if (watch->stop)
+        status |= CORR2D_EINTR;
+    return corr2d_status_of(status);
+}
 #endif
 
 /* dst[:n] = src[:n], rows as short as 7: a loop the compiler inlines,
@@ -363,21 +390,16 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
     corr2d_dw_layout L;
     ptrdiff_t *offsets;
     unsigned char *real;
-    double work;
     int nthreads, status, grain;
     corr2d_watch watch;
 
-    corr2d_dw_layout_of(g, &L);
     if (g->stride_h == 1 && g->stride_w == 1 && g->dilation_h == 1 && g->dilation_w == 1
-        && L.size + L.flat > CORR2D_DW_SCRATCH_MAX)
+        && corr2d_dw_scratch_of(g) > CORR2D_DW_SCRATCH_MAX)
         return NAME(depthwise_in_place)(images, weight, out, batch, multiplier, g);
-    work = (double)nplanes * (double)L.flat * (double)L.taps;
-    nthreads = corr2d_plan_threads(g->threads, work);
-    grain = corr2d_dw_grain(&L);
-    status = corr2d_dw_tables(g, &L, &offsets, &real);
+    status = corr2d_dw_begin(g, (double)nplanes, &L, &nthreads, &grain, &offsets, &real,
+                             &watch);
     if (status != CORR2D_OK)
         return status;
-    corr2d_watch_start(&watch, work);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1) reduction(| : status)
 #endif
@@ -412,11 +434,7 @@ int NAME(depthwise)(const T *images, const T *weight, T *out, ptrdiff_t batch,
         }
         free(P);
     }
-    free(offsets);
-    free(real);
-    if (watch.stop)
-        status |= CORR2D_EINTR;
-    return corr2d_status_of(status);
+    return corr2d_dw_end(offsets, real, &watch, status);
 }
 
 int NAME(depthwise_grad_input)(const T *grad_out, const T *weight, T *grad_in,
@@ -429,18 +447,13 @@ int NAME(depthwise_grad_input)(const T *grad_out, const T *weight, T *grad_in,
     corr2d_dw_layout L;
     ptrdiff_t *offsets;
     unsigned char *real;
-    double work;
     int nthreads, status, grain;
     corr2d_watch watch;
 
-    corr2d_dw_layout_of(g, &L);
-    work = (double)batch * (double)out_channels * (double)L.flat * (double)L.taps;
-    nthreads = corr2d_plan_threads(g->threads, work);
-    grain = corr2d_dw_grain(&L);
-    status = corr2d_dw_tables(g, &L, &offsets, &real);
+    status = corr2d_dw_begin(g, (double)batch * (double)out_channels, &L, &nthreads, &grain,
+                             &offsets, &real, &watch);
     if (status != CORR2D_OK)
         return status;
-    corr2d_watch_start(&watch, work);
     /* One thread owns an input plane and every output channel reading it:
      * no two threads add into the same pixel. */
 #ifdef _OPENMP
@@ -493,11 +506,7 @@ int NAME(depthwise_grad_input)(const T *grad_out, const T *weight, T *grad_in,
         }
         free(Q);
     }
-    free(offsets);
-    free(real);
-    if (watch.stop)
-        status |= CORR2D_EINTR;
-    return corr2d_status_of(status);
+    return corr2d_dw_end(offsets, real, &watch, status);
 }
 
 int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
@@ -508,18 +517,13 @@ int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
     corr2d_dw_layout L;
     ptrdiff_t *offsets;
     unsigned char *real;
-    double work;
     int nthreads, status, grain;
     corr2d_watch watch;
 
-    corr2d_dw_layout_of(g, &L);
-    work = (double)batch * (double)out_channels * (double)L.flat * (double)L.taps;
-    nthreads = corr2d_plan_threads(g->threads, work);
-    grain = corr2d_dw_grain(&L);
-    status = corr2d_dw_tables(g, &L, &offsets, &real);
+    status = corr2d_dw_begin(g, (double)batch * (double)out_channels, &L, &nthreads, &grain,
+                             &offsets, &real, &watch);
     if (status != CORR2D_OK)
         return status;
-    corr2d_watch_start(&watch, work);
     /* One thread owns an output channel's taps: each tap a sum, in double,
      * of DW_LANES partial sums per image (per batch for planes of fewer
      * than 256 flat outputs, where per-image sums would cost more than the
@@ -577,9 +581,5 @@ int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
         free(acc);
         free(lanes);
     }
-    free(offsets);
-    free(real);
-    if (watch.stop)
-        status |= CORR2D_EINTR;
-    return corr2d_status_of(status);
+    return corr2d_dw_end(offsets, real, &watch, status);
 }
