@@ -8,12 +8,7 @@
  * The includer defines NAME(x), T and DTYPE_CODE, the corr2d_dtype of T
  * (for corr2d_correlate).
  *
- * Each thread holds a scratch of corr2d_depthwise_scratch(g) elements.
- * Planes too large for it (CORR2D_DW_SCRATCH_MAX) are the caller's to
- * avoid, except at stride 1 and dilation 1, where the forward pass reads
- * the image in place instead (depthwise_in_place).
- *
- * So each plane is first copied into a zero-padded scratch plane P with
+ * Each plane is first copied into a zero-padded scratch plane P with
  * image pixel (ih, iw) at P[(ih + pad_top) * pitch + iw + pad_left], and
  * the outputs are numbered flat, k = i * out_pitch + j with out_pitch =
  * stride_h * pitch / stride_w (pitch is a multiple of stride_w). Output k
@@ -27,6 +22,11 @@
  * flat row are junk: the forward pass drops them; the gradients see them
  * as zeros of grad_output, which add nothing unless multiplied by an
  * infinity (dw_tap_sum and dw_scatter_flat take the masked loop then).
+ *
+ * Each thread's scratch (P and a flat plane) is corr2d_depthwise_scratch(g)
+ * elements. Planes whose scratch would pass CORR2D_DW_SCRATCH_MAX are the
+ * caller's to avoid, except at stride 1 and dilation 1, where the forward
+ * pass reads the image in place instead (depthwise_in_place).
  */
 
 #ifndef DW_LANES
