@@ -82,8 +82,9 @@ int corr2d_depthwise_grad_input(corr2d_dtype dtype, const void *grad_out,
 
 /* grad_w (channels * multiplier, kernel_height, kernel_width) = the
  * gradient wrt the weight (overwritten, not accumulated): each tap a sum,
- * in double, of one partial sum per output row. Output channels run in
- * parallel; the result does not depend on the thread count. */
+ * in double, of 16 partial sums per image (per batch on small planes).
+ * Output channels run in parallel; the result does not depend on the
+ * thread count. */
 int corr2d_depthwise_grad_weight(corr2d_dtype dtype, const void *images,
                                  const void *grad_out, void *grad_w, ptrdiff_t batch,
                                  ptrdiff_t multiplier, const corr2d_conv_geometry *g);

@@ -141,12 +141,10 @@ int corr2d_winograd_input(corr2d_dtype dtype, const void *images, void *v, void 
     switch (dtype) {
     case CORR2D_FLOAT32:
         return winograd_input_f32((const float *)images, (float *)v, (float *)rows, g,
-                                  row_begin, row_end,
-                                  channel_begin, channel_end);
+                                  row_begin, row_end, channel_begin, channel_end);
     case CORR2D_FLOAT64:
         return winograd_input_f64((const double *)images, (double *)v, (double *)rows, g,
-                                  row_begin, row_end,
-                                  channel_begin, channel_end);
+                                  row_begin, row_end, channel_begin, channel_end);
     default:
         return CORR2D_EINVAL;
     }
@@ -159,12 +157,10 @@ int corr2d_winograd_output(corr2d_dtype dtype, const void *m, void *out, void *r
     switch (dtype) {
     case CORR2D_FLOAT32:
         return winograd_output_f32((const float *)m, (float *)out, (float *)rows, g,
-                                   row_begin, row_end,
-                                  channel_begin, channel_end);
+                                   row_begin, row_end, channel_begin, channel_end);
     case CORR2D_FLOAT64:
         return winograd_output_f64((const double *)m, (double *)out, (double *)rows, g,
-                                   row_begin, row_end,
-                                  channel_begin, channel_end);
+                                   row_begin, row_end, channel_begin, channel_end);
     default:
         return CORR2D_EINVAL;
     }

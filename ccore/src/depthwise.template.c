@@ -21,7 +21,8 @@
  * DW_LANES outputs held in registers. The columns j >= out_width of each
  * flat row are junk: the forward pass drops them; the gradients see them
  * as zeros of grad_output, which add nothing unless multiplied by an
- * infinity (dw_tap_sum and dw_scatter_flat take the masked loop then).
+ * infinity (the weight gradient then recomputes with the junk masked,
+ * dw_scatter_flat takes a masked loop).
  *
  * Each thread's scratch (P and a flat plane) is corr2d_depthwise_scratch(g)
  * elements. Planes whose scratch would pass CORR2D_DW_SCRATCH_MAX are the
@@ -174,9 +175,11 @@ static void NAME(dw_pad)(const T *src, T *P, const corr2d_conv_geometry *g,
     }
 }
 
-/* F[k] = sum over taps of w[t] * P[k + offsets[t]], for k < L->flat. */
-CORR2D_FORCE_INLINE void NAME(dw_forward_flat)(const T *P, const T *w, const ptrdiff_t *offsets,
-                                              T *F, const corr2d_dw_layout *L)
+/* F[k] = sum over taps of w[t] * P[k + offsets[t]], for k < L->flat: one
+ * plane's forward pass from its padded copy P. */
+CORR2D_DW_CLONES static void NAME(dw_forward_plane)(const T *P, const T *w,
+                                                    const ptrdiff_t *offsets, T *F,
+                                                    const corr2d_dw_layout *L)
 {
     const ptrdiff_t taps = L->taps;
     ptrdiff_t k0, t;
@@ -194,9 +197,10 @@ CORR2D_FORCE_INLINE void NAME(dw_forward_flat)(const T *P, const T *w, const ptr
     }
 }
 
-/* sum over k < flat of G[k] * P[k + off], in DW_LANES partial sums;
- * with `real`, only over real k (see dw_tap_sum). */
-CORR2D_FORCE_INLINE T NAME(dw_dot_flat)(const T *G, const T *P, ptrdiff_t off,
+/* sum over the real k < flat of G[k] * P[k + off], in DW_LANES partial
+ * sums: the weight gradient's fallback when the unmasked sums of
+ * dw_grad_weight_lanes came out infinite or NaN. */
+CORR2D_FORCE_INLINE T NAME(dw_dot_real)(const T *G, const T *P, ptrdiff_t off,
                                        const unsigned char *real, ptrdiff_t flat)
 {
     T lanes[DW_LANES] = {0};
@@ -206,27 +210,11 @@ CORR2D_FORCE_INLINE T NAME(dw_dot_flat)(const T *G, const T *P, ptrdiff_t off,
     for (k0 = 0; k0 < flat; k0 += DW_LANES)
         for (l = 0; l < DW_LANES; l++) {
             const T product = G[k0 + l] * P[k0 + l + off];
-            if (real)
-                lanes[l] += real[k0 + l] ? product : (T)0;
-            else
-                lanes[l] += product;
+            lanes[l] += real[k0 + l] ? product : (T)0;
         }
     for (l = 0; l < DW_LANES; l++)
         sum += lanes[l];
     return sum;
-}
-
-/* One tap's sum over a plane. G is zero at junk outputs, so the sum over
- * every k is the sum over the real ones, unless a junk output read an
- * infinite or NaN pixel (0 * inf is NaN); a non-finite sum is therefore
- * recomputed over the real outputs only. */
-CORR2D_FORCE_INLINE T NAME(dw_tap_sum)(const T *G, const T *P, ptrdiff_t off,
-                                      const unsigned char *real, ptrdiff_t flat)
-{
-    T s = NAME(dw_dot_flat)(G, P, off, NULL, flat);
-    if (s - s != 0) /* inf or NaN */
-        s = NAME(dw_dot_flat)(G, P, off, real, flat);
-    return s;
 }
 
 /* Q[k + off] += wv * G[k] for every k < flat. G is zero at junk outputs,
@@ -254,14 +242,6 @@ static void NAME(dw_flatten)(const T *src, T *G, const corr2d_conv_geometry *g,
     ptrdiff_t i;
     for (i = 0; i < g->out_height; i++)
         NAME(dw_copy)(G + i * L->out_pitch, src + i * g->out_width, g->out_width);
-}
-
-/* F (flat) = one plane's forward pass from its padded copy P. */
-CORR2D_DW_CLONES static void NAME(dw_forward_plane)(const T *P, const T *w,
-                                                    const ptrdiff_t *offsets, T *F,
-                                                    const corr2d_dw_layout *L)
-{
-    NAME(dw_forward_flat)(P, w, offsets, F, L);
 }
 
 /* Q (padded, in phases) += one output plane's input gradient, G its flat
@@ -316,16 +296,17 @@ static int NAME(dw_flush_lanes)(T *lanes, double *acc, ptrdiff_t taps)
     return finite;
 }
 
-/* acc[t] += one plane's weight gradient of tap t, junk outputs masked
- * where they meet an infinity (the fallback of the lanes above). */
-CORR2D_DW_CLONES static void NAME(dw_grad_weight_plane)(const T *G, const T *P,
-                                                        const ptrdiff_t *offsets,
-                                                        const unsigned char *real,
-                                                        const corr2d_dw_layout *L, double *acc)
+/* acc[t] += one plane's weight gradient of tap t over the real outputs
+ * only (the fallback of the lanes above). */
+CORR2D_DW_CLONES static void NAME(dw_grad_weight_masked)(const T *G, const T *P,
+                                                         const ptrdiff_t *offsets,
+                                                         const unsigned char *real,
+                                                         const corr2d_dw_layout *L,
+                                                         double *acc)
 {
     ptrdiff_t t;
     for (t = 0; t < L->taps; t++)
-        acc[t] += (double)NAME(dw_tap_sum)(G, P, offsets[t], real, L->flat);
+        acc[t] += (double)NAME(dw_dot_real)(G, P, offsets[t], real, L->flat);
 }
 
 /* Stride 1 and dilation 1 on planes too large for a scratch copy: each
@@ -528,7 +509,7 @@ int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
      * of DW_LANES partial sums per image (per batch for planes of fewer
      * than 256 flat outputs, where per-image sums would cost more than the
      * products). A non-finite sum is recomputed with the junk outputs
-     * masked, as dw_tap_sum does. */
+     * masked (dw_grad_weight_masked). */
     if (batch > 1) /* grain counts planes; a channel is `batch` of them */
         grain = grain / batch > 1 ? (int)(grain / batch) : 1;
 #ifdef _OPENMP
@@ -549,29 +530,27 @@ int NAME(depthwise_grad_weight)(const T *images, const T *grad_out, T *grad_w,
         for (m = 0; m < out_channels; m++) {
             const ptrdiff_t source = m / multiplier;
             ptrdiff_t n, t;
-            int finite = 1;
+            int masked, finite = 1;
             if (!P || !acc || !lanes || corr2d_should_stop(&watch))
                 continue;
-            for (t = 0; t < L.taps; t++)
-                acc[t] = 0;
-            for (n = 0; n < batch; n++) {
-                NAME(dw_pad)(images + (n * channels + source) * g->height * g->width, P, g, &L);
-                NAME(dw_flatten)(grad_out + (n * out_channels + m) * g->out_height * g->out_width,
-                                 G, g, &L);
-                NAME(dw_grad_weight_lanes)(G, P, offsets, &L, lanes);
-                if (per_image || n == batch - 1)
-                    finite &= NAME(dw_flush_lanes)(lanes, acc, L.taps);
-            }
-            if (!finite) {
+            /* Unmasked lanes first; again with the junk outputs masked if a
+             * sum came out infinite or NaN. */
+            for (masked = 0; masked <= !finite; masked++) {
                 for (t = 0; t < L.taps; t++)
                     acc[t] = 0;
                 for (n = 0; n < batch; n++) {
-                    NAME(dw_pad)(images + (n * channels + source) * g->height * g->width, P, g,
-                                 &L);
+                    NAME(dw_pad)(images + (n * channels + source) * g->height * g->width, P,
+                                 g, &L);
                     NAME(dw_flatten)(grad_out + (n * out_channels + m) * g->out_height
                                                     * g->out_width,
                                      G, g, &L);
-                    NAME(dw_grad_weight_plane)(G, P, offsets, real, &L, acc);
+                    if (masked) {
+                        NAME(dw_grad_weight_masked)(G, P, offsets, real, &L, acc);
+                        continue;
+                    }
+                    NAME(dw_grad_weight_lanes)(G, P, offsets, &L, lanes);
+                    if (per_image || n == batch - 1)
+                        finite &= NAME(dw_flush_lanes)(lanes, acc, L.taps);
                 }
             }
             for (t = 0; t < L.taps; t++)
