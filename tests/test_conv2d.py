@@ -580,7 +580,8 @@ def test_depthwise_gradients_ignore_pixels_no_output_reads(dtype):
     assert not np.isfinite(gx[:, 1, 0:8:2, 0:8:2]).any()  # what tap (0, 0) reads
 
 
-@pytest.mark.parametrize("stride, dilation", [((2, 2), (1, 1)), ((1, 1), (1, 1)), ((1, 1), (2, 1))])
+@pytest.mark.parametrize("stride, dilation",
+                         [((2, 2), (1, 1)), ((1, 1), (1, 1)), ((1, 1), (2, 1))])
 def test_depthwise_planes_too_large_for_the_scratch(stride, dilation):
     """A plane whose padded copy would pass the core's scratch bound: the
     gradients (and a strided forward pass) take im2col, the stride-1
@@ -591,20 +592,28 @@ def test_depthwise_planes_too_large_for_the_scratch(stride, dilation):
     w = rng.standard_normal((2, 1, 3, 3))
     kw = dict(stride=stride, padding=1, dilation=dilation, groups=2)
     y = conv2d(x, w, **kw)
-    assert not _cpu_conv._depthwise_scratch_fits(x.shape, w.shape, y.shape, stride, (1, 1),
-                                                 dilation)
+    assert not _cpu_conv._runs_depthwise(x.shape, w.shape, y.shape, 2, stride, (1, 1),
+                                         dilation)
     wd = np.zeros((2, 1, 2 * dilation[0] + 1, 2 * dilation[1] + 1))
     wd[:, :, ::dilation[0], ::dilation[1]] = w  # the dilated kernel
     for c in range(2):
         xp = np.pad(x[0, c], ((1, 1), (1, 1)))
         full = correlate2d(xp, wd[c, 0], mode="valid")
-        np.testing.assert_allclose(y[0, c], full[::stride[0], ::stride[1]][:y.shape[2], :y.shape[3]],
-                                   rtol=1e-12, atol=1e-12)
+        want = full[::stride[0], ::stride[1]][:y.shape[2], :y.shape[3]]
+        np.testing.assert_allclose(y[0, c], want, rtol=1e-12, atol=1e-12)
     gy = rng.standard_normal(y.shape)
     gx = conv2d_input(x.shape, w, gy, **kw)
     np.testing.assert_allclose(np.vdot(x, gx), np.vdot(y, gy), rtol=1e-11)
     gw = conv2d_weight(x, w.shape, gy, **kw)
-    np.testing.assert_allclose(np.vdot(w, gw), np.vdot(y, gy), rtol=1e-11)
+    oh, ow = y.shape[2:]
+    for c in range(2):  # each tap: grad_output against the input it read
+        xp = np.pad(x[0, c], ((1, 1), (1, 1)))
+        for p in range(3):
+            for q in range(3):
+                r, s = p * dilation[0], q * dilation[1]
+                seen = xp[r:r + stride[0] * (oh - 1) + 1:stride[0],
+                          s:s + stride[1] * (ow - 1) + 1:stride[1]]
+                np.testing.assert_allclose(gw[c, 0, p, q], np.vdot(gy[0, c], seen), rtol=1e-10)
 
 
 def test_strided_single_channel_with_many_outputs_stays_a_matrix_product():

@@ -480,19 +480,18 @@ def grad_weight(cnp.ndarray x, cnp.ndarray grad_out, cnp.ndarray grad_w,
 
 
 cdef corr2d_conv_geometry _depthwise_geometry(
-        cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, tuple stride, tuple padding,
+        tuple x_shape, tuple w_shape, tuple out_shape, tuple stride, tuple padding,
         tuple dilation, int threads) except *:
     """The geometry of out = depthwise(x, w) (x the input-shaped, out the
     output-shaped array), after checking the shapes against each other."""
     cdef corr2d_conv_geometry g
-    cdef Py_ssize_t C = x.shape[1]
-    if (x.ndim != 4 or w.ndim != 4 or out.ndim != 4 or w.shape[1] != 1
-            or w.shape[0] % max(C, 1) or out.shape[0] != x.shape[0]
-            or out.shape[1] != w.shape[0] or min(stride) < 1 or min(dilation) < 1):
+    if (len(x_shape) != 4 or len(w_shape) != 4 or len(out_shape) != 4 or w_shape[1] != 1
+            or w_shape[0] % max(x_shape[1], 1) or out_shape[0] != x_shape[0]
+            or out_shape[1] != w_shape[0] or min(stride) < 1 or min(dilation) < 1):
         raise ValueError("internal error: inconsistent depthwise shapes")
-    g.channels, g.height, g.width = C, x.shape[2], x.shape[3]
-    g.kernel_height, g.kernel_width = w.shape[2], w.shape[3]
-    g.out_height, g.out_width = out.shape[2], out.shape[3]
+    g.channels, g.height, g.width = x_shape[1], x_shape[2], x_shape[3]
+    g.kernel_height, g.kernel_width = w_shape[2], w_shape[3]
+    g.out_height, g.out_width = out_shape[2], out_shape[3]
     g.stride_h, g.stride_w = stride
     g.dilation_h, g.dilation_w = dilation
     g.pad_top, g.pad_left = padding
@@ -508,14 +507,8 @@ def depthwise_scratch(tuple x_shape, tuple w_shape, tuple out_shape, tuple strid
                       tuple padding, tuple dilation):
     """Elements of one thread's scratch in the depthwise loops (a padded
     input plane and a flat output plane) for these shapes."""
-    cdef corr2d_conv_geometry g
-    g.channels, g.height, g.width = x_shape[1], x_shape[2], x_shape[3]
-    g.kernel_height, g.kernel_width = w_shape[2], w_shape[3]
-    g.out_height, g.out_width = out_shape[2], out_shape[3]
-    g.stride_h, g.stride_w = stride
-    g.dilation_h, g.dilation_w = dilation
-    g.pad_top, g.pad_left = padding
-    g.threads = 1
+    cdef corr2d_conv_geometry g = _depthwise_geometry(x_shape, w_shape, out_shape, stride,
+                                                      padding, dilation, 1)
     if min(g.out_height, g.out_width) < 1:
         return 0
     return corr2d_depthwise_scratch(&g)
@@ -528,8 +521,9 @@ def depthwise(cnp.ndarray x, cnp.ndarray w, cnp.ndarray out, tuple stride, tuple
     shape): direct loops over planes, each thread with a scratch of
     depthwise_scratch elements (none at stride 1 and dilation 1 when that
     would pass the core's bound: the planes are then read in place)."""
-    cdef corr2d_conv_geometry g = _depthwise_geometry(x, w, out, stride, padding,
-                                                      dilation, threads)
+    cdef corr2d_conv_geometry g = _depthwise_geometry(
+        (<object>x).shape, (<object>w).shape, (<object>out).shape, stride, padding,
+        dilation, threads)
     cdef corr2d_dtype code = _conv_code(x)
     cdef Py_ssize_t batch = x.shape[0]
     cdef Py_ssize_t multiplier = w.shape[0] // g.channels if g.channels else 1
@@ -551,8 +545,9 @@ def depthwise_grad_input(cnp.ndarray grad_out, cnp.ndarray w, cnp.ndarray grad_i
     """grad_in += the gradient of depthwise(x, w) wrt x, given grad_out
     (grad_in zeroed by the caller); a scratch of depthwise_scratch elements
     per thread, which the caller bounds."""
-    cdef corr2d_conv_geometry g = _depthwise_geometry(grad_in, w, grad_out, stride, padding,
-                                                      dilation, threads)
+    cdef corr2d_conv_geometry g = _depthwise_geometry(
+        (<object>grad_in).shape, (<object>w).shape, (<object>grad_out).shape, stride, padding,
+        dilation, threads)
     cdef corr2d_dtype code = _conv_code(grad_in)
     cdef Py_ssize_t batch = grad_in.shape[0]
     cdef Py_ssize_t multiplier = w.shape[0] // g.channels if g.channels else 1
@@ -574,8 +569,9 @@ def depthwise_grad_weight(cnp.ndarray x, cnp.ndarray grad_out, cnp.ndarray grad_
     """grad_w = the gradient of depthwise(x, w) wrt w, given grad_out
     (overwritten); a scratch of depthwise_scratch elements per thread, which
     the caller bounds."""
-    cdef corr2d_conv_geometry g = _depthwise_geometry(x, grad_w, grad_out, stride, padding,
-                                                      dilation, threads)
+    cdef corr2d_conv_geometry g = _depthwise_geometry(
+        (<object>x).shape, (<object>grad_w).shape, (<object>grad_out).shape, stride, padding,
+        dilation, threads)
     cdef corr2d_dtype code = _conv_code(x)
     cdef Py_ssize_t batch = x.shape[0]
     cdef Py_ssize_t multiplier = grad_w.shape[0] // g.channels if g.channels else 1

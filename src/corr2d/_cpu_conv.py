@@ -14,9 +14,8 @@ depthwise convolution (``groups == C_in``, single-channel ``C_in = C_out =
 dilation 1) runs direct loops, forward and both gradients (workspace: one
 padded input plane and one output plane per thread, at most 2**21
 elements; larger planes take im2col, or at stride 1 the forward loop in
-place),
-or, at stride 1 and dilation 1 for large kernels where the cost model says
-so, the FFT method of correlate2d plane by plane (its workspace: one kernel
+place), or, at stride 1 and dilation 1 for large kernels where the cost
+model says so, the FFT method of correlate2d plane by plane (its workspace: one kernel
 spectrum and a job of tiles per thread), and a 3x3, stride-1, dilation-1
 convolution whose groups have at least :data:`WINOGRAD_MIN_CHANNELS` input
 and output channels runs Winograd F(2x2, 3x3).
@@ -141,15 +140,21 @@ def _is_depthwise(c_in: int, c_out: int, groups: int, stride: tuple[int, int],
     return groups == c_in and (c_out == c_in or unit)
 
 
-def _depthwise_scratch_fits(x_shape: tuple, w_shape: tuple, out_shape: tuple,
-                            stride: tuple[int, int], pad: tuple[int, int],
-                            dilation: tuple[int, int]) -> bool:
-    """Whether the direct depthwise loops' per-thread scratch (a zero-padded
-    copy of one input plane and one output plane) stays within the core's
-    bound (2**21 elements). Larger planes take the im2col path, whose
-    workspace is chunked, except the stride-1 forward pass, which the core
-    then runs in place."""
-    return (_ccore.depthwise_scratch(tuple(x_shape), tuple(w_shape), tuple(out_shape),
+def _runs_depthwise(x_shape: tuple, w_shape: tuple, y_shape: tuple, groups: int,
+                    stride: tuple[int, int], pad: tuple[int, int],
+                    dilation: tuple[int, int], in_place: bool = False) -> bool:
+    """Whether the direct depthwise loops run this pass (`x_shape` the
+    input's, `y_shape` the output's): a depthwise layer (:func:`_is_depthwise`)
+    whose per-thread scratch (a zero-padded copy of one input plane and one
+    output plane) stays within the core's bound, 2**21 elements. With
+    `in_place` (a forward pass), stride 1 and dilation 1 run at any size:
+    the core then reads large planes in place. The rest take im2col, whose
+    workspace is chunked."""
+    if not _is_depthwise(x_shape[1], w_shape[0], groups, stride, dilation):
+        return False
+    if in_place and stride == (1, 1) and dilation == (1, 1):
+        return True
+    return (_ccore.depthwise_scratch(tuple(x_shape), tuple(w_shape), tuple(y_shape),
                                      stride, pad, dilation)
             <= _ccore.DEPTHWISE_SCRATCH_MAX)
 
@@ -192,21 +197,19 @@ def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tupl
     c_out, w_in, kh, kw = w.shape
     if gx.size == 0 or gy.size == 0 or w.size == 0:
         return
-    if _is_depthwise(c_in, c_out, groups, stride, dilation):
-        full = (kh - 1 - pad[0], kw - 1 - pad[1])
-        if (c_out == c_in and stride == (1, 1) and dilation == (1, 1)
-                and min(full) >= 0):
-            # A full correlation of grad_output with the flipped kernel: the
-            # forward loop gathers into registers, faster than scattering
-            # (2x on 7x7 planes), and reads large planes in place; gx is
-            # zero, so writing it is adding.
-            flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
-            _depthwise_into(gy, flipped, gx, (1, 1), full, (1, 1))
-            return
-        if _depthwise_scratch_fits(gx.shape, w.shape, gy.shape, stride, pad, dilation):
-            _ccore.depthwise_grad_input(gy, w, gx, stride, pad, dilation, 0)
-            return
     pad_t, pad_l = kh - 1 - pad[0], kw - 1 - pad[1]
+    if (stride == (1, 1) and dilation == (1, 1) and c_out == c_in and min(pad_t, pad_l) >= 0
+            and _is_depthwise(c_in, c_out, groups, stride, dilation)):
+        # A full correlation of grad_output with the flipped kernel: the
+        # forward loop gathers into registers, faster than scattering (2x on
+        # 7x7 planes), and reads large planes in place; gx is zero, so
+        # writing it is adding.
+        flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
+        _depthwise_into(gy, flipped, gx, (1, 1), (pad_t, pad_l), (1, 1))
+        return
+    if _runs_depthwise(gx.shape, w.shape, gy.shape, groups, stride, pad, dilation):
+        _ccore.depthwise_grad_input(gy, w, gx, stride, pad, dilation, 0)
+        return
     if (_use_winograd((kh, kw), stride, dilation, w_in, c_out // groups)
             and pad_t >= 0 and pad_l >= 0):
         # The convolution of grad_output with the flipped, transposed kernel
@@ -236,10 +239,8 @@ def conv2d(plan: ConvPlan) -> np.ndarray:
     oh, ow = out_shape[2:]
     out = np.empty(out_shape, x.dtype)
     if out.size and w.size:
-        if _is_depthwise(c_in, w.shape[0], groups, stride, dilation) and (
-                (stride == (1, 1) and dilation == (1, 1))  # large planes in place
-                or _depthwise_scratch_fits(x.shape, w.shape, out.shape, stride, (top, left),
-                                           dilation)):
+        if _runs_depthwise(x.shape, w.shape, out.shape, groups, stride, (top, left), dilation,
+                           in_place=True):
             _depthwise_into(x, w, out, stride, (top, left), dilation)
         elif _use_winograd((kh, kw), stride, dilation, w_in, w.shape[0] // groups):
             _winograd_into(out, x, w, (top, left), groups)
@@ -268,8 +269,7 @@ def conv2d_weight(plan: GradWeightPlan) -> np.ndarray:
     dtype = x.dtype
     if not (np.prod(w_shape) and gy.size):
         return np.zeros(w_shape, dtype)
-    if (_is_depthwise(x.shape[1], w_shape[0], groups, stride, dilation)
-            and _depthwise_scratch_fits(x.shape, w_shape, gy.shape, stride, pad, dilation)):
+    if _runs_depthwise(x.shape, w_shape, gy.shape, groups, stride, pad, dilation):
         return _ccore.depthwise_grad_weight(x, gy, np.empty(w_shape, dtype), stride, pad,
                                             dilation, 0)
     kdim = w_shape[1] * w_shape[2] * w_shape[3]
