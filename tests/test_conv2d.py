@@ -523,32 +523,46 @@ def test_large_calls_run_images_in_parallel_correctly(groups):
 def test_depthwise_direct_loops_in_parallel(stride, dilation, multiplier, dtype):
     """groups == C_in runs the direct depthwise loops, forward and both
     gradients, with channels on OpenMP threads (large enough to pass the
-    work threshold): elementwise against the reference and the adjoint
-    relations, and the path really taken."""
-    assert _cpu_conv._is_depthwise(24, 24 * multiplier, 24, stride, dilation)
+    work threshold): every element against float64 references built tap by
+    tap from the same (rounded) inputs, within gamma_n * sum |terms|, n the
+    longest chain of roundings (9 taps; a plane's products, for a lane of
+    the weight gradient)."""
+    assert _cpu_conv._runs_depthwise((3, 24, 41, 38), (24 * multiplier, 1, 3, 3),
+                                     (3, 24 * multiplier, 1, 1), 24, stride, (1, 2), dilation)
     rng = np.random.default_rng(11)
-    x = rng.standard_normal((3, 24, 41, 38))
-    w = rng.standard_normal((24 * multiplier, 1, 3, 3))
     kw = dict(stride=stride, padding=(1, 2), dilation=dilation, groups=24)
-    ref = ref_conv2d(x, w, None, stride, (1, 2), dilation, 24)
-    gy = rng.standard_normal(ref.shape)
-    x32, w32, gy32 = (a.astype(dtype) for a in (x, w, gy))
-    rtol = 1e-5 if dtype == np.float32 else 1e-12
-    y = conv2d(x32, w32, **kw)
-    assert y.dtype == dtype
-    np.testing.assert_allclose(y, ref, rtol=rtol, atol=rtol * 10)
-    # The gradients elementwise: gw[m, p, q] = sum gy[:, m] * shifted x.
-    gx = conv2d_input(x.shape, w32, gy32, **kw)
-    gw = conv2d_weight(x32, w.shape, gy32, **kw)
-    assert gx.dtype == gw.dtype == dtype
-    for m in (0, 7, w.shape[0] - 1):
-        for p, q in ((0, 0), (1, 2), (2, 1)):
-            e = np.zeros_like(w)
-            e[m, 0, p, q] = 1
-            want = np.vdot(ref_conv2d(x, e, None, stride, (1, 2), dilation, 24), gy)
-            np.testing.assert_allclose(gw[m, 0, p, q], want, rtol=rtol * 10, atol=rtol * 100)
-    np.testing.assert_allclose(np.vdot(x, gx), np.vdot(ref, gy), rtol=rtol * 10)
-    np.testing.assert_allclose(np.vdot(w, gw), np.vdot(ref, gy), rtol=rtol * 10)
+    x = rng.standard_normal((3, 24, 41, 38)).astype(dtype)
+    w = rng.standard_normal((24 * multiplier, 1, 3, 3)).astype(dtype)
+    y = conv2d(x, w, **kw)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    gx = conv2d_input(x.shape, w, gy, **kw)
+    gw = conv2d_weight(x, w.shape, gy, **kw)
+    assert y.dtype == gx.dtype == gw.dtype == dtype
+    x, w, gy = (a.astype(np.float64) for a in (x, w, gy))
+    (oh, ow), (sh, sw), (dh, dw) = y.shape[2:], stride, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1 + 4 * dh), (2, 2 + 4 * dw)))
+    y_ref, y_abs = np.zeros(y.shape), np.zeros(y.shape)
+    gxp, gxp_abs = np.zeros_like(xp), np.zeros_like(xp)
+    gw_ref, gw_abs = np.zeros_like(w), np.zeros_like(w)
+    for m in range(w.shape[0]):
+        c = m // multiplier
+        for p in range(3):
+            for q in range(3):
+                at = (slice(None), c, slice(p * dh, p * dh + sh * (oh - 1) + 1, sh),
+                      slice(q * dw, q * dw + sw * (ow - 1) + 1, sw))
+                tap = w[m, 0, p, q]
+                y_ref[:, m] += tap * xp[at]
+                y_abs[:, m] += np.abs(tap * xp[at])
+                gxp[at] += tap * gy[:, m]
+                gxp_abs[at] += np.abs(tap * gy[:, m])
+                gw_ref[m, 0, p, q] = np.vdot(gy[:, m], xp[at])
+                gw_abs[m, 0, p, q] = np.vdot(np.abs(gy[:, m]), np.abs(xp[at]))
+    crop = (slice(None), slice(None), slice(1, 1 + 41), slice(2, 2 + 38))
+    eps = np.finfo(dtype).eps
+    gamma = lambda n: n * eps / (1 - n * eps)  # noqa: E731
+    assert np.all(np.abs(y - y_ref) <= gamma(9) * y_abs)
+    assert np.all(np.abs(gx - gxp[crop]) <= gamma(9 * multiplier) * gxp_abs[crop])
+    assert np.all(np.abs(gw - gw_ref) <= gamma(oh * ow + 1) * gw_abs)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
