@@ -20,6 +20,7 @@ from setuptools.command.build_ext import build_ext
 CORE_SOURCES = [
     "ccore/src/dispatch.c",
     "ccore/src/control.c",
+    "ccore/src/separable.c",
     "ccore/src/conv.c",
     "ccore/src/window_stats.c",
     "ccore/src/correlate_baseline.c",

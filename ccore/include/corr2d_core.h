@@ -74,6 +74,15 @@ typedef struct {
 int corr2d_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
                      const void *fill, void *out, const corr2d_geometry *g);
 
+/* The same correlation with the kernel outer(column, row): `column` holds
+ * kernel_height elements, `row` kernel_width, and the result equals
+ * corr2d_correlate's with that kernel up to rounding (each output is a sum
+ * of column sums). Two 1-D passes through a per-thread buffer of about
+ * 256 KiB (at least 4 rows of out_width + kernel_width - 1 elements). */
+int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void *column,
+                               const void *row, const void *fill, void *out,
+                               const corr2d_geometry *g);
+
 /* Build and run-time facts, for show_config(). */
 int corr2d_openmp_enabled(void);
 int corr2d_max_threads(void);

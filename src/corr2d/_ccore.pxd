@@ -31,6 +31,9 @@ cdef extern from "corr2d_core.h" nogil:
 
     int corr2d_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
                          const void *fill, void *out, const corr2d_geometry *g)
+    int corr2d_correlate_separable(corr2d_dtype dtype, const void *image,
+                                   const void *column, const void *row, const void *fill,
+                                   void *out, const corr2d_geometry *g)
     int corr2d_openmp_enabled()
     int corr2d_max_threads()
     const char *corr2d_simd_level()

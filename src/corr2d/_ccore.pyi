@@ -12,6 +12,17 @@ def correlate(
     boundary: int,
     threads: int,
 ) -> np.ndarray: ...
+def correlate_separable(
+    image: np.ndarray,
+    column: np.ndarray,
+    row: np.ndarray,
+    fill: np.ndarray,
+    out: np.ndarray,
+    top: int,
+    left: int,
+    boundary: int,
+    threads: int,
+) -> np.ndarray: ...
 def openmp_enabled() -> bool: ...
 def max_threads() -> int: ...
 def simd_level() -> str: ...

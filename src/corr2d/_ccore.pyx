@@ -91,6 +91,40 @@ cdef int _code_of(cnp.ndarray a) except -1:
     return code
 
 
+cdef int _correlate_geometry(corr2d_geometry *g, cnp.ndarray image, cnp.ndarray fill,
+                             cnp.ndarray out, Py_ssize_t kernel_height,
+                             Py_ssize_t kernel_width, Py_ssize_t top, Py_ssize_t left,
+                             int boundary, int threads) except -1:
+    """Fill `g` for a correlation of image into out, checking what the core
+    trusts; returns the core's dtype code."""
+    cdef int typenum = cnp.PyArray_TYPE(image)
+    # Type numbers, not dtype objects: this runs once per call, small calls
+    # included, and must cost little next to a 3x3 pass on a small image.
+    if cnp.PyArray_TYPE(out) != typenum or cnp.PyArray_TYPE(fill) != typenum:
+        raise TypeError("internal error: image, kernel, fill and out differ in dtype")
+    cdef int code = _code_of(image)
+    if (cnp.PyArray_SIZE(fill) != 1 or not cnp.PyArray_ISWRITEABLE(out)
+            or not cnp.PyArray_ISALIGNED(image) or not cnp.PyArray_ISALIGNED(out)):
+        raise ValueError("internal error: bad kernel, fill or out")
+    g.height, g.width = image.shape[0], image.shape[1]
+    g.row_stride = _row_stride(image, "image")
+    g.kernel_height, g.kernel_width = kernel_height, kernel_width
+    g.out_height, g.out_width = out.shape[0], out.shape[1]
+    g.out_row_stride = _row_stride(out, "out")
+    g.top, g.left = top, left
+    g.boundary = boundary
+    g.threads = threads
+    return code
+
+
+cdef int _check_kernel(cnp.ndarray kernel, cnp.ndarray image) except -1:
+    if cnp.PyArray_TYPE(kernel) != cnp.PyArray_TYPE(image):
+        raise TypeError("internal error: image, kernel, fill and out differ in dtype")
+    if not cnp.PyArray_IS_C_CONTIGUOUS(kernel) or not cnp.PyArray_ISALIGNED(kernel):
+        raise ValueError("internal error: bad kernel, fill or out")
+    return 0
+
+
 def correlate(cnp.ndarray image, cnp.ndarray kernel, cnp.ndarray fill,
               cnp.ndarray out, Py_ssize_t top, Py_ssize_t left, int boundary,
               int threads):
@@ -102,31 +136,43 @@ def correlate(cnp.ndarray image, cnp.ndarray kernel, cnp.ndarray fill,
     """
     cdef corr2d_geometry g
     cdef int status
-    cdef int typenum = cnp.PyArray_TYPE(image)
-    # Type numbers, not dtype objects: this runs once per call, small calls
-    # included, and must cost little next to a 3x3 pass on a small image.
-    if (cnp.PyArray_TYPE(kernel) != typenum or cnp.PyArray_TYPE(out) != typenum
-            or cnp.PyArray_TYPE(fill) != typenum):
-        raise TypeError("internal error: image, kernel, fill and out differ in dtype")
-    cdef corr2d_dtype code = <corr2d_dtype>_code_of(image)
-    if (not cnp.PyArray_IS_C_CONTIGUOUS(kernel) or cnp.PyArray_SIZE(fill) != 1
-            or not cnp.PyArray_ISWRITEABLE(out) or not cnp.PyArray_ISALIGNED(image)
-            or not cnp.PyArray_ISALIGNED(out) or not cnp.PyArray_ISALIGNED(kernel)):
+    _check_kernel(kernel, image)
+    if kernel.ndim != 2:
         raise ValueError("internal error: bad kernel, fill or out")
-    g.height, g.width = image.shape[0], image.shape[1]
-    g.row_stride = _row_stride(image, "image")
-    g.kernel_height, g.kernel_width = kernel.shape[0], kernel.shape[1]
-    g.out_height, g.out_width = out.shape[0], out.shape[1]
-    g.out_row_stride = _row_stride(out, "out")
-    g.top, g.left = top, left
-    g.boundary = boundary
-    g.threads = threads
+    cdef corr2d_dtype code = <corr2d_dtype>_correlate_geometry(
+        &g, image, fill, out, kernel.shape[0], kernel.shape[1], top, left, boundary, threads)
     cdef const void *image_data = cnp.PyArray_DATA(image)
     cdef const void *kernel_data = cnp.PyArray_DATA(kernel)
     cdef const void *fill_data = cnp.PyArray_DATA(fill)
     cdef void *out_data = cnp.PyArray_DATA(out)
     with nogil:
         status = corr2d_correlate(code, image_data, kernel_data, fill_data, out_data, &g)
+    raise_for_status(status, "the correlation's geometry")
+    return out
+
+
+def correlate_separable(cnp.ndarray image, cnp.ndarray column, cnp.ndarray row,
+                        cnp.ndarray fill, cnp.ndarray out, Py_ssize_t top,
+                        Py_ssize_t left, int boundary, int threads):
+    """`correlate` with the kernel outer(column, row), as two 1-D passes
+    through a per-thread buffer of about 256 KiB; column and row are 1-D
+    and C-contiguous. Equal to `correlate` up to rounding."""
+    cdef corr2d_geometry g
+    cdef int status
+    _check_kernel(column, image)
+    _check_kernel(row, image)
+    if column.ndim != 1 or row.ndim != 1:
+        raise ValueError("internal error: bad kernel, fill or out")
+    cdef corr2d_dtype code = <corr2d_dtype>_correlate_geometry(
+        &g, image, fill, out, column.shape[0], row.shape[0], top, left, boundary, threads)
+    cdef const void *image_data = cnp.PyArray_DATA(image)
+    cdef const void *column_data = cnp.PyArray_DATA(column)
+    cdef const void *row_data = cnp.PyArray_DATA(row)
+    cdef const void *fill_data = cnp.PyArray_DATA(fill)
+    cdef void *out_data = cnp.PyArray_DATA(out)
+    with nogil:
+        status = corr2d_correlate_separable(code, image_data, column_data, row_data,
+                                            fill_data, out_data, &g)
     raise_for_status(status, "the correlation's geometry")
     return out
 

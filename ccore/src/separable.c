@@ -1,0 +1,207 @@
+/*
+ * Separable correlation: a kernel outer(column, row) as two 1-D passes,
+ * kh + kw multiply-adds per output instead of kh * kw.
+ *
+ * The output is cut into bands of rows, handed out to the threads. For a
+ * band, the column pass runs over the image (its rows through the boundary
+ * rule, as corr2d_correlate does) into a per-thread buffer small enough to
+ * stay in cache, and the row pass runs from that buffer into the output:
+ * the intermediate never goes to memory, and nothing is computed twice (a
+ * column pass first needs no halo rows, only the kw - 1 extension columns).
+ *
+ * The buffer holds the column pass at every extended column the row pass
+ * reads. Columns inside the image are computed; columns outside are the
+ * column pass at the column the boundary rule maps them to (wrap, symm,
+ * nearest and mirror extend rows and columns independently), copied, or,
+ * with a fill, the column pass of a column of fill values, computed once.
+ * Both passes are corr2d_correlate on one thread, so every dtype and SIMD
+ * level is the direct method's own.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "corr2d_core.h"
+#include "boundary.h"
+#include "threads.h"
+
+/* Bytes of column-pass buffer per band: a band of this many bytes of
+ * buffer, with its kh image rows, stays in a core's L2 cache. */
+#define SEPARABLE_BAND_BYTES (256 * 1024)
+
+static size_t element_size(corr2d_dtype dtype)
+{
+    switch (dtype) {
+    case CORR2D_FLOAT32: return sizeof(float);
+    case CORR2D_FLOAT64: return sizeof(double);
+    case CORR2D_LONGDOUBLE: return sizeof(long double);
+    case CORR2D_COMPLEX64: return 2 * sizeof(float);
+    case CORR2D_COMPLEX128: return 2 * sizeof(double);
+    case CORR2D_CLONGDOUBLE: return 2 * sizeof(long double);
+    case CORR2D_UINT8: return 1;
+    case CORR2D_UINT16: return 2;
+    case CORR2D_UINT32: return 4;
+    case CORR2D_UINT64: return 8;
+    default: return 0;
+    }
+}
+
+/* Where the buffer's columns come from. Buffer column u holds extended
+ * column u0 + u. Image columns [a, b) are computed; each extension column
+ * `dst[e]` is a copy of buffer column `src[e]`, or of the fill column
+ * when `src[e]` < 0. */
+typedef struct {
+    ptrdiff_t u0, width, a, b, next;
+    ptrdiff_t *dst, *src;
+} column_plan;
+
+static int plan_columns(column_plan *cp, const corr2d_geometry *g)
+{
+    const ptrdiff_t c0 = -g->left, mw = g->out_width + g->kernel_width - 1;
+    ptrdiff_t c, lo = g->width, hi = -1, u1;
+    cp->a = c0 > 0 ? c0 : 0;
+    cp->b = c0 + mw < g->width ? c0 + mw : g->width;
+    /* A mapped column outside [a, b) (a wrap reaching past a narrow
+     * output) widens the computed range. */
+    for (c = c0; c < c0 + mw; c++) {
+        ptrdiff_t s = corr2d_ext_index(c, g->width, g->boundary);
+        if (s >= 0 && (c < 0 || c >= g->width)) {
+            lo = s < lo ? s : lo;
+            hi = s > hi ? s : hi;
+        }
+    }
+    if (hi >= 0) {
+        if (cp->b <= cp->a) {
+            cp->a = lo;
+            cp->b = hi + 1;
+        } else {
+            cp->a = lo < cp->a ? lo : cp->a;
+            cp->b = hi + 1 > cp->b ? hi + 1 : cp->b;
+        }
+    }
+    if (cp->b < cp->a)
+        cp->b = cp->a;
+    if (cp->b > cp->a) {
+        cp->u0 = c0 < cp->a ? c0 : cp->a;
+        u1 = c0 + mw > cp->b ? c0 + mw : cp->b;
+    } else {
+        cp->u0 = c0;
+        u1 = c0 + mw;
+    }
+    cp->width = u1 - cp->u0;
+    cp->dst = (ptrdiff_t *)malloc(sizeof(ptrdiff_t) * 2 * (size_t)mw);
+    if (cp->dst == NULL)
+        return CORR2D_ENOMEM;
+    cp->src = cp->dst + mw;
+    cp->next = 0;
+    for (c = c0; c < c0 + mw; c++) {
+        ptrdiff_t s;
+        if (c >= 0 && c < g->width)
+            continue;
+        s = corr2d_ext_index(c, g->width, g->boundary);
+        cp->dst[cp->next] = c - cp->u0;
+        cp->src[cp->next] = s < 0 ? -1 : s - cp->u0;
+        cp->next++;
+    }
+    return CORR2D_OK;
+}
+
+/* Output rows [i0, i0 + rows) of the separable correlation, through `buf`
+ * (rows x cp->width elements). */
+static int band(corr2d_dtype dtype, size_t es, const void *image, const void *column,
+                const void *row, const void *fill, const void *fill_column, const void *zero,
+                char *out, const corr2d_geometry *g, const column_plan *cp, ptrdiff_t i0,
+                ptrdiff_t rows, char *buf)
+{
+    int status = CORR2D_OK;
+    ptrdiff_t i, e;
+    if (cp->b > cp->a) {
+        corr2d_geometry g1 = {g->height, g->width, g->row_stride, g->kernel_height, 1,
+                              rows, cp->b - cp->a, cp->width, g->top - i0, -cp->a,
+                              g->boundary, 1};
+        status |= corr2d_correlate(dtype, image, column, fill,
+                                   buf + (size_t)(cp->a - cp->u0) * es, &g1);
+    }
+    for (i = 0; i < rows; i++) {
+        char *line = buf + (size_t)(i * cp->width) * es;
+        for (e = 0; e < cp->next; e++)
+            memcpy(line + (size_t)cp->dst[e] * es,
+                   cp->src[e] < 0 ? fill_column : line + (size_t)cp->src[e] * es, es);
+    }
+    {
+        corr2d_geometry g2 = {rows, cp->width, cp->width, 1, g->kernel_width,
+                              rows, g->out_width, g->out_row_stride, 0, cp->u0 + g->left,
+                              CORR2D_FILL, 1};
+        status |= corr2d_correlate(dtype, buf, row, zero,
+                                   out + (size_t)(i0 * g->out_row_stride) * es, &g2);
+    }
+    return status;
+}
+
+int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void *column,
+                               const void *row, const void *fill, void *out,
+                               const corr2d_geometry *g)
+{
+    const size_t es = element_size(dtype);
+    const double work = (double)g->out_height * (double)g->out_width *
+                        (double)(g->kernel_height + g->kernel_width);
+    unsigned char zero[32] = {0}, fill_column[32] = {0};
+    column_plan cp;
+    ptrdiff_t band_rows, nbands, b;
+    char *buffers;
+    int nthreads, status = CORR2D_OK;
+    corr2d_watch watch;
+
+    if (es == 0 || g->height <= 0 || g->width <= 0 || g->kernel_height <= 0 ||
+        g->kernel_width <= 0 || g->out_height < 0 || g->out_width < 0 ||
+        g->boundary < CORR2D_FILL || g->boundary > CORR2D_MIRROR)
+        return CORR2D_EINVAL;
+    if (g->out_height == 0 || g->out_width == 0)
+        return CORR2D_OK;
+    if (plan_columns(&cp, g) != CORR2D_OK)
+        return CORR2D_ENOMEM;
+    if (g->boundary == CORR2D_FILL) {
+        /* The column pass at a column wholly in the fill. */
+        corr2d_geometry gf = {g->height, g->width, g->row_stride, g->kernel_height, 1,
+                              1, 1, 1, 0, -g->width, CORR2D_FILL, 1};
+        status |= corr2d_correlate(dtype, image, column, fill, fill_column, &gf);
+    }
+
+    /* Bands of a multiple of 4 rows (the direct loops' row groups). */
+    band_rows = (ptrdiff_t)(SEPARABLE_BAND_BYTES / ((size_t)cp.width * es)) / 4 * 4;
+    if (band_rows < 4)
+        band_rows = 4;
+    if (band_rows > g->out_height)
+        band_rows = g->out_height;
+    nbands = (g->out_height + band_rows - 1) / band_rows;
+    nthreads = corr2d_plan_threads(g->threads, work);
+    if (nthreads > nbands)
+        nthreads = (int)nbands;
+    buffers = (char *)malloc((size_t)nthreads * (size_t)band_rows * (size_t)cp.width * es);
+    if (buffers == NULL) {
+        free(cp.dst);
+        return CORR2D_ENOMEM;
+    }
+    corr2d_watch_start(&watch, work);
+
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) reduction(| : status) \
+    if (nthreads > 1)
+#endif
+    for (b = 0; b < nbands; b++) {
+        const ptrdiff_t i0 = b * band_rows;
+        const ptrdiff_t rows = i0 + band_rows <= g->out_height ? band_rows : g->out_height - i0;
+        char *buf = buffers + (size_t)corr2d_thread_num() * (size_t)band_rows * (size_t)cp.width * es;
+        int s;
+        if (corr2d_should_stop(&watch))
+            continue;
+        s = band(dtype, es, image, column, row, fill, fill_column, zero, (char *)out, g, &cp,
+                 i0, rows, buf);
+        if (s & CORR2D_EINTR)
+            watch.stop = 1;
+        status |= s;
+    }
+    free(buffers);
+    free(cp.dst);
+    if (watch.stop)
+        status |= CORR2D_EINTR;
+    return corr2d_status_of(status);
+}
