@@ -134,16 +134,38 @@ def fft_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
 
 
 def separable_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
-    """One thread's seconds for two 1-D passes (the cheaper order)."""
+    """One thread's seconds for two 1-D passes: the column pass over the
+    output's rows and kw - 1 extension columns, then the row pass."""
     p, cf = _precision(dtype)
     (oh, ow), (kh, kw) = shape, kshape
-    macs = min(oh * (ow + kw - 1) * kh + oh * ow * kw, (oh + kh - 1) * ow * kw + oh * ow * kh)
-    pixels = oh * ow * 2 + oh * (kw - 1) + ow * (kh - 1)
+    macs = oh * (ow + kw - 1) * kh + oh * ow * kw
+    pixels = oh * (ow + kw - 1) + oh * ow
     return (C.SEPARABLE_PER_MAC[p] * cf * macs + C.SEPARABLE_PER_PIXEL[p] * pixels
             + C.SEPARABLE_PER_CALL)
 
 
 def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(u, v)`` with ``kernel ~= outer(u, v)``, or None: see
+    `_separable_factors`. Kernels of up to CACHED_KERNEL_BYTES are cached
+    by their bytes, so a filter applied block by block (a Dask image)
+    factorises its kernel once per process."""
+    kernel = np.ascontiguousarray(kernel)
+    if kernel.nbytes > CACHED_KERNEL_BYTES:
+        return _separable_factors(kernel)
+    return _cached_factors(kernel.tobytes(), kernel.shape, kernel.dtype.str)
+
+
+#: The factorisation cache keeps kernels up to this size (32 of them).
+CACHED_KERNEL_BYTES = 256 << 10
+
+
+@lru_cache(maxsize=32)
+def _cached_factors(data: bytes, shape: tuple, dtype: str):
+    kernel = np.frombuffer(data, dtype=dtype).reshape(shape)
+    return _separable_factors(kernel)
+
+
+def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``(u, v)`` with ``kernel ~= outer(u, v)`` when the kernel is
     numerically rank 1 (sigma_2 <= SEPARABLE_TOLERANCE * max(kh, kw) *
     eps * sigma_1, a tolerance relative to the kernel, never absolute),
@@ -173,6 +195,7 @@ def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
         return None
     column = (u[:, 0] * s[0]).astype(kernel.dtype)
     row = vh[0, :].astype(kernel.dtype)
+    column.flags.writeable = row.flags.writeable = False  # shared through the cache
     return column, row
 
 

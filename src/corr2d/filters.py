@@ -135,7 +135,8 @@ def _check_axis(axis: object, func: str) -> int:
 
 
 def _correlate(
-    image: np.ndarray, kernel: np.ndarray, mode: str, cval: float, func: str
+    image: np.ndarray, kernel: np.ndarray, mode: str, cval: float, func: str,
+    method: str = "auto",
 ) -> np.ndarray:
     """Correlate `image` with a small `kernel`, extended by ndimage `mode`.
 
@@ -151,11 +152,11 @@ def _correlate(
                 f"{func}: mode='valid' needs an image at least as large as the kernel {kernel.shape}, "
                 f"got {image.shape}"
             )
-        return correlate2d(image, kernel, mode="valid")
+        return correlate2d(image, kernel, mode="valid", method=method)
     # scipy.ndimage centres a kernel at k // 2; origin -1 on an even axis
     # moves it to correlate2d's (k - 1) // 2. Every mode is the core's.
     origin = tuple(-(1 - k % 2) for k in kernel.shape)
-    return ndimage.correlate(image, kernel, mode=mode, cval=cval, origin=origin)
+    return ndimage.correlate(image, kernel, mode=mode, cval=cval, origin=origin, method=method)
 
 
 def _correlate1d(
@@ -604,6 +605,10 @@ def _gaussian_filter(sigma, mode, cval, truncate, radius, func: str) -> PlaneFil
         # `weights` is `kernel` (its sums weigh the valid samples): run its
         # 1-D factors. Each 1-D kernel sums to 1, so extending the first
         # pass's output by `fill` (as ndimage does) is the 2-D extension.
+        if len(passes) == 2 and not _arrays.is_cupy_array(data):
+            # On the CPU, one call of the separable method: both passes band
+            # by band through a buffer in cache, no intermediate image.
+            return _correlate(data, kernel, mode, fill, func, method="separable")
         out = data
         for axis, weights1d in passes:
             out = _correlate1d(out, weights1d, axis, mode, fill, func)
