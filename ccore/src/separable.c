@@ -25,7 +25,9 @@
 
 /* Bytes of column-pass buffer per band: a band of this many bytes of
  * buffer, with its kh image rows, stays in a core's L2 cache. */
+#ifndef SEPARABLE_BAND_BYTES
 #define SEPARABLE_BAND_BYTES (256 * 1024)
+#endif
 
 static size_t element_size(corr2d_dtype dtype)
 {
