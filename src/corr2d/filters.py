@@ -135,8 +135,7 @@ def _check_axis(axis: object, func: str) -> int:
 
 
 def _correlate(
-    image: np.ndarray, kernel: np.ndarray, mode: str, cval: float, func: str,
-    method: str = "auto",
+    image: np.ndarray, kernel: np.ndarray, mode: str, cval: float, func: str
 ) -> np.ndarray:
     """Correlate `image` with a small `kernel`, extended by ndimage `mode`.
 
@@ -152,11 +151,11 @@ def _correlate(
                 f"{func}: mode='valid' needs an image at least as large as the kernel {kernel.shape}, "
                 f"got {image.shape}"
             )
-        return correlate2d(image, kernel, mode="valid", method=method)
+        return correlate2d(image, kernel, mode="valid")
     # scipy.ndimage centres a kernel at k // 2; origin -1 on an even axis
     # moves it to correlate2d's (k - 1) // 2. Every mode is the core's.
     origin = tuple(-(1 - k % 2) for k in kernel.shape)
-    return ndimage.correlate(image, kernel, mode=mode, cval=cval, origin=origin, method=method)
+    return ndimage.correlate(image, kernel, mode=mode, cval=cval, origin=origin)
 
 
 def _correlate1d(
@@ -606,9 +605,10 @@ def _gaussian_filter(sigma, mode, cval, truncate, radius, func: str) -> PlaneFil
         # 1-D factors. Each 1-D kernel sums to 1, so extending the first
         # pass's output by `fill` (as ndimage does) is the 2-D extension.
         if len(passes) == 2 and not _arrays.is_cupy_array(data):
-            # On the CPU, one call of the separable method: both passes band
-            # by band through a buffer in cache, no intermediate image.
-            return _correlate(data, kernel, mode, fill, func, method="separable")
+            # On the CPU, one 2-D call: 'auto' runs the separable method
+            # (both passes band by band through a buffer in cache, no
+            # intermediate image) or, for a small kernel, the direct one.
+            return _correlate(data, kernel, mode, fill, func)
         out = data
         for axis, weights1d in passes:
             out = _correlate1d(out, weights1d, axis, mode, fill, func)
@@ -636,9 +636,13 @@ def gaussian(
     Two 1-D passes (down the columns, then along the rows) of the weights
     ``exp(-x**2 / (2 sigma**2))`` for ``x`` in ``-r..r``, normalised to sum
     to 1, with ``r = int(truncate * sigma + 0.5)`` unless `radius` is given.
-    An axis whose sigma is 0 is left unfiltered. With
-    ``nan_policy='interpolate'`` the valid samples' weights are summed by
-    the same two passes (equal to the 2-D sums: the kernel is separable).
+    On the CPU both passes are one call of the separable method (see
+    :func:`corr2d.correlate2d`), band by band through a per-thread buffer of
+    about 256 KiB, so no intermediate image is made; ``method='auto'``
+    chooses it, or the direct loops for a kernel under 25 taps. An axis
+    whose sigma is 0 is left unfiltered. With ``nan_policy='interpolate'``
+    the valid samples' weights are summed the same way (equal to the 2-D
+    sums: the kernel is separable).
 
     Parameters
     ----------
