@@ -78,7 +78,7 @@ int corr2d_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
  * kernel_height elements, `row` kernel_width, and the result equals
  * corr2d_correlate's with that kernel up to rounding (each output is a sum
  * of column sums). Two 1-D passes through a per-thread buffer of about
- * 256 KiB (at least 4 rows of out_width + kernel_width - 1 elements). */
+ * 1 MiB (at least 32 rows of out_width + kernel_width - 1 elements). */
 int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void *column,
                                const void *row, const void *fill, void *out,
                                const corr2d_geometry *g);

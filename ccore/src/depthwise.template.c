@@ -32,16 +32,7 @@
 
 #ifndef DW_LANES
 #define DW_LANES 16
-/* conv.c is built for the baseline ISA; where GCC and glibc's ifunc allow,
- * the per-plane loops are also compiled for AVX2 and AVX-512, the best
- * picked at load time (the correlation core dispatches by hand instead,
- * see dispatch.c). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-#define CORR2D_DW_CLONES \
-    __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-#else
-#define CORR2D_DW_CLONES
-#endif
+#include "clones.h"
 /* The flat layout of one call's planes (the same for every plane). */
 typedef struct {
     ptrdiff_t pitch, out_pitch; /* elements per row of P, flat outputs per output row */
@@ -177,7 +168,7 @@ static void NAME(dw_pad)(const T *src, T *P, const corr2d_conv_geometry *g,
 
 /* F[k] = sum over taps of w[t] * P[k + offsets[t]], for k < L->flat: one
  * plane's forward pass from its padded copy P. */
-CORR2D_DW_CLONES static void NAME(dw_forward_plane)(const T *P, const T *w,
+CORR2D_CLONES static void NAME(dw_forward_plane)(const T *P, const T *w,
                                                     const ptrdiff_t *offsets, T *F,
                                                     const corr2d_dw_layout *L)
 {
@@ -246,7 +237,7 @@ static void NAME(dw_flatten)(const T *src, T *G, const corr2d_conv_geometry *g,
 
 /* Q (padded, in phases) += one output plane's input gradient, G its flat
  * gradient. */
-CORR2D_DW_CLONES static void NAME(dw_grad_input_plane)(T *Q, const T *G, const T *w,
+CORR2D_CLONES static void NAME(dw_grad_input_plane)(T *Q, const T *G, const T *w,
                                                        const ptrdiff_t *offsets,
                                                        const unsigned char *real,
                                                        const corr2d_dw_layout *L)
@@ -259,7 +250,7 @@ CORR2D_DW_CLONES static void NAME(dw_grad_input_plane)(T *Q, const T *G, const T
 /* lanes[t * DW_LANES + l] += G[k] * P[k + offsets[t]] over k = l mod
  * DW_LANES: one plane's weight gradient, junk outputs included (G is zero
  * there), before the lanes are summed. */
-CORR2D_DW_CLONES static void NAME(dw_grad_weight_lanes)(const T *G, const T *P,
+CORR2D_CLONES static void NAME(dw_grad_weight_lanes)(const T *G, const T *P,
                                                         const ptrdiff_t *offsets,
                                                         const corr2d_dw_layout *L, T *lanes)
 {
@@ -298,7 +289,7 @@ static int NAME(dw_flush_lanes)(T *lanes, double *acc, ptrdiff_t taps)
 
 /* acc[t] += one plane's weight gradient of tap t over the real outputs
  * only (the fallback of the lanes above). */
-CORR2D_DW_CLONES static void NAME(dw_grad_weight_masked)(const T *G, const T *P,
+CORR2D_CLONES static void NAME(dw_grad_weight_masked)(const T *G, const T *P,
                                                          const ptrdiff_t *offsets,
                                                          const unsigned char *real,
                                                          const corr2d_dw_layout *L,

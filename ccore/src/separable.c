@@ -14,8 +14,10 @@
  * column pass at the column the boundary rule maps them to (wrap, symm,
  * nearest and mirror extend rows and columns independently), copied, or,
  * with a fill, the column pass of a column of fill values, computed once.
- * Both passes are corr2d_correlate on one thread, so every dtype and SIMD
- * level is the direct method's own.
+ * float32 and float64 run both passes in the vector loops of
+ * separable_columns.template.c; other dtypes (and compilers without GCC's
+ * vector types) run them as corr2d_correlate on one thread, the direct
+ * method's own loops.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,129 @@
 #include "boundary.h"
 #include "threads.h"
 
-/* Bytes of column-pass buffer per band: a band of this many bytes of
- * buffer, with its kh image rows, stays in a core's L2 cache. */
+/* The column pass's own loops (separable_columns.template.c) for float32
+ * and float64: GCC/Clang vector types, per SIMD level on x86-64 (chosen
+ * with the correlation core's level, so a forced level applies here too).
+ * Other compilers, and other dtypes, take the direct loops for it. */
+#if defined(__GNUC__)
+#define SEPARABLE_COLUMNS 1
+#if defined(__x86_64__)
+#define SEPARABLE_COLUMNS_X86 1
+#endif
+
+#define T float
+#define NAME(x) x##_f32
+#define SEP_VEC_BYTES 16
+#define SEP_TARGET
+#include "separable_columns.template.c"
+#undef NAME
+#undef SEP_VEC_BYTES
+#undef SEP_TARGET
+#ifdef SEPARABLE_COLUMNS_X86
+#define NAME(x) x##_f32_avx2
+#define SEP_VEC_BYTES 32
+#define SEP_TARGET __attribute__((target("avx2,fma")))
+#include "separable_columns.template.c"
+#undef NAME
+#undef SEP_VEC_BYTES
+#undef SEP_TARGET
+#define NAME(x) x##_f32_avx512
+#define SEP_VEC_BYTES 64
+#define SEP_TARGET __attribute__((target("avx512f,avx2,fma")))
+#include "separable_columns.template.c"
+#undef NAME
+#undef SEP_VEC_BYTES
+#undef SEP_TARGET
+#endif
+#undef T
+
+#define T double
+#define NAME(x) x##_f64
+#define SEP_VEC_BYTES 16
+#define SEP_TARGET
+#include "separable_columns.template.c"
+#undef NAME
+#undef SEP_VEC_BYTES
+#undef SEP_TARGET
+#ifdef SEPARABLE_COLUMNS_X86
+#define NAME(x) x##_f64_avx2
+#define SEP_VEC_BYTES 32
+#define SEP_TARGET __attribute__((target("avx2,fma")))
+#include "separable_columns.template.c"
+#undef NAME
+#undef SEP_VEC_BYTES
+#undef SEP_TARGET
+#define NAME(x) x##_f64_avx512
+#define SEP_VEC_BYTES 64
+#define SEP_TARGET __attribute__((target("avx512f,avx2,fma")))
+#include "separable_columns.template.c"
+#undef NAME
+#undef SEP_VEC_BYTES
+#undef SEP_TARGET
+#endif
+#undef T
+
+/* Zeros each side of the column (the column pass's four-row groups read
+ * col[-3] .. col[kh + 2]); bytes per block row (two 512-bit vectors). */
+#define COLUMN_PAD 3
+#define SEP_BLOCK_BYTES 128
+
+/* The column pass at the core's SIMD level: 2 AVX-512, 1 AVX2, 0 baseline. */
+static void column_pass(corr2d_dtype dtype, int level, const void *const *rows,
+                        const void *col, ptrdiff_t kh, ptrdiff_t nrows, ptrdiff_t n, void *out,
+                        ptrdiff_t out_stride, void *block)
+{
+#define ARGS(T) (const T *const *)rows, (const T *)col, kh, nrows, n, (T *)out, out_stride, (T *)block
+    if (dtype == CORR2D_FLOAT32) {
+#ifdef SEPARABLE_COLUMNS_X86
+        if (level == 2) { column_pass_f32_avx512(ARGS(float)); return; }
+        if (level == 1) { column_pass_f32_avx2(ARGS(float)); return; }
+#endif
+        column_pass_f32(ARGS(float));
+    } else {
+#ifdef SEPARABLE_COLUMNS_X86
+        if (level == 2) { column_pass_f64_avx512(ARGS(double)); return; }
+        if (level == 1) { column_pass_f64_avx2(ARGS(double)); return; }
+#endif
+        column_pass_f64(ARGS(double));
+    }
+#undef ARGS
+    (void)level;
+}
+
+/* The row pass at the core's SIMD level. */
+static void row_pass(corr2d_dtype dtype, int level, const void *in, ptrdiff_t in_stride,
+                     const void *row, ptrdiff_t kw, ptrdiff_t nrows, ptrdiff_t n, void *out,
+                     ptrdiff_t out_stride)
+{
+#define ARGS(T) (const T *)in, in_stride, (const T *)row, kw, nrows, n, (T *)out, out_stride
+    if (dtype == CORR2D_FLOAT32) {
+#ifdef SEPARABLE_COLUMNS_X86
+        if (level == 2) { row_pass_f32_avx512(ARGS(float)); return; }
+        if (level == 1) { row_pass_f32_avx2(ARGS(float)); return; }
+#endif
+        row_pass_f32(ARGS(float));
+    } else {
+#ifdef SEPARABLE_COLUMNS_X86
+        if (level == 2) { row_pass_f64_avx512(ARGS(double)); return; }
+        if (level == 1) { row_pass_f64_avx2(ARGS(double)); return; }
+#endif
+        row_pass_f64(ARGS(double));
+    }
+#undef ARGS
+    (void)level;
+}
+#endif
+
+/* A band's rows: as many as fill SEPARABLE_BAND_BYTES of buffer (about
+ * half a core's L2), and at least SEPARABLE_MIN_BAND_ROWS, so the kh - 1
+ * extra image rows each column block copies stay a small part of the
+ * band (bands of 4 rows of a wide float64 image were 1.5x slower). */
 #ifndef SEPARABLE_BAND_BYTES
-#define SEPARABLE_BAND_BYTES (256 * 1024)
+#define SEPARABLE_BAND_BYTES (1024 * 1024)
+#endif
+#ifndef SEPARABLE_MIN_BAND_ROWS
+#define SEPARABLE_MIN_BAND_ROWS 32
 #endif
 
 static size_t element_size(corr2d_dtype dtype)
@@ -108,13 +229,38 @@ static int plan_columns(column_plan *cp, const corr2d_geometry *g)
 
 /* Output rows [i0, i0 + rows) of the separable correlation, through `buf`
  * (rows x cp->width elements). */
-static int band(corr2d_dtype dtype, size_t es, const void *image, const void *column,
-                const void *row, const void *fill, const void *fill_column, const void *zero,
-                char *out, const corr2d_geometry *g, const column_plan *cp, ptrdiff_t i0,
+static int band(corr2d_dtype dtype, int level, size_t es, const void *image, const void *column,
+                const void *row, const void *fill, const void *padded_column,
+                const void *fill_row,
+                const void *fill_column, const void *zero, char *out,
+                const corr2d_geometry *g, const column_plan *cp, ptrdiff_t i0,
                 ptrdiff_t rows, char *buf)
 {
     int status = CORR2D_OK;
     ptrdiff_t i, e;
+#ifdef SEPARABLE_COLUMNS
+    if (cp->b > cp->a && (dtype == CORR2D_FLOAT32 || dtype == CORR2D_FLOAT64)) {
+        /* The image rows the band reads, through the boundary rule (a row
+         * wholly in the fill reads `fill_row`), and the copied block. */
+        const ptrdiff_t nin = rows + g->kernel_height - 1;
+        const void **in = (const void **)malloc(sizeof(*in) * (size_t)nin);
+        void *block = malloc((size_t)nin * SEP_BLOCK_BYTES);
+        if (in == NULL || block == NULL) {
+            free((void *)in);
+            free(block);
+            return CORR2D_ENOMEM;
+        }
+        for (i = 0; i < nin; i++) {
+            ptrdiff_t src = corr2d_ext_index(i0 + i - g->top, g->height, g->boundary);
+            in[i] = src < 0 ? fill_row
+                            : (const char *)image + (size_t)(src * g->row_stride + cp->a) * es;
+        }
+        column_pass(dtype, level, in, (const char *)padded_column + COLUMN_PAD * es, g->kernel_height,
+                    rows, cp->b - cp->a, buf + (size_t)(cp->a - cp->u0) * es, cp->width, block);
+        free((void *)in);
+        free(block);
+    } else
+#endif
     if (cp->b > cp->a) {
         corr2d_geometry g1 = {g->height, g->width, g->row_stride, g->kernel_height, 1,
                               rows, cp->b - cp->a, cp->width, g->top - i0, -cp->a,
@@ -128,6 +274,14 @@ static int band(corr2d_dtype dtype, size_t es, const void *image, const void *co
             memcpy(line + (size_t)cp->dst[e] * es,
                    cp->src[e] < 0 ? fill_column : line + (size_t)cp->src[e] * es, es);
     }
+#ifdef SEPARABLE_COLUMNS
+    if (dtype == CORR2D_FLOAT32 || dtype == CORR2D_FLOAT64) {
+        row_pass(dtype, level, buf + (size_t)(-g->left - cp->u0) * es, cp->width, row,
+                 g->kernel_width, rows, g->out_width, out + (size_t)(i0 * g->out_row_stride) * es,
+                 g->out_row_stride);
+        return status;
+    }
+#endif
     {
         corr2d_geometry g2 = {rows, cp->width, cp->width, 1, g->kernel_width,
                               rows, g->out_width, g->out_row_stride, 0, cp->u0 + g->left,
@@ -148,8 +302,10 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     unsigned char zero[32] = {0}, fill_column[32] = {0};
     column_plan cp;
     ptrdiff_t band_rows, nbands, b;
-    char *buffers;
+    char *buffers, *fill_row, *padded_column;
     int nthreads, status = CORR2D_OK;
+    const char *simd = corr2d_simd_level();
+    const int level = strcmp(simd, "avx512") == 0 ? 2 : strcmp(simd, "avx2") == 0 ? 1 : 0;
     corr2d_watch watch;
 
     if (es == 0 || g->height <= 0 || g->width <= 0 || g->kernel_height <= 0 ||
@@ -169,8 +325,8 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
 
     /* Bands of a multiple of 4 rows (the direct loops' row groups). */
     band_rows = (ptrdiff_t)(SEPARABLE_BAND_BYTES / ((size_t)cp.width * es)) / 4 * 4;
-    if (band_rows < 4)
-        band_rows = 4;
+    if (band_rows < SEPARABLE_MIN_BAND_ROWS)
+        band_rows = SEPARABLE_MIN_BAND_ROWS;
     if (band_rows > g->out_height)
         band_rows = g->out_height;
     nbands = (g->out_height + band_rows - 1) / band_rows;
@@ -178,10 +334,20 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     if (nthreads > nbands)
         nthreads = (int)nbands;
     buffers = (char *)malloc((size_t)nthreads * (size_t)band_rows * (size_t)cp.width * es);
-    if (buffers == NULL) {
+    /* A row of fill values, as wide as the computed columns, and the column
+     * with COLUMN_PAD zeros at each end (the column pass's padding). */
+    fill_row = (char *)malloc((size_t)(cp.b - cp.a + 1) * es);
+    padded_column = (char *)calloc((size_t)(g->kernel_height + 2 * (COLUMN_PAD)), es);
+    if (buffers == NULL || fill_row == NULL || padded_column == NULL) {
+        free(buffers);
+        free(fill_row);
+        free(padded_column);
         free(cp.dst);
         return CORR2D_ENOMEM;
     }
+    for (b = 0; b < cp.b - cp.a; b++)
+        memcpy(fill_row + (size_t)b * es, fill, es);
+    memcpy(padded_column + (size_t)(COLUMN_PAD) * es, column, (size_t)g->kernel_height * es);
     corr2d_watch_start(&watch, work);
 
 #ifdef _OPENMP
@@ -195,13 +361,15 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
         int s;
         if (corr2d_should_stop(&watch))
             continue;
-        s = band(dtype, es, image, column, row, fill, fill_column, zero, (char *)out, g, &cp,
-                 i0, rows, buf);
+        s = band(dtype, level, es, image, column, row, fill, padded_column, fill_row, fill_column,
+                 zero, (char *)out, g, &cp, i0, rows, buf);
         if (s & CORR2D_EINTR)
             watch.stop = 1;
         status |= s;
     }
     free(buffers);
+    free(fill_row);
+    free(padded_column);
     free(cp.dst);
     if (watch.stop)
         status |= CORR2D_EINTR;

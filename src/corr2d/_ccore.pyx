@@ -155,7 +155,7 @@ def correlate_separable(cnp.ndarray image, cnp.ndarray column, cnp.ndarray row,
                         cnp.ndarray fill, cnp.ndarray out, Py_ssize_t top,
                         Py_ssize_t left, int boundary, int threads):
     """`correlate` with the kernel outer(column, row), as two 1-D passes
-    through a per-thread buffer of about 256 KiB; column and row are 1-D
+    through a per-thread buffer of about 1 MiB (at least 32 rows); column and row are 1-D
     and C-contiguous. Equal to `correlate` up to rounding."""
     cdef corr2d_geometry g
     cdef int status

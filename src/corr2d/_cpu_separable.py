@@ -11,8 +11,13 @@ boundary rule applies in the column pass; extension columns are the column
 pass at the column the rule maps them to (or at a column of fill values),
 so every boundary and fill value is exact.
 
-Memory beyond the output: about 256 KiB per thread (at least four rows of
-``ow + kw - 1`` elements).
+The float32 and float64 passes are the core's own vector loops (a column
+block copied into L1 feeds four output rows per load); other dtypes run
+both passes through the direct loops.
+
+Memory beyond the output, per thread: about 1 MiB of band (at least 32
+rows of ``ow + kw - 1`` elements), and a copy of ``(32 + kh) x 128``
+bytes of columns.
 """
 from __future__ import annotations
 

@@ -638,7 +638,7 @@ def gaussian(
     to 1, with ``r = int(truncate * sigma + 0.5)`` unless `radius` is given.
     On the CPU both passes are one call of the separable method (see
     :func:`corr2d.correlate2d`), band by band through a per-thread buffer of
-    about 256 KiB, so no intermediate image is made; ``method='auto'``
+    about 1 MiB (at least 32 rows), so no intermediate image is made; ``method='auto'``
     chooses it, or the direct loops for a kernel under 25 taps. An axis
     whose sigma is 0 is left unfiltered. With ``nan_policy='interpolate'``
     the valid samples' weights are summed the same way (equal to the 2-D
