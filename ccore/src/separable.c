@@ -97,7 +97,8 @@ static void column_pass(corr2d_dtype dtype, int level, const void *const *rows,
                         const void *col, ptrdiff_t kh, ptrdiff_t nrows, ptrdiff_t n, void *out,
                         ptrdiff_t out_stride, void *block)
 {
-#define ARGS(T) (const T *const *)rows, (const T *)col, kh, nrows, n, (T *)out, out_stride, (T *)block
+#define ARGS(T) \
+    (const T *const *)rows, (const T *)col, kh, nrows, n, (T *)out, out_stride, (T *)block
     if (dtype == CORR2D_FLOAT32) {
 #ifdef SEPARABLE_COLUMNS_X86
         if (level == 2) { column_pass_f32_avx512(ARGS(float)); return; }
@@ -231,8 +232,7 @@ static int plan_columns(column_plan *cp, const corr2d_geometry *g)
  * (rows x cp->width elements). */
 static int band(corr2d_dtype dtype, int level, size_t es, const void *image, const void *column,
                 const void *row, const void *fill, const void *padded_column,
-                const void *fill_row,
-                const void *fill_column, const void *zero, char *out,
+                const void *fill_row, const void *fill_column, const void *zero, char *out,
                 const corr2d_geometry *g, const column_plan *cp, ptrdiff_t i0,
                 ptrdiff_t rows, char *buf)
 {
@@ -255,8 +255,9 @@ static int band(corr2d_dtype dtype, int level, size_t es, const void *image, con
             in[i] = src < 0 ? fill_row
                             : (const char *)image + (size_t)(src * g->row_stride + cp->a) * es;
         }
-        column_pass(dtype, level, in, (const char *)padded_column + COLUMN_PAD * es, g->kernel_height,
-                    rows, cp->b - cp->a, buf + (size_t)(cp->a - cp->u0) * es, cp->width, block);
+        column_pass(dtype, level, in, (const char *)padded_column + COLUMN_PAD * es,
+                    g->kernel_height, rows, cp->b - cp->a, buf + (size_t)(cp->a - cp->u0) * es,
+                    cp->width, block);
         free((void *)in);
         free(block);
     } else
@@ -357,7 +358,8 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     for (b = 0; b < nbands; b++) {
         const ptrdiff_t i0 = b * band_rows;
         const ptrdiff_t rows = i0 + band_rows <= g->out_height ? band_rows : g->out_height - i0;
-        char *buf = buffers + (size_t)corr2d_thread_num() * (size_t)band_rows * (size_t)cp.width * es;
+        char *buf = buffers + (size_t)corr2d_thread_num() * (size_t)band_rows *
+                                  (size_t)cp.width * es;
         int s;
         if (corr2d_should_stop(&watch))
             continue;
