@@ -36,108 +36,57 @@
 #endif
 
 #define T float
-#define NAME(x) x##_f32
-#define SEP_VEC_BYTES 16
-#define SEP_TARGET
-#include "separable_columns.template.c"
-#undef NAME
-#undef SEP_VEC_BYTES
-#undef SEP_TARGET
-#ifdef SEPARABLE_COLUMNS_X86
-#define NAME(x) x##_f32_avx2
-#define SEP_VEC_BYTES 32
-#define SEP_TARGET __attribute__((target("avx2,fma")))
-#include "separable_columns.template.c"
-#undef NAME
-#undef SEP_VEC_BYTES
-#undef SEP_TARGET
-#define NAME(x) x##_f32_avx512
-#define SEP_VEC_BYTES 64
-#define SEP_TARGET __attribute__((target("avx512f,avx2,fma")))
-#include "separable_columns.template.c"
-#undef NAME
-#undef SEP_VEC_BYTES
-#undef SEP_TARGET
-#endif
+#define SEP_SFX f32
+#include "separable_widths.h"
 #undef T
-
+#undef SEP_SFX
 #define T double
-#define NAME(x) x##_f64
-#define SEP_VEC_BYTES 16
-#define SEP_TARGET
-#include "separable_columns.template.c"
-#undef NAME
-#undef SEP_VEC_BYTES
-#undef SEP_TARGET
-#ifdef SEPARABLE_COLUMNS_X86
-#define NAME(x) x##_f64_avx2
-#define SEP_VEC_BYTES 32
-#define SEP_TARGET __attribute__((target("avx2,fma")))
-#include "separable_columns.template.c"
-#undef NAME
-#undef SEP_VEC_BYTES
-#undef SEP_TARGET
-#define NAME(x) x##_f64_avx512
-#define SEP_VEC_BYTES 64
-#define SEP_TARGET __attribute__((target("avx512f,avx2,fma")))
-#include "separable_columns.template.c"
-#undef NAME
-#undef SEP_VEC_BYTES
-#undef SEP_TARGET
-#endif
+#define SEP_SFX f64
+#include "separable_widths.h"
 #undef T
+#undef SEP_SFX
 
 /* Zeros each side of the column (the column pass's four-row groups read
  * col[-3] .. col[kh + 2]); bytes per block row (two 512-bit vectors). */
 #define COLUMN_PAD 3
 #define SEP_BLOCK_BYTES 128
 
-/* The column pass at the core's SIMD level: 2 AVX-512, 1 AVX2, 0 baseline. */
+/* Calls fn's instance for T's suffix at the core's SIMD level `level`
+ * (2 AVX-512, 1 AVX2, 0 baseline). */
+#ifdef SEPARABLE_COLUMNS_X86
+#define AT_LEVEL(fn, sfx, args)            \
+    (level == 2   ? fn##_##sfx##_avx512 args \
+     : level == 1 ? fn##_##sfx##_avx2 args   \
+                  : fn##_##sfx args)
+#else
+#define AT_LEVEL(fn, sfx, args) ((void)level, fn##_##sfx args)
+#endif
+
 static void column_pass(corr2d_dtype dtype, int level, const void *const *rows,
                         const void *col, ptrdiff_t kh, ptrdiff_t nrows, ptrdiff_t n, void *out,
                         ptrdiff_t out_stride, void *block)
 {
 #define ARGS(T) \
-    (const T *const *)rows, (const T *)col, kh, nrows, n, (T *)out, out_stride, (T *)block
-    if (dtype == CORR2D_FLOAT32) {
-#ifdef SEPARABLE_COLUMNS_X86
-        if (level == 2) { column_pass_f32_avx512(ARGS(float)); return; }
-        if (level == 1) { column_pass_f32_avx2(ARGS(float)); return; }
-#endif
-        column_pass_f32(ARGS(float));
-    } else {
-#ifdef SEPARABLE_COLUMNS_X86
-        if (level == 2) { column_pass_f64_avx512(ARGS(double)); return; }
-        if (level == 1) { column_pass_f64_avx2(ARGS(double)); return; }
-#endif
-        column_pass_f64(ARGS(double));
-    }
+    ((const T *const *)rows, (const T *)col, kh, nrows, n, (T *)out, out_stride, (T *)block)
+    if (dtype == CORR2D_FLOAT32)
+        AT_LEVEL(column_pass, f32, ARGS(float));
+    else
+        AT_LEVEL(column_pass, f64, ARGS(double));
 #undef ARGS
-    (void)level;
 }
 
-/* The row pass at the core's SIMD level. */
 static void row_pass(corr2d_dtype dtype, int level, const void *in, ptrdiff_t in_stride,
                      const void *row, ptrdiff_t kw, ptrdiff_t nrows, ptrdiff_t n, void *out,
                      ptrdiff_t out_stride)
 {
-#define ARGS(T) (const T *)in, in_stride, (const T *)row, kw, nrows, n, (T *)out, out_stride
-    if (dtype == CORR2D_FLOAT32) {
-#ifdef SEPARABLE_COLUMNS_X86
-        if (level == 2) { row_pass_f32_avx512(ARGS(float)); return; }
-        if (level == 1) { row_pass_f32_avx2(ARGS(float)); return; }
-#endif
-        row_pass_f32(ARGS(float));
-    } else {
-#ifdef SEPARABLE_COLUMNS_X86
-        if (level == 2) { row_pass_f64_avx512(ARGS(double)); return; }
-        if (level == 1) { row_pass_f64_avx2(ARGS(double)); return; }
-#endif
-        row_pass_f64(ARGS(double));
-    }
+#define ARGS(T) ((const T *)in, in_stride, (const T *)row, kw, nrows, n, (T *)out, out_stride)
+    if (dtype == CORR2D_FLOAT32)
+        AT_LEVEL(row_pass, f32, ARGS(float));
+    else
+        AT_LEVEL(row_pass, f64, ARGS(double));
 #undef ARGS
-    (void)level;
 }
+#undef AT_LEVEL
 #endif
 
 /* A band's rows: as many as fill SEPARABLE_BAND_BYTES of buffer (about
