@@ -527,13 +527,12 @@ def test_depthwise_direct_loops_in_parallel(stride, dilation, multiplier, dtype)
     tap from the same (rounded) inputs, within gamma_n * sum |terms|, n the
     longest chain of roundings (9 taps; a plane's products, for a lane of
     the weight gradient)."""
-    assert _cpu_conv._runs_depthwise((3, 24, 41, 38), (24 * multiplier, 1, 3, 3),
-                                     (3, 24 * multiplier, 1, 1), 24, stride, (1, 2), dilation)
     rng = np.random.default_rng(11)
     kw = dict(stride=stride, padding=(1, 2), dilation=dilation, groups=24)
     x = rng.standard_normal((3, 24, 41, 38)).astype(dtype)
     w = rng.standard_normal((24 * multiplier, 1, 3, 3)).astype(dtype)
     y = conv2d(x, w, **kw)
+    assert _cpu_conv._runs_depthwise(x.shape, w.shape, y.shape, 24, stride, (1, 2), dilation)
     gy = rng.standard_normal(y.shape).astype(dtype)
     gx = conv2d_input(x.shape, w, gy, **kw)
     gw = conv2d_weight(x, w.shape, gy, **kw)

@@ -1,8 +1,8 @@
 /* CORR2D_CLONES: compile a plain-C loop also for AVX2 and AVX-512, the best
- * picked at load time. conv.c and separable.c are built for the baseline
- * ISA; where GCC and glibc's ifunc allow, functions marked with this get
- * clones (the correlation core dispatches by hand instead, see dispatch.c).
- * Elsewhere they stay baseline. */
+ * picked at load time. conv.c is built for the baseline ISA; where GCC and
+ * glibc's ifunc allow, functions marked with this get clones (the
+ * correlation core dispatches by hand instead, see dispatch.c, and so do
+ * separable.c's explicit-width vector loops). Elsewhere they stay baseline. */
 #ifndef CORR2D_CLONES_H
 #define CORR2D_CLONES_H
 

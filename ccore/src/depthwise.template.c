@@ -169,8 +169,8 @@ static void NAME(dw_pad)(const T *src, T *P, const corr2d_conv_geometry *g,
 /* F[k] = sum over taps of w[t] * P[k + offsets[t]], for k < L->flat: one
  * plane's forward pass from its padded copy P. */
 CORR2D_CLONES static void NAME(dw_forward_plane)(const T *P, const T *w,
-                                                    const ptrdiff_t *offsets, T *F,
-                                                    const corr2d_dw_layout *L)
+                                                 const ptrdiff_t *offsets, T *F,
+                                                 const corr2d_dw_layout *L)
 {
     const ptrdiff_t taps = L->taps;
     ptrdiff_t k0, t;
@@ -238,9 +238,9 @@ static void NAME(dw_flatten)(const T *src, T *G, const corr2d_conv_geometry *g,
 /* Q (padded, in phases) += one output plane's input gradient, G its flat
  * gradient. */
 CORR2D_CLONES static void NAME(dw_grad_input_plane)(T *Q, const T *G, const T *w,
-                                                       const ptrdiff_t *offsets,
-                                                       const unsigned char *real,
-                                                       const corr2d_dw_layout *L)
+                                                    const ptrdiff_t *offsets,
+                                                    const unsigned char *real,
+                                                    const corr2d_dw_layout *L)
 {
     ptrdiff_t t;
     for (t = 0; t < L->taps; t++)
@@ -251,8 +251,8 @@ CORR2D_CLONES static void NAME(dw_grad_input_plane)(T *Q, const T *G, const T *w
  * DW_LANES: one plane's weight gradient, junk outputs included (G is zero
  * there), before the lanes are summed. */
 CORR2D_CLONES static void NAME(dw_grad_weight_lanes)(const T *G, const T *P,
-                                                        const ptrdiff_t *offsets,
-                                                        const corr2d_dw_layout *L, T *lanes)
+                                                     const ptrdiff_t *offsets,
+                                                     const corr2d_dw_layout *L, T *lanes)
 {
     ptrdiff_t t, k0;
     int l;
@@ -290,10 +290,10 @@ static int NAME(dw_flush_lanes)(T *lanes, double *acc, ptrdiff_t taps)
 /* acc[t] += one plane's weight gradient of tap t over the real outputs
  * only (the fallback of the lanes above). */
 CORR2D_CLONES static void NAME(dw_grad_weight_masked)(const T *G, const T *P,
-                                                         const ptrdiff_t *offsets,
-                                                         const unsigned char *real,
-                                                         const corr2d_dw_layout *L,
-                                                         double *acc)
+                                                      const ptrdiff_t *offsets,
+                                                      const unsigned char *real,
+                                                      const corr2d_dw_layout *L,
+                                                      double *acc)
 {
     ptrdiff_t t;
     for (t = 0; t < L->taps; t++)

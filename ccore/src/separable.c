@@ -25,10 +25,10 @@
 #include "boundary.h"
 #include "threads.h"
 
-/* The column pass's own loops (separable_columns.template.c) for float32
- * and float64: GCC/Clang vector types, per SIMD level on x86-64 (chosen
- * with the correlation core's level, so a forced level applies here too).
- * Other compilers, and other dtypes, take the direct loops for it. */
+/* The passes' own loops (separable_columns.template.c) for float32 and
+ * float64: GCC/Clang vector types, per SIMD level on x86-64 (chosen with
+ * the correlation core's level, so a forced level applies here too).
+ * Other compilers, and other dtypes, take the direct loops for both. */
 #if defined(__GNUC__)
 #define SEPARABLE_COLUMNS 1
 #if defined(__x86_64__)

@@ -1,7 +1,7 @@
 /*
- * The separable method's column pass for a real dtype, written once and
- * compiled per dtype and vector width (included by separable.c with NAME,
- * T, SEP_VEC_BYTES and SEP_TARGET defined).
+ * The separable method's two passes for a real dtype, written once and
+ * compiled per dtype and vector width (included by separable_widths.h with
+ * NAME, T, SEP_VEC_BYTES and SEP_TARGET defined).
  *
  * out[i][j] = sum_p col[p] * rows[i + p][j]: a 1-D correlation down the
  * columns, where rows[] already points at each (boundary-mapped) image row.

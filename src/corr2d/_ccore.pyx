@@ -117,10 +117,12 @@ cdef int _correlate_geometry(corr2d_geometry *g, cnp.ndarray image, cnp.ndarray 
     return code
 
 
-cdef int _check_kernel(cnp.ndarray kernel, cnp.ndarray image) except -1:
+cdef int _check_kernel(cnp.ndarray kernel, cnp.ndarray image, int ndim) except -1:
+    """A kernel (or factor) of `ndim` dimensions the core can read."""
     if cnp.PyArray_TYPE(kernel) != cnp.PyArray_TYPE(image):
         raise TypeError("internal error: image, kernel, fill and out differ in dtype")
-    if not cnp.PyArray_IS_C_CONTIGUOUS(kernel) or not cnp.PyArray_ISALIGNED(kernel):
+    if (kernel.ndim != ndim or not cnp.PyArray_IS_C_CONTIGUOUS(kernel)
+            or not cnp.PyArray_ISALIGNED(kernel)):
         raise ValueError("internal error: bad kernel, fill or out")
     return 0
 
@@ -136,9 +138,7 @@ def correlate(cnp.ndarray image, cnp.ndarray kernel, cnp.ndarray fill,
     """
     cdef corr2d_geometry g
     cdef int status
-    _check_kernel(kernel, image)
-    if kernel.ndim != 2:
-        raise ValueError("internal error: bad kernel, fill or out")
+    _check_kernel(kernel, image, 2)
     cdef corr2d_dtype code = <corr2d_dtype>_correlate_geometry(
         &g, image, fill, out, kernel.shape[0], kernel.shape[1], top, left, boundary, threads)
     cdef const void *image_data = cnp.PyArray_DATA(image)
@@ -159,10 +159,8 @@ def correlate_separable(cnp.ndarray image, cnp.ndarray column, cnp.ndarray row,
     and C-contiguous. Equal to `correlate` up to rounding."""
     cdef corr2d_geometry g
     cdef int status
-    _check_kernel(column, image)
-    _check_kernel(row, image)
-    if column.ndim != 1 or row.ndim != 1:
-        raise ValueError("internal error: bad kernel, fill or out")
+    _check_kernel(column, image, 1)
+    _check_kernel(row, image, 1)
     cdef corr2d_dtype code = <corr2d_dtype>_correlate_geometry(
         &g, image, fill, out, column.shape[0], row.shape[0], top, left, boundary, threads)
     cdef const void *image_data = cnp.PyArray_DATA(image)

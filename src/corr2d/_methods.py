@@ -144,6 +144,10 @@ def separable_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
             + C.SEPARABLE_PER_CALL)
 
 
+#: The factorisation cache keeps kernels up to this size (32 of them).
+CACHED_KERNEL_BYTES = 256 << 10
+
+
 def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``(u, v)`` with ``kernel ~= outer(u, v)``, or None: see
     `_separable_factors`. Kernels of up to CACHED_KERNEL_BYTES are cached
@@ -154,9 +158,6 @@ def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
         return _separable_factors(kernel)
     return _cached_factors(kernel.tobytes(), kernel.shape, kernel.dtype.str)
 
-
-#: The factorisation cache keeps kernels up to this size (32 of them).
-CACHED_KERNEL_BYTES = 256 << 10
 
 
 @lru_cache(maxsize=32)

@@ -23,8 +23,9 @@ for non-'zeros' padding modes) and hands it to the backend that
   dilation are 1) runs direct loops, forward and both gradients (their
   workspace: one zero-padded input plane and one output plane per
   thread, at most 2**21 elements; larger planes take im2col, or at stride 1
-  the forward loop reading the image in place). A 3x3, stride-1, dilation-1 convolution whose groups have at
-  least :data:`WINOGRAD_MIN_CHANNELS` (16) input and output channels runs
+  the forward loop reading the image in place). A 3x3, stride-1,
+  dilation-1 convolution whose groups have at least
+  :data:`WINOGRAD_MIN_CHANNELS` (16) input and output channels runs
   Winograd F(2x2, 3x3) (forward, and the input gradient when padding <= 2):
   input and output transforms in C, 16 GEMMs per chunk of 2x2 output tiles
   in BLAS, 2.25x fewer multiplications; its workspace (the transformed
