@@ -16,6 +16,9 @@ process and one after another:
   would take too long, compared per pixel;
 - ``in memory``: corr2d on the whole image in this process (2 threads).
 
+Each cluster run also reports its workers' user and system CPU seconds and
+the bytes moved between workers.
+
 Each run gets a fresh cluster, and a worker's peak resident memory
 (``VmHWM``, reset as the run starts) is that run's; spilled bytes come
 from the workers' spill buffers. Run: ``python benchmarks/bench_dask.py`` (``--size 8192`` for a
@@ -56,9 +59,20 @@ def _worker_stats(dask_worker=None):
     return peak, disk
 
 
+def _worker_cpu(dask_worker=None):
+    """(user, system) CPU seconds of the worker process so far, and the bytes
+    it has received from other workers."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    log = getattr(dask_worker, "transfer_incoming_log", ())
+    return usage.ru_utime, usage.ru_stime, sum(entry.get("total", 0) for entry in log)
+
+
 def _run(make_graph, out_path, codec: dict):
-    """(seconds, peak worker bytes, spilled bytes) of one run to `out_path`,
-    on a fresh cluster."""
+    """(seconds, peak worker bytes, spilled bytes, workers' user CPU seconds,
+    workers' system CPU seconds, bytes moved between workers) of one run to
+    `out_path`, on a fresh cluster. The CPU seconds say where a run's time
+    goes: on these 2-core machines the system time (page faults, file and
+    socket copies) outweighs the arithmetic."""
     import dask.array as da
     import distributed
 
@@ -67,17 +81,22 @@ def _run(make_graph, out_path, codec: dict):
                                   processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         client.run(_reset_peak)
+        before = client.run(_worker_cpu)
         start = time.perf_counter()
         da.to_zarr(make_graph(), str(out_path), mode="w", **codec)
         seconds = time.perf_counter() - start
+        after = client.run(_worker_cpu)
         stats = client.run(_worker_stats)
-    return seconds, max(s[0] for s in stats.values()), sum(s[1] for s in stats.values())
+    user, system, moved = (sum(after[w][i] - before[w][i] for w in after) for i in range(3))
+    return (seconds, max(s[0] for s in stats.values()), sum(s[1] for s in stats.values()),
+            user, system, moved)
 
 
 def _median_run(runs: list) -> tuple:
-    """The median time of `runs`, with the largest peak and spill of any."""
+    """The median time of `runs`, with the largest peak and spill of any and
+    the median CPU seconds and bytes moved."""
     return (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
-            max(r[2] for r in runs))
+            max(r[2] for r in runs), *(statistics.median(r[i] for r in runs) for i in (3, 4, 5)))
 
 
 def _write_image(path: Path, size: int, chunk: int, codec: dict) -> None:
@@ -186,10 +205,12 @@ def _report(r: dict, size: int, peer_size: int, codec: str) -> None:
     print(f"\n{r['kernel']}: {size}x{size} float32, zarr to zarr ({codec})")
     for label in ("corr2d", "floor", "corr2d crop", "dask-image"):
         if label in r:
-            s, peak, spilled = r[label]
+            s, peak, spilled, user, system, moved = r[label]
             side = peer_size if label in ("corr2d crop", "dask-image") else size
             print(f"  {label:12s} {s:8.1f} s  {s / side**2 * 1e9:7.2f} ns/px  "
-                  f"peak worker {peak / gib:5.2f} GiB  spilled {spilled / gib:5.2f} GiB")
+                  f"peak worker {peak / gib:5.2f} GiB  spilled {spilled / gib:5.2f} GiB  "
+                  f"workers' CPU {user:6.1f} s user {system:6.1f} s system  "
+                  f"moved {moved / gib:5.2f} GiB")
     if "dask-image" in r:
         per_px = (r["dask-image"][0] / peer_size**2) / (ours[0] / size**2)
         crop = r["dask-image"][0] / r["corr2d crop"][0]
