@@ -32,19 +32,21 @@
 #if defined(__GNUC__)
 #define SEPARABLE_COLUMNS 1
 #if defined(__x86_64__)
-#define SEPARABLE_COLUMNS_X86 1
+#define VEC_X86 1
 #endif
 
+#define VEC_TEMPLATE "separable_columns.template.c"
 #define T float
-#define SEP_SFX f32
-#include "separable_widths.h"
+#define VEC_SFX f32
+#include "vector_widths.h"
 #undef T
-#undef SEP_SFX
+#undef VEC_SFX
 #define T double
-#define SEP_SFX f64
-#include "separable_widths.h"
+#define VEC_SFX f64
+#include "vector_widths.h"
 #undef T
-#undef SEP_SFX
+#undef VEC_SFX
+#undef VEC_TEMPLATE
 
 /* Zeros each side of the column (the column pass's four-row groups read
  * col[-3] .. col[kh + 2]); bytes per block row (two 512-bit vectors). */
@@ -53,7 +55,7 @@
 
 /* Calls fn's instance for T's suffix at the core's SIMD level `level`
  * (2 AVX-512, 1 AVX2, 0 baseline). */
-#ifdef SEPARABLE_COLUMNS_X86
+#ifdef VEC_X86
 #define AT_LEVEL(fn, sfx, args)            \
     (level == 2   ? fn##_##sfx##_avx512 args \
      : level == 1 ? fn##_##sfx##_avx2 args   \

@@ -1,7 +1,7 @@
 /*
  * The separable method's two passes for a real dtype, written once and
- * compiled per dtype and vector width (included by separable_widths.h with
- * NAME, T, SEP_VEC_BYTES and SEP_TARGET defined).
+ * compiled per dtype and vector width (included by vector_widths.h with
+ * NAME, T, VEC_BYTES and VEC_TARGET defined).
  *
  * out[i][j] = sum_p col[p] * rows[i + p][j]: a 1-D correlation down the
  * columns, where rows[] already points at each (boundary-mapped) image row.
@@ -19,12 +19,12 @@
  * prefers (GCC's for AVX-512 CPUs is 256-bit: 2.4x slower here).
  */
 
-#define SEP_V ((ptrdiff_t)(SEP_VEC_BYTES / sizeof(T)))
+#define SEP_V ((ptrdiff_t)(VEC_BYTES / sizeof(T)))
 #define SEP_L (2 * SEP_V)
 
-typedef T NAME(vec) __attribute__((vector_size(SEP_VEC_BYTES)));
+typedef T NAME(vec) __attribute__((vector_size(VEC_BYTES)));
 
-SEP_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptrdiff_t kh,
+VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptrdiff_t kh,
                                          ptrdiff_t nrows, ptrdiff_t n, T *out,
                                          ptrdiff_t out_stride, T *block)
 {
@@ -96,7 +96,7 @@ SEP_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
  * last columns go a vector, then an element, at a time. `in` rows hold at
  * least n + kw - 1 elements.
  */
-SEP_TARGET static void NAME(row_pass)(const T *in, ptrdiff_t in_stride, const T *row,
+VEC_TARGET static void NAME(row_pass)(const T *in, ptrdiff_t in_stride, const T *row,
                                       ptrdiff_t kw, ptrdiff_t nrows, ptrdiff_t n, T *out,
                                       ptrdiff_t out_stride)
 {
