@@ -21,6 +21,7 @@ CORE_SOURCES = [
     "ccore/src/dispatch.c",
     "ccore/src/control.c",
     "ccore/src/separable.c",
+    "ccore/src/fft.c",
     "ccore/src/conv.c",
     "ccore/src/window_stats.c",
     "ccore/src/correlate_baseline.c",

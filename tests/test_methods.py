@@ -304,3 +304,48 @@ def test_separable_bands_agree_with_scipy(shape, kshape):
             got = corr2d.correlate2d(x, k, mode, boundary, fillvalue=0.5, method="separable")
             expected = scipy.signal.correlate2d(x, k, mode, boundary, fillvalue=0.5)
             np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_real_fft_runs_the_core_transforms_and_agrees_with_scipy_fft(dtype, boundary, monkeypatch):
+    """float32/float64 tiles go through the C core's own FFT (so the FFT
+    tests here exercise it), and its result and scipy.fft's (the complex
+    path's transforms, forced here) are both within the documented bound;
+    an odd number of tiles in a job takes the unpaired path."""
+    from corr2d import _ccore, _cpu_fft
+
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((300, 257)).astype(dtype)
+    k = rng.standard_normal((31, 20)).astype(dtype)
+    fh, fw = fft_tile_shape(x.shape, k.shape, x.dtype)
+    assert _ccore.fft_supported(x.dtype, fh, fw)
+    calls = []
+    real_tiles = _ccore.fft_correlate_tiles
+    monkeypatch.setattr(_ccore, "fft_correlate_tiles",
+                        lambda strip, ntiles, *rest: calls.append(ntiles) or real_tiles(strip, ntiles, *rest))
+    ours = corr2d.correlate2d(x, k, "same", boundary, 0.5, method="fft", threads=2)
+    assert calls and sum(calls) == -(-300 // (fh - 30)) * -(-257 // (fw - 19))
+    monkeypatch.setattr(_cpu_fft._CoreTiles, "supports", staticmethod(lambda *args: False))
+    pocket = corr2d.correlate2d(x, k, "same", boundary, 0.5, method="fft", threads=2)
+    exact, scale = _exact_and_scale(x, k, "same", boundary, 0.5, False)
+    bound = 2 * np.finfo(x.dtype).eps * np.log2(fh * fw) * scale
+    assert np.abs(ours - exact).max() <= bound
+    assert np.abs(pocket - exact).max() <= bound
+
+
+def test_core_fft_refuses_what_it_cannot_run():
+    from corr2d import _ccore
+
+    assert not _ccore.fft_supported(np.float64, 14, 8)  # 7 is not a fast length
+    assert not _ccore.fft_supported(np.complex128, 8, 8)  # complex takes scipy.fft
+    k = np.ones((3, 3))
+    with pytest.raises(ValueError, match="internal error"):
+        _ccore.fft_spectrum(k, 14, 8)
+    spectrum = _ccore.fft_spectrum(k, 6, 6)
+    assert not spectrum.flags.writeable
+    assert _ccore.fft_strip_columns(np.float64, 1, 6, 3) == 8  # whole 64-byte lanes
+    with pytest.raises(ValueError, match="internal error"):  # a strip without its slack
+        _ccore.fft_correlate_tiles(np.zeros((6, 6)), 1, 6, 6, spectrum, 3, 3, np.empty((4, 4)))
+    out = _ccore.fft_correlate_tiles(np.ones((6, 8)), 1, 6, 6, spectrum, 3, 3, np.empty((4, 4)))
+    np.testing.assert_allclose(out, 9.0, rtol=1e-14)

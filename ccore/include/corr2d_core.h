@@ -83,6 +83,37 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
                                const void *row, const void *fill, void *out,
                                const corr2d_geometry *g);
 
+/* The FFT method's transforms (overlap-save tiles), float32 and float64,
+ * for transform shapes FH x FW whose sides are 2^a 3^b 5^c:
+ * corr2d_fft_supported says whether this build and dtype run them. */
+int corr2d_fft_supported(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw);
+/* The spectrum's real part, then its imaginary part, each this many
+ * elements of `dtype`. */
+ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw);
+/* The spectrum of `kernel` (kh x kw, contiguous, kh <= FH, kw <= FW)
+ * zero-padded to FH x FW, divided by FH * FW, in the layout
+ * corr2d_fft_correlate_tiles reads (its rows are the transform's columns,
+ * padded to 64 bytes). Temporary memory: about 2 FH x FW elements. */
+int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, ptrdiff_t kw,
+                        ptrdiff_t fh, ptrdiff_t fw, void *spectrum);
+/* The columns a strip of `ntiles` tiles must have: the tiles' and a few
+ * more, up to 64 bytes, which the transforms read (into lanes that are
+ * thrown away) and which may hold anything. */
+ptrdiff_t corr2d_fft_strip_columns(corr2d_dtype dtype, ptrdiff_t ntiles, ptrdiff_t fw,
+                                   ptrdiff_t kw);
+/* Overlap-save: tile t (0 <= t < ntiles) is the FH x FW block of `strip`
+ * (row stride strip_stride) from column t * TW, TW = FW - kw + 1; its
+ * circular convolution with the kernel of `spectrum` is exactly linear on
+ * rows kh - 1 .. FH - 1 and columns kw - 1 .. FW - 1, which go to
+ * out[0 .. rows_out - 1][t * TW ..], cols_out columns in all over the
+ * tiles (the last tile's share may be partial). With the kernel flipped,
+ * that is the correlation. `strip` has corr2d_fft_strip_columns columns.
+ * Runs on the calling thread; temporary memory: about 2 FH x FW elements. */
+int corr2d_fft_correlate_tiles(corr2d_dtype dtype, const void *strip, ptrdiff_t strip_stride,
+                               ptrdiff_t ntiles, ptrdiff_t fh, ptrdiff_t fw,
+                               const void *spectrum, ptrdiff_t kh, ptrdiff_t kw, void *out,
+                               ptrdiff_t out_stride, ptrdiff_t rows_out, ptrdiff_t cols_out);
+
 /* Build and run-time facts, for show_config(). */
 int corr2d_openmp_enabled(void);
 int corr2d_max_threads(void);

@@ -53,16 +53,8 @@
 #define COLUMN_PAD 3
 #define SEP_BLOCK_BYTES 128
 
-/* Calls fn's instance for T's suffix at the core's SIMD level `level`
- * (2 AVX-512, 1 AVX2, 0 baseline). */
-#ifdef VEC_X86
-#define AT_LEVEL(fn, sfx, args)            \
-    (level == 2   ? fn##_##sfx##_avx512 args \
-     : level == 1 ? fn##_##sfx##_avx2 args   \
-                  : fn##_##sfx args)
-#else
-#define AT_LEVEL(fn, sfx, args) ((void)level, fn##_##sfx args)
-#endif
+/* AT_LEVEL(fn, sfx, args): fn's instance for the suffix at `level`. */
+#include "vector_dispatch.h"
 
 static void column_pass(corr2d_dtype dtype, int level, const void *const *rows,
                         const void *col, ptrdiff_t kh, ptrdiff_t nrows, ptrdiff_t n, void *out,
@@ -256,8 +248,7 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     ptrdiff_t band_rows, nbands, b;
     char *buffers, *fill_row, *padded_column;
     int nthreads, status = CORR2D_OK;
-    const char *simd = corr2d_simd_level();
-    const int level = strcmp(simd, "avx512") == 0 ? 2 : strcmp(simd, "avx2") == 0 ? 1 : 0;
+    const int level = corr2d_vector_level();
     corr2d_watch watch;
 
     if (es == 0 || g->height <= 0 || g->width <= 0 || g->kernel_height <= 0 ||

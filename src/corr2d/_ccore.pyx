@@ -175,6 +175,73 @@ def correlate_separable(cnp.ndarray image, cnp.ndarray column, cnp.ndarray row,
     return out
 
 
+def fft_supported(dtype, Py_ssize_t fh, Py_ssize_t fw):
+    """Whether the core's own FFT runs FH x FW transforms of this dtype
+    (float32 or float64, sides 2^a 3^b 5^c)."""
+    code = _CODES.get((np.dtype(dtype).kind, np.dtype(dtype).itemsize))
+    return code is not None and bool(corr2d_fft_supported(<corr2d_dtype>code, fh, fw))
+
+
+def fft_strip_columns(dtype, Py_ssize_t ntiles, Py_ssize_t fw, Py_ssize_t kw):
+    """The columns `fft_correlate_tiles` reads from a strip of `ntiles`
+    tiles: theirs and up to 64 bytes of slack, whose values do not matter."""
+    code = _CODES[(np.dtype(dtype).kind, np.dtype(dtype).itemsize)]
+    return corr2d_fft_strip_columns(<corr2d_dtype>code, ntiles, fw, kw)
+
+
+def fft_spectrum(cnp.ndarray kernel, Py_ssize_t fh, Py_ssize_t fw):
+    """The spectrum of `kernel` (2-D, C-contiguous) zero-padded to FH x FW,
+    scaled by 1 / (FH FW), as `fft_correlate_tiles` reads it: a read-only
+    array of 2 x corr2d_fft_spectrum_length elements (real, imaginary)."""
+    _check_kernel(kernel, kernel, 2)
+    cdef corr2d_dtype code = <corr2d_dtype>_code_of(kernel)
+    if not corr2d_fft_supported(code, fh, fw):
+        raise ValueError("internal error: unsupported FFT shape or dtype")
+    cdef cnp.ndarray spectrum = np.empty(2 * corr2d_fft_spectrum_length(code, fh, fw),
+                                         kernel.dtype)
+    cdef const void *kernel_data = cnp.PyArray_DATA(kernel)
+    cdef void *spectrum_data = cnp.PyArray_DATA(spectrum)
+    cdef Py_ssize_t kh = kernel.shape[0], kw = kernel.shape[1]
+    cdef int status
+    with nogil:
+        status = corr2d_fft_spectrum(code, kernel_data, kh, kw, fh, fw, spectrum_data)
+    raise_for_status(status, "the FFT's kernel")
+    spectrum.flags.writeable = False
+    return spectrum
+
+
+def fft_correlate_tiles(cnp.ndarray strip, Py_ssize_t ntiles, Py_ssize_t fh, Py_ssize_t fw,
+                        cnp.ndarray spectrum, Py_ssize_t kh, Py_ssize_t kw, cnp.ndarray out):
+    """Overlap-save over `ntiles` FH x FW blocks of `strip`, TW = FW - kw + 1
+    columns apart, with the kernel of `spectrum` (from `fft_spectrum`):
+    the linear part of each block's circular convolution into `out`
+    (rows x columns of the output, tile after tile). One thread; about
+    2 FH x FW elements of workspace."""
+    cdef corr2d_dtype code = <corr2d_dtype>_code_of(strip)
+    if (cnp.PyArray_TYPE(out) != cnp.PyArray_TYPE(strip)
+            or cnp.PyArray_TYPE(spectrum) != cnp.PyArray_TYPE(strip)):
+        raise TypeError("internal error: strip, spectrum and out differ in dtype")
+    if (strip.shape[0] < fh or strip.shape[1] < corr2d_fft_strip_columns(code, ntiles, fw, kw)
+            or spectrum.ndim != 1 or not cnp.PyArray_IS_C_CONTIGUOUS(spectrum)
+            or spectrum.shape[0] != 2 * corr2d_fft_spectrum_length(code, fh, fw)
+            or not cnp.PyArray_ISWRITEABLE(out) or not cnp.PyArray_ISALIGNED(out)
+            or not cnp.PyArray_ISALIGNED(strip) or not cnp.PyArray_ISALIGNED(spectrum)):
+        raise ValueError("internal error: bad strip, spectrum or out")
+    cdef Py_ssize_t strip_stride = _row_stride(strip, "strip")
+    cdef Py_ssize_t out_stride = _row_stride(out, "out")
+    cdef Py_ssize_t rows = out.shape[0], cols = out.shape[1]
+    cdef const void *strip_data = cnp.PyArray_DATA(strip)
+    cdef const void *spectrum_data = cnp.PyArray_DATA(spectrum)
+    cdef void *out_data = cnp.PyArray_DATA(out)
+    cdef int status
+    with nogil:
+        status = corr2d_fft_correlate_tiles(code, strip_data, strip_stride, ntiles, fh, fw,
+                                            spectrum_data, kh, kw, out_data, out_stride,
+                                            rows, cols)
+    raise_for_status(status, "the FFT's tiles")
+    return out
+
+
 cdef void _byte_bounds(cnp.ndarray a, char **low, char **high) noexcept:
     cdef char *start = <char *>cnp.PyArray_DATA(a)
     cdef Py_ssize_t lo = 0, hi = cnp.PyArray_ITEMSIZE(a), extent

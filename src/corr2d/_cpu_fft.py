@@ -3,21 +3,23 @@
 The output is cut into tiles of ``TH x TW``; each tile's input block of
 ``FH x FW = (TH + kh - 1) x (TW + kw - 1)`` is copied out of the image with
 the real boundary rule (corr2d._extend: no padded copy of the image is
-made), transformed with ``scipy.fft`` in the input's precision (float32 ->
-complex64 spectra; real inputs two tiles to a complex transform),
-multiplied by the kernel's spectrum (computed once per call, and kept in
-a small cache of recent kernels: a Dask worker's blocks share it) and
-transformed back; the last
-``TH x TW`` samples of the circular convolution are exactly the linear ones.
-Groups of tiles in one tile row are the jobs, spread over the threads (each
-job runs its transforms with one worker, so the result does not depend on
+made) and transformed in the input's precision (float32 -> complex64
+spectra), two real tiles to a complex transform, multiplied by the
+kernel's spectrum (computed once per call, and kept in a small cache of
+recent kernels: a Dask worker's blocks share it) and transformed back; the
+last ``TH x TW`` samples of the circular convolution are exactly the
+linear ones. float32 and float64 run in the C core's own FFT
+(``_ccore.fft_correlate_tiles``: a job's tiles in one call), complex in
+``scipy.fft``. Groups of tiles in one tile row are the jobs, spread over
+the threads (each job on one thread, so the result does not depend on
 the thread count). The tile shape comes from the cost model in
 corr2d._methods.
 
 Memory beyond the output: the kernel spectrum (``FH x FW`` complex; the
-cache keeps those of recent calls, at most 64 MiB in all) and,
-per thread, one job's blocks and spectra (about ``JOB_BYTES``, or one tile
-when a tile is larger).
+cache keeps those of recent calls, at most 64 MiB in all) and, per
+thread, one job's strip of blocks plus, in the C core, one tile's
+transform (``2 FH x FW`` elements), or with ``scipy.fft`` the job's
+spectra (about ``JOB_BYTES``, or one tile when a tile is larger).
 """
 from __future__ import annotations
 
@@ -93,6 +95,25 @@ class _Tiles:
         return results
 
 
+class _CoreTiles:
+    """The transforms of one call in the C core's own FFT (float32 and
+    float64 with 2^a 3^b 5^c sides): two tiles to a complex transform as in
+    _Tiles, run over a whole job in one call, at the full SIMD width."""
+
+    paired = True
+    _half = None
+
+    def __init__(self, fft_shape: tuple[int, int]):
+        self.shape = fft_shape
+
+    def spectrum(self, kernel: np.ndarray) -> np.ndarray:
+        return _ccore.fft_spectrum(np.ascontiguousarray(kernel), *self.shape)
+
+    @staticmethod
+    def supports(dtype: np.dtype, fft_shape: tuple[int, int]) -> bool:
+        return _ccore.fft_supported(dtype, *fft_shape)
+
+
 class SpectrumCache:
     """The kernel spectra of recent calls, keyed by the kernel's bytes and the
     transform's shape: the blocks of a Dask array on one worker (and a loop
@@ -107,7 +128,7 @@ class SpectrumCache:
 
     def get(self, tiles: _Tiles, kernel: np.ndarray) -> np.ndarray:
         key = (hashlib.blake2b(kernel.tobytes(), digest_size=16).digest(),
-               kernel.shape, kernel.dtype.str, tiles.shape, tiles.paired)
+               kernel.shape, kernel.dtype.str, tiles.shape, tiles.paired, type(tiles).__name__)
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
@@ -151,9 +172,18 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
     jobs = [(r, c, min(c + group, tile_cols))
             for r in range(tile_rows) for c in range(0, tile_cols, group)]
     threads = _ccore.plan_threads(plan.threads, float(oh) * ow * kh * kw)
-    # Fewer jobs than threads: one job at a time, its transforms threaded.
-    tiles = _Tiles(image.dtype, (fh, fw), threads if len(jobs) < threads else 1, group > 1)
-    threads = 1 if len(jobs) < threads else threads
+    core = _CoreTiles.supports(image.dtype, (fh, fw))
+    if core:
+        # The core's workspace is one tile whatever a job's length: cut the
+        # tile rows so that every thread gets a job.
+        group = max(1, min(group, -(-tile_cols // -(-threads // tile_rows))))
+        jobs = [(r, c, min(c + group, tile_cols))
+                for r in range(tile_rows) for c in range(0, tile_cols, group)]
+        tiles = _CoreTiles((fh, fw))
+    else:
+        # Fewer jobs than threads: one job at a time, its transforms threaded.
+        tiles = _Tiles(image.dtype, (fh, fw), threads if len(jobs) < threads else 1, group > 1)
+        threads = 1 if len(jobs) < threads else threads
     # Linear convolution with the flipped kernel is the correlation.
     kernel_spectrum = kernel_spectrum_of(tiles, kernel[::-1, ::-1])
 
@@ -164,13 +194,26 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
         ntiles = -(-cols_out // tw)
         # One zero-padded strip holds every block of the job; the blocks
         # are overlapping views into it (tw columns apart).
-        strip = np.empty((fh, (ntiles - 1) * tw + fw), image.dtype)
+        width = (_ccore.fft_strip_columns(image.dtype, ntiles, fw, kw) if core
+                 else (ntiles - 1) * tw + fw)
+        strip = np.empty((fh, width), image.dtype)
         used_rows, used_cols = rows_out + kh - 1, cols_out + kw - 1
         copy_extended(strip[:used_rows, :used_cols], image,
                       i0 - plan.top, j0 - plan.left, plan.boundary, plan.fill)
         strip[used_rows:] = 0  # what the last tiles read past the output
         strip[:used_rows, used_cols:] = 0
         s0, s1 = strip.strides
+        if core:
+            window = target[i0:i0 + rows_out, j0:j0 + cols_out]
+            # The core writes aligned rows of contiguous columns, at a
+            # positive stride of whole elements.
+            direct = (window.flags.aligned and window.strides[1] == window.itemsize
+                      and window.strides[0] > 0 and window.strides[0] % window.itemsize == 0)
+            out = window if direct else np.empty((rows_out, cols_out), image.dtype)
+            _ccore.fft_correlate_tiles(strip, ntiles, fh, fw, kernel_spectrum, kh, kw, out)
+            if not direct:
+                window[...] = out
+            return
         blocks = as_strided(strip, (ntiles, fh, fw), (tw * s1, s0, s1), writeable=False)
         for t, result in enumerate(tiles.correlate(blocks, kernel_spectrum)):
             c = min(tw, cols_out - t * tw)

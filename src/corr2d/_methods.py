@@ -105,6 +105,8 @@ def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool) -> tu
     fw = _axis_candidates(ow, kw)[None, :]
     n = (fh * fw).astype(np.float64)
     tiles = np.ceil(oh / (fh - kh + 1)) * np.ceil(ow / (fw - kw + 1))
+    # The constants are fitted on real inputs (the C core's FFT, two tiles
+    # to a transform); complex inputs run scipy.fft, a tile to a transform.
     per_nlogn = C.FFT_PER_NLOGN[precision] * (2.0 if complex_ else 1.0)
     cost = tiles * (per_nlogn * n * np.log2(n) + C.FFT_PER_SAMPLE[precision] * n
                     + C.FFT_PER_TILE[precision])

@@ -32,8 +32,9 @@ _MEMORY_NOTE = """
 
     Methods: 'direct' sums the products in the C core (exact for integers;
     for floats the rounding of a sum of ``kh * kw`` products). 'fft' is
-    overlap-save over tiles of ``FH x FW`` samples with ``scipy.fft``
-    transforms in the input's precision (float32 stays float32); each
+    overlap-save over tiles of ``FH x FW`` samples with transforms in the
+    input's precision (float32 stays float32: the C core's own FFT for
+    float32 and float64, ``scipy.fft`` for complex); each
     output differs from the exact correlation by at most
     ``2 * eps * log2(FH * FW) * max|x| * sum|k|``, where ``eps`` is the
     dtype's machine epsilon, ``max|x|`` the largest magnitude in the image

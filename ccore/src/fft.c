@@ -1,0 +1,262 @@
+/*
+ * The FFT method's transforms: overlap-save tiles of a real image
+ * correlated with a real kernel through 2-D FFTs of 2^a 3^b 5^c lengths.
+ *
+ * The tiles go two at a time into one complex transform (tile a as the
+ * real part, tile b as the imaginary: the kernel is real, so the result's
+ * real and imaginary parts are the two tiles' results). The transforms
+ * are fft_lanes.template.c's, compiled per SIMD level: the column
+ * transforms read the strip of tiles in place, then each slab of rows is
+ * transformed, multiplied by the kernel's spectrum and transformed back
+ * while it is in cache, so no whole tile is ever transposed; the spectrum
+ * is kept in the slabs' layout. The caller (the Python layer) cuts the
+ * image into strips with the boundary rule and spreads the strips over
+ * its threads; one call here runs on the calling thread. Compilers without
+ * GCC's vector types get no FFT here (corr2d_fft_supported says 0) and the
+ * caller uses scipy.fft.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "corr2d_core.h"
+
+/* A 1-D transform of length n: its passes' radices (8s first, then 4,
+ * 2, 3 and 5) and each pass's twiddles exp(-2 pi i q r / n_k), for the pass's
+ * sub-length n_k, q < n_k / p and r = 1..p-1, at tw_offset[k]. */
+#define FFT_MAX_PASSES 64
+typedef struct {
+    ptrdiff_t n;
+    int npass;
+    int radix[FFT_MAX_PASSES];
+    ptrdiff_t tw_offset[FFT_MAX_PASSES];
+    void *twr, *twi; /* arrays of the dtype */
+} fft_plan;
+
+/* Spectra and tiles are padded to lanes of 64 bytes whatever the SIMD
+ * level, so a spectrum made at one level serves every other. */
+#define FFT_LANE_BYTES 64
+
+/* The columns one 1-D pass takes at a time: a block of whole cache lines
+ * of each row, whose buffers (4 FH x block elements) stay in L2. */
+#ifndef FFT_BLOCK_BYTES
+#define FFT_BLOCK_BYTES 256
+#endif
+
+#if defined(__GNUC__)
+#define FFT_VECTORS 1
+#if defined(__x86_64__)
+#define VEC_X86 1
+#endif
+#define VEC_TEMPLATE "fft_lanes.template.c"
+#define T float
+#define VEC_SFX f32
+#include "vector_widths.h"
+#undef T
+#undef VEC_SFX
+#define T double
+#define VEC_SFX f64
+#include "vector_widths.h"
+#undef T
+#undef VEC_SFX
+#undef VEC_TEMPLATE
+#endif
+
+static int fft_smooth(ptrdiff_t n)
+{
+    static const int primes[] = {2, 3, 5};
+    int k;
+    if (n < 1)
+        return 0;
+    for (k = 0; k < 3; k++)
+        while (n % primes[k] == 0)
+            n /= primes[k];
+    return n == 1;
+}
+
+static void plan_free(fft_plan *plan)
+{
+    free(plan->twr);
+    free(plan->twi);
+    plan->twr = plan->twi = NULL;
+}
+
+/* The plan of a length-n transform in `dtype` (float32 or float64). */
+static int plan_make(fft_plan *plan, ptrdiff_t n, corr2d_dtype dtype)
+{
+    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
+    ptrdiff_t rest = n, total = 0, sub = n, q;
+    int k, r;
+    memset(plan, 0, sizeof *plan);
+    plan->n = n;
+    while (rest > 1 && plan->npass < FFT_MAX_PASSES) {
+        const int p = rest % 8 == 0 ? 8 : rest % 4 == 0 ? 4 : rest % 2 == 0 ? 2 : rest % 3 == 0 ? 3 : 5;
+        plan->radix[plan->npass] = p;
+        plan->tw_offset[plan->npass++] = total;
+        total += rest / p * (p - 1);
+        rest /= p;
+    }
+    plan->twr = malloc((size_t)(total > 0 ? total : 1) * es);
+    plan->twi = malloc((size_t)(total > 0 ? total : 1) * es);
+    if (!plan->twr || !plan->twi) {
+        plan_free(plan);
+        return CORR2D_ENOMEM;
+    }
+    for (k = 0; k < plan->npass; k++) {
+        const int p = plan->radix[k];
+        const double step = -2.0 * 3.14159265358979323846 / (double)sub;
+        for (q = 0; q < sub / p; q++)
+            for (r = 1; r < p; r++) {
+                const ptrdiff_t at = plan->tw_offset[k] + q * (p - 1) + (r - 1);
+                const double c = cos(step * (double)(q * r)), s = sin(step * (double)(q * r));
+                if (dtype == CORR2D_FLOAT32) {
+                    ((float *)plan->twr)[at] = (float)c;
+                    ((float *)plan->twi)[at] = (float)s;
+                } else {
+                    ((double *)plan->twr)[at] = c;
+                    ((double *)plan->twi)[at] = s;
+                }
+            }
+        sub /= p;
+    }
+    return CORR2D_OK;
+}
+
+static ptrdiff_t padded(ptrdiff_t n, size_t es)
+{
+    const ptrdiff_t lanes = (ptrdiff_t)(FFT_LANE_BYTES / es);
+    return (n + lanes - 1) / lanes * lanes;
+}
+
+/* A tile's row stride: whole lanes, and never a multiple of 1 KiB, whose
+ * rows (every element of a column transform) would share a few L1 sets
+ * (512 float64 columns: 2.4x slower). */
+static ptrdiff_t row_stride(ptrdiff_t n, size_t es)
+{
+    const ptrdiff_t p = padded(n, es);
+    return ((size_t)p * es) % 1024 == 0 ? p + (ptrdiff_t)(FFT_LANE_BYTES / es) : p;
+}
+
+int corr2d_fft_supported(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
+{
+#ifdef FFT_VECTORS
+    return (dtype == CORR2D_FLOAT32 || dtype == CORR2D_FLOAT64) && fft_smooth(fh) &&
+           fft_smooth(fw);
+#else
+    (void)dtype, (void)fh, (void)fw;
+    return 0;
+#endif
+}
+
+ptrdiff_t corr2d_fft_strip_columns(corr2d_dtype dtype, ptrdiff_t ntiles, ptrdiff_t fw,
+                                   ptrdiff_t kw)
+{
+    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
+    return (ntiles - 1) * (fw - kw + 1) + padded(fw, es);
+}
+
+ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
+{
+    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
+    return fw * row_stride(fh, es);
+}
+
+#ifdef FFT_VECTORS
+/* AT_LEVEL(fn, sfx, args): fn's instance for the suffix at `level`. */
+#include "vector_dispatch.h"
+
+/* Plans for both lengths, the padded row strides of a tile (fwp) and of
+ * the spectrum (fhp), and a workspace: a tile, a slab, the passes' buffers. */
+typedef struct {
+    fft_plan ph, pw;
+    ptrdiff_t fhp, fwp;
+    void *ws;
+} fft_setup;
+
+static void setup_free(fft_setup *st)
+{
+    plan_free(&st->ph);
+    plan_free(&st->pw);
+    free(st->ws);
+}
+
+static int setup_make(fft_setup *st, corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
+{
+    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
+    const ptrdiff_t longest = fh > fw ? fh : fw;
+    size_t elements;
+    memset(st, 0, sizeof *st);
+    st->fhp = row_stride(fh, es);
+    st->fwp = row_stride(fw, es);
+    /* The tile (2 FH x fwp), a slab (2 FW lane vectors) and the passes' buffers. */
+    elements = 2 * (size_t)(fh * st->fwp) + 2 * (size_t)fw * (FFT_LANE_BYTES / es) +
+               4 * (size_t)longest * (FFT_BLOCK_BYTES / es);
+    st->ws = malloc(elements * es);
+    if (!st->ws || plan_make(&st->ph, fh, dtype) != CORR2D_OK ||
+        plan_make(&st->pw, fw, dtype) != CORR2D_OK) {
+        setup_free(st);
+        return CORR2D_ENOMEM;
+    }
+    return CORR2D_OK;
+}
+#endif
+
+int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, ptrdiff_t kw,
+                        ptrdiff_t fh, ptrdiff_t fw, void *spectrum)
+{
+#ifdef FFT_VECTORS
+    const int level = corr2d_vector_level();
+    const ptrdiff_t length = corr2d_fft_spectrum_length(dtype, fh, fw);
+    fft_setup st;
+    if (!corr2d_fft_supported(dtype, fh, fw) || kh < 1 || kw < 1 || kh > fh || kw > fw)
+        return CORR2D_EINVAL;
+    if (setup_make(&st, dtype, fh, fw) != CORR2D_OK)
+        return CORR2D_ENOMEM;
+#define ARGS(T)                                                                        \
+    (&st.ph, &st.pw, (const T *)kernel, kh, kw, (T *)spectrum, (T *)spectrum + length, \
+     st.fhp, st.fwp, (T *)st.ws)
+    if (dtype == CORR2D_FLOAT32)
+        AT_LEVEL(fft_spectrum, f32, ARGS(float));
+    else
+        AT_LEVEL(fft_spectrum, f64, ARGS(double));
+#undef ARGS
+    setup_free(&st);
+    return CORR2D_OK;
+#else
+    (void)dtype, (void)kernel, (void)kh, (void)kw, (void)fh, (void)fw, (void)spectrum;
+    return CORR2D_EINVAL;
+#endif
+}
+
+int corr2d_fft_correlate_tiles(corr2d_dtype dtype, const void *strip, ptrdiff_t strip_stride,
+                               ptrdiff_t ntiles, ptrdiff_t fh, ptrdiff_t fw,
+                               const void *spectrum, ptrdiff_t kh, ptrdiff_t kw, void *out,
+                               ptrdiff_t out_stride, ptrdiff_t rows_out, ptrdiff_t cols_out)
+{
+#ifdef FFT_VECTORS
+    const int level = corr2d_vector_level();
+    const ptrdiff_t length = corr2d_fft_spectrum_length(dtype, fh, fw);
+    fft_setup st;
+    if (!corr2d_fft_supported(dtype, fh, fw) || kh < 1 || kw < 1 || kh > fh || kw > fw ||
+        ntiles < 1 || rows_out < 0 || rows_out > fh - kh + 1 ||
+        cols_out <= (ntiles - 1) * (fw - kw + 1) || cols_out > ntiles * (fw - kw + 1))
+        return CORR2D_EINVAL;
+    if (setup_make(&st, dtype, fh, fw) != CORR2D_OK)
+        return CORR2D_ENOMEM;
+#define ARGS(T)                                                                             \
+    (&st.ph, &st.pw, (const T *)strip, strip_stride, ntiles, (const T *)spectrum,           \
+     (const T *)spectrum + length, kh, kw, (T *)out, out_stride, rows_out, cols_out, st.fhp, \
+     st.fwp, (T *)st.ws)
+    if (dtype == CORR2D_FLOAT32)
+        AT_LEVEL(fft_tiles, f32, ARGS(float));
+    else
+        AT_LEVEL(fft_tiles, f64, ARGS(double));
+#undef ARGS
+    setup_free(&st);
+    return CORR2D_OK;
+#else
+    (void)dtype, (void)strip, (void)strip_stride, (void)ntiles, (void)fh, (void)fw;
+    (void)spectrum, (void)kh, (void)kw, (void)out, (void)out_stride, (void)rows_out;
+    (void)cols_out;
+    return CORR2D_EINVAL;
+#endif
+}

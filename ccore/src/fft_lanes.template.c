@@ -1,0 +1,407 @@
+/*
+ * The FFT method's transforms for a real dtype T, written once and compiled
+ * per vector width (included by vector_widths.h from fft.c, with NAME, T,
+ * VEC_BYTES and VEC_TARGET defined).
+ *
+ * Complex data is split (re[] and im[] apart) and each vector lane holds a
+ * different transform: the columns of a row-major tile are FV transforms
+ * side by side, so a 1-D pass over a column group is plain vector code
+ * with no shuffles, at the full width of the ISA. The passes are Stockham's
+ * autosort decimation in frequency, radix 8, 4, 2, 3 and 5, ping-ponging
+ * through a small per-block buffer that stays in L2; the first pass reads
+ * the source and the last writes the destination. The inverse transform is
+ * the forward one with re and im exchanged (it is unnormalised; the
+ * kernel spectrum carries the 1 / (FH FW)).
+ */
+
+#define FV ((ptrdiff_t)(VEC_BYTES / sizeof(T)))
+
+typedef T NAME(fvec) __attribute__((vector_size(VEC_BYTES)));
+
+/* Unaligned vector loads and stores (macros: 512-bit vectors must not
+ * cross a function boundary compiled for another ISA). */
+#define VLOAD(v, p) memcpy(&(v), (p), sizeof(v))
+#define VSTORE(p, v) memcpy((p), &(v), sizeof(v))
+
+/* y = b * (wr + i wi), stored at (yr, yi)[at]. */
+#define STORE_TWIDDLED(at, br, bi, wr, wi)                 \
+    do {                                                   \
+        NAME(fvec) out_r_ = (br) * (wr) - (bi) * (wi);     \
+        NAME(fvec) out_i_ = (br) * (wi) + (bi) * (wr);     \
+        VSTORE(yr + (at), out_r_);                         \
+        VSTORE(yi + (at), out_i_);                         \
+    } while (0)
+
+#define LOAD_PAIR(r, i, at) \
+    NAME(fvec) r, i;        \
+    VLOAD(r, xr + (at));    \
+    VLOAD(i, xi + (at))
+
+/* One pass of radix 4 over a sub-length n at stride s: element e of the
+ * source is at x + e * xs, of the destination at y + e * ys (in T units,
+ * multiples of FV). tw holds exp(-2 pi i q r / n), q < n / 4, r = 1..3. */
+VEC_TARGET static void NAME(pass4)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
+                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
+                                   ptrdiff_t ys, ptrdiff_t width)
+{
+    const ptrdiff_t m = n / 4, in_step = s * m * xs, out_step = s * ys;
+    ptrdiff_t i, q, v;
+    for (i = 0; i < m; i++) {
+        const T w1r = twr[3 * i], w2r = twr[3 * i + 1], w3r = twr[3 * i + 2];
+        const T w1i = twi[3 * i], w2i = twi[3 * i + 1], w3i = twi[3 * i + 2];
+        for (q = 0; q < s; q++)
+        for (v = 0; v < width; v += FV) {
+            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 4 * i) * ys + v;
+            LOAD_PAIR(a0r, a0i, in);
+            LOAD_PAIR(a1r, a1i, in + in_step);
+            LOAD_PAIR(a2r, a2i, in + 2 * in_step);
+            LOAD_PAIR(a3r, a3i, in + 3 * in_step);
+            const NAME(fvec) t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
+            const NAME(fvec) t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
+            const NAME(fvec) b0r = t0r + t2r, b0i = t0i + t2i;
+            VSTORE(yr + out, b0r);
+            VSTORE(yi + out, b0i);
+            /* b1 = t1 - i t3, b2 = t0 - t2, b3 = t1 + i t3 */
+            STORE_TWIDDLED(out + out_step, t1r + t3i, t1i - t3r, w1r, w1i);
+            STORE_TWIDDLED(out + 2 * out_step, t0r - t2r, t0i - t2i, w2r, w2i);
+            STORE_TWIDDLED(out + 3 * out_step, t1r - t3i, t1i + t3r, w3r, w3i);
+        }
+    }
+}
+
+/* Radix 8: two radix-4 butterflies after a radix-2 step (b_2r from the
+ * sums a_k + a_k+4, b_2r+1 from the differences times w8^k). */
+VEC_TARGET static void NAME(pass8)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
+                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
+                                   ptrdiff_t ys, ptrdiff_t width)
+{
+    const ptrdiff_t m = n / 8, in_step = s * m * xs, out_step = s * ys;
+    const T h = (T)0.70710678118654752440; /* 1 / sqrt(2) */
+    ptrdiff_t i, q, v;
+    for (i = 0; i < m; i++) {
+        const T *wr = twr + 7 * i, *wi = twi + 7 * i;
+        for (q = 0; q < s; q++)
+        for (v = 0; v < width; v += FV) {
+            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 8 * i) * ys + v;
+            LOAD_PAIR(a0r, a0i, in);
+            LOAD_PAIR(a1r, a1i, in + in_step);
+            LOAD_PAIR(a2r, a2i, in + 2 * in_step);
+            LOAD_PAIR(a3r, a3i, in + 3 * in_step);
+            LOAD_PAIR(a4r, a4i, in + 4 * in_step);
+            LOAD_PAIR(a5r, a5i, in + 5 * in_step);
+            LOAD_PAIR(a6r, a6i, in + 6 * in_step);
+            LOAD_PAIR(a7r, a7i, in + 7 * in_step);
+            const NAME(fvec) u0r = a0r + a4r, u0i = a0i + a4i, u1r = a1r + a5r, u1i = a1i + a5i;
+            const NAME(fvec) u2r = a2r + a6r, u2i = a2i + a6i, u3r = a3r + a7r, u3i = a3i + a7i;
+            const NAME(fvec) v0r = a0r - a4r, v0i = a0i - a4i, d1r = a1r - a5r, d1i = a1i - a5i;
+            const NAME(fvec) d2r = a2r - a6r, d2i = a2i - a6i, d3r = a3r - a7r, d3i = a3i - a7i;
+            /* v_k = (a_k - a_k+4) w8^k: w8 = (1 - i) / sqrt 2, w8^2 = -i. */
+            const NAME(fvec) v1r = (d1r + d1i) * h, v1i = (d1i - d1r) * h;
+            const NAME(fvec) v2r = d2i, v2i = -d2r;
+            const NAME(fvec) v3r = (d3i - d3r) * h, v3i = -(d3r + d3i) * h;
+            {   /* even outputs: the 4-point transform of u */
+                const NAME(fvec) t0r = u0r + u2r, t0i = u0i + u2i, t1r = u0r - u2r, t1i = u0i - u2i;
+                const NAME(fvec) t2r = u1r + u3r, t2i = u1i + u3i, t3r = u1r - u3r, t3i = u1i - u3i;
+                const NAME(fvec) b0r = t0r + t2r, b0i = t0i + t2i;
+                VSTORE(yr + out, b0r);
+                VSTORE(yi + out, b0i);
+                STORE_TWIDDLED(out + 2 * out_step, t1r + t3i, t1i - t3r, wr[1], wi[1]);
+                STORE_TWIDDLED(out + 4 * out_step, t0r - t2r, t0i - t2i, wr[3], wi[3]);
+                STORE_TWIDDLED(out + 6 * out_step, t1r - t3i, t1i + t3r, wr[5], wi[5]);
+            }
+            {   /* odd outputs: the 4-point transform of v */
+                const NAME(fvec) t0r = v0r + v2r, t0i = v0i + v2i, t1r = v0r - v2r, t1i = v0i - v2i;
+                const NAME(fvec) t2r = v1r + v3r, t2i = v1i + v3i, t3r = v1r - v3r, t3i = v1i - v3i;
+                STORE_TWIDDLED(out + out_step, t0r + t2r, t0i + t2i, wr[0], wi[0]);
+                STORE_TWIDDLED(out + 3 * out_step, t1r + t3i, t1i - t3r, wr[2], wi[2]);
+                STORE_TWIDDLED(out + 5 * out_step, t0r - t2r, t0i - t2i, wr[4], wi[4]);
+                STORE_TWIDDLED(out + 7 * out_step, t1r - t3i, t1i + t3r, wr[6], wi[6]);
+            }
+        }
+    }
+}
+
+VEC_TARGET static void NAME(pass2)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
+                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
+                                   ptrdiff_t ys, ptrdiff_t width)
+{
+    const ptrdiff_t m = n / 2, in_step = s * m * xs, out_step = s * ys;
+    ptrdiff_t i, q, v;
+    for (i = 0; i < m; i++) {
+        const T w1r = twr[i], w1i = twi[i];
+        for (q = 0; q < s; q++)
+        for (v = 0; v < width; v += FV) {
+            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 2 * i) * ys + v;
+            LOAD_PAIR(a0r, a0i, in);
+            LOAD_PAIR(a1r, a1i, in + in_step);
+            const NAME(fvec) b0r = a0r + a1r, b0i = a0i + a1i;
+            VSTORE(yr + out, b0r);
+            VSTORE(yi + out, b0i);
+            STORE_TWIDDLED(out + out_step, a0r - a1r, a0i - a1i, w1r, w1i);
+        }
+    }
+}
+
+VEC_TARGET static void NAME(pass3)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
+                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
+                                   ptrdiff_t ys, ptrdiff_t width)
+{
+    const ptrdiff_t m = n / 3, in_step = s * m * xs, out_step = s * ys;
+    const T c = (T)0.86602540378443864676; /* sin(2 pi / 3) */
+    ptrdiff_t i, q, v;
+    for (i = 0; i < m; i++) {
+        const T w1r = twr[2 * i], w2r = twr[2 * i + 1], w1i = twi[2 * i], w2i = twi[2 * i + 1];
+        for (q = 0; q < s; q++)
+        for (v = 0; v < width; v += FV) {
+            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 3 * i) * ys + v;
+            LOAD_PAIR(a0r, a0i, in);
+            LOAD_PAIR(a1r, a1i, in + in_step);
+            LOAD_PAIR(a2r, a2i, in + 2 * in_step);
+            const NAME(fvec) tr = a1r + a2r, ti = a1i + a2i, dr = a1r - a2r, di = a1i - a2i;
+            const NAME(fvec) b0r = a0r + tr, b0i = a0i + ti;
+            const NAME(fvec) hr = a0r - tr * (T)0.5, hi = a0i - ti * (T)0.5;
+            VSTORE(yr + out, b0r);
+            VSTORE(yi + out, b0i);
+            /* b1 = h - i c d, b2 = h + i c d */
+            STORE_TWIDDLED(out + out_step, hr + di * c, hi - dr * c, w1r, w1i);
+            STORE_TWIDDLED(out + 2 * out_step, hr - di * c, hi + dr * c, w2r, w2i);
+        }
+    }
+}
+
+VEC_TARGET static void NAME(pass5)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
+                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
+                                   ptrdiff_t ys, ptrdiff_t width)
+{
+    const ptrdiff_t m = n / 5, in_step = s * m * xs, out_step = s * ys;
+    const T c1 = (T)0.30901699437494742410, c2 = (T)-0.80901699437494742410; /* cos 2pi/5, 4pi/5 */
+    const T s1 = (T)0.95105651629515357212, s2 = (T)0.58778525229247312917; /* sin 2pi/5, 4pi/5 */
+    ptrdiff_t i, q, v;
+    for (i = 0; i < m; i++) {
+        const T *wr = twr + 4 * i, *wi = twi + 4 * i;
+        for (q = 0; q < s; q++)
+        for (v = 0; v < width; v += FV) {
+            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 5 * i) * ys + v;
+            LOAD_PAIR(a0r, a0i, in);
+            LOAD_PAIR(a1r, a1i, in + in_step);
+            LOAD_PAIR(a2r, a2i, in + 2 * in_step);
+            LOAD_PAIR(a3r, a3i, in + 3 * in_step);
+            LOAD_PAIR(a4r, a4i, in + 4 * in_step);
+            const NAME(fvec) t1r = a1r + a4r, t1i = a1i + a4i, d1r = a1r - a4r, d1i = a1i - a4i;
+            const NAME(fvec) t2r = a2r + a3r, t2i = a2i + a3i, d2r = a2r - a3r, d2i = a2i - a3i;
+            const NAME(fvec) b0r = a0r + t1r + t2r, b0i = a0i + t1i + t2i;
+            /* b1,4 = A -+ i S with A = a0 + c1 t1 + c2 t2, S = s1 d1 + s2 d2;
+             * b2,3 = B -+ i U with B = a0 + c2 t1 + c1 t2, U = s2 d1 - s1 d2. */
+            const NAME(fvec) Ar = a0r + t1r * c1 + t2r * c2, Ai = a0i + t1i * c1 + t2i * c2;
+            const NAME(fvec) Br = a0r + t1r * c2 + t2r * c1, Bi = a0i + t1i * c2 + t2i * c1;
+            const NAME(fvec) Sr = d1r * s1 + d2r * s2, Si = d1i * s1 + d2i * s2;
+            const NAME(fvec) Ur = d1r * s2 - d2r * s1, Ui = d1i * s2 - d2i * s1;
+            VSTORE(yr + out, b0r);
+            VSTORE(yi + out, b0i);
+            STORE_TWIDDLED(out + out_step, Ar + Si, Ai - Sr, wr[0], wi[0]);
+            STORE_TWIDDLED(out + 2 * out_step, Br + Ui, Bi - Ur, wr[1], wi[1]);
+            STORE_TWIDDLED(out + 3 * out_step, Br - Ui, Bi + Ur, wr[2], wi[2]);
+            STORE_TWIDDLED(out + 4 * out_step, Ar - Si, Ai + Sr, wr[3], wi[3]);
+        }
+    }
+}
+
+#undef LOAD_PAIR
+#undef STORE_TWIDDLED
+
+/* Forward transforms of length plan->n, one per lane of a block of
+ * `width` columns (a multiple of FV): element e of lane l is read at
+ * src_re/src_im[e * src_stride + l] and written at dst_re/dst_im[e *
+ * dst_stride + l] (which may be the source). The first pass reads the
+ * source and the last writes the destination; the passes between
+ * ping-pong through `work` (4 * n * width elements). */
+VEC_TARGET static void NAME(fft_lanes)(const fft_plan *plan, const T *src_re, const T *src_im,
+                                       ptrdiff_t src_stride, T *dst_re, T *dst_im,
+                                       ptrdiff_t dst_stride, ptrdiff_t width, T *work)
+{
+    const ptrdiff_t len = plan->n;
+    T *buf_r[2] = {work, work + 2 * len * width};
+    T *buf_i[2] = {work + len * width, work + 3 * len * width};
+    const T *twr = (const T *)plan->twr, *twi = (const T *)plan->twi;
+    ptrdiff_t n = len, s = 1, e;
+    int k;
+    if (plan->npass == 0) { /* length 1 */
+        for (e = 0; e < width; e++) {
+            dst_re[e] = src_re[e];
+            dst_im[e] = src_im[e];
+        }
+        return;
+    }
+    for (k = 0; k < plan->npass; k++) {
+        const int first = k == 0, last = k == plan->npass - 1;
+        const T *xr = first ? src_re : buf_r[(k - 1) & 1];
+        const T *xi = first ? src_im : buf_i[(k - 1) & 1];
+        T *yr = last ? dst_re : buf_r[k & 1], *yi = last ? dst_im : buf_i[k & 1];
+        const ptrdiff_t xs = first ? src_stride : width, ys = last ? dst_stride : width;
+        const ptrdiff_t at = plan->tw_offset[k];
+#define PASS(p) NAME(pass##p)(n, s, twr + at, twi + at, xr, xi, xs, yr, yi, ys, width)
+        switch (plan->radix[k]) {
+        case 8: PASS(8); break;
+        case 4: PASS(4); break;
+        case 2: PASS(2); break;
+        case 3: PASS(3); break;
+        default: PASS(5); break;
+        }
+#undef PASS
+        n /= plan->radix[k];
+        s *= plan->radix[k];
+    }
+}
+
+/* The column transforms of columns [from, to) (to - from a multiple of
+ * FV), in blocks of FFT_BLOCK_BYTES: each pass reads whole cache lines of
+ * a row, and a block's buffers stay in L2. */
+VEC_TARGET static void NAME(fft_columns)(const fft_plan *plan, const T *src_re,
+                                         const T *src_im, ptrdiff_t src_stride, T *dst_re,
+                                         T *dst_im, ptrdiff_t dst_stride, ptrdiff_t from,
+                                         ptrdiff_t to, T *work)
+{
+    const ptrdiff_t block = (ptrdiff_t)(FFT_BLOCK_BYTES / sizeof(T));
+    ptrdiff_t g;
+    for (g = from; g < to; g += block)
+        NAME(fft_lanes)(plan, src_re + g, src_im + g, src_stride, dst_re + g, dst_im + g,
+                        dst_stride, to - g < block ? to - g : block, work);
+}
+
+/* Rows r0 .. r0 + rows - 1 (rows <= FV) of a tile, columns [0, n), into a
+ * slab of n lane vectors (element e of row l at slab[e * FV + l]; lanes
+ * past `rows` zero), and back (columns [from, n) only). */
+static void NAME(slab_in)(const T *tile, ptrdiff_t stride, ptrdiff_t rows, ptrdiff_t n, T *slab)
+{
+    ptrdiff_t e, l;
+    for (e = 0; e < n; e++) {
+        for (l = 0; l < rows; l++)
+            slab[e * FV + l] = tile[l * stride + e];
+        for (; l < FV; l++)
+            slab[e * FV + l] = 0;
+    }
+}
+
+static void NAME(slab_out)(const T *slab, ptrdiff_t rows, ptrdiff_t from, ptrdiff_t n, T *tile,
+                           ptrdiff_t stride)
+{
+    ptrdiff_t e, l;
+    for (l = 0; l < rows; l++)
+        for (e = from; e < n; e++)
+            tile[l * stride + e] = slab[e * FV + l];
+}
+
+/* Copies an FH x FW block (row stride `stride`; NULL: zeros) into a tile
+ * of row stride fwp, zeroing the padding columns. */
+static void NAME(load_tile)(const T *block, ptrdiff_t stride, ptrdiff_t fh, ptrdiff_t fw,
+                            T *tile, ptrdiff_t fwp)
+{
+    ptrdiff_t i;
+    for (i = 0; i < fh; i++) {
+        if (block)
+            memcpy(tile + i * fwp, block + i * stride, sizeof(T) * (size_t)fw);
+        else
+            memset(tile + i * fwp, 0, sizeof(T) * (size_t)fw);
+        memset(tile + i * fwp + fw, 0, sizeof(T) * (size_t)(fwp - fw));
+    }
+}
+
+/* The kernel's spectrum (see corr2d_fft_spectrum) into (kr, ki): the
+ * column transforms of the zero-padded kernel, then each slab of FV rows
+ * transformed along the rows and stored lane-major (kr[e * fhp + row]). */
+VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw,
+                                          const T *kernel, ptrdiff_t kh, ptrdiff_t kw,
+                                          T *kr, T *ki, ptrdiff_t fhp, ptrdiff_t fwp, T *ws)
+{
+    const ptrdiff_t fh = ph->n, fw = pw->n;
+    T *R = ws, *I = R + fh * fwp, *Sr = I + fh * fwp, *Si = Sr + fw * FV, *work = Si + fw * FV;
+    const T scale = (T)(1.0 / ((double)fh * (double)fw));
+    const ptrdiff_t fwl = (fw + FV - 1) / FV * FV;
+    ptrdiff_t i, r0, e, l;
+    memset(R, 0, sizeof(T) * (size_t)(fh * fwp));
+    memset(I, 0, sizeof(T) * (size_t)(fh * fwp));
+    memset(kr, 0, sizeof(T) * (size_t)(fw * fhp));
+    memset(ki, 0, sizeof(T) * (size_t)(fw * fhp));
+    for (i = 0; i < kh; i++)
+        memcpy(R + i * fwp, kernel + i * kw, sizeof(T) * (size_t)kw);
+    NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work);
+    for (r0 = 0; r0 < fh; r0 += FV) {
+        const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
+        NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
+        NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, Si);
+        NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
+        for (e = 0; e < fw; e++)
+            for (l = 0; l < rows; l++) {
+                kr[e * fhp + r0 + l] = Sr[e * FV + l] * scale;
+                ki[e * fhp + r0 + l] = Si[e * FV + l] * scale;
+            }
+    }
+}
+
+/* The tiles of one strip, two at a time (see corr2d_fft_correlate_tiles).
+ * Per pair: the column transforms read the strip and write the tile
+ * (R, I); then each slab of FV rows is transformed along the rows,
+ * multiplied by the spectrum and transformed back while it is in cache;
+ * then the inverse column transforms, on the output's columns only. */
+VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, const T *strip,
+                                       ptrdiff_t strip_stride, ptrdiff_t ntiles, const T *kr,
+                                       const T *ki, ptrdiff_t kh, ptrdiff_t kw, T *out,
+                                       ptrdiff_t out_stride, ptrdiff_t rows_out,
+                                       ptrdiff_t cols_out, ptrdiff_t fhp, ptrdiff_t fwp, T *ws)
+{
+    const ptrdiff_t fh = ph->n, fw = pw->n, tw = fw - kw + 1;
+    /* Only the columns from kw - 1 on are output: the inverse passes skip
+     * the lane groups wholly left of them. */
+    const ptrdiff_t c0 = (kw - 1) / FV * FV, fwl = (fw + FV - 1) / FV * FV;
+    T *R = ws, *I = R + fh * fwp, *Sr = I + fh * fwp, *Si = Sr + fw * FV, *work = Si + fw * FV;
+    ptrdiff_t t, i, r0, e;
+    for (t = 0; t < ntiles; t += 2) {
+        const int pair = t + 1 < ntiles;
+        if (pair) { /* the strip has fwp - fw columns of slack past the last tile */
+            NAME(fft_columns)(ph, strip + t * tw, strip + (t + 1) * tw, strip_stride, R, I, fwp,
+                              0, fwl, work);
+        } else {
+            NAME(load_tile)(strip + t * tw, strip_stride, fh, fw, R, fwp);
+            NAME(load_tile)(NULL, strip_stride, fh, fw, I, fwp);
+            NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work);
+        }
+        for (r0 = 0; r0 < fh; r0 += FV) {
+            const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
+            NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
+            NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, Si);
+            NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
+            for (e = 0; e < fw; e++) {
+                NAME(fvec) xr, xi, yr, yi, zr, zi;
+                VLOAD(xr, Sr + e * FV);
+                VLOAD(xi, Si + e * FV);
+                VLOAD(yr, kr + e * fhp + r0);
+                VLOAD(yi, ki + e * fhp + r0);
+                zr = xr * yr - xi * yi;
+                zi = xr * yi + xi * yr;
+                VSTORE(Sr + e * FV, zr);
+                VSTORE(Si + e * FV, zi);
+            }
+            /* The inverse: the forward transform with re and im exchanged. */
+            NAME(fft_lanes)(pw, Si, Sr, FV, Si, Sr, FV, FV, work);
+            NAME(slab_out)(Sr, rows, c0, fw, R + r0 * fwp, fwp);
+            NAME(slab_out)(Si, rows, c0, fw, I + r0 * fwp, fwp);
+        }
+        NAME(fft_columns)(ph, I, R, fwp, I, R, fwp, c0, fwl, work);
+        {
+            /* Tile t's result is the real part, tile t + 1's the imaginary. */
+            const ptrdiff_t ca = cols_out - t * tw < tw ? cols_out - t * tw : tw;
+            const ptrdiff_t cb = cols_out - (t + 1) * tw < tw ? cols_out - (t + 1) * tw : tw;
+            for (i = 0; i < rows_out; i++) {
+                memcpy(out + i * out_stride + t * tw, R + (kh - 1 + i) * fwp + kw - 1,
+                       sizeof(T) * (size_t)ca);
+                if (pair)
+                    memcpy(out + i * out_stride + (t + 1) * tw, I + (kh - 1 + i) * fwp + kw - 1,
+                           sizeof(T) * (size_t)cb);
+            }
+        }
+    }
+}
+
+#undef VLOAD
+#undef VSTORE
+#undef FV
