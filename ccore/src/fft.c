@@ -48,16 +48,7 @@ typedef struct {
 #define VEC_X86 1
 #endif
 #define VEC_TEMPLATE "fft_lanes.template.c"
-#define T float
-#define VEC_SFX f32
-#include "vector_widths.h"
-#undef T
-#undef VEC_SFX
-#define T double
-#define VEC_SFX f64
-#include "vector_widths.h"
-#undef T
-#undef VEC_SFX
+#include "vector_instances.h"
 #undef VEC_TEMPLATE
 #endif
 

@@ -36,16 +36,7 @@
 #endif
 
 #define VEC_TEMPLATE "separable_columns.template.c"
-#define T float
-#define VEC_SFX f32
-#include "vector_widths.h"
-#undef T
-#undef VEC_SFX
-#define T double
-#define VEC_SFX f64
-#include "vector_widths.h"
-#undef T
-#undef VEC_SFX
+#include "vector_instances.h"
 #undef VEC_TEMPLATE
 
 /* Zeros each side of the column (the column pass's four-row groups read

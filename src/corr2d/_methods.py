@@ -73,7 +73,8 @@ def direct_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
 
 @lru_cache(maxsize=8)
 def _smooth_sizes(limit: int) -> np.ndarray:
-    """The 2^a 3^b 5^c lengths up to `limit` (pocketfft's fast lengths)."""
+    """The 2^a 3^b 5^c lengths up to `limit`: the C core FFT's lengths (radix 8,
+    4, 2, 3, 5), and pocketfft's fast ones."""
     sizes = []
     p2 = 1
     while p2 <= limit:
