@@ -308,15 +308,18 @@ def test_separable_bands_agree_with_scipy(shape, kshape):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("boundary", BOUNDARIES)
-def test_real_fft_runs_the_core_transforms_and_agrees_with_scipy_fft(dtype, boundary, monkeypatch):
+@pytest.mark.parametrize("shape, paired", [((300, 257), True), ((300, 380), False)])
+def test_real_fft_runs_the_core_transforms_and_agrees_with_scipy_fft(dtype, boundary, shape,
+                                                                    paired, monkeypatch):
     """float32/float64 tiles go through the C core's own FFT (so the FFT
     tests here exercise it), and its result and scipy.fft's (the complex
-    path's transforms, forced here) are both within the documented bound;
-    an odd number of tiles in a job takes the unpaired path."""
+    path's transforms, forced here) are both within the documented bound.
+    On 300 x 257 the jobs hold two tiles (one complex transform for a
+    pair), on 300 x 380 one (the unpaired path, a zero imaginary part)."""
     from corr2d import _ccore, _cpu_fft
 
     rng = np.random.default_rng(11)
-    x = rng.standard_normal((300, 257)).astype(dtype)
+    x = rng.standard_normal(shape).astype(dtype)
     k = rng.standard_normal((31, 20)).astype(dtype)
     fh, fw = fft_tile_shape(x.shape, k.shape, x.dtype)
     assert _ccore.fft_supported(x.dtype, fh, fw)
@@ -325,7 +328,8 @@ def test_real_fft_runs_the_core_transforms_and_agrees_with_scipy_fft(dtype, boun
     monkeypatch.setattr(_ccore, "fft_correlate_tiles",
                         lambda strip, ntiles, *rest: calls.append(ntiles) or real_tiles(strip, ntiles, *rest))
     ours = corr2d.correlate2d(x, k, "same", boundary, 0.5, method="fft", threads=2)
-    assert calls and sum(calls) == -(-300 // (fh - 30)) * -(-257 // (fw - 19))
+    assert sum(calls) == -(-shape[0] // (fh - 30)) * -(-shape[1] // (fw - 19))
+    assert all(n % 2 == 0 for n in calls) if paired else all(n == 1 for n in calls)
     monkeypatch.setattr(_cpu_fft._CoreTiles, "supports", staticmethod(lambda *args: False))
     pocket = corr2d.correlate2d(x, k, "same", boundary, 0.5, method="fft", threads=2)
     exact, scale = _exact_and_scale(x, k, "same", boundary, 0.5, False)

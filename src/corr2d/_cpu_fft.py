@@ -169,16 +169,15 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
     # A tile's block, its share of the packed transform and the result.
     per_tile = fh * fw * image.dtype.itemsize * (2 if image.dtype.kind != "c" else 3)
     group = max(1, min(tile_cols, JOB_BYTES // per_tile))
-    jobs = [(r, c, min(c + group, tile_cols))
-            for r in range(tile_rows) for c in range(0, tile_cols, group)]
     threads = _ccore.plan_threads(plan.threads, float(oh) * ow * kh * kw)
     core = _CoreTiles.supports(image.dtype, (fh, fw))
     if core:
         # The core's workspace is one tile whatever a job's length: cut the
         # tile rows so that every thread gets a job.
         group = max(1, min(group, -(-tile_cols // -(-threads // tile_rows))))
-        jobs = [(r, c, min(c + group, tile_cols))
-                for r in range(tile_rows) for c in range(0, tile_cols, group)]
+    jobs = [(r, c, min(c + group, tile_cols))
+            for r in range(tile_rows) for c in range(0, tile_cols, group)]
+    if core:
         tiles = _CoreTiles((fh, fw))
     else:
         # Fewer jobs than threads: one job at a time, its transforms threaded.

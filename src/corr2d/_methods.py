@@ -162,7 +162,6 @@ def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     return _cached_factors(kernel.tobytes(), kernel.shape, kernel.dtype.str)
 
 
-
 @lru_cache(maxsize=32)
 def _cached_factors(data: bytes, shape: tuple, dtype: str):
     kernel = np.frombuffer(data, dtype=dtype).reshape(shape)
