@@ -11,8 +11,10 @@ constants are then fitted by non-negative least squares on relative errors
 own formulas in corr2d._methods:
 
     direct     pixels * (DIRECT_PER_MAC * kh*kw + DIRECT_PER_PIXEL)
-    fft        tiles * (FFT_PER_NLOGN * n log2 n + FFT_PER_SAMPLE * n
-               + FFT_PER_TILE) + FFT_PER_CALL, n = FH*FW from fft_tile_shape
+    fft        transforms * (FFT_PER_FACTOR . fft_nlogn_features + FFT_PER_SAMPLE
+               * n + FFT_PER_TRANSFORM) + FFT_PER_CALL, n = FH*FW from
+               fft_tile_shape, transforms from fft_transforms (two real
+               tiles of a tile row share one)
     separable  SEPARABLE_PER_MAC * macs + SEPARABLE_PER_PIXEL * pixels
                + SEPARABLE_PER_CALL (the two passes' work)
 
@@ -34,7 +36,6 @@ _method_costs.py; --write also writes it there.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import sys
@@ -82,8 +83,9 @@ def features(method, shape, kshape, dtype, tile=None):
     if method == "fft":
         fh, fw = tile or M.fft_tile_shape(shape, kshape, np.dtype(dtype))
         n = fh * fw
-        tiles = math.ceil(oh / (fh - kh + 1)) * math.ceil(ow / (fw - kw + 1))
-        return p, [tiles * n * math.log2(n), tiles * n, tiles, 1.0]
+        transforms = float(M.fft_transforms(shape, kshape, (fh, fw), False))
+        per_factor = [float(v) for v in M.fft_nlogn_features((fh, fw))]
+        return p, [transforms * v for v in per_factor] + [transforms * n, transforms, 1.0]
     macs = min(oh * (ow + kw - 1) * kh + oh * ow * kw, (oh + kh - 1) * ow * kw + oh * ow * kh)
     pixels = oh * ow * 2 + oh * (kw - 1) + ow * (kh - 1)
     return p, [macs, pixels, 1.0]
@@ -92,9 +94,14 @@ def features(method, shape, kshape, dtype, tile=None):
 #: Per method: the constants, in features() order; the last is shared by
 #: the precisions when its name has no precision (a per-call cost).
 COLUMNS = {"direct": ["DIRECT_PER_MAC", "DIRECT_PER_PIXEL"],
-           "fft": ["FFT_PER_NLOGN", "FFT_PER_SAMPLE", "FFT_PER_TILE", "FFT_PER_CALL"],
+           "fft": ["FFT_PER_FACTOR2", "FFT_PER_FACTOR3", "FFT_PER_FACTOR5", "FFT_PER_SAMPLE",
+                   "FFT_PER_TRANSFORM", "FFT_PER_CALL"],
            "separable": ["SEPARABLE_PER_MAC", "SEPARABLE_PER_PIXEL", "SEPARABLE_PER_CALL"]}
 SHARED = {"FFT_PER_CALL", "SEPARABLE_PER_CALL"}
+#: The fitted columns that are one entry of a per-factor tuple in the table:
+#: name -> (the table's name, the index in its tuple).
+FACTORS = {"FFT_PER_FACTOR2": ("FFT_PER_FACTOR", 0), "FFT_PER_FACTOR3": ("FFT_PER_FACTOR", 1),
+           "FFT_PER_FACTOR5": ("FFT_PER_FACTOR", 2)}
 
 
 def tile_variants(shape, kshape, dtype):
@@ -169,7 +176,7 @@ def runner(c):
     def run():
         if tile is None:
             return corr2d.correlate2d(x, k, "same", threads=1, method=method)
-        _cpu_fft.fft_tile_shape = lambda shape, kshape, dtype: tile
+        _cpu_fft.fft_tile_shape = lambda shape, kshape, dtype, threads=1: tile
         try:
             return corr2d.correlate2d(x, k, "same", threads=1, method=method)
         finally:
@@ -243,9 +250,27 @@ def predicted(method, c, constants):
 
 
 def current_constants():
-    """The constants now in corr2d._method_costs."""
-    return {n: (dict(getattr(C, n)) if isinstance(getattr(C, n), dict) else getattr(C, n))
-            for names in COLUMNS.values() for n in names}
+    """The constants now in corr2d._method_costs, by fitted column."""
+    def value(n):
+        if n in FACTORS:
+            name, i = FACTORS[n]
+            return {p: getattr(C, name)[p][i] for p in ("single", "double")}
+        v = getattr(C, n)
+        return dict(v) if isinstance(v, dict) else v
+    return {n: value(n) for names in COLUMNS.values() for n in names}
+
+
+def module_constants(constants):
+    """Fitted columns -> corr2d._method_costs' names (the per-factor
+    columns gathered into their tuples)."""
+    out = {n: v for n, v in constants.items() if n not in FACTORS}
+    for n, (name, i) in sorted(FACTORS.items(), key=lambda item: item[1]):
+        for p in ("single", "double"):
+            out.setdefault(name, {}).setdefault(p, [])
+            out[name][p].append(constants[n][p])
+    for name in {name for name, _ in FACTORS.values()}:
+        out[name] = {p: tuple(v) for p, v in out[name].items()}
+    return out
 
 
 def report_errors(calls, old, new, overhead):
@@ -270,9 +295,9 @@ def tile_changes(calls, new):
     """How many timed FFT calls would get another tile under `new`."""
     fft = [c for c in calls if c["method"] == "fft" and not c.get("tile")]
     before = [M.fft_tile_shape(c["shape"], c["k"].shape, np.dtype(c["dtype"])) for c in fft]
-    saved = current_constants()
+    saved = module_constants(current_constants())
     try:
-        for n, v in new.items():
+        for n, v in module_constants(new).items():
             setattr(C, n, v)
         M._fft_plan.cache_clear()
         after = [M.fft_tile_shape(c["shape"], c["k"].shape, np.dtype(c["dtype"])) for c in fft]
@@ -292,6 +317,10 @@ def table(new, overhead, ncalls):
     """The replacement text of src/corr2d/_method_costs.py."""
     def pair(n):
         return f'{{"single": {fmt(new[n]["single"])}, "double": {fmt(new[n]["double"])}}}'
+
+    def factors(n):
+        per = {p: ", ".join(fmt(new[f"{n}{q}"][p]) for q in (2, 3, 5)) for p in ("single", "double")}
+        return f'{{"single": ({per["single"]}), "double": ({per["double"]})}}'
     return f'''"""The constants of the method cost model (corr2d._methods), in one place.
 
 Seconds per unit of work for one thread, fitted by
@@ -309,11 +338,13 @@ wider. Complex work counts four real multiply-adds per complex one.
 DIRECT_PER_MAC = {pair("DIRECT_PER_MAC")}
 DIRECT_PER_PIXEL = {pair("DIRECT_PER_PIXEL")}
 
-#: fft: seconds per ``n*log2(n)`` of a tile transform pair (n = FH*FW), per
-#: tile sample (copies, the spectrum product) and per tile.
-FFT_PER_NLOGN = {pair("FFT_PER_NLOGN")}
+#: fft: seconds per ``n*log2(n)`` of a complex transform pair (forward and
+#: inverse, n = FH*FW; two real tiles share one) per factor 2, 3 and 5 of
+#: FH and FW (see corr2d._methods.fft_nlogn_features), per transform
+#: sample (copies, the spectrum product) and per transform.
+FFT_PER_FACTOR = {factors("FFT_PER_FACTOR")}
 FFT_PER_SAMPLE = {pair("FFT_PER_SAMPLE")}
-FFT_PER_TILE = {pair("FFT_PER_TILE")}
+FFT_PER_TRANSFORM = {pair("FFT_PER_TRANSFORM")}
 #: fft: fixed cost of a call (the kernel's spectrum, the thread pool).
 FFT_PER_CALL = {fmt(new["FFT_PER_CALL"])}
 

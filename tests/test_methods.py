@@ -217,11 +217,45 @@ def test_fft_memory_is_tiles_not_a_padded_image():
     corr2d.correlate2d(x, k, "same", "symm", out=out, method="fft", threads=2)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    fh, fw = fft_tile_shape(x.shape, k.shape, x.dtype)
+    fh, fw = fft_tile_shape(x.shape, k.shape, x.dtype, 2)
     spectrum = fh * fw * 8
     job = max(8 << 20, 3 * fh * fw * 8)
     assert peak <= spectrum + 2 * job * 1.5, (peak, spectrum, job)
     assert peak < x.nbytes / 3
+
+
+def test_fft_model_counts_transform_pairs_and_idle_threads():
+    """Two real tiles of a tile row share a transform (a lone tile takes a
+    whole one); complex tiles take one each; on several threads the model
+    charges the last round of transforms in full, so an odd count costs a
+    thread's idle time."""
+    from corr2d import _method_costs as C
+    from corr2d._methods import fft_nlogn_features, fft_seconds, fft_transforms
+
+    assert fft_transforms((1024, 1024), (51, 51), (400, 1080), False) == 3  # 3 rows of 1
+    assert fft_transforms((1024, 1024), (51, 51), (576, 576), False) == 2  # 2 rows of a pair
+    assert fft_transforms((1024, 1024), (51, 51), (576, 576), True) == 4
+    assert fft_transforms((1000, 1000), (1, 1), (200, 300), False) == 5 * 2  # rows of 4 tiles
+    f32 = np.dtype(np.float32)
+    for shape, k in (((1024, 1024), (51, 51)), ((4096, 4096), (31, 31)), ((700, 300), (64, 9))):
+        one, two = fft_seconds(shape, k, f32, 1), fft_seconds(shape, k, f32, 2)
+        assert two >= one
+        fh, fw = fft_tile_shape(shape, k, f32, 2)
+        n, rounds = fh * fw, -(-fft_transforms(shape, k, (fh, fw), False) // 2)
+        per = (np.dot(C.FFT_PER_FACTOR["single"], fft_nlogn_features((fh, fw)))
+               + C.FFT_PER_SAMPLE["single"] * n + C.FFT_PER_TRANSFORM["single"])
+        assert two == pytest.approx(rounds * 2 * per + C.FFT_PER_CALL)
+
+
+def test_fft_model_features_count_the_factors():
+    """n log2(n) times how often 2, 3 and 5 divide FH and FW, together:
+    576 = 2^6 3^2, 625 = 5^4."""
+    from corr2d._methods import factor_counts, fft_nlogn_features
+
+    np.testing.assert_array_equal(factor_counts([1, 576, 625, 750]),
+                                  [[0, 6, 0, 1], [0, 2, 0, 1], [0, 0, 4, 3]])
+    n = 576 * 625
+    np.testing.assert_allclose(fft_nlogn_features((576, 625)), n * np.log2(n) * np.array([6, 2, 4]))
 
 
 def test_choose_method_examples_and_integers():
@@ -315,13 +349,17 @@ def test_real_fft_runs_the_core_transforms_and_agrees_with_scipy_fft(dtype, boun
     tests here exercise it), and its result and scipy.fft's (the complex
     path's transforms, forced here) are both within the documented bound.
     On 300 x 257 the jobs hold two tiles (one complex transform for a
-    pair), on 300 x 380 one (the unpaired path, a zero imaginary part)."""
+    pair); on 300 x 380, tiles forced as wide as the image leave one a job
+    (the unpaired path, a zero imaginary part: the model avoids it)."""
     from corr2d import _ccore, _cpu_fft
 
     rng = np.random.default_rng(11)
     x = rng.standard_normal(shape).astype(dtype)
     k = rng.standard_normal((31, 20)).astype(dtype)
-    fh, fw = fft_tile_shape(x.shape, k.shape, x.dtype)
+    fh, fw = fft_tile_shape(x.shape, k.shape, x.dtype, 2)
+    if not paired:
+        fh, fw = 180, 400
+        monkeypatch.setattr(_cpu_fft, "fft_tile_shape", lambda *args: (fh, fw))
     assert _ccore.fft_supported(x.dtype, fh, fw)
     calls = []
     real_tiles = _ccore.fft_correlate_tiles

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _ccore
-from ._cpu_fft import correlate_fft
+from ._cpu_fft import correlate_fft, fft_threads
 from ._cpu_separable import correlate_separable
 from ._methods import choose, separable_factors
 from ._signal_plan import CorrelatePlan
@@ -45,7 +45,7 @@ def method_of(plan: CorrelatePlan) -> tuple[str, object]:
     that one (``ValueError`` when 'separable' was asked of a kernel that
     is not)."""
     if plan.method == "auto":
-        return choose(plan.shape, plan.kernel, plan.image.dtype)
+        return choose(plan.shape, plan.kernel, plan.image.dtype, fft_threads(plan))
     if plan.method == "separable":
         if min(plan.kernel.shape) == 1:
             return "direct", None  # one row or column: already a single 1-D pass

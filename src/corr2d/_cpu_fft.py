@@ -159,22 +159,30 @@ def kernel_spectrum_of(tiles: _Tiles, kernel: np.ndarray) -> np.ndarray:
     return SPECTRA.get(tiles, kernel)
 
 
+def fft_threads(plan: CorrelatePlan) -> int:
+    """The threads the FFT method runs `plan` on (the core's policy)."""
+    (oh, ow), (kh, kw) = plan.shape, plan.kernel.shape
+    return _ccore.plan_threads(plan.threads, float(oh) * ow * kh * kw)
+
+
 def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
     """Write the plan's correlation (before any output flip) into `target`."""
     image, kernel = plan.image, plan.kernel
     (oh, ow), (kh, kw) = plan.shape, kernel.shape
-    fh, fw = fft_tile_shape(plan.shape, kernel.shape, image.dtype)
+    threads = fft_threads(plan)
+    fh, fw = fft_tile_shape(plan.shape, kernel.shape, image.dtype, threads)
     th, tw = fh - kh + 1, fw - kw + 1
     tile_rows, tile_cols = -(-oh // th), -(-ow // tw)
     # A tile's block, its share of the packed transform and the result.
     per_tile = fh * fw * image.dtype.itemsize * (2 if image.dtype.kind != "c" else 3)
     group = max(1, min(tile_cols, JOB_BYTES // per_tile))
-    threads = _ccore.plan_threads(plan.threads, float(oh) * ow * kh * kw)
     core = _CoreTiles.supports(image.dtype, (fh, fw))
     if core:
-        # The core's workspace is one tile whatever a job's length: cut the
-        # tile rows so that every thread gets a job.
-        group = max(1, min(group, -(-tile_cols // -(-threads // tile_rows))))
+        # A job is one transform, a pair of neighbouring tiles: the threads
+        # share the transforms evenly, as the cost model assumes (jobs of
+        # whole tile rows left one of two threads idle for a third of a
+        # call of three tile rows), for about 50 us of Python a job.
+        group = min(2, tile_cols)
     jobs = [(r, c, min(c + group, tile_cols))
             for r in range(tile_rows) for c in range(0, tile_cols, group)]
     if core:

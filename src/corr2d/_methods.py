@@ -98,19 +98,60 @@ def _axis_candidates(out: int, k: int) -> np.ndarray:
     return sizes[(sizes >= max(low, k)) & (sizes <= whole)]
 
 
+def fft_transforms(shape: tuple, kshape: tuple, fft_shape: tuple, complex_: bool):
+    """The FH x FW complex transform pairs (forward and inverse) of an FFT
+    call: real tiles ride two to a transform, neighbours in a tile row (a
+    row of one tile wastes half its transform: 400 x 1080 tiles on a 1024^2
+    image measured 1.3-1.7x slower than 576 x 576 ones); complex tiles take
+    one each. Works on arrays of FH and FW too."""
+    (oh, ow), (kh, kw), (fh, fw) = shape, kshape, fft_shape
+    tile_rows, tile_cols = np.ceil(oh / (fh - kh + 1)), np.ceil(ow / (fw - kw + 1))
+    return tile_rows * (tile_cols if complex_ else np.ceil(tile_cols / 2))
+
+
+def factor_counts(sizes) -> np.ndarray:
+    """How many times 2, 3 and 5 divide each size: an array of shape
+    ``(3,) + shape(sizes)``."""
+    rest = np.array(sizes, dtype=np.int64)
+    counts = np.zeros((3,) + rest.shape, dtype=np.int64)
+    for i, p in enumerate((2, 3, 5)):
+        while True:
+            divides = (rest % p == 0) & (rest > 1)
+            if not divides.any():
+                break
+            counts[i] += divides
+            rest = np.where(divides, rest // p, rest)
+    return counts
+
+
+def fft_nlogn_features(fft_shape: tuple) -> np.ndarray:
+    """``n log2(n)`` times the counts of the factors 2, 3 and 5 of FH and
+    FW (n = FH FW): what FFT_PER_FACTOR multiplies. A radix-3 or radix-5
+    pass costs more per unit of log2(n) than radix 8, 4 and 2 (tiles of
+    2^a 3^b measured up to 1.4x slower than 2^a 5^c ones of the same
+    n log n); the extra log2(n) is the cost of larger tiles leaving the
+    caches (0.7 ns per n log n at 256^2, 1.2 at 1024^2)."""
+    fh, fw = (np.asarray(a) for a in fft_shape)
+    n = (fh * fw).astype(np.float64)
+    return n * np.log2(n) * (factor_counts(fh) + factor_counts(fw))
+
+
 @lru_cache(maxsize=1024)
-def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool) -> tuple[int, int, float]:
-    """(FH, FW, one thread's seconds): the cheapest tile by the cost model."""
+def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool,
+              threads: int) -> tuple[int, int, float]:
+    """(FH, FW, one thread's seconds): the cheapest tile by the cost model.
+    The threads share whole transforms, so a call of few of them leaves
+    threads idle: the seconds count the idle ones too (the last round of
+    transforms as if every thread ran one)."""
     (oh, ow), (kh, kw) = shape, kshape
     fh = _axis_candidates(oh, kh)[:, None]
     fw = _axis_candidates(ow, kw)[None, :]
     n = (fh * fw).astype(np.float64)
-    tiles = np.ceil(oh / (fh - kh + 1)) * np.ceil(ow / (fw - kw + 1))
-    # The constants are fitted on real inputs (the C core's FFT, two tiles
-    # to a transform); complex inputs run scipy.fft, a tile to a transform.
-    per_nlogn = C.FFT_PER_NLOGN[precision] * (2.0 if complex_ else 1.0)
-    cost = tiles * (per_nlogn * n * np.log2(n) + C.FFT_PER_SAMPLE[precision] * n
-                    + C.FFT_PER_TILE[precision])
+    per_factor = np.array(C.FFT_PER_FACTOR[precision], dtype=np.float64)
+    transform = (np.tensordot(per_factor, fft_nlogn_features((fh, fw)), axes=1)
+                 + C.FFT_PER_SAMPLE[precision] * n + C.FFT_PER_TRANSFORM[precision])
+    rounds = np.ceil(fft_transforms(shape, kshape, (fh, fw), complex_) / threads)
+    cost = rounds * threads * transform
     for fits in (n * _TILE_ITEMSIZE[precision, complex_] <= MAX_TILE_BYTES,
                  n <= MAX_TILE_SAMPLES):
         capped = np.where(fits, cost, np.inf)
@@ -122,18 +163,19 @@ def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool) -> tu
     return int(fh[i, 0]), int(fw[0, j]), seconds + C.FFT_PER_CALL
 
 
-def fft_tile_shape(shape: tuple, kshape: tuple, dtype: np.dtype) -> tuple[int, int]:
-    """The transform shape (FH, FW) of the FFT method's tiles: the output
-    tile is ``(FH - kh + 1) x (FW - kw + 1)``."""
+def fft_tile_shape(shape: tuple, kshape: tuple, dtype: np.dtype,
+                   threads: int = 1) -> tuple[int, int]:
+    """The transform shape (FH, FW) of the FFT method's tiles on `threads`
+    threads: the output tile is ``(FH - kh + 1) x (FW - kw + 1)``."""
     p, cf = _precision(dtype)
-    fh, fw, _ = _fft_plan(tuple(shape), tuple(kshape), p, cf > 1)
+    fh, fw, _ = _fft_plan(tuple(shape), tuple(kshape), p, cf > 1, max(1, int(threads)))
     return fh, fw
 
 
-def fft_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
-    """One thread's seconds for the FFT method."""
+def fft_seconds(shape: tuple, kshape: tuple, dtype: np.dtype, threads: int = 1) -> float:
+    """One thread's seconds for the FFT method (idle threads included)."""
     p, cf = _precision(dtype)
-    return _fft_plan(tuple(shape), tuple(kshape), p, cf > 1)[2]
+    return _fft_plan(tuple(shape), tuple(kshape), p, cf > 1, max(1, int(threads)))[2]
 
 
 def separable_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
@@ -202,15 +244,18 @@ def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     return column, row
 
 
-def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype) -> tuple[str, Any]:
+def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
+           threads: int = 1) -> tuple[str, Any]:
     """The cheapest method for an output of `shape` and this (correlation)
-    kernel: ``('direct', None)``, ``('fft', None)`` or ``('separable',
-    (u, v))``. Threads scale every method alike, so they play no part."""
+    kernel on `threads` threads: ``('direct', None)``, ``('fft', None)`` or
+    ``('separable', (u, v))``. Threads scale the direct and separable
+    methods alike (they share rows); the FFT's few large transforms may
+    leave some idle."""
     kshape = kernel.shape
     if dtype.kind in "iu" or kshape[0] * kshape[1] < DIRECT_BELOW_TAPS:
         return "direct", None
     best, best_seconds, factors = "direct", direct_seconds(shape, kshape, dtype), None
-    fft = fft_seconds(shape, kshape, dtype)
+    fft = fft_seconds(shape, kshape, dtype, threads)
     if fft < best_seconds:
         best, best_seconds = "fft", fft
     if separable_seconds(shape, kshape, dtype) < best_seconds:

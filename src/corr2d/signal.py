@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._cpu_correlate import method_of
 from ._dispatch import backend_for
 from ._methods import choose
 from ._signal_plan import plan_correlate
@@ -256,7 +257,9 @@ def choose_method(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
                           func="choose_method", on_gpu=backend.ON_GPU, method="auto")
     if backend.ON_GPU:
         return "direct"
-    return choose(plan.shape, plan.kernel, plan.image.dtype)[0]
+    if backend.LAZY:  # a Dask array's blocks run on one thread each
+        return choose(plan.shape, plan.kernel, plan.image.dtype)[0]
+    return method_of(plan)[0]
 
 
 correlate2d.__doc__ = correlate2d.__doc__ % _MEMORY_NOTE
