@@ -178,11 +178,16 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
     group = max(1, min(tile_cols, JOB_BYTES // per_tile))
     core = _CoreTiles.supports(image.dtype, (fh, fw))
     if core:
-        # A job is one transform, a pair of neighbouring tiles: the threads
-        # share the transforms evenly, as the cost model assumes (jobs of
-        # whole tile rows left one of two threads idle for a third of a
-        # call of three tile rows), for about 50 us of Python a job.
-        group = min(2, tile_cols)
+        # Jobs of whole pairs of neighbouring tiles (a pair is a
+        # transform), about 8 jobs a thread so that the threads share the
+        # transforms evenly, as the cost model assumes (jobs of whole tile
+        # rows left one of two threads idle for a third of a call of three
+        # tile rows), but no more: each costs about 15 us of Python, under
+        # the GIL (one pair a job made 4096^2 with a 15x15 kernel 1.3x
+        # slower).
+        pairs = tile_rows * -(-tile_cols // 2)
+        per_job = max(1, min(-(-tile_cols // 2), pairs // (8 * threads), group // 2))
+        group = min(2 * per_job, tile_cols)
     jobs = [(r, c, min(c + group, tile_cols))
             for r in range(tile_rows) for c in range(0, tile_cols, group)]
     if core:

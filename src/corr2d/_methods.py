@@ -147,8 +147,9 @@ def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool,
     fh = _axis_candidates(oh, kh)[:, None]
     fw = _axis_candidates(ow, kw)[None, :]
     n = (fh * fw).astype(np.float64)
-    per_factor = np.array(C.FFT_PER_FACTOR[precision], dtype=np.float64)
-    transform = (np.tensordot(per_factor, fft_nlogn_features((fh, fw)), axes=1)
+    # A sum, not np.dot: BLAS would leave its threads spinning.
+    transform = (sum(c * f for c, f in zip(C.FFT_PER_FACTOR[precision],
+                                           fft_nlogn_features((fh, fw))))
                  + C.FFT_PER_SAMPLE[precision] * n + C.FFT_PER_TRANSFORM[precision])
     rounds = np.ceil(fft_transforms(shape, kshape, (fh, fw), complex_) / threads)
     cost = rounds * threads * transform
