@@ -304,6 +304,22 @@ VEC_TARGET static inline void NAME(transpose)(NAME(fvec) *v)
             }
     }
 }
+
+/* The FV x FV block of rows src + l * src_stride transposed into the rows
+ * dst + l * dst_stride. */
+VEC_TARGET static inline void NAME(transpose_block)(const T *src, ptrdiff_t src_stride, T *dst,
+                                                    ptrdiff_t dst_stride)
+{
+    NAME(fvec) v[FV];
+    ptrdiff_t l;
+#pragma GCC unroll 16
+    for (l = 0; l < FV; l++)
+        VLOAD(v[l], src + l * src_stride);
+    NAME(transpose)(v);
+#pragma GCC unroll 16
+    for (l = 0; l < FV; l++)
+        VSTORE(dst + l * dst_stride, v[l]);
+}
 #endif
 
 /* Rows r0 .. r0 + rows - 1 (rows <= FV) of a tile, columns [0, n), into a
@@ -317,16 +333,8 @@ VEC_TARGET static void NAME(slab_in)(const T *tile, ptrdiff_t stride, ptrdiff_t 
     ptrdiff_t e = 0, l;
 #ifdef FFT_VECTOR_TRANSPOSE
     if (rows == FV)
-        for (; e + FV <= n; e += FV) {
-            NAME(fvec) v[FV];
-#pragma GCC unroll 16
-            for (l = 0; l < FV; l++)
-                VLOAD(v[l], tile + l * stride + e);
-            NAME(transpose)(v);
-#pragma GCC unroll 16
-            for (l = 0; l < FV; l++)
-                VSTORE(slab + (e + l) * FV, v[l]);
-        }
+        for (; e + FV <= n; e += FV)
+            NAME(transpose_block)(tile + e, stride, slab + e * FV, FV);
 #endif
     for (; e < n; e++) {
         for (l = 0; l < rows; l++)
@@ -342,16 +350,8 @@ VEC_TARGET static void NAME(slab_out)(const T *slab, ptrdiff_t rows, ptrdiff_t f
     ptrdiff_t e = from, l;
 #ifdef FFT_VECTOR_TRANSPOSE
     if (rows == FV)
-        for (; e + FV <= n; e += FV) {
-            NAME(fvec) v[FV];
-#pragma GCC unroll 16
-            for (l = 0; l < FV; l++)
-                VLOAD(v[l], slab + (e + l) * FV);
-            NAME(transpose)(v);
-#pragma GCC unroll 16
-            for (l = 0; l < FV; l++)
-                VSTORE(tile + l * stride + e, v[l]);
-        }
+        for (; e + FV <= n; e += FV)
+            NAME(transpose_block)(slab + e * FV, FV, tile + e, stride);
 #endif
     for (l = 0; l < rows; l++) {
         ptrdiff_t c;
