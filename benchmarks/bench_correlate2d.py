@@ -134,7 +134,7 @@ def interleaved_medians(tools):
         start = time.perf_counter()
         func()
         first[name] = time.perf_counter() - start
-        time.sleep(0.05)
+        time.sleep(0.001)
     lo, hi = METHODS_ROUNDS
     rounds = int(min(hi, max(lo, METHODS_BUDGET_S / max(sum(first.values()), 1e-6))))
     samples = {name: [] for name in tools}
@@ -147,7 +147,11 @@ def interleaved_medians(tools):
             start = time.perf_counter()
             func()
             samples[name].append(time.perf_counter() - start)
-            time.sleep(0.05)  # let spinning OpenMP/pool threads settle between tools
+            # Let spinning OpenMP/pool threads settle between tools, but
+            # briefly: after 50 ms idle a 1024^2 3x3 call took 1.8 or 5.7 ms
+            # at random (a sleeping vCPU is slow to rejoin a parallel
+            # region), against 0.5 ms after 1 ms, and OpenCV 2.5 against 1.2.
+            time.sleep(0.001)
     return {name: float(np.median(t)) * 1e3 for name, t in samples.items()}, rounds
 
 
