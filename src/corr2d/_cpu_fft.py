@@ -183,8 +183,8 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
         # transforms evenly, as the cost model assumes (jobs of whole tile
         # rows left one of two threads idle for a third of a call of three
         # tile rows), but no more: each costs about 15 us of Python, under
-        # the GIL (one pair a job made 4096^2 with a 15x15 kernel 1.3x
-        # slower).
+        # the GIL (one pair a job made 4096^2 with a 15x15 kernel
+        # 1.13-1.26x slower).
         pairs = tile_rows * -(-tile_cols // 2)
         per_job = max(1, min(-(-tile_cols // 2), pairs // (8 * threads), group // 2))
         group = min(2 * per_job, tile_cols)
