@@ -34,7 +34,7 @@ from numpy.lib.stride_tricks import as_strided
 from . import _ccore
 from ._extend import copy_extended
 from ._jobs import run_jobs
-from ._methods import fft_tile_shape
+from ._methods import fft_tile_shape, fft_transforms
 from ._signal_plan import CorrelatePlan
 
 #: A job's blocks and spectra stay about this size (the L2/L3 boundary on
@@ -185,7 +185,7 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
         # tile rows), but no more: each costs about 15 us of Python, under
         # the GIL (one pair a job made 4096^2 with a 15x15 kernel
         # 1.13-1.26x slower).
-        pairs = tile_rows * -(-tile_cols // 2)
+        pairs = int(fft_transforms(plan.shape, kernel.shape, (fh, fw), False))
         per_job = max(1, min(-(-tile_cols // 2), pairs // (8 * threads), group // 2))
         group = min(2 * per_job, tile_cols)
     jobs = [(r, c, min(c + group, tile_cols))
