@@ -270,6 +270,28 @@ def test_choose_method_examples_and_integers():
     assert corr2d.choose_method(np.random.rand(101, 101).astype(np.float32), big, "valid") == "fft"
 
 
+def test_choose_method_asks_the_arrays_backend():
+    """A Dask array's blocks run on one thread each, so choose_method says
+    what a one-thread call would run; a NumPy array's answer is the one
+    correlate2d(method='auto') runs."""
+    da = pytest.importorskip("dask.array")
+    from corr2d._cpu_correlate import method_of
+    from corr2d._methods import choose
+    from corr2d._signal_plan import plan_correlate
+
+    rng = np.random.default_rng(3)
+    for shape, n in (((1024, 1024), 15), ((4096, 4096), 101), ((600, 700), 31)):
+        image = np.broadcast_to(np.float32(0), shape)
+        k = rng.random((n, n)).astype(np.float32)
+        lazy = da.from_array(image, chunks=512)
+        assert corr2d.choose_method(lazy, k, "same") == choose(shape, k, k.dtype, 1)[0]
+        plan = plan_correlate(image, k, "same", "fill", 0, None, None, convolve=False,
+                              func="t", on_gpu=False, method="auto")
+        assert corr2d.choose_method(image, k, "same") == method_of(plan)[0]
+    ints = da.from_array(np.zeros((64, 64), np.int32), chunks=16)
+    assert corr2d.choose_method(ints, np.ones((9, 9), np.int32)) == "direct"
+
+
 def test_separable_tolerance_is_relative():
     g = np.exp(-np.linspace(-3, 3, 21) ** 2)
     big = np.broadcast_to(0.0, (2048, 2048))

@@ -42,7 +42,7 @@ LAZY = True
 #: distributed workers alike).
 THREADS_PER_TASK = 1
 
-__all__ = ["ON_GPU", "LAZY", "THREADS_PER_TASK", "correlate", "map_planes", "map_conv2d",
+__all__ = ["ON_GPU", "LAZY", "THREADS_PER_TASK", "auto_method", "correlate", "map_planes", "map_conv2d",
            "map_conv2d_input", "map_conv2d_weight", "map_conv_transpose2d", "as_dask"]
 
 
@@ -76,6 +76,12 @@ def _correlate_region(kernel: np.ndarray, fill: np.ndarray, boundary: int, metho
     return _correlate_in_memory(plan)
 
 
+def auto_method(plan: CorrelatePlan) -> str:
+    """What method='auto' runs for `plan`: chosen once for the whole image,
+    for blocks that run on one thread each."""
+    return choose(plan.shape, plan.kernel, plan.image.dtype)[0]
+
+
 def correlate(plan: CorrelatePlan) -> Any:
     """correlate2d/convolve2d of a plan whose image is a Dask array: lazy,
     one 'valid' correlation per output block. A plan whose image is a NumPy
@@ -90,7 +96,7 @@ def correlate(plan: CorrelatePlan) -> Any:
                        for n, c in zip(plan.shape, image.chunks))
     method = plan.method
     if method == "auto":  # once for the call, as the in-memory call would choose
-        method = choose(plan.shape, kernel, image.dtype)[0]
+        method = auto_method(plan)
     kh, kw = kernel.shape
     reach = ((plan.top, kh - 1 - plan.top), (plan.left, kw - 1 - plan.left))
     block = functools.partial(_correlate_region, np.ascontiguousarray(kernel), plan.fill,

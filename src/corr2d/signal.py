@@ -11,9 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._cpu_correlate import method_of
 from ._dispatch import backend_for
-from ._methods import choose
 from ._signal_plan import plan_correlate
 
 __all__ = ["correlate2d", "convolve2d", "choose_method"]
@@ -255,11 +253,7 @@ def choose_method(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
     backend = backend_for("choose_method", in1=in1, in2=in2)
     plan = plan_correlate(in1, in2, mode, boundary, 0, None, None, convolve=False,
                           func="choose_method", on_gpu=backend.ON_GPU, method="auto")
-    if backend.ON_GPU:
-        return "direct"
-    if backend.LAZY:  # a Dask array's blocks run on one thread each
-        return choose(plan.shape, plan.kernel, plan.image.dtype)[0]
-    return method_of(plan)[0]
+    return backend.auto_method(plan)
 
 
 correlate2d.__doc__ = correlate2d.__doc__ % _MEMORY_NOTE

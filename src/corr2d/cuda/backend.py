@@ -10,6 +10,11 @@ ON_GPU = True
 LAZY = False
 
 
+def auto_method(plan):
+    """What method='auto' runs for `plan`: the GPU has only the direct loops."""
+    return "direct"
+
+
 def interpolate_stack(plan, invalid):
     """None: the GPU runs nan_policy='interpolate' on whole arrays
     (corr2d._normalized), which keep the device busy without banding."""
