@@ -1,8 +1,8 @@
 """Which backend runs a call: the one place that chooses it from the kind
 of the arrays (corr2d._arrays). A backend is a module with the functions ``context(array)`` (where
 plans are built), ``correlate(plan)``, ``conv2d(plan)``,
-``conv2d_input(plan)``, ``conv2d_weight(plan)`` and
-``conv_transpose2d(plan)``; the Dask backend (corr2d._dask), whose results
+``conv2d_input(plan)``, ``conv2d_weight(plan)``,
+``conv_transpose2d(plan)`` and ``auto_method(plan)``; the Dask backend (corr2d._dask), whose results
 are lazy, has ``LAZY = True`` and maps the NumPy path over blocks instead.
 Backends are imported on first use, so CuPy is imported only when CuPy
 arrays come in, Dask only when Dask arrays do."""
