@@ -15,6 +15,8 @@
  */
 
 #define FV ((ptrdiff_t)(VEC_BYTES / sizeof(T)))
+/* The gap between consecutive buffers (see FFT_SKEW_BYTES in fft.c). */
+#define FFT_SKEW ((ptrdiff_t)(FFT_SKEW_BYTES / sizeof(T)))
 
 typedef T NAME(fvec) __attribute__((vector_size(VEC_BYTES)));
 
@@ -220,8 +222,8 @@ VEC_TARGET static void NAME(fft_lanes)(const fft_plan *plan, const T *src_re, co
                                        ptrdiff_t dst_stride, ptrdiff_t width, T *work)
 {
     const ptrdiff_t len = plan->n;
-    T *buf_r[2] = {work, work + 2 * len * width};
-    T *buf_i[2] = {work + len * width, work + 3 * len * width};
+    T *buf_r[2] = {work, work + 2 * len * width + 2 * FFT_SKEW};
+    T *buf_i[2] = {work + len * width + FFT_SKEW, work + 3 * len * width + 3 * FFT_SKEW};
     const T *twr = (const T *)plan->twr, *twi = (const T *)plan->twi;
     ptrdiff_t n = len, s = 1, e;
     int k;
@@ -383,7 +385,8 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
                                           T *kr, T *ki, ptrdiff_t fhp, ptrdiff_t fwp, T *ws)
 {
     const ptrdiff_t fh = ph->n, fw = pw->n;
-    T *R = ws, *I = R + fh * fwp, *Sr = I + fh * fwp, *Si = Sr + fw * FV, *work = Si + fw * FV;
+    T *R = ws, *I = R + fh * fwp + FFT_SKEW, *Sr = I + fh * fwp + FFT_SKEW;
+    T *Si = Sr + fw * FV + FFT_SKEW, *work = Si + fw * FV + FFT_SKEW;
     const T scale = (T)(1.0 / ((double)fh * (double)fw));
     const ptrdiff_t fwl = (fw + FV - 1) / FV * FV;
     ptrdiff_t i, r0, e, l;
@@ -422,7 +425,8 @@ VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, c
     /* Only the columns from kw - 1 on are output: the inverse passes skip
      * the lane groups wholly left of them. */
     const ptrdiff_t c0 = (kw - 1) / FV * FV, fwl = (fw + FV - 1) / FV * FV;
-    T *R = ws, *I = R + fh * fwp, *Sr = I + fh * fwp, *Si = Sr + fw * FV, *work = Si + fw * FV;
+    T *R = ws, *I = R + fh * fwp + FFT_SKEW, *Sr = I + fh * fwp + FFT_SKEW;
+    T *Si = Sr + fw * FV + FFT_SKEW, *work = Si + fw * FV + FFT_SKEW;
     ptrdiff_t t, i, r0, e;
     for (t = 0; t < ntiles; t += 2) {
         const int pair = t + 1 < ntiles;
@@ -475,3 +479,4 @@ VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, c
 #undef VLOAD
 #undef VSTORE
 #undef FV
+#undef FFT_SKEW
