@@ -367,12 +367,12 @@ def test_separable_bands_agree_with_scipy(shape, kshape):
 @pytest.mark.parametrize("shape, paired", [((300, 257), True), ((300, 380), False)])
 def test_real_fft_runs_the_core_transforms_and_agrees_with_scipy_fft(dtype, boundary, shape,
                                                                     paired, monkeypatch):
-    """float32/float64 tiles go through the C core's own FFT (so the FFT
-    tests here exercise it), and its result and scipy.fft's (the complex
-    path's transforms, forced here) are both within the documented bound.
-    On 300 x 257 the jobs hold two tiles (one complex transform for a
-    pair); on 300 x 380, tiles forced as wide as the image leave one a job
-    (the unpaired path, a zero imaginary part: the model avoids it)."""
+    """float32/float64 tiles go through the C core's own FFT, in one call
+    (so the FFT tests here exercise it), and its result and scipy.fft's
+    (the complex path's transforms, forced here) are both within the
+    documented bound. On 300 x 257 the core's jobs hold two tiles (one
+    complex transform for a pair); on 300 x 380, tiles forced as wide as
+    the image leave one a job (the unpaired path, a zero imaginary part)."""
     from corr2d import _ccore, _cpu_fft
 
     rng = np.random.default_rng(11)
@@ -383,13 +383,14 @@ def test_real_fft_runs_the_core_transforms_and_agrees_with_scipy_fft(dtype, boun
         fh, fw = 180, 400
         monkeypatch.setattr(_cpu_fft, "fft_tile_shape", lambda *args: (fh, fw))
     assert _ccore.fft_supported(x.dtype, fh, fw)
+    assert -(-shape[1] // (fw - 19)) >= 2 if paired else -(-shape[1] // (fw - 19)) == 1
     calls = []
-    real_tiles = _ccore.fft_correlate_tiles
-    monkeypatch.setattr(_ccore, "fft_correlate_tiles",
-                        lambda strip, ntiles, *rest: calls.append(ntiles) or real_tiles(strip, ntiles, *rest))
+    real_fft = _ccore.fft_correlate
+    monkeypatch.setattr(_ccore, "fft_correlate",
+                        lambda image, spectrum, h, w, *rest: calls.append((h, w))
+                        or real_fft(image, spectrum, h, w, *rest))
     ours = corr2d.correlate2d(x, k, "same", boundary, 0.5, method="fft", threads=2)
-    assert sum(calls) == -(-shape[0] // (fh - 30)) * -(-shape[1] // (fw - 19))
-    assert all(n % 2 == 0 for n in calls) if paired else all(n == 1 for n in calls)
+    assert calls == [(fh, fw)]
     monkeypatch.setattr(_cpu_fft._CoreTiles, "supports", staticmethod(lambda *args: False))
     pocket = corr2d.correlate2d(x, k, "same", boundary, 0.5, method="fft", threads=2)
     exact, scale = _exact_and_scale(x, k, "same", boundary, 0.5, False)
@@ -408,8 +409,16 @@ def test_core_fft_refuses_what_it_cannot_run():
         _ccore.fft_spectrum(k, 14, 8)
     spectrum = _ccore.fft_spectrum(k, 6, 6)
     assert not spectrum.flags.writeable
-    assert _ccore.fft_strip_columns(np.float64, 1, 6, 3) == 8  # whole 64-byte lanes
-    with pytest.raises(ValueError, match="internal error"):  # a strip without its slack
-        _ccore.fft_correlate_tiles(np.zeros((6, 6)), 1, 6, 6, spectrum, 3, 3, np.empty((4, 4)))
-    out = _ccore.fft_correlate_tiles(np.ones((6, 8)), 1, 6, 6, spectrum, 3, 3, np.empty((4, 4)))
+    fill = np.zeros(1)
+
+    def run(image, spectrum, fh, fw, kh, kw, out):
+        return _ccore.fft_correlate(image, spectrum, fh, fw, kh, kw, fill, out, 0, 0, 0, 1)
+
+    with pytest.raises(ValueError, match="internal error"):  # the spectrum of another shape
+        run(np.ones((6, 6)), spectrum, 6, 8, 3, 3, np.empty((4, 4)))
+    with pytest.raises(ValueError, match="internal error"):  # a kernel wider than the tile
+        run(np.ones((6, 6)), spectrum, 6, 6, 3, 7, np.empty((4, 4)))
+    with pytest.raises(ValueError, match="internal error"):  # an empty image
+        run(np.ones((0, 6)), spectrum, 6, 6, 3, 3, np.empty((4, 4)))
+    out = run(np.ones((6, 6)), spectrum, 6, 6, 3, 3, np.empty((4, 4)))
     np.testing.assert_allclose(out, 9.0, rtol=1e-14)

@@ -92,27 +92,23 @@ int corr2d_fft_supported(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw);
 ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw);
 /* The spectrum of `kernel` (kh x kw, contiguous, kh <= FH, kw <= FW)
  * zero-padded to FH x FW, divided by FH * FW, in the layout
- * corr2d_fft_correlate_tiles reads (its rows are the transform's columns,
+ * corr2d_fft_correlate reads (its rows are the transform's columns,
  * padded to 64 bytes). Temporary memory: about 2 FH x FW elements. */
 int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, ptrdiff_t kw,
                         ptrdiff_t fh, ptrdiff_t fw, void *spectrum);
-/* The columns a strip of `ntiles` tiles must have: the tiles' and a few
- * more, up to 64 bytes, which the transforms read (into lanes that are
- * thrown away) and which may hold anything. */
-ptrdiff_t corr2d_fft_strip_columns(corr2d_dtype dtype, ptrdiff_t ntiles, ptrdiff_t fw,
-                                   ptrdiff_t kw);
-/* Overlap-save: tile t (0 <= t < ntiles) is the FH x FW block of `strip`
- * (row stride strip_stride) from column t * TW, TW = FW - kw + 1; its
- * circular convolution with the kernel of `spectrum` is exactly linear on
- * rows kh - 1 .. FH - 1 and columns kw - 1 .. FW - 1, which go to
- * out[0 .. rows_out - 1][t * TW ..], cols_out columns in all over the
- * tiles (the last tile's share may be partial). With the kernel flipped,
- * that is the correlation. `strip` has corr2d_fft_strip_columns columns.
- * Runs on the calling thread; temporary memory: about 2 FH x FW elements. */
-int corr2d_fft_correlate_tiles(corr2d_dtype dtype, const void *strip, ptrdiff_t strip_stride,
-                               ptrdiff_t ntiles, ptrdiff_t fh, ptrdiff_t fw,
-                               const void *spectrum, ptrdiff_t kh, ptrdiff_t kw, void *out,
-                               ptrdiff_t out_stride, ptrdiff_t rows_out, ptrdiff_t cols_out);
+/* The FFT method (overlap-save) over the whole output: `out` and the
+ * geometry as corr2d_correlate's, with the kernel given by `spectrum`
+ * (corr2d_fft_spectrum of the kernel flipped both ways, at FH x FW, the
+ * transform shape: FH >= kernel_height, FW >= kernel_width). The output is
+ * cut into tiles of (FH - kh + 1) x (FW - kw + 1); each pair of
+ * neighbouring tiles is one job on the threads (g->threads, the one thread
+ * policy), whose strip of input is built with the boundary rule (no copy
+ * of the whole image is made). Results do not depend on the thread count.
+ * Temporary memory per thread: about 3 FH x FW elements plus a strip of
+ * FH x (2 FW - kw + 1). */
+int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill,
+                         const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
+                         const corr2d_geometry *g);
 
 /* Build and run-time facts, for show_config(). */
 int corr2d_openmp_enabled(void);

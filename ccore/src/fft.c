@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "corr2d_core.h"
+#include "boundary.h"
+#include "threads.h"
 
 /* A 1-D transform of length n: its passes' radices (8s first, then 4,
  * 2, 3 and 5) and each pass's twiddles exp(-2 pi i q r / n_k), for the pass's
@@ -151,13 +153,6 @@ int corr2d_fft_supported(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
 #endif
 }
 
-ptrdiff_t corr2d_fft_strip_columns(corr2d_dtype dtype, ptrdiff_t ntiles, ptrdiff_t fw,
-                                   ptrdiff_t kw)
-{
-    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
-    return (ntiles - 1) * (fw - kw + 1) + padded(fw, es);
-}
-
 ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
 {
     const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
@@ -168,40 +163,40 @@ ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t
 /* AT_LEVEL(fn, sfx, args): fn's instance for the suffix at `level`. */
 #include "vector_dispatch.h"
 
-/* Plans for both lengths, the padded row strides of a tile (fwp) and of
- * the spectrum (fhp), and a workspace: a tile, a slab, the passes' buffers. */
+/* Plans for both lengths (read-only once made: every thread shares them)
+ * and the padded row strides of a tile (fwp) and of the spectrum (fhp). */
 typedef struct {
     fft_plan ph, pw;
     ptrdiff_t fhp, fwp;
-    void *ws;
 } fft_setup;
 
 static void setup_free(fft_setup *st)
 {
     plan_free(&st->ph);
     plan_free(&st->pw);
-    free(st->ws);
 }
 
 static int setup_make(fft_setup *st, corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
 {
     const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
-    const ptrdiff_t longest = fh > fw ? fh : fw;
-    size_t elements;
     memset(st, 0, sizeof *st);
     st->fhp = row_stride(fh, es);
     st->fwp = row_stride(fw, es);
-    /* The tile (2 FH x fwp), a slab (2 FW lane vectors), the passes'
-     * buffers, and the gaps between the 8 buffers. */
-    elements = 2 * (size_t)(fh * st->fwp) + 2 * (size_t)fw * (FFT_LANE_BYTES / es) +
-               4 * (size_t)longest * (FFT_BLOCK_BYTES / es) + 8 * (FFT_SKEW_BYTES / es);
-    st->ws = malloc(elements * es);
-    if (!st->ws || plan_make(&st->ph, fh, dtype) != CORR2D_OK ||
-        plan_make(&st->pw, fw, dtype) != CORR2D_OK) {
+    if (plan_make(&st->ph, fh, dtype) != CORR2D_OK || plan_make(&st->pw, fw, dtype) != CORR2D_OK) {
         setup_free(st);
         return CORR2D_ENOMEM;
     }
     return CORR2D_OK;
+}
+
+/* Elements of one thread's transform workspace: the tile (2 FH x fwp), a
+ * slab (2 FW lane vectors), the passes' buffers, and the gaps between the
+ * 8 buffers. */
+static size_t workspace_elements(const fft_setup *st, size_t es)
+{
+    const ptrdiff_t fh = st->ph.n, fw = st->pw.n, longest = fh > fw ? fh : fw;
+    return 2 * (size_t)(fh * st->fwp) + 2 * (size_t)fw * (FFT_LANE_BYTES / es) +
+           4 * (size_t)longest * (FFT_BLOCK_BYTES / es) + 8 * (FFT_SKEW_BYTES / es);
 }
 #endif
 
@@ -211,19 +206,27 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
 #ifdef FFT_VECTORS
     const int level = corr2d_vector_level();
     const ptrdiff_t length = corr2d_fft_spectrum_length(dtype, fh, fw);
+    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
     fft_setup st;
+    void *ws;
     if (!corr2d_fft_supported(dtype, fh, fw) || kh < 1 || kw < 1 || kh > fh || kw > fw)
         return CORR2D_EINVAL;
     if (setup_make(&st, dtype, fh, fw) != CORR2D_OK)
         return CORR2D_ENOMEM;
+    ws = malloc(workspace_elements(&st, es) * es);
+    if (!ws) {
+        setup_free(&st);
+        return CORR2D_ENOMEM;
+    }
 #define ARGS(T)                                                                        \
     (&st.ph, &st.pw, (const T *)kernel, kh, kw, (T *)spectrum, (T *)spectrum + length, \
-     st.fhp, st.fwp, (T *)st.ws)
+     st.fhp, st.fwp, (T *)ws)
     if (dtype == CORR2D_FLOAT32)
         AT_LEVEL(fft_spectrum, f32, ARGS(float));
     else
         AT_LEVEL(fft_spectrum, f64, ARGS(double));
 #undef ARGS
+    free(ws);
     setup_free(&st);
     return CORR2D_OK;
 #else
@@ -232,36 +235,132 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
 #endif
 }
 
-int corr2d_fft_correlate_tiles(corr2d_dtype dtype, const void *strip, ptrdiff_t strip_stride,
-                               ptrdiff_t ntiles, ptrdiff_t fh, ptrdiff_t fw,
-                               const void *spectrum, ptrdiff_t kh, ptrdiff_t kw, void *out,
-                               ptrdiff_t out_stride, ptrdiff_t rows_out, ptrdiff_t cols_out)
+#ifdef FFT_VECTORS
+/* The columns a strip of `ntiles` tiles must have: the tiles' and a few
+ * more, up to 64 bytes, which the transforms read (into lanes that are
+ * thrown away). */
+static ptrdiff_t strip_columns(corr2d_dtype dtype, ptrdiff_t ntiles, ptrdiff_t fw, ptrdiff_t kw)
+{
+    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
+    return (ntiles - 1) * (fw - kw + 1) + padded(fw, es);
+}
+
+/* The strip of a job: rows [0, used_rows) and columns [0, used_cols) are
+ * ext(r0 + r, c0 + c), the image through the boundary rule (the fill value
+ * where it says so); the rest (which only discarded outputs read) is zero.
+ * Inside columns are one memcpy a row; the few halo columns go through
+ * corr2d_ext_index one by one. */
+static void fill_strip(size_t es, const char *image, const void *fill, const corr2d_geometry *g,
+                       ptrdiff_t r0, ptrdiff_t c0, ptrdiff_t used_rows, ptrdiff_t used_cols,
+                       char *strip, ptrdiff_t rows, ptrdiff_t width)
+{
+    const ptrdiff_t lo = c0 < 0 ? (-c0 < used_cols ? -c0 : used_cols) : 0;
+    const ptrdiff_t hi = g->width - c0 < used_cols ? (g->width - c0 > lo ? g->width - c0 : lo)
+                                                   : used_cols;
+    ptrdiff_t r, c;
+    for (r = 0; r < rows; r++) {
+        char *dst = strip + (size_t)(r * width) * es;
+        const ptrdiff_t src = r < used_rows ? corr2d_ext_index(r0 + r, g->height, g->boundary) : -2;
+        if (src == -2) {
+            memset(dst, 0, (size_t)width * es);
+            continue;
+        }
+        if (src == -1) {
+            for (c = 0; c < used_cols; c++)
+                memcpy(dst + (size_t)c * es, fill, es);
+        } else {
+            const char *row = image + (size_t)(src * g->row_stride) * es;
+            if (hi > lo)
+                memcpy(dst + (size_t)lo * es, row + (size_t)(c0 + lo) * es, (size_t)(hi - lo) * es);
+            for (c = 0; c < lo; c++) {
+                const ptrdiff_t s = corr2d_ext_index(c0 + c, g->width, g->boundary);
+                memcpy(dst + (size_t)c * es, s < 0 ? fill : row + (size_t)s * es, es);
+            }
+            for (c = hi; c < used_cols; c++) {
+                const ptrdiff_t s = corr2d_ext_index(c0 + c, g->width, g->boundary);
+                memcpy(dst + (size_t)c * es, s < 0 ? fill : row + (size_t)s * es, es);
+            }
+        }
+        memset(dst + (size_t)used_cols * es, 0, (size_t)(width - used_cols) * es);
+    }
+}
+#endif
+
+int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill,
+                         const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
+                         const corr2d_geometry *g)
 {
 #ifdef FFT_VECTORS
     const int level = corr2d_vector_level();
+    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
     const ptrdiff_t length = corr2d_fft_spectrum_length(dtype, fh, fw);
+    const ptrdiff_t kh = g->kernel_height, kw = g->kernel_width;
+    const ptrdiff_t oh = g->out_height, ow = g->out_width;
+    ptrdiff_t th, tw, tile_rows, pair_cols, njobs, width, job;
+    size_t per_thread;
     fft_setup st;
+    corr2d_watch watch;
+    char *buffers;
+    int nthreads;
     if (!corr2d_fft_supported(dtype, fh, fw) || kh < 1 || kw < 1 || kh > fh || kw > fw ||
-        ntiles < 1 || rows_out < 0 || rows_out > fh - kh + 1 ||
-        cols_out <= (ntiles - 1) * (fw - kw + 1) || cols_out > ntiles * (fw - kw + 1))
+        g->height < 1 || g->width < 1 || g->row_stride < g->width || oh < 0 || ow < 0 ||
+        (oh > 0 && g->out_row_stride < ow))
         return CORR2D_EINVAL;
+    if (oh == 0 || ow == 0)
+        return CORR2D_OK;
+    th = fh - kh + 1;
+    tw = fw - kw + 1;
+    tile_rows = (oh + th - 1) / th;
+    pair_cols = (ow + 2 * tw - 1) / (2 * tw);
+    njobs = tile_rows * pair_cols;
+    width = strip_columns(dtype, 2, fw, kw);
     if (setup_make(&st, dtype, fh, fw) != CORR2D_OK)
         return CORR2D_ENOMEM;
-#define ARGS(T)                                                                             \
-    (&st.ph, &st.pw, (const T *)strip, strip_stride, ntiles, (const T *)spectrum,           \
-     (const T *)spectrum + length, kh, kw, (T *)out, out_stride, rows_out, cols_out, st.fhp, \
-     st.fwp, (T *)st.ws)
-    if (dtype == CORR2D_FLOAT32)
-        AT_LEVEL(fft_tiles, f32, ARGS(float));
-    else
-        AT_LEVEL(fft_tiles, f64, ARGS(double));
+    /* The same work measure as the direct method's: one thread policy. */
+    nthreads = corr2d_plan_threads(g->threads, (double)oh * (double)ow * (double)kh * (double)kw);
+    if (nthreads > njobs)
+        nthreads = (int)njobs;
+    per_thread = (workspace_elements(&st, es) + (size_t)(fh * width)) * es;
+    buffers = (char *)malloc((size_t)nthreads * per_thread);
+    if (!buffers) {
+        setup_free(&st);
+        return CORR2D_ENOMEM;
+    }
+    corr2d_watch_start(&watch, (double)njobs * 2.0 * (double)(fh * fw) * 16.0);
+
+    /* A job is a pair of neighbouring tiles (one complex transform), handed
+     * out dynamically: each is the same computation whatever the thread
+     * that runs it, so results do not depend on the thread count. */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
+#endif
+    for (job = 0; job < njobs; job++) {
+        const ptrdiff_t i0 = job / pair_cols * th, j0 = job % pair_cols * 2 * tw;
+        const ptrdiff_t rows_out = oh - i0 < th ? oh - i0 : th;
+        const ptrdiff_t cols_out = ow - j0 < 2 * tw ? ow - j0 : 2 * tw;
+        const ptrdiff_t ntiles = cols_out > tw ? 2 : 1;
+        char *ws = buffers + (size_t)corr2d_thread_num() * per_thread;
+        char *strip = ws + workspace_elements(&st, es) * es;
+        char *dst = (char *)out + (size_t)(i0 * g->out_row_stride + j0) * es;
+        if (corr2d_should_stop(&watch))
+            continue;
+        fill_strip(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left,
+                   rows_out + kh - 1, cols_out + kw - 1, strip, fh, width);
+#define ARGS(T)                                                                              \
+    (&st.ph, &st.pw, (const T *)strip, width, ntiles, (const T *)spectrum,                 \
+     (const T *)spectrum + length, kh, kw, (T *)dst, g->out_row_stride, rows_out, cols_out, \
+     st.fhp, st.fwp, (T *)ws)
+        if (dtype == CORR2D_FLOAT32)
+            AT_LEVEL(fft_tiles, f32, ARGS(float));
+        else
+            AT_LEVEL(fft_tiles, f64, ARGS(double));
 #undef ARGS
+    }
+    free(buffers);
     setup_free(&st);
-    return CORR2D_OK;
+    return watch.stop ? CORR2D_EINTR : CORR2D_OK;
 #else
-    (void)dtype, (void)strip, (void)strip_stride, (void)ntiles, (void)fh, (void)fw;
-    (void)spectrum, (void)kh, (void)kw, (void)out, (void)out_stride, (void)rows_out;
-    (void)cols_out;
+    (void)dtype, (void)image, (void)fill, (void)spectrum, (void)fh, (void)fw, (void)out, (void)g;
     return CORR2D_EINVAL;
 #endif
 }

@@ -410,7 +410,7 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
     }
 }
 
-/* The tiles of one strip, two at a time (see corr2d_fft_correlate_tiles).
+/* The tiles of one strip (one or two: see corr2d_fft_correlate).
  * Per pair: the column transforms read the strip and write the tile
  * (R, I); then each slab of FV rows is transformed along the rows,
  * multiplied by the spectrum and transformed back while it is in cache;

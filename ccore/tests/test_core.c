@@ -163,75 +163,93 @@ FLOAT_CASE(case_cld, long double, CORR2D_CLONGDOUBLE, 2)
 SEPARABLE_CASE(separable_f32, float, CORR2D_FLOAT32)
 SEPARABLE_CASE(separable_f64, double, CORR2D_FLOAT64)
 
-/* corr2d_fft_correlate_tiles against a naive correlation of each tile:
- * random 2^a 3^b 5^c transform shapes (1 included), kernels up to the
- * tile, 1-4 tiles (odd counts take the unpaired path), partial last
- * tiles and rows; the strip's slack columns hold NaN (they must not
- * matter), and the output's gaps a sentinel (they must not be written).
- * The spectrum is made at the current SIMD level and, one call in two,
- * used at another (its layout does not depend on the level). The bound is
- * the one corr2d documents: 2 eps log2(FH FW) max|x| sum|k|. */
+/* corr2d_fft_correlate against the naive reference: random geometries
+ * (every boundary, mode and thread count, kernels larger than the image
+ * included) with random 2^a 3^b 5^c transform shapes that hold the kernel,
+ * so that jobs of one tile (the unpaired path) and of two, partial tiles
+ * and tiles past the image all occur; one in four with arbitrary offsets.
+ * The output's gaps hold a sentinel (they must not be written). The
+ * spectrum is made at the current SIMD level and, one call in two, used at
+ * another (its layout does not depend on the level). The bound is the one
+ * corr2d documents: 2 eps log2(FH FW) max|ext(x)| sum|k|. */
 static const int smooth_sizes[] = {1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 16, 18, 20, 24, 25, 27,
                                    30, 32, 36, 40, 45, 48, 50, 54, 60, 64, 72, 75, 80, 81, 90,
                                    96, 100, 120, 125, 128};
 
+static ptrdiff_t smooth_at_least(ptrdiff_t n)
+{
+    const int nsizes = (int)(sizeof smooth_sizes / sizeof smooth_sizes[0]);
+    int first = 0;
+    while (first < nsizes - 1 && smooth_sizes[first] < n)
+        first++;
+    return smooth_sizes[rand_int(first, nsizes - 1)];
+}
+
 #define FFT_CASE(fname, T, dtype, eps)                                                      \
     static void fname(void)                                                                 \
     {                                                                                       \
-        const int nsizes = (int)(sizeof smooth_sizes / sizeof smooth_sizes[0]);             \
-        const ptrdiff_t fh = smooth_sizes[rand_int(0, nsizes - 1)];                         \
-        const ptrdiff_t fw = smooth_sizes[rand_int(0, nsizes - 1)];                         \
-        const ptrdiff_t kh = rand_int(1, (int)fh), kw = rand_int(1, (int)fw);               \
-        const ptrdiff_t th = fh - kh + 1, tw = fw - kw + 1, ntiles = rand_int(1, 4);        \
-        const ptrdiff_t rows = rand_int(0, (int)th);                                        \
-        const ptrdiff_t cols = (ntiles - 1) * tw + rand_int(1, (int)tw);                    \
-        const ptrdiff_t sw = corr2d_fft_strip_columns(dtype, ntiles, fw, kw);               \
-        const ptrdiff_t ostride = cols + rand_int(0, 3);                                    \
-        const ptrdiff_t nspec = 2 * corr2d_fft_spectrum_length(dtype, fh, fw);              \
+        corr2d_geometry g;                                                                  \
+        ptrdiff_t fh, fw, nspec, i, j, p, q;                                                \
+        size_t n_img, n_out, n_ker, k;                                                      \
         const char *level = corr2d_simd_level();                                            \
         static const char *other[] = {"baseline", "avx2", "avx512"};                        \
-        T *strip = malloc(sizeof(T) * (size_t)(fh * sw)), *ker = malloc(sizeof(T) * (size_t)(kh * kw)); \
-        T *flipped = malloc(sizeof(T) * (size_t)(kh * kw)), *spec = malloc(sizeof(T) * (size_t)nspec); \
-        T *out = malloc(sizeof(T) * (size_t)(rows * ostride + 1));                          \
-        ptrdiff_t i, j, p, q;                                                               \
-        double max_x = 0, sum_k = 0, bound;                                                 \
-        for (i = 0; i < fh; i++)                                                            \
-            for (j = 0; j < sw; j++)                                                        \
-                strip[i * sw + j] = j < (ntiles - 1) * tw + fw ? (T)(rand_int(-100, 100) / 37.0) \
-                                                               : (T)NAN;                    \
-        for (i = 0; i < kh * kw; i++) ker[i] = (T)(rand_int(-100, 100) / 41.0);            \
-        for (i = 0; i < fh; i++)                                                            \
-            for (j = 0; j < (ntiles - 1) * tw + fw; j++)                                    \
-                max_x = fmax(max_x, fabs((double)strip[i * sw + j]));                       \
-        for (i = 0; i < kh * kw; i++) sum_k += fabs((double)ker[i]);                        \
+        T *img, *ker, *flipped, *spec, *out, fill;                                          \
+        double *dimg, *dker, *dout, dfill, max_x, sum_k = 0, bound;                         \
+        random_geometry(&g);                                                                \
+        if (rand_int(0, 3) == 0) {                                                          \
+            g.top = rand_int(-30, 30);                                                      \
+            g.left = rand_int(-30, 30);                                                     \
+            g.out_height = rand_int(1, 90);                                                 \
+            g.out_width = rand_int(1, 90);                                                  \
+            g.out_row_stride = g.out_width + rand_int(0, 2);                                \
+        }                                                                                   \
+        fh = smooth_at_least(g.kernel_height);                                              \
+        fw = smooth_at_least(g.kernel_width);                                               \
+        nspec = 2 * corr2d_fft_spectrum_length(dtype, fh, fw);                              \
+        n_img = (size_t)(g.height * g.row_stride);                                          \
+        n_ker = (size_t)(g.kernel_height * g.kernel_width);                                 \
+        n_out = (size_t)(g.out_height * (g.out_row_stride > 0 ? g.out_row_stride : 1)) + 1; \
+        img = malloc(n_img * sizeof(T)); ker = malloc(n_ker * sizeof(T));                   \
+        flipped = malloc(n_ker * sizeof(T)); spec = malloc((size_t)nspec * sizeof(T));      \
+        out = malloc(n_out * sizeof(T));                                                    \
+        dimg = malloc(n_img * sizeof(double)); dker = malloc(n_ker * sizeof(double));       \
+        dout = malloc(n_out * sizeof(double));                                              \
+        for (k = 0; k < n_img; k++) dimg[k] = img[k] = (T)(rand_int(-100, 100) / 37.0);    \
+        for (k = 0; k < n_ker; k++) dker[k] = ker[k] = (T)(rand_int(-100, 100) / 41.0);    \
+        dfill = fill = (T)(rand_int(-100, 100) / 43.0);                                     \
+        max_x = fabs(dfill);                                                                \
+        for (k = 0; k < n_img; k++) max_x = fmax(max_x, fabs(dimg[k]));                     \
+        for (k = 0; k < n_ker; k++) sum_k += fabs(dker[k]);                                 \
         bound = 2 * (eps) * log2(fh * fw > 2 ? (double)(fh * fw) : 2.0) * max_x * sum_k;   \
-        for (p = 0; p < kh; p++)                                                            \
-            for (q = 0; q < kw; q++) flipped[p * kw + q] = ker[(kh - 1 - p) * kw + kw - 1 - q]; \
-        for (i = 0; i < rows * ostride + 1; i++) out[i] = (T)-7777;                         \
+        for (p = 0; p < g.kernel_height; p++)                                               \
+            for (q = 0; q < g.kernel_width; q++)                                            \
+                flipped[p * g.kernel_width + q] =                                           \
+                    ker[(g.kernel_height - 1 - p) * g.kernel_width + g.kernel_width - 1 - q]; \
+        for (k = 0; k < n_out; k++) out[k] = (T)-7777;                                      \
         CHECK(corr2d_fft_supported(dtype, fh, fw), "fft supported %d x %d", (int)fh, (int)fw); \
-        CHECK(corr2d_fft_spectrum(dtype, flipped, kh, kw, fh, fw, spec) == CORR2D_OK, "spectrum"); \
+        CHECK(corr2d_fft_spectrum(dtype, flipped, g.kernel_height, g.kernel_width, fh, fw, spec) \
+                  == CORR2D_OK, "spectrum");                                                \
         if (rand_int(0, 1)) corr2d_force_simd_level(other[rand_int(0, 2)]);                 \
-        CHECK(corr2d_fft_correlate_tiles(dtype, strip, sw, ntiles, fh, fw, spec, kh, kw, out, \
-                                         ostride, rows, cols) == CORR2D_OK, "tiles status"); \
+        CHECK(corr2d_fft_correlate(dtype, img, &fill, spec, fh, fw, out, &g) == CORR2D_OK,  \
+              "%s status", #fname);                                                         \
         corr2d_force_simd_level(level);                                                     \
-        for (i = 0; i < rows; i++)                                                          \
-            for (j = 0; j < ostride; j++) {                                                 \
-                double want = 0, got = (double)out[i * ostride + j];                        \
-                if (j >= cols) {                                                            \
+        reference(dimg, dker, &dfill, dout, &g, 1);                                         \
+        for (i = 0; i < g.out_height; i++)                                                  \
+            for (j = 0; j < g.out_row_stride; j++) {                                        \
+                const double got = (double)out[i * g.out_row_stride + j];                   \
+                if (j >= g.out_width) {                                                     \
                     CHECK(got == -7777, "%s: gap written", #fname);                          \
                     continue;                                                               \
                 }                                                                           \
-                for (p = 0; p < kh; p++)                                                    \
-                    for (q = 0; q < kw; q++) {                                              \
-                        const double x = (double)strip[(i + p) * sw + j / tw * tw + j % tw + q]; \
-                        want += x * (double)ker[p * kw + q];                                \
-                    }                                                                       \
-                CHECK(fabs(got - want) <= bound,                                            \
-                      "%s: %g != %g (fh=%d fw=%d kh=%d kw=%d tiles=%d)", #fname, got, want,  \
-                      (int)fh, (int)fw, (int)kh, (int)kw, (int)ntiles);                     \
+                CHECK(fabs(got - dout[i * g.out_width + j]) <= bound,                       \
+                      "%s: %g != %g (h=%d w=%d kh=%d kw=%d fh=%d fw=%d top=%d left=%d b=%d)", \
+                      #fname, got, dout[i * g.out_width + j], (int)g.height, (int)g.width,  \
+                      (int)g.kernel_height, (int)g.kernel_width, (int)fh, (int)fw,          \
+                      (int)g.top, (int)g.left, g.boundary);                                 \
             }                                                                               \
-        CHECK(out[rows * ostride] == -7777, "%s: written past the output", #fname);         \
-        free(strip); free(ker); free(flipped); free(spec); free(out);                       \
+        CHECK(out[n_out - 1] == -7777, "%s: written past the output", #fname);              \
+        free(img); free(ker); free(flipped); free(spec); free(out);                         \
+        free(dimg); free(dker); free(dout);                                                 \
     }
 
 FFT_CASE(fft_f32, float, CORR2D_FLOAT32, 1.1920929e-07)
@@ -240,14 +258,23 @@ FFT_CASE(fft_f64, double, CORR2D_FLOAT64, 2.220446049250313e-16)
 /* The FFT's arguments outside its domain are refused, not trusted. */
 static void test_fft_refusals(void)
 {
-    double k[4] = {1, 2, 3, 4}, spec[4096], strip[64 * 64], out[64];
+    double k[4] = {1, 2, 3, 4}, spec[4096], strip[64 * 64] = {0}, out[64];
     CHECK(!corr2d_fft_supported(CORR2D_FLOAT64, 7, 8), "length 7 refused");
     CHECK(!corr2d_fft_supported(CORR2D_UINT8, 8, 8), "uint8 refused");
     CHECK(corr2d_fft_spectrum(CORR2D_FLOAT64, k, 2, 2, 14, 8, spec) == CORR2D_EINVAL, "14 refused");
     CHECK(corr2d_fft_spectrum(CORR2D_FLOAT64, k, 4, 1, 3, 8, spec) == CORR2D_EINVAL,
           "kernel taller than the tile refused");
-    CHECK(corr2d_fft_correlate_tiles(CORR2D_FLOAT64, strip, 64, 1, 8, 8, spec, 2, 2, out, 7, 7, 8)
-              == CORR2D_EINVAL, "more columns than the tiles have refused");
+    corr2d_geometry g = {8, 8, 8, 2, 2, 7, 7, 7, 0, 0, CORR2D_FILL, 1};
+    CHECK(corr2d_fft_spectrum(CORR2D_FLOAT64, k, 2, 2, 8, 8, spec) == CORR2D_OK, "8 x 8 spectrum");
+    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, spec, 8, 8, out, &g) == CORR2D_OK,
+          "a valid call runs");
+    g.kernel_width = 9;
+    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, spec, 8, 8, out, &g) == CORR2D_EINVAL,
+          "a kernel wider than the tile refused");
+    g.kernel_width = 2;
+    g.height = 0;
+    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, spec, 8, 8, out, &g) == CORR2D_EINVAL,
+          "an empty image refused");
 }
 
 /* Integers wrap: compare modulo 2^8 against the (exact) double reference. */

@@ -35,16 +35,12 @@ cdef extern from "corr2d_core.h" nogil:
                                    const void *column, const void *row, const void *fill,
                                    void *out, const corr2d_geometry *g)
     int corr2d_fft_supported(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
-    ptrdiff_t corr2d_fft_strip_columns(corr2d_dtype dtype, ptrdiff_t ntiles, ptrdiff_t fw,
-                                       ptrdiff_t kw)
     ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
     int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh,
                             ptrdiff_t kw, ptrdiff_t fh, ptrdiff_t fw, void *spectrum)
-    int corr2d_fft_correlate_tiles(corr2d_dtype dtype, const void *strip,
-                                   ptrdiff_t strip_stride, ptrdiff_t ntiles, ptrdiff_t fh,
-                                   ptrdiff_t fw, const void *spectrum, ptrdiff_t kh,
-                                   ptrdiff_t kw, void *out, ptrdiff_t out_stride,
-                                   ptrdiff_t rows_out, ptrdiff_t cols_out)
+    int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill,
+                             const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
+                             const corr2d_geometry *g)
     int corr2d_openmp_enabled()
     int corr2d_max_threads()
     const char *corr2d_simd_level()

@@ -182,16 +182,9 @@ def fft_supported(dtype, Py_ssize_t fh, Py_ssize_t fw):
     return code is not None and bool(corr2d_fft_supported(<corr2d_dtype>code, fh, fw))
 
 
-def fft_strip_columns(dtype, Py_ssize_t ntiles, Py_ssize_t fw, Py_ssize_t kw):
-    """The columns `fft_correlate_tiles` reads from a strip of `ntiles`
-    tiles: theirs and up to 64 bytes of slack, whose values do not matter."""
-    code = _CODES[(np.dtype(dtype).kind, np.dtype(dtype).itemsize)]
-    return corr2d_fft_strip_columns(<corr2d_dtype>code, ntiles, fw, kw)
-
-
 def fft_spectrum(cnp.ndarray kernel, Py_ssize_t fh, Py_ssize_t fw):
     """The spectrum of `kernel` (2-D, C-contiguous) zero-padded to FH x FW,
-    scaled by 1 / (FH FW), as `fft_correlate_tiles` reads it: a read-only
+    scaled by 1 / (FH FW), as `fft_correlate` reads it: a read-only
     array of 2 x corr2d_fft_spectrum_length elements (real, imaginary)."""
     _check_kernel(kernel, kernel, 2)
     cdef corr2d_dtype code = <corr2d_dtype>_code_of(kernel)
@@ -210,35 +203,29 @@ def fft_spectrum(cnp.ndarray kernel, Py_ssize_t fh, Py_ssize_t fw):
     return spectrum
 
 
-def fft_correlate_tiles(cnp.ndarray strip, Py_ssize_t ntiles, Py_ssize_t fh, Py_ssize_t fw,
-                        cnp.ndarray spectrum, Py_ssize_t kh, Py_ssize_t kw, cnp.ndarray out):
-    """Overlap-save over `ntiles` FH x FW blocks of `strip`, TW = FW - kw + 1
-    columns apart, with the kernel of `spectrum` (from `fft_spectrum`):
-    the linear part of each block's circular convolution into `out`
-    (rows x columns of the output, tile after tile). One thread; about
-    2 FH x FW elements of workspace."""
-    cdef corr2d_dtype code = <corr2d_dtype>_code_of(strip)
-    if (cnp.PyArray_TYPE(out) != cnp.PyArray_TYPE(strip)
-            or cnp.PyArray_TYPE(spectrum) != cnp.PyArray_TYPE(strip)):
-        raise TypeError("internal error: strip, spectrum and out differ in dtype")
-    if (strip.shape[0] < fh or strip.shape[1] < corr2d_fft_strip_columns(code, ntiles, fw, kw)
-            or spectrum.ndim != 1 or not cnp.PyArray_IS_C_CONTIGUOUS(spectrum)
-            or spectrum.shape[0] != 2 * corr2d_fft_spectrum_length(code, fh, fw)
-            or not cnp.PyArray_ISWRITEABLE(out) or not cnp.PyArray_ISALIGNED(out)
-            or not cnp.PyArray_ISALIGNED(strip) or not cnp.PyArray_ISALIGNED(spectrum)):
-        raise ValueError("internal error: bad strip, spectrum or out")
-    cdef Py_ssize_t strip_stride = _row_stride(strip, "strip")
-    cdef Py_ssize_t out_stride = _row_stride(out, "out")
-    cdef Py_ssize_t rows = out.shape[0], cols = out.shape[1]
-    cdef const void *strip_data = cnp.PyArray_DATA(strip)
-    cdef const void *spectrum_data = cnp.PyArray_DATA(spectrum)
-    cdef void *out_data = cnp.PyArray_DATA(out)
+def fft_correlate(cnp.ndarray image, cnp.ndarray spectrum, Py_ssize_t fh, Py_ssize_t fw,
+                  Py_ssize_t kh, Py_ssize_t kw, cnp.ndarray fill, cnp.ndarray out,
+                  Py_ssize_t top, Py_ssize_t left, int boundary, int threads):
+    """`correlate` by the FFT method: overlap-save over FH x FW transforms
+    with the kernel (kh x kw, flipped) of `spectrum` (from `fft_spectrum`),
+    the tiles spread over `threads` OpenMP threads. float32/float64 where
+    `fft_supported`; layouts as `correlate`'s. Runs without the GIL."""
+    cdef corr2d_geometry g
     cdef int status
+    cdef corr2d_dtype code = <corr2d_dtype>_correlate_geometry(
+        &g, image, fill, out, kh, kw, top, left, boundary, threads)
+    if (cnp.PyArray_TYPE(spectrum) != cnp.PyArray_TYPE(image) or spectrum.ndim != 1
+            or not cnp.PyArray_IS_C_CONTIGUOUS(spectrum) or not cnp.PyArray_ISALIGNED(spectrum)
+            or spectrum.shape[0] != 2 * corr2d_fft_spectrum_length(code, fh, fw)):
+        raise ValueError("internal error: bad spectrum")
+    cdef const void *image_data = cnp.PyArray_DATA(image)
+    cdef const void *spectrum_data = cnp.PyArray_DATA(spectrum)
+    cdef const void *fill_data = cnp.PyArray_DATA(fill)
+    cdef void *out_data = cnp.PyArray_DATA(out)
     with nogil:
-        status = corr2d_fft_correlate_tiles(code, strip_data, strip_stride, ntiles, fh, fw,
-                                            spectrum_data, kh, kw, out_data, out_stride,
-                                            rows, cols)
-    raise_for_status(status, "the FFT's tiles")
+        status = corr2d_fft_correlate(code, image_data, fill_data, spectrum_data, fh, fw,
+                                      out_data, &g)
+    raise_for_status(status, "the FFT's geometry")
     return out
 
 

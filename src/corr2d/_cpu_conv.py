@@ -187,7 +187,7 @@ def _depthwise_into(x: np.ndarray, w: np.ndarray, out: np.ndarray, stride: tuple
             image = x[n, o // per_input]
             plan = CorrelatePlan(image, w[o, 0], zero, plane, top, left, fill, False, 0, None,
                                  (image,), "fft")
-            correlate_fft(plan, out[n, o])
+            correlate_fft(plan, image, out[n, o])
 
 
 def _grad_input_into(gx: np.ndarray, w: np.ndarray, gy: np.ndarray, stride: tuple,

@@ -2,42 +2,20 @@
 
 Decided here: the method (corr2d._methods picks it for 'auto'; the direct
 loops and the separable passes run in the C core, the FFT method in
-corr2d._cpu_fft) and memory layout: which arrays the core can read or write
-in place (native, aligned, contiguous columns), and where a copy or a
-temporary output is needed.
+corr2d._cpu_fft) and memory layout: where a copy of the image or a
+temporary output is needed (corr2d._core_layout says what the core can
+read or write in place).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import _ccore
+from ._core_layout import has_core_layout, writes_in_place
 from ._cpu_fft import correlate_fft, fft_threads
 from ._cpu_separable import correlate_separable
 from ._methods import choose, separable_factors
 from ._signal_plan import CorrelatePlan
-
-
-def has_core_layout(a: np.ndarray) -> bool:
-    """Whether the C core can read or write `a` in place: native, aligned,
-    contiguous columns, a non-negative whole-element row stride."""
-    item = a.itemsize
-    return (
-        a.dtype.isnative
-        and a.flags.aligned
-        and (a.shape[1] <= 1 or a.strides[1] == item)
-        and (a.shape[0] <= 1 or (a.strides[0] >= 0 and a.strides[0] % item == 0))
-    )
-
-
-def writes_in_place(out: np.ndarray, *inputs: np.ndarray) -> bool:
-    """Whether the core may write straight into `out`: usable layout, rows
-    that do not overlap each other, and no memory shared with an input."""
-    rows_apart = out.shape[0] <= 1 or out.strides[0] >= out.shape[1] * out.itemsize
-    return (
-        has_core_layout(out)
-        and rows_apart
-        and not any(_ccore.may_share_memory(out, a) for a in inputs)
-    )
 
 
 def method_of(plan: CorrelatePlan) -> tuple[str, object]:
@@ -62,7 +40,7 @@ def correlate(plan: CorrelatePlan) -> np.ndarray:
     """Run `plan` (see corr2d._signal_plan) on the CPU."""
     method, factors = method_of(plan)
     image = plan.image
-    if method != "fft" and not has_core_layout(image):
+    if not has_core_layout(image):
         image = image.copy()
     out = plan.out
     if out is not None and not plan.flip_output and writes_in_place(out, *plan.inputs):
@@ -70,7 +48,7 @@ def correlate(plan: CorrelatePlan) -> np.ndarray:
     else:
         target = np.empty(plan.shape, plan.image.dtype)
     if method == "fft":
-        correlate_fft(plan, target)
+        correlate_fft(plan, image, target)
     elif method == "separable":
         correlate_separable(plan, image, target, factors)
     else:

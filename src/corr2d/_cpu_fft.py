@@ -2,24 +2,27 @@
 
 The output is cut into tiles of ``TH x TW``; each tile's input block of
 ``FH x FW = (TH + kh - 1) x (TW + kw - 1)`` is copied out of the image with
-the real boundary rule (corr2d._extend: no padded copy of the image is
-made) and transformed in the input's precision (float32 -> complex64
-spectra), two real tiles to a complex transform, multiplied by the
-kernel's spectrum (computed once per call, and kept in a small cache of
-recent kernels: a Dask worker's blocks share it) and transformed back; the
-last ``TH x TW`` samples of the circular convolution are exactly the
-linear ones. float32 and float64 run in the C core's own FFT
-(``_ccore.fft_correlate_tiles``: a job's tiles in one call), complex in
-``scipy.fft``. Groups of tiles in one tile row are the jobs, spread over
-the threads (each job on one thread, so the result does not depend on
-the thread count). The tile shape comes from the cost model in
-corr2d._methods.
+the real boundary rule (no padded copy of the image is made) and
+transformed in the input's precision (float32 -> complex64 spectra), two
+real tiles to a complex transform, multiplied by the kernel's spectrum
+(computed once per call, and kept in a small cache of recent kernels: a
+Dask worker's blocks share it) and transformed back; the last ``TH x TW``
+samples of the circular convolution are exactly the linear ones. The tile
+shape comes from the cost model in corr2d._methods.
+
+float32 and float64 run in one call of the C core
+(``_ccore.fft_correlate``: its own FFT; each pair of neighbouring tiles is
+a job on its OpenMP threads, which builds the pair's strip itself).
+Complex inputs run in ``scipy.fft``: groups of tiles in one tile row are
+the jobs, on Python threads, their blocks cut by corr2d._extend. Either
+way each job runs on one thread, so the result does not depend on the
+thread count.
 
 Memory beyond the output: the kernel spectrum (``FH x FW`` complex; the
-cache keeps those of recent calls, at most 64 MiB in all) and, per
-thread, one job's strip of blocks plus, in the C core, one tile's
-transform (``2 FH x FW`` elements), or with ``scipy.fft`` the job's
-spectra (about ``JOB_BYTES``, or one tile when a tile is larger).
+cache keeps those of recent calls, at most 64 MiB in all) and, per thread,
+in the C core one pair's strip and transform (about ``5 FH x FW``
+elements), or with ``scipy.fft`` one job's strip of blocks and spectra
+(about ``JOB_BYTES``, or one tile when a tile is larger).
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ from numpy.lib.stride_tricks import as_strided
 from . import _ccore
 from ._extend import copy_extended
 from ._jobs import run_jobs
-from ._methods import fft_tile_shape, fft_transforms
+from ._methods import fft_tile_shape
 from ._signal_plan import CorrelatePlan
 
 #: A job's blocks and spectra stay about this size (the L2/L3 boundary on
@@ -98,7 +101,8 @@ class _Tiles:
 class _CoreTiles:
     """The transforms of one call in the C core's own FFT (float32 and
     float64 with 2^a 3^b 5^c sides): two tiles to a complex transform as in
-    _Tiles, run over a whole job in one call, at the full SIMD width."""
+    _Tiles, the whole output in one call (``_ccore.fft_correlate``), at the
+    full SIMD width. Here: the kernel's spectrum, in the core's layout."""
 
     paired = True
     _half = None
@@ -165,37 +169,45 @@ def fft_threads(plan: CorrelatePlan) -> int:
     return _ccore.plan_threads(plan.threads, float(oh) * ow * kh * kw)
 
 
-def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
-    """Write the plan's correlation (before any output flip) into `target`."""
-    image, kernel = plan.image, plan.kernel
-    (oh, ow), (kh, kw) = plan.shape, kernel.shape
+def correlate_fft(plan: CorrelatePlan, image: np.ndarray, target: np.ndarray) -> None:
+    """Write the plan's correlation (before any output flip) into `target`;
+    `image` is the plan's image and both are in the C core's layout
+    (corr2d._core_layout.has_core_layout)."""
+    kernel = plan.kernel
+    kh, kw = kernel.shape
     threads = fft_threads(plan)
     fh, fw = fft_tile_shape(plan.shape, kernel.shape, image.dtype, threads)
+    if _CoreTiles.supports(image.dtype, (fh, fw)):
+        # One call: the C core cuts the output into pairs of tiles, builds
+        # each pair's strip with the boundary rule and spreads the pairs over
+        # its OpenMP threads (Python threads, a job each, cost a GIL hand-off
+        # per job: 1024^2 float32 with a 51x51 kernel ran 2.3x the core's
+        # own time).
+        tiles = _CoreTiles((fh, fw))
+        spectrum = kernel_spectrum_of(tiles, kernel[::-1, ::-1])
+        _ccore.fft_correlate(image, spectrum, fh, fw, kh, kw, plan.fill, target, plan.top,
+                             plan.left, plan.boundary, plan.threads)
+        return
+    _correlate_fft_scipy(plan, image, target, (fh, fw), threads)
+
+
+def _correlate_fft_scipy(plan: CorrelatePlan, image: np.ndarray, target: np.ndarray,
+                         fft_shape: tuple[int, int], threads: int) -> None:
+    """correlate_fft in ``scipy.fft`` (complex inputs): jobs of tiles in a
+    tile row, on Python threads."""
+    kernel = plan.kernel
+    (oh, ow), (kh, kw) = plan.shape, kernel.shape
+    fh, fw = fft_shape
     th, tw = fh - kh + 1, fw - kw + 1
     tile_rows, tile_cols = -(-oh // th), -(-ow // tw)
     # A tile's block, its share of the packed transform and the result.
     per_tile = fh * fw * image.dtype.itemsize * (2 if image.dtype.kind != "c" else 3)
     group = max(1, min(tile_cols, JOB_BYTES // per_tile))
-    core = _CoreTiles.supports(image.dtype, (fh, fw))
-    if core:
-        # Jobs of whole pairs of neighbouring tiles (a pair is a
-        # transform), about 8 jobs a thread so that the threads share the
-        # transforms evenly, as the cost model assumes (jobs of whole tile
-        # rows left one of two threads idle for a third of a call of three
-        # tile rows), but no more: each costs about 15 us of Python, under
-        # the GIL (one pair a job made 4096^2 with a 15x15 kernel
-        # 1.13-1.26x slower).
-        pairs = int(fft_transforms(plan.shape, kernel.shape, (fh, fw), False))
-        per_job = max(1, min(-(-tile_cols // 2), pairs // (8 * threads), group // 2))
-        group = min(2 * per_job, tile_cols)
     jobs = [(r, c, min(c + group, tile_cols))
             for r in range(tile_rows) for c in range(0, tile_cols, group)]
-    if core:
-        tiles = _CoreTiles((fh, fw))
-    else:
-        # Fewer jobs than threads: one job at a time, its transforms threaded.
-        tiles = _Tiles(image.dtype, (fh, fw), threads if len(jobs) < threads else 1, group > 1)
-        threads = 1 if len(jobs) < threads else threads
+    # Fewer jobs than threads: one job at a time, its transforms threaded.
+    tiles = _Tiles(image.dtype, (fh, fw), threads if len(jobs) < threads else 1, group > 1)
+    threads = 1 if len(jobs) < threads else threads
     # Linear convolution with the flipped kernel is the correlation.
     kernel_spectrum = kernel_spectrum_of(tiles, kernel[::-1, ::-1])
 
@@ -206,26 +218,13 @@ def correlate_fft(plan: CorrelatePlan, target: np.ndarray) -> None:
         ntiles = -(-cols_out // tw)
         # One zero-padded strip holds every block of the job; the blocks
         # are overlapping views into it (tw columns apart).
-        width = (_ccore.fft_strip_columns(image.dtype, ntiles, fw, kw) if core
-                 else (ntiles - 1) * tw + fw)
-        strip = np.empty((fh, width), image.dtype)
+        strip = np.empty((fh, (ntiles - 1) * tw + fw), image.dtype)
         used_rows, used_cols = rows_out + kh - 1, cols_out + kw - 1
         copy_extended(strip[:used_rows, :used_cols], image,
                       i0 - plan.top, j0 - plan.left, plan.boundary, plan.fill)
         strip[used_rows:] = 0  # what the last tiles read past the output
         strip[:used_rows, used_cols:] = 0
         s0, s1 = strip.strides
-        if core:
-            window = target[i0:i0 + rows_out, j0:j0 + cols_out]
-            # The core writes aligned rows of contiguous columns, at a
-            # positive stride of whole elements.
-            direct = (window.flags.aligned and window.strides[1] == window.itemsize
-                      and window.strides[0] > 0 and window.strides[0] % window.itemsize == 0)
-            out = window if direct else np.empty((rows_out, cols_out), image.dtype)
-            _ccore.fft_correlate_tiles(strip, ntiles, fh, fw, kernel_spectrum, kh, kw, out)
-            if not direct:
-                window[...] = out
-            return
         blocks = as_strided(strip, (ntiles, fh, fw), (tw * s1, s0, s1), writeable=False)
         for t, result in enumerate(tiles.correlate(blocks, kernel_spectrum)):
             c = min(tw, cols_out - t * tw)
