@@ -16,7 +16,7 @@ padded input plane and one output plane per thread, at most 2**21
 elements; larger planes take im2col, or at stride 1 the forward loop in
 place), or, at stride 1 and dilation 1 for large kernels where the cost
 model says so, the FFT method of correlate2d plane by plane (its workspace: one kernel
-spectrum and a job of tiles per thread), and a 3x3, stride-1, dilation-1
+spectrum and a pair of tiles per thread), and a 3x3, stride-1, dilation-1
 convolution whose groups have at least :data:`WINOGRAD_MIN_CHANNELS` input
 and output channels runs Winograd F(2x2, 3x3).
 """

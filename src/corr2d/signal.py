@@ -25,9 +25,11 @@ _MEMORY_NOTE = """
     written directly (non-native byte order, strided columns, memory shared
     with an input) or, in 'valid' mode, when correlate2d swaps its inputs.
     The FFT method adds the kernel's spectrum (``FH x FW`` complex) and, per
-    thread, one job of tiles (about 8 MiB, or one tile when a tile is
-    larger); the separable method adds one band of its first pass's output
-    (about 8 MiB). Neither pads a copy of the image.
+    thread, one pair of tiles' input strip and transform (float32/float64:
+    about ``5 * FH * FW`` elements, a few MiB; complex inputs, through
+    ``scipy.fft``: one job of tiles, about 8 MiB); the separable method adds
+    one band of its first pass's output (about 8 MiB). Neither pads a copy
+    of the image.
 
     Methods: 'direct' sums the products in the C core (exact for integers;
     for floats the rounding of a sum of ``kh * kw`` products). 'fft' is
