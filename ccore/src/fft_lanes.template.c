@@ -8,10 +8,12 @@
  * side by side, so a 1-D pass over a column group is plain vector code
  * with no shuffles, at the full width of the ISA. The passes are Stockham's
  * autosort decimation in frequency, radix 8, 4, 2, 3 and 5, ping-ponging
- * through a small per-block buffer that stays in L2; the first pass reads
- * the source and the last writes the destination. The inverse transform is
- * the forward one with re and im exchanged (it is unnormalised; the
- * kernel spectrum carries the 1 / (FH FW)).
+ * through a small per-block buffer that stays in L2 (its real and
+ * imaginary parts interleaved a lane block apart: one address serves both);
+ * the first pass reads the source and the last writes the destination. A
+ * tile's and a slab's real and imaginary parts stay apart (re[], im[]), so
+ * the inverse transform is the forward one with re and im exchanged; it is
+ * unnormalised (the kernel spectrum carries the 1 / (FH FW)).
  */
 
 #define FV ((ptrdiff_t)(VEC_BYTES / sizeof(T)))
@@ -25,26 +27,33 @@ typedef T NAME(fvec) __attribute__((vector_size(VEC_BYTES)));
 #define VLOAD(v, p) memcpy(&(v), (p), sizeof(v))
 #define VSTORE(p, v) memcpy((p), &(v), sizeof(v))
 
-/* y = b * (wr + i wi), stored at (yr, yi)[at]. */
+/* Complex element e of a pass's source has its real part at xr + e * xs
+ * and its imaginary part xio further on (yr, ys, yio: the destination's).
+ * The passes' own buffers interleave the two a lane block apart, so that
+ * xio is the constant FV there (the passes are inlined into fft_lanes per
+ * case), and each butterfly addresses its imaginary parts from the same
+ * registers as its real parts. */
+
+/* y = b * (wr + i wi), stored at yr[at], yr[at + yio]. */
 #define STORE_TWIDDLED(at, br, bi, wr, wi)                 \
     do {                                                   \
         NAME(fvec) out_r_ = (br) * (wr) - (bi) * (wi);     \
         NAME(fvec) out_i_ = (br) * (wi) + (bi) * (wr);     \
         VSTORE(yr + (at), out_r_);                         \
-        VSTORE(yi + (at), out_i_);                         \
+        VSTORE(yr + (at) + yio, out_i_);                   \
     } while (0)
 
-#define LOAD_PAIR(r, i, at) \
-    NAME(fvec) r, i;        \
-    VLOAD(r, xr + (at));    \
-    VLOAD(i, xi + (at))
+#define LOAD_PAIR(r, i, at)     \
+    NAME(fvec) r, i;            \
+    VLOAD(r, xr + (at));        \
+    VLOAD(i, xr + (at) + xio)
 
 /* One pass of radix 4 over a sub-length n at stride s: element e of the
  * source is at x + e * xs, of the destination at y + e * ys (in T units,
  * multiples of FV). tw holds exp(-2 pi i q r / n), q < n / 4, r = 1..3. */
-VEC_TARGET static void NAME(pass4)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
-                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
-                                   ptrdiff_t ys, ptrdiff_t width)
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass4)(
+    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
+    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
 {
     const ptrdiff_t m = n / 4, in_step = s * m * xs, out_step = s * ys;
     ptrdiff_t i, q, v;
@@ -62,7 +71,7 @@ VEC_TARGET static void NAME(pass4)(ptrdiff_t n, ptrdiff_t s, const T *twr, const
             const NAME(fvec) t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
             const NAME(fvec) b0r = t0r + t2r, b0i = t0i + t2i;
             VSTORE(yr + out, b0r);
-            VSTORE(yi + out, b0i);
+            VSTORE(yr + out + yio, b0i);
             /* b1 = t1 - i t3, b2 = t0 - t2, b3 = t1 + i t3 */
             STORE_TWIDDLED(out + out_step, t1r + t3i, t1i - t3r, w1r, w1i);
             STORE_TWIDDLED(out + 2 * out_step, t0r - t2r, t0i - t2i, w2r, w2i);
@@ -73,9 +82,9 @@ VEC_TARGET static void NAME(pass4)(ptrdiff_t n, ptrdiff_t s, const T *twr, const
 
 /* Radix 8: two radix-4 butterflies after a radix-2 step (b_2r from the
  * sums a_k + a_k+4, b_2r+1 from the differences times w8^k). */
-VEC_TARGET static void NAME(pass8)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
-                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
-                                   ptrdiff_t ys, ptrdiff_t width)
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass8)(
+    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
+    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
 {
     const ptrdiff_t m = n / 8, in_step = s * m * xs, out_step = s * ys;
     const T h = (T)0.70710678118654752440; /* 1 / sqrt(2) */
@@ -106,7 +115,7 @@ VEC_TARGET static void NAME(pass8)(ptrdiff_t n, ptrdiff_t s, const T *twr, const
                 const NAME(fvec) t2r = u1r + u3r, t2i = u1i + u3i, t3r = u1r - u3r, t3i = u1i - u3i;
                 const NAME(fvec) b0r = t0r + t2r, b0i = t0i + t2i;
                 VSTORE(yr + out, b0r);
-                VSTORE(yi + out, b0i);
+                VSTORE(yr + out + yio, b0i);
                 STORE_TWIDDLED(out + 2 * out_step, t1r + t3i, t1i - t3r, wr[1], wi[1]);
                 STORE_TWIDDLED(out + 4 * out_step, t0r - t2r, t0i - t2i, wr[3], wi[3]);
                 STORE_TWIDDLED(out + 6 * out_step, t1r - t3i, t1i + t3r, wr[5], wi[5]);
@@ -123,9 +132,9 @@ VEC_TARGET static void NAME(pass8)(ptrdiff_t n, ptrdiff_t s, const T *twr, const
     }
 }
 
-VEC_TARGET static void NAME(pass2)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
-                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
-                                   ptrdiff_t ys, ptrdiff_t width)
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass2)(
+    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
+    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
 {
     const ptrdiff_t m = n / 2, in_step = s * m * xs, out_step = s * ys;
     ptrdiff_t i, q, v;
@@ -138,15 +147,15 @@ VEC_TARGET static void NAME(pass2)(ptrdiff_t n, ptrdiff_t s, const T *twr, const
             LOAD_PAIR(a1r, a1i, in + in_step);
             const NAME(fvec) b0r = a0r + a1r, b0i = a0i + a1i;
             VSTORE(yr + out, b0r);
-            VSTORE(yi + out, b0i);
+            VSTORE(yr + out + yio, b0i);
             STORE_TWIDDLED(out + out_step, a0r - a1r, a0i - a1i, w1r, w1i);
         }
     }
 }
 
-VEC_TARGET static void NAME(pass3)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
-                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
-                                   ptrdiff_t ys, ptrdiff_t width)
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass3)(
+    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
+    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
 {
     const ptrdiff_t m = n / 3, in_step = s * m * xs, out_step = s * ys;
     const T c = (T)0.86602540378443864676; /* sin(2 pi / 3) */
@@ -163,7 +172,7 @@ VEC_TARGET static void NAME(pass3)(ptrdiff_t n, ptrdiff_t s, const T *twr, const
             const NAME(fvec) b0r = a0r + tr, b0i = a0i + ti;
             const NAME(fvec) hr = a0r - tr * (T)0.5, hi = a0i - ti * (T)0.5;
             VSTORE(yr + out, b0r);
-            VSTORE(yi + out, b0i);
+            VSTORE(yr + out + yio, b0i);
             /* b1 = h - i c d, b2 = h + i c d */
             STORE_TWIDDLED(out + out_step, hr + di * c, hi - dr * c, w1r, w1i);
             STORE_TWIDDLED(out + 2 * out_step, hr - di * c, hi + dr * c, w2r, w2i);
@@ -171,9 +180,9 @@ VEC_TARGET static void NAME(pass3)(ptrdiff_t n, ptrdiff_t s, const T *twr, const
     }
 }
 
-VEC_TARGET static void NAME(pass5)(ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi,
-                                   const T *xr, const T *xi, ptrdiff_t xs, T *yr, T *yi,
-                                   ptrdiff_t ys, ptrdiff_t width)
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass5)(
+    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
+    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
 {
     const ptrdiff_t m = n / 5, in_step = s * m * xs, out_step = s * ys;
     const T c1 = (T)0.30901699437494742410, c2 = (T)-0.80901699437494742410; /* cos 2pi/5, 4pi/5 */
@@ -199,7 +208,7 @@ VEC_TARGET static void NAME(pass5)(ptrdiff_t n, ptrdiff_t s, const T *twr, const
             const NAME(fvec) Sr = d1r * s1 + d2r * s2, Si = d1i * s1 + d2i * s2;
             const NAME(fvec) Ur = d1r * s2 - d2r * s1, Ui = d1i * s2 - d2i * s1;
             VSTORE(yr + out, b0r);
-            VSTORE(yi + out, b0i);
+            VSTORE(yr + out + yio, b0i);
             STORE_TWIDDLED(out + out_step, Ar + Si, Ai - Sr, wr[0], wi[0]);
             STORE_TWIDDLED(out + 2 * out_step, Br + Ui, Bi - Ur, wr[1], wi[1]);
             STORE_TWIDDLED(out + 3 * out_step, Br - Ui, Bi + Ur, wr[2], wi[2]);
@@ -211,22 +220,60 @@ VEC_TARGET static void NAME(pass5)(ptrdiff_t n, ptrdiff_t s, const T *twr, const
 #undef LOAD_PAIR
 #undef STORE_TWIDDLED
 
+/* Pass k of the plan (inlined, so that a constant xio or yio becomes an
+ * address offset). */
+#define RUN_PASS(xr, xio, xs, yr, yio, ys, w)                                                  \
+    do {                                                                                     \
+        const T *tr_ = twr + plan->tw_offset[k], *ti_ = twi + plan->tw_offset[k];           \
+        switch (plan->radix[k]) {                                                            \
+        case 8: NAME(pass8)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;             \
+        case 4: NAME(pass4)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;             \
+        case 2: NAME(pass2)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;             \
+        case 3: NAME(pass3)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;             \
+        default: NAME(pass5)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;            \
+        }                                                                                    \
+        n /= plan->radix[k];                                                                 \
+        s *= plan->radix[k];                                                                 \
+    } while (0)
+
+/* fft_lanes' passes: the first reads the source (imaginary parts src_io
+ * past the real ones), the last writes the destination, and those between
+ * ping-pong through two buffers of `work` whose elements are a lane block
+ * of real parts, then one of imaginary parts (2 * width apart). */
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(lanes_passes)(
+    const fft_plan *plan, const T *src_re, ptrdiff_t src_io, ptrdiff_t src_stride, T *dst_re,
+    ptrdiff_t dst_io, ptrdiff_t dst_stride, ptrdiff_t width, T *work)
+{
+    const ptrdiff_t es = 2 * width;
+    T *buf[2] = {work, work + 2 * plan->n * width + FFT_SKEW};
+    const T *twr = (const T *)plan->twr, *twi = (const T *)plan->twi;
+    ptrdiff_t n = plan->n, s = 1;
+    int k = 0;
+    if (plan->npass == 1) {
+        RUN_PASS(src_re, src_io, src_stride, dst_re, dst_io, dst_stride, width);
+        return;
+    }
+    RUN_PASS(src_re, src_io, src_stride, buf[0], width, es, width);
+    for (k = 1; k < plan->npass - 1; k++)
+        RUN_PASS(buf[(k - 1) & 1], width, es, buf[k & 1], width, es, width);
+    RUN_PASS(buf[(k - 1) & 1], width, es, dst_re, dst_io, dst_stride, width);
+}
+#undef RUN_PASS
+
 /* Forward transforms of length plan->n, one per lane of a block of
  * `width` columns (a multiple of FV): element e of lane l is read at
  * src_re/src_im[e * src_stride + l] and written at dst_re/dst_im[e *
- * dst_stride + l] (which may be the source). The first pass reads the
- * source and the last writes the destination; the passes between
- * ping-pong through `work` (4 * n * width elements). */
+ * dst_stride + l] (which may be the source; the real and imaginary parts
+ * are in one array each). The first pass reads the source and the last
+ * writes the destination; the passes between ping-pong through `work`
+ * (4 * n * width elements and a gap). One vector wide (every block with
+ * AVX-512) is compiled apart, its buffers' offsets constants. */
 VEC_TARGET static void NAME(fft_lanes)(const fft_plan *plan, const T *src_re, const T *src_im,
                                        ptrdiff_t src_stride, T *dst_re, T *dst_im,
                                        ptrdiff_t dst_stride, ptrdiff_t width, T *work)
 {
-    const ptrdiff_t len = plan->n;
-    T *buf_r[2] = {work, work + 2 * len * width + 2 * FFT_SKEW};
-    T *buf_i[2] = {work + len * width + FFT_SKEW, work + 3 * len * width + 3 * FFT_SKEW};
-    const T *twr = (const T *)plan->twr, *twi = (const T *)plan->twi;
-    ptrdiff_t n = len, s = 1, e;
-    int k;
+    const ptrdiff_t src_io = src_im - src_re, dst_io = dst_im - dst_re;
+    ptrdiff_t e;
     if (plan->npass == 0) { /* length 1 */
         for (e = 0; e < width; e++) {
             dst_re[e] = src_re[e];
@@ -234,25 +281,11 @@ VEC_TARGET static void NAME(fft_lanes)(const fft_plan *plan, const T *src_re, co
         }
         return;
     }
-    for (k = 0; k < plan->npass; k++) {
-        const int first = k == 0, last = k == plan->npass - 1;
-        const T *xr = first ? src_re : buf_r[(k - 1) & 1];
-        const T *xi = first ? src_im : buf_i[(k - 1) & 1];
-        T *yr = last ? dst_re : buf_r[k & 1], *yi = last ? dst_im : buf_i[k & 1];
-        const ptrdiff_t xs = first ? src_stride : width, ys = last ? dst_stride : width;
-        const ptrdiff_t at = plan->tw_offset[k];
-#define PASS(p) NAME(pass##p)(n, s, twr + at, twi + at, xr, xi, xs, yr, yi, ys, width)
-        switch (plan->radix[k]) {
-        case 8: PASS(8); break;
-        case 4: PASS(4); break;
-        case 2: PASS(2); break;
-        case 3: PASS(3); break;
-        default: PASS(5); break;
-        }
-#undef PASS
-        n /= plan->radix[k];
-        s *= plan->radix[k];
-    }
+    if (width == FV)
+        NAME(lanes_passes)(plan, src_re, src_io, src_stride, dst_re, dst_io, dst_stride, FV, work);
+    else
+        NAME(lanes_passes)(plan, src_re, src_io, src_stride, dst_re, dst_io, dst_stride, width,
+                           work);
 }
 
 /* The column transforms of columns [from, to) (to - from a multiple of
