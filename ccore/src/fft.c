@@ -16,6 +16,7 @@
  * caller uses scipy.fft.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "corr2d_core.h"
@@ -198,6 +199,25 @@ static size_t workspace_elements(const fft_setup *st, size_t es)
     return 2 * (size_t)(fh * st->fwp) + 2 * (size_t)fw * (FFT_LANE_BYTES / es) +
            4 * (size_t)longest * (FFT_BLOCK_BYTES / es) + 8 * (FFT_SKEW_BYTES / es);
 }
+
+/* `bytes` rounded up to whole lanes. */
+static size_t lane_round(size_t bytes)
+{
+    return (bytes + FFT_LANE_BYTES - 1) / FFT_LANE_BYTES * FFT_LANE_BYTES;
+}
+
+/* malloc's block (*block, for free) and its first 64-byte boundary: the
+ * workspaces' rows are whole lanes, so their vectors then never straddle a
+ * cache line (malloc aligns to 16 bytes only). */
+static char *lane_aligned(size_t bytes, void **block)
+{
+    uintptr_t at;
+    *block = malloc(bytes + FFT_LANE_BYTES);
+    if (*block == NULL)
+        return NULL;
+    at = ((uintptr_t)*block + FFT_LANE_BYTES - 1) / FFT_LANE_BYTES * FFT_LANE_BYTES;
+    return (char *)*block + (at - (uintptr_t)*block);
+}
 #endif
 
 int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, ptrdiff_t kw,
@@ -208,12 +228,13 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
     const ptrdiff_t length = corr2d_fft_spectrum_length(dtype, fh, fw);
     const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
     fft_setup st;
-    void *ws;
+    void *block;
+    char *ws;
     if (!corr2d_fft_supported(dtype, fh, fw) || kh < 1 || kw < 1 || kh > fh || kw > fw)
         return CORR2D_EINVAL;
     if (setup_make(&st, dtype, fh, fw) != CORR2D_OK)
         return CORR2D_ENOMEM;
-    ws = malloc(workspace_elements(&st, es) * es);
+    ws = lane_aligned(workspace_elements(&st, es) * es, &block);
     if (!ws) {
         setup_free(&st);
         return CORR2D_ENOMEM;
@@ -226,7 +247,7 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
     else
         AT_LEVEL(fft_spectrum, f64, ARGS(double));
 #undef ARGS
-    free(ws);
+    free(block);
     setup_free(&st);
     return CORR2D_OK;
 #else
@@ -297,9 +318,10 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
     const ptrdiff_t kh = g->kernel_height, kw = g->kernel_width;
     const ptrdiff_t oh = g->out_height, ow = g->out_width;
     ptrdiff_t th, tw, tile_rows, pair_cols, njobs, width, job;
-    size_t per_thread;
+    size_t per_thread, strip_offset;
     fft_setup st;
     corr2d_watch watch;
+    void *block;
     char *buffers;
     int nthreads;
     if (!corr2d_fft_supported(dtype, fh, fw) || kh < 1 || kw < 1 || kh > fh || kw > fw ||
@@ -320,8 +342,9 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
     nthreads = corr2d_plan_threads(g->threads, (double)oh * (double)ow * (double)kh * (double)kw);
     if (nthreads > njobs)
         nthreads = (int)njobs;
-    per_thread = (workspace_elements(&st, es) + (size_t)(fh * width)) * es;
-    buffers = (char *)malloc((size_t)nthreads * per_thread);
+    strip_offset = lane_round(workspace_elements(&st, es) * es);
+    per_thread = strip_offset + lane_round((size_t)(fh * width) * es);
+    buffers = lane_aligned((size_t)nthreads * per_thread, &block);
     if (!buffers) {
         setup_free(&st);
         return CORR2D_ENOMEM;
@@ -340,7 +363,7 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
         const ptrdiff_t cols_out = ow - j0 < 2 * tw ? ow - j0 : 2 * tw;
         const ptrdiff_t ntiles = cols_out > tw ? 2 : 1;
         char *ws = buffers + (size_t)corr2d_thread_num() * per_thread;
-        char *strip = ws + workspace_elements(&st, es) * es;
+        char *strip = ws + strip_offset;
         char *dst = (char *)out + (size_t)(i0 * g->out_row_stride + j0) * es;
         if (corr2d_should_stop(&watch))
             continue;
@@ -356,7 +379,7 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
             AT_LEVEL(fft_tiles, f64, ARGS(double));
 #undef ARGS
     }
-    free(buffers);
+    free(block);
     setup_free(&st);
     return watch.stop ? CORR2D_EINTR : CORR2D_OK;
 #else
