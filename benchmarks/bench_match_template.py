@@ -5,7 +5,7 @@ cv2.matchTemplate with TM_CCOEFF_NORMED (the same coefficients as
 ``pad_input=False``), when installed. Per case (a float32 image, square
 templates cut from it and perturbed), the results are checked against each
 other first, then the tools are timed interleaved (one call of each a
-round, the order rotated every round, after one untimed call each) and
+round, in a new random order every round, after one untimed call each) and
 reported as medians, with each peer's ratio to corr2d (> 1: corr2d is
 faster). The issue's targets: at least 5x scikit-image and 1.0x OpenCV.
 Machines here are shared and noisy, so compare the ratios within one run.

@@ -10,11 +10,12 @@ Cases (the targets of the ndimage issue):
   ``astropy.convolution.convolve(nan_treatment='interpolate',
   normalize_kernel=False)`` (when astropy is installed).
 
-Results are checked against each other first. Tools run round-robin (the
-order rotates each round) and the medians are reported with ratios
-(peer time / corr2d time: above 1, corr2d is faster), both allocating their
-output and writing into a reused ``output=`` array: a fresh 64 MiB output
-costs about as much in page faults as a 3x3 pass over it.
+Results are checked against each other first. Tools run in rounds of one
+call each (a new random order each round) and the medians are reported
+with ratios (peer time / corr2d time: above 1, corr2d is faster), both
+allocating their output and writing into a reused ``output=`` array: a
+fresh 64 MiB output costs about as much in page faults as a 3x3 pass over
+it.
 
     python benchmarks/bench_ndimage.py [--quick] [--threads N]
 """
