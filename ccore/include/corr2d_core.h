@@ -104,8 +104,8 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
  * neighbouring tiles is one job on the threads (g->threads, the one thread
  * policy), whose strip of input is built with the boundary rule (no copy
  * of the whole image is made). Results do not depend on the thread count.
- * Temporary memory per thread: about 3 FH x FW elements plus a strip of
- * FH x (2 FW - kw + 1). */
+ * Temporary memory per thread: about 2 FH x FW elements of transform plus
+ * a strip of FH x (2 FW - kw + 1). */
 int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill,
                          const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
                          const corr2d_geometry *g);

@@ -3,6 +3,7 @@
 #define CORR2D_BOUNDARY_H
 
 #include <stddef.h>
+#include <string.h>
 #include "corr2d_core.h"
 
 /* Returns the source index in [0, n), or -1 for "use the fill value".
@@ -34,6 +35,30 @@ static inline ptrdiff_t corr2d_ext_index(ptrdiff_t i, ptrdiff_t n, int boundary)
         if (m < 0)
             m += 2 * n;
         return m < n ? m : 2 * n - 1 - m;
+    }
+}
+
+/* dst[c] = ext(first + c) for 0 <= c < len along one image row (`row`
+ * points at its column 0; `n` columns), elements of `es` bytes: the part
+ * inside the image is one memcpy, only the rest goes through the rule
+ * (`fill` where it says so). */
+static inline void corr2d_copy_extended_row(char *dst, const char *row, ptrdiff_t first,
+                                            ptrdiff_t len, ptrdiff_t n, int boundary,
+                                            const void *fill, size_t es)
+{
+    const ptrdiff_t lo = first < 0 ? (-first < len ? -first : len) : 0;
+    const ptrdiff_t hi = n - first < len ? (n - first > lo ? n - first : lo) : len;
+    ptrdiff_t c;
+    if (hi > lo)
+        memcpy(dst + (size_t)lo * es, row + (size_t)(first + lo) * es, (size_t)(hi - lo) * es);
+    for (c = 0; c < len; c++) {
+        ptrdiff_t s;
+        if (c == lo)
+            c = hi; /* past the inside part */
+        if (c >= len)
+            break;
+        s = corr2d_ext_index(first + c, n, boundary);
+        memcpy(dst + (size_t)c * es, s < 0 ? fill : row + (size_t)s * es, es);
     }
 }
 

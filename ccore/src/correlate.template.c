@@ -314,31 +314,15 @@ static void NAME(edge_columns_by_strip)(T *out_row, const struct NAME(row_taps) 
                                         const corr2d_geometry *g, T *strips, const T **strip_rows)
 {
     const ptrdiff_t kw = g->kernel_width, stride = (EDGE_CHUNK + kw - 1) * NC;
-    ptrdiff_t c0, c, r;
-    int comp;
+    ptrdiff_t c0, r;
     for (c0 = j0; c0 < j1; c0 += EDGE_CHUNK) {
         ptrdiff_t c1 = c0 + EDGE_CHUNK < j1 ? c0 + EDGE_CHUNK : j1;
-        /* Columns [first, first + len) of the extended row: the part inside
-         * the image is one memcpy, only the rest goes through the rule. */
+        /* Columns [first, first + len) of the extended row. */
         const ptrdiff_t first = c0 - g->left, len = c1 - c0 + kw - 1;
-        const ptrdiff_t in_lo = first < 0 ? 0 : first;
-        const ptrdiff_t in_hi = first + len < g->width ? first + len : g->width;
         for (r = 0; r < taps->nrows; r++) {
             T *strip = strips + r * stride;
-            for (c = 0; c < len; c++) {
-                ptrdiff_t col;
-                const T *src;
-                if (first + c == in_lo && in_hi > in_lo) {
-                    memcpy(strip + c * NC, taps->rows[r] + in_lo * NC,
-                           sizeof(T) * (size_t)((in_hi - in_lo) * NC));
-                    c += in_hi - in_lo - 1;
-                    continue;
-                }
-                col = corr2d_ext_index(first + c, g->width, g->boundary);
-                src = col < 0 ? fill : taps->rows[r] + col * NC;
-                for (comp = 0; comp < NC; comp++)
-                    strip[c * NC + comp] = src[comp];
-            }
+            corr2d_copy_extended_row((char *)strip, (const char *)taps->rows[r], first, len,
+                                     g->width, g->boundary, fill, sizeof(T) * NC);
             strip_rows[r] = strip;
         }
         NAME(interior_row)(out_row + c0 * NC, strip_rows, taps->kernel_rows, taps->nrows, kw,

@@ -191,13 +191,13 @@ static int setup_make(fft_setup *st, corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t
 }
 
 /* Elements of one thread's transform workspace: the tile (2 FH x fwp), a
- * slab (2 FW lane vectors), the passes' buffers, and the gaps between the
- * 8 buffers. */
+ * slab (2 FW lane vectors), the passes' two buffers, and the gaps between
+ * those six buffers (fft_lanes.template.c lays them out). */
 static size_t workspace_elements(const fft_setup *st, size_t es)
 {
     const ptrdiff_t fh = st->ph.n, fw = st->pw.n, longest = fh > fw ? fh : fw;
     return 2 * (size_t)(fh * st->fwp) + 2 * (size_t)fw * (FFT_LANE_BYTES / es) +
-           4 * (size_t)longest * (FFT_BLOCK_BYTES / es) + 8 * (FFT_SKEW_BYTES / es);
+           4 * (size_t)longest * (FFT_BLOCK_BYTES / es) + 5 * (FFT_SKEW_BYTES / es);
 }
 
 /* `bytes` rounded up to whole lanes. */
@@ -257,27 +257,13 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
 }
 
 #ifdef FFT_VECTORS
-/* The columns a strip of `ntiles` tiles must have: the tiles' and a few
- * more, up to 64 bytes, which the transforms read (into lanes that are
- * thrown away). */
-static ptrdiff_t strip_columns(corr2d_dtype dtype, ptrdiff_t ntiles, ptrdiff_t fw, ptrdiff_t kw)
-{
-    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
-    return (ntiles - 1) * (fw - kw + 1) + padded(fw, es);
-}
-
 /* The strip of a job: rows [0, used_rows) and columns [0, used_cols) are
  * ext(r0 + r, c0 + c), the image through the boundary rule (the fill value
- * where it says so); the rest (which only discarded outputs read) is zero.
- * Inside columns are one memcpy a row; the few halo columns go through
- * corr2d_ext_index one by one. */
+ * where it says so); the rest (which only discarded outputs read) is zero. */
 static void fill_strip(size_t es, const char *image, const void *fill, const corr2d_geometry *g,
                        ptrdiff_t r0, ptrdiff_t c0, ptrdiff_t used_rows, ptrdiff_t used_cols,
                        char *strip, ptrdiff_t rows, ptrdiff_t width)
 {
-    const ptrdiff_t lo = c0 < 0 ? (-c0 < used_cols ? -c0 : used_cols) : 0;
-    const ptrdiff_t hi = g->width - c0 < used_cols ? (g->width - c0 > lo ? g->width - c0 : lo)
-                                                   : used_cols;
     ptrdiff_t r, c;
     for (r = 0; r < rows; r++) {
         char *dst = strip + (size_t)(r * width) * es;
@@ -290,17 +276,8 @@ static void fill_strip(size_t es, const char *image, const void *fill, const cor
             for (c = 0; c < used_cols; c++)
                 memcpy(dst + (size_t)c * es, fill, es);
         } else {
-            const char *row = image + (size_t)(src * g->row_stride) * es;
-            if (hi > lo)
-                memcpy(dst + (size_t)lo * es, row + (size_t)(c0 + lo) * es, (size_t)(hi - lo) * es);
-            for (c = 0; c < lo; c++) {
-                const ptrdiff_t s = corr2d_ext_index(c0 + c, g->width, g->boundary);
-                memcpy(dst + (size_t)c * es, s < 0 ? fill : row + (size_t)s * es, es);
-            }
-            for (c = hi; c < used_cols; c++) {
-                const ptrdiff_t s = corr2d_ext_index(c0 + c, g->width, g->boundary);
-                memcpy(dst + (size_t)c * es, s < 0 ? fill : row + (size_t)s * es, es);
-            }
+            corr2d_copy_extended_row(dst, image + (size_t)(src * g->row_stride) * es, c0,
+                                     used_cols, g->width, g->boundary, fill, es);
         }
         memset(dst + (size_t)used_cols * es, 0, (size_t)(width - used_cols) * es);
     }
@@ -335,7 +312,9 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
     tile_rows = (oh + th - 1) / th;
     pair_cols = (ow + 2 * tw - 1) / (2 * tw);
     njobs = tile_rows * pair_cols;
-    width = strip_columns(dtype, 2, fw, kw);
+    /* A pair's strip: both tiles' columns and the slack up to whole lanes
+     * that the transforms read (into lanes that are thrown away). */
+    width = tw + padded(fw, es);
     if (setup_make(&st, dtype, fh, fw) != CORR2D_OK)
         return CORR2D_ENOMEM;
     /* The same work measure as the direct method's: one thread policy. */

@@ -20,7 +20,7 @@ thread count.
 
 Memory beyond the output: the kernel spectrum (``FH x FW`` complex; the
 cache keeps those of recent calls, at most 64 MiB in all) and, per thread,
-in the C core one pair's strip and transform (about ``5 FH x FW``
+in the C core one pair's strip and transform (about ``4 FH x FW``
 elements), or with ``scipy.fft`` one job's strip of blocks and spectra
 (about ``JOB_BYTES``, or one tile when a tile is larger).
 """
