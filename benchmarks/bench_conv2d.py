@@ -17,6 +17,13 @@ torch's once, before timing. PyTorch is required
 equal to corr2d's OpenMP thread count. Batch 16, the stem 8 (--batch
 scales both). The method column says which of corr2d's methods runs the
 forward pass.
+
+``--ceiling`` also measures the fastest matrix product this machine runs
+(NumPy's BLAS on a 4096x4096x4096 product, same dtype and thread count) and
+lists the 1x1 layer-passes, plain matrix products with no cheaper algorithm,
+where the issue's target (1.2x torch in float32, 1.0x in float64) would
+need a higher rate than that. The cores' own
+multiply-add peak comes from ``benchmarks/fma_peak.c``.
 """
 from __future__ import annotations
 
@@ -99,6 +106,9 @@ MOBILENET_V2 = [
 
 LAYERS = RESNET50 + MOBILENET_V2
 
+#: The issue's target, torch time / corr2d time, per dtype.
+TARGET = {"float32": 1.2, "float64": 1.0}
+
 
 def method(c_in: int, c_out: int, k: int, stride: int, groups: int) -> str:
     """corr2d's method for the forward pass of this layer (see corr2d._cpu_conv)."""
@@ -121,6 +131,28 @@ def check(ours, theirs, what: str, name: str) -> None:
         raise SystemExit(f"MISMATCH in {name}, {what}: max |diff| {err:.3g} > {tol:.3g}")
 
 
+def layer_flops(n: int, c_in: int, h: int, c_out: int, k: int, stride: int,
+                groups: int) -> float:
+    """Floating-point operations of the direct convolution (2 per multiply-add);
+    each of the three passes has the same count."""
+    out = (h + 2 * (k // 2) - k) // stride + 1
+    return 2.0 * n * out * out * c_out * (c_in // groups) * k * k
+
+
+def gemm_rate(dtype: np.dtype, threads: int, size: int = 4096, reps: int = 5) -> float:
+    """Median GFlop/s of NumPy's matrix product of two size x size matrices
+    with BLAS on `threads` threads: the fastest product this machine runs."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(1)
+    a = rng.random((size, size)).astype(dtype)
+    b = rng.random((size, size)).astype(dtype)
+    with threadpool_limits(threads, user_api="blas"):
+        a @ b
+        times = [seconds(lambda: a @ b) for _ in range(reps)]
+    return 2.0 * size ** 3 / statistics.median(times) / 1e9
+
+
 def seconds(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -136,6 +168,9 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[],
                         help="run only layers whose name contains this (repeatable)")
     parser.add_argument("--quick", action="store_true", help="batch 2, 3 rounds")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="measure the best GEMM rate and list the 1x1 layer-passes whose "
+                        "target (1.2x torch in float32, 1.0x in float64) is above it")
     args = parser.parse_args()
     if torch is None:
         raise SystemExit("bench_conv2d needs PyTorch: pip install torch==2.13.0")
@@ -149,10 +184,15 @@ def main() -> None:
           "interleaved rounds; ratio = torch / corr2d")
     header = (f"{'layer':<27}{'N':>3} {'method':<12}"
               + "".join(f"{p + ' ms':>10}{'torch':>8}{'ratio':>7}" for p in ("fwd", "gin", "gw")))
+    best_gemm = gemm_rate(dtype, threads) if args.ceiling else None
+    target = TARGET[dtype.name]
+    if best_gemm:
+        print(f"best GEMM here: {best_gemm:.0f} GFlop/s (NumPy's BLAS, 4096^3, {threads} threads)")
     print(header)
     print("-" * len(header))
     rng = np.random.default_rng(0)
     worst = []
+    above_ceiling = []
     for name, n, c_in, h, c_out, k, stride, groups in LAYERS:
         if args.only and not any(s in name for s in args.only):
             continue
@@ -189,11 +229,20 @@ def main() -> None:
                 a, b = statistics.median(t_ours), statistics.median(t_theirs)
                 cells.append(f"{1e3 * a:10.2f}{1e3 * b:8.2f}{b / a:7.2f}")
                 worst.append((b / a, name, pas))
+                needed = target * layer_flops(n, c_in, h, c_out, k, stride, groups) / b / 1e9
+                if best_gemm and k == 1 and needed > best_gemm:
+                    above_ceiling.append(f"{name} {pas}: torch {needed / target:.0f}, "
+                                         f"{target}x needs {needed:.0f} GFlop/s")
         print(f"{name:<27}{n:>3} {method(c_in, c_out, k, stride, groups):<12}"
               + "".join(cells), flush=True)
     worst.sort()
     print("all results agree with torch; lowest ratios: "
           + ", ".join(f"{r:.2f} {name} {pas}" for r, name, pas in worst[:5]))
+    if best_gemm:
+        print(f"1x1 layer-passes whose {target}x target is above the best GEMM ({best_gemm:.0f} "
+              f"GFlop/s): {len(above_ceiling)}")
+        for line in above_ceiling:
+            print("  " + line)
 
 
 if __name__ == "__main__":
