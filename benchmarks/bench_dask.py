@@ -27,6 +27,7 @@ quick look; the default is 32768, a 4 GiB image, about 20 GB on disk).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -81,6 +82,9 @@ def _run(make_graph, out_path, codec: dict):
                                   processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         client.run(_reset_peak)
+        # The previous run's output is still being written back to disk:
+        # finish that first, so no run pays for another's writes.
+        os.sync()
         before = client.run(_worker_cpu)
         start = time.perf_counter()
         da.to_zarr(make_graph(), str(out_path), mode="w", **codec)
