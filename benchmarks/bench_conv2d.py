@@ -20,10 +20,10 @@ forward pass.
 
 ``--ceiling`` also measures the fastest matrix product this machine runs
 (NumPy's BLAS on a 4096x4096x4096 product, same dtype and thread count) and
-lists the 1x1 layer-passes, plain matrix products with no cheaper algorithm,
-where the issue's target (1.2x torch in float32, 1.0x in float64) would
-need a higher rate than that. The cores' own
-multiply-add peak comes from ``benchmarks/fma_peak.c``.
+lists the 1x1 layer-passes (plain matrix products, with no cheaper
+algorithm) where the target, 1.2x torch in float32 and 1.0x in float64,
+would need a higher rate than that. ``benchmarks/fma_peak.c`` measures the
+cores' own multiply-add peak.
 """
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ MOBILENET_V2 = [
 
 LAYERS = RESNET50 + MOBILENET_V2
 
-#: The issue's target, torch time / corr2d time, per dtype.
+#: The target ratio, torch time / corr2d time, per dtype (--ceiling).
 TARGET = {"float32": 1.2, "float64": 1.0}
 
 

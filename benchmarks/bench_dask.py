@@ -19,7 +19,8 @@ process and one after another:
 Each cluster run also reports its workers' user and system CPU seconds and
 the bytes moved between workers.
 
-Each run gets a fresh cluster, and a worker's peak resident memory
+Each run starts once the previous run's writes are on disk (``os.sync``),
+gets a fresh cluster, and a worker's peak resident memory
 (``VmHWM``, reset as the run starts) is that run's; spilled bytes come
 from the workers' spill buffers. Run: ``python benchmarks/bench_dask.py`` (``--size 8192`` for a
 quick look; the default is 32768, a 4 GiB image, about 20 GB on disk).
