@@ -79,7 +79,7 @@ def long_calls() -> dict:
                                          method="fft"),
         "correlate2d_fft_threads1": lambda: _bind(corr2d.correlate2d,
                                                   _rand(8192, 8192, dtype=np.float64),
-                                                  _rand(201, 201, dtype=np.float64), "same",
+                                                  _rand(401, 401, dtype=np.float64), "same",
                                                   method="fft", threads=1),
         # The separable passes run at about 20 GMAC/s per core: a wide
         # kernel on one thread (its 601x601 rank test takes ~0.1 s).
@@ -99,12 +99,12 @@ def long_calls() -> dict:
                                       _rand(128, 64, 5, 5), _rand(8, 128, 252, 252)),
         "conv2d_weight": lambda: _bind(corr2d.conv2d_weight, _rand(8, 64, 256, 256),
                                        (128, 64, 5, 5), _rand(8, 128, 252, 252)),
-        "gaussian": lambda: _bind(filters.gaussian, _rand(8192, 8192, dtype=np.float64), 40.0),
+        "gaussian": lambda: _bind(filters.gaussian, _rand(8192, 8192, dtype=np.float64), 100.0),
         "ndimage_stack": lambda: _bind(ndimage.correlate, _rand(20000, 64, 64),
                                        np.ones((13, 13)), axes=(1, 2), method="direct"),
         "ndimage_nearest": lambda: _bind(ndimage.correlate, _rand(4096, 4096, dtype=np.float64),
                                          np.ones((61, 61)), mode="nearest", method="direct"),
         "match_template": lambda: _bind(corr2d.match_template,
                                         _rand(8192, 8192, dtype=np.float64),
-                                        _rand(101, 101, dtype=np.float64)),
+                                        _rand(501, 501, dtype=np.float64)),
     }
