@@ -25,8 +25,14 @@ class OneThreadBlas:
             if self._count == 0:
                 if self._controller is None:
                     # A run-time dependency, imported on first use: building
-                    # the controller inspects every loaded library.
+                    # the controller inspects every loaded library, so
+                    # SciPy's BLAS (which the C core binds lazily, on its
+                    # first matrix product) is loaded first.
+                    import importlib
+
                     from threadpoolctl import ThreadpoolController
+
+                    importlib.import_module("scipy.linalg.cython_blas")
 
                     self._controller = ThreadpoolController()
                 self._limiter = self._controller.limit(limits=1, user_api="blas")

@@ -16,8 +16,49 @@ K = C_in/groups * kH * kW and P = H_out * W_out:
   grad weight  dW (C_out/g, K) += dY (C_out/g, P) @ col.T
   grad input   dcol (K, P) = W.T @ dY, then col2im adds dcol into dX
 """
+from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 from cython.parallel cimport prange, threadid
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+# SciPy's BLAS (scipy.linalg.cython_blas), bound on first use rather than
+# cimported: importing scipy.linalg costs about 0.2 s, which every
+# `import corr2d` paid (the command-line program, each Dask worker) although
+# only the deep-learning functions multiply matrices. The signatures are
+# cython_blas's (LP64 ints).
+ctypedef void (*sgemm_ptr)(char *transa, char *transb, int *m, int *n, int *k,
+                           float *alpha, float *a, int *lda, float *b, int *ldb,
+                           float *beta, float *c, int *ldc) noexcept nogil
+ctypedef void (*dgemm_ptr)(char *transa, char *transb, int *m, int *n, int *k,
+                           double *alpha, double *a, int *lda, double *b, int *ldb,
+                           double *beta, double *c, int *ldc) noexcept nogil
+cdef sgemm_ptr sgemm = NULL
+cdef dgemm_ptr dgemm = NULL
+
+
+cdef void *_blas_function(dict capi, str name, str real) except NULL:
+    """The C function `name` of cython_blas, after checking that its
+    signature (the capsule's name) is the LP64 one declared above: `real`
+    ('s' or 'd') for the real arguments, int for the integers."""
+    capsule = capi[name]
+    cdef const char *signature = PyCapsule_GetName(capsule)
+    params = signature.decode().partition("(")[2].rstrip(")").split(", ")
+    ints = (2, 3, 4, 7, 9, 12)
+    if (len(params) != 13 or params[:2] != ["char *", "char *"]
+            or any(params[i] != "int *" for i in ints)
+            or any(not params[i].endswith(f"_{real} *") for i in range(5, 13) if i not in ints)):
+        raise ImportError(f"corr2d: scipy.linalg.cython_blas.{name} has the signature "
+                          f"{signature.decode()!r}, not the one corr2d was built for")
+    return PyCapsule_GetPointer(capsule, signature)
+
+
+cdef int bind_blas() except -1:
+    """Bind sgemm and dgemm (once; with the GIL, before any GEMM runs)."""
+    global sgemm, dgemm
+    if sgemm is NULL:
+        from scipy.linalg import cython_blas
+
+        dgemm = <dgemm_ptr>_blas_function(cython_blas.__pyx_capi__, "dgemm", "d")
+        sgemm = <sgemm_ptr>_blas_function(cython_blas.__pyx_capi__, "sgemm", "s")
+    return 0
 
 # Multiply-adds per GEMM call at most (about 10-30 ms on one core), so that
 # a long call checks for Ctrl-C between calls (see corr2d_should_stop).
@@ -305,6 +346,7 @@ def winograd_forward(cnp.ndarray x, cnp.ndarray u, cnp.ndarray out, cnp.ndarray 
     cdef corr2d_dtype code = _conv_code(x)
     cdef int status
     cdef Py_ssize_t n = x.shape[0], C_in = x.shape[1], C_out = out.shape[1]
+    bind_blas()
     if (x.ndim != 4 or out.ndim != 4 or out.shape[0] != n or groups < 1
             or C_in % groups or C_out % groups or u.size != 16 * C_out * (C_in // groups)
             or chunk_rows < 1):
@@ -374,6 +416,7 @@ cdef int _run_any(Direction direction, cnp.ndarray x, cnp.ndarray w, cnp.ndarray
     cdef Plan plan
     cdef corr2d_dtype code = _conv_code(x)
     cdef int status
+    bind_blas()
     # GRAD_WEIGHT with threads > 1: w is (threads, C_out, C_in/g, kH, kW).
     cdef cnp.npy_intp *wshape = w.shape + (1 if w.ndim == 5 else 0)
     cdef Py_ssize_t C_in = x.shape[1], C_out = wshape[0]

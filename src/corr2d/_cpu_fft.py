@@ -31,7 +31,6 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-import scipy.fft as sp_fft
 from numpy.lib.stride_tricks import as_strided
 
 from . import _ccore
@@ -53,6 +52,12 @@ class _Tiles:
     inputs take one complex transform a tile."""
 
     def __init__(self, dtype: np.dtype, fft_shape: tuple[int, int], workers: int, paired: bool):
+        # Imported here, not with the module: only complex inputs (and
+        # shapes the core's FFT cannot run) come this way, and importing
+        # scipy.fft would add to every `import corr2d`.
+        import scipy.fft
+
+        self.fft = scipy.fft
         self.shape, self.workers = fft_shape, workers
         self.real = dtype.kind != "c"
         self.paired = self.real and paired  # else real jobs hold one tile each
@@ -65,35 +70,35 @@ class _Tiles:
         saves most of the first pass for a kernel much smaller than a tile."""
         fh, fw = self.shape
         if self.real and not self.paired:
-            rows = sp_fft.rfft(kernel, n=fw, axis=1, workers=self.workers)
-            self._half = sp_fft.fft(rows, n=fh, axis=0, workers=self.workers, overwrite_x=True)
+            rows = self.fft.rfft(kernel, n=fw, axis=1, workers=self.workers)
+            self._half = self.fft.fft(rows, n=fh, axis=0, workers=self.workers, overwrite_x=True)
             return self._half
-        rows = sp_fft.fft(kernel.astype(self.complex_dtype), n=fw, axis=1, workers=self.workers)
-        return sp_fft.fft(rows, n=fh, axis=0, workers=self.workers, overwrite_x=True)
+        rows = self.fft.fft(kernel.astype(self.complex_dtype), n=fw, axis=1, workers=self.workers)
+        return self.fft.fft(rows, n=fh, axis=0, workers=self.workers, overwrite_x=True)
 
     def correlate(self, blocks: np.ndarray, kernel_spectrum: np.ndarray) -> list[np.ndarray]:
         """Each block's circular convolution with the kernel."""
         if not self.real:
-            spectra = sp_fft.fft2(blocks, workers=self.workers)
+            spectra = self.fft.fft2(blocks, workers=self.workers)
             spectra *= kernel_spectrum
-            return list(sp_fft.ifft2(spectra, workers=self.workers, overwrite_x=True))
+            return list(self.fft.ifft2(spectra, workers=self.workers, overwrite_x=True))
         npairs = len(blocks) // 2
         results = []
         if npairs:
             pairs = np.empty((npairs,) + self.shape, self.complex_dtype)
             pairs.real = blocks[0:2 * npairs:2]
             pairs.imag = blocks[1:2 * npairs:2]
-            spectra = sp_fft.fft2(pairs, workers=self.workers, overwrite_x=True)
+            spectra = self.fft.fft2(pairs, workers=self.workers, overwrite_x=True)
             spectra *= kernel_spectrum
-            result = sp_fft.ifft2(spectra, workers=self.workers, overwrite_x=True)
+            result = self.fft.ifft2(spectra, workers=self.workers, overwrite_x=True)
             for pair in result:
                 results += [pair.real, pair.imag]
         if len(blocks) % 2:  # the odd one out: a real-input transform
             if self._half is None:  # a real kernel's rfft2 is the left half of its fft2
                 self._half = np.ascontiguousarray(kernel_spectrum[:, :self.shape[1] // 2 + 1])
-            spectrum = sp_fft.rfft2(blocks[-1], workers=self.workers)
+            spectrum = self.fft.rfft2(blocks[-1], workers=self.workers)
             spectrum *= self._half
-            results.append(sp_fft.irfft2(spectrum, s=self.shape, workers=self.workers,
+            results.append(self.fft.irfft2(spectrum, s=self.shape, workers=self.workers,
                                          overwrite_x=True))
         return results
 
