@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
-
 from . import _ccore
 from ._arrays import any_cupy_array
 from ._jobs import run_jobs

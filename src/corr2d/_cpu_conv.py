@@ -234,7 +234,6 @@ def context(array: Any) -> ContextManager:
 def conv2d(plan: ConvPlan) -> np.ndarray:
     x, w, b, batched, geometry, out_shape = plan
     stride, (top, left), dilation, groups = geometry
-    c_in = x.shape[1]
     w_in, kh, kw = w.shape[1:]
     oh, ow = out_shape[2:]
     out = np.empty(out_shape, x.dtype)
