@@ -87,6 +87,11 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
  * for transform shapes FH x FW whose sides are 2^a 3^b 5^c:
  * corr2d_fft_supported says whether this build and dtype run them. */
 int corr2d_fft_supported(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw);
+/* The FFT's lane: spectra and tiles are padded to lanes of this many bytes
+ * whatever the SIMD level (so a spectrum made at one level serves every
+ * other), and its buffers start on such a boundary (a caller allocating a
+ * spectrum does the same: no vector load straddles a cache line). */
+#define CORR2D_FFT_LANE_BYTES 64
 /* The spectrum's real part, then its imaginary part, each this many
  * elements of `dtype`. */
 ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw);

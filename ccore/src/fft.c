@@ -35,9 +35,8 @@ typedef struct {
     void *twr, *twi; /* arrays of the dtype */
 } fft_plan;
 
-/* Spectra and tiles are padded to lanes of 64 bytes whatever the SIMD
- * level, so a spectrum made at one level serves every other. */
-#define FFT_LANE_BYTES 64
+/* Spectra and tiles are padded to lanes (corr2d_core.h says why). */
+#define FFT_LANE_BYTES CORR2D_FFT_LANE_BYTES
 
 /* The columns one 1-D pass takes at a time: one cache line of each row,
  * so that the passes' buffers (4 FH x block elements) stay small. A whole

@@ -34,6 +34,7 @@ cdef extern from "corr2d_core.h" nogil:
     int corr2d_correlate_separable(corr2d_dtype dtype, const void *image,
                                    const void *column, const void *row, const void *fill,
                                    void *out, const corr2d_geometry *g)
+    enum: CORR2D_FFT_LANE_BYTES
     int corr2d_fft_supported(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
     ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
     int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh,

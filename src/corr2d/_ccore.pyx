@@ -190,13 +190,13 @@ def fft_spectrum(cnp.ndarray kernel, Py_ssize_t fh, Py_ssize_t fw):
     cdef corr2d_dtype code = <corr2d_dtype>_code_of(kernel)
     if not corr2d_fft_supported(code, fh, fw):
         raise ValueError("internal error: unsupported FFT shape or dtype")
-    # On a 64-byte boundary, as the core's workspaces: its rows are whole
-    # 64-byte lanes, so no vector load of it straddles a cache line.
+    # On a lane boundary, as the core's workspaces: its rows are whole
+    # lanes, so no vector load of it straddles a cache line.
     cdef Py_ssize_t length = 2 * corr2d_fft_spectrum_length(code, fh, fw)
-    cdef Py_ssize_t item = kernel.itemsize
-    cdef cnp.ndarray block = np.empty(length + 64 // item, kernel.dtype)
-    cdef size_t misalign = <size_t>cnp.PyArray_DATA(block) % 64
-    cdef Py_ssize_t skip = <Py_ssize_t>((64 - misalign) % 64) // item
+    cdef Py_ssize_t item = kernel.itemsize, lane = CORR2D_FFT_LANE_BYTES
+    cdef cnp.ndarray block = np.empty(length + lane // item, kernel.dtype)
+    cdef size_t misalign = <size_t>cnp.PyArray_DATA(block) % lane
+    cdef Py_ssize_t skip = <Py_ssize_t>((lane - misalign) % lane) // item
     cdef cnp.ndarray spectrum = block[skip:skip + length]
     cdef const void *kernel_data = cnp.PyArray_DATA(kernel)
     cdef void *spectrum_data = cnp.PyArray_DATA(spectrum)
