@@ -1,6 +1,8 @@
 """corr2d.ndimage's nan_policy='interpolate' (normalized convolution): a
 brute-force per-window reference, astropy away from the edges, stacks and
 masks, and 'propagate' when nothing is missing."""
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,8 +19,11 @@ def interpolate_reference(x, w, mode, cval, origin, missing, with_bound=False):
     times sum(w) / (sum of w over valid samples); for zero-sum weights the
     missing samples take the |w|-weighted mean of the valid ones instead;
     NaN for a window with no valid sample. Correlation, origin (o0, o1).
-    With `with_bound`, also each output's rounding bound in units of eps:
-    the numerator's and the weight sum's errors carried through the quotient."""
+    The outputs are computed exactly (in fractions) and rounded once, so
+    the reference's own rounding never eats into the bound it checks (a
+    float64 or long double reference does, by up to an ulp). With
+    `with_bound`, also each output's rounding bound in units of eps: the
+    numerator's and the weight sum's errors carried through the quotient."""
     kh, kw = w.shape
     top, left = kh // 2 + origin[0], kw // 2 + origin[1]
     pads = ((top, kh - 1 - top), (left, kw - 1 - left))
@@ -29,19 +34,33 @@ def interpolate_reference(x, w, mode, cval, origin, missing, with_bound=False):
     # Weights summing to less than rounding noise (the threshold below which
     # a window's weight counts as lost) are zero-sum.
     zero_sum = abs(w.sum()) <= max(w.size, 64) * np.finfo(float).eps * np.abs(w).sum()
-    out, bound = np.empty(x.shape, x.dtype), np.empty(x.shape)
+    exact_w = [[Fraction(float(c)) for c in row] for row in w]
+    w_sum = sum(map(sum, exact_w), Fraction(0))
+    out, bound = np.empty(x.shape), np.empty(x.shape)
     for i in range(x.shape[0]):
         for j in range(x.shape[1]):
             d, v = data[i:i + kh, j:j + kw], valid[i:i + kh, j:j + kw]
             num, weight = (v * d * w).sum(), (v * w).sum()
             magnitude, abs_weight = np.abs(v * d * w).sum(), (v * np.abs(w)).sum()
+            # The valid samples and their weights, exactly.
+            terms = [(Fraction(float(d[p, q])), exact_w[p][q])
+                     for p in range(kh) for q in range(kw) if v[p, q]]
+            exact_num = sum((a * c for a, c in terms), Fraction(0))
+            exact_weight = sum((c for _, c in terms), Fraction(0))
             if abs_weight == 0:
                 out[i, j] = bound[i, j] = np.nan
             elif zero_sum:
-                out[i, j] = num - weight * (v * d * np.abs(w)).sum() / abs_weight
-                bound[i, j] = 12 * w.size * magnitude
+                exact_abs_weight = sum((abs(c) for _, c in terms), Fraction(0))
+                fill = sum((a * abs(c) for a, c in terms), Fraction(0)) / exact_abs_weight
+                out[i, j] = float(exact_num - exact_weight * fill)
+                # A zero-sum kernel sums to zero only up to rounding: the
+                # result is defined up to its float sum times the fill (a
+                # full window may take either; 2^-52 x 1.29 = 2.9e-16 in one
+                # case, against 2.8e-16 for the rounding alone).
+                bound[i, j] = 12 * w.size * magnitude + (
+                    abs(float(w_sum)) * abs(float(fill)) / np.finfo(float).eps)
             else:
-                out[i, j] = num * w.sum() / weight
+                out[i, j] = float(exact_num * w_sum / exact_weight)
                 bound[i, j] = 2 * w.size * abs(w.sum()) * (
                     magnitude / abs(weight) + abs(num) * abs_weight / weight ** 2)
     return (out, bound) if with_bound else out
@@ -63,11 +82,8 @@ def test_interpolate_matches_a_per_window_reference(seed, h, w_, kh, kw, mode, z
               int(rng.integers(-(kw // 2), (kw - 1) // 2 + 1)))
     got = cn.correlate(x, w, mode=mode, cval=0.75, origin=origin, nan_policy="interpolate",
                        mask=missing)
-    # The reference in extended precision: in float64 its own rounding is
-    # as large as the bound it checks (seed 12951305, 3x5, kernel 1x4,
-    # constant, zero-sum: 2.86e-16 against a bound of 2.77e-16).
-    want, bound = interpolate_reference(x.astype(np.longdouble), w.astype(np.longdouble), mode,
-                                        0.75, origin, missing | np.isnan(x), with_bound=True)
+    want, bound = interpolate_reference(x.astype(float), w, mode, 0.75, origin,
+                                        missing | np.isnan(x), with_bound=True)
     assert got.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     finite = ~np.isnan(want)
