@@ -184,6 +184,28 @@ def test_out_and_swapped_valid(method):
     np.testing.assert_allclose(strided, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
 
 
+@pytest.mark.parametrize("dtype, n", [("float64", 2048), ("float32", 2900)])
+def test_fft_streams_large_outputs_into_any_row_offset(dtype, n):
+    """Outputs of 32 MiB or more are written with non-temporal stores (whole
+    aligned vectors, the rest of each row plainly): into an out= view whose
+    rows start off the vector boundary, the result agrees with the direct
+    method within the FFT bound and the gaps around the view stay as they
+    were."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((n, n)).astype(dtype)
+    k = rng.standard_normal((9, 9)).astype(dtype)
+    buffer = np.full((n, n + 3), -7.0, dtype)
+    out = buffer[:, 1:n + 1]
+    assert out.nbytes >= 32 << 20 and out.ctypes.data % 64 != 0
+    corr2d.correlate2d(x, k, "same", "symm", out=out, method="fft")
+    expected = corr2d.correlate2d(x.astype(np.float64), k.astype(np.float64), "same", "symm",
+                                  method="direct")
+    fh, fw = _fft_shape(x, k, "same")
+    bound = 2 * np.finfo(dtype).eps * np.log2(fh * fw) * np.abs(x).max() * np.abs(k).sum()
+    assert np.max(np.abs(out - expected)) <= bound
+    assert (buffer[:, 0] == -7).all() and (buffer[:, n + 1:] == -7).all()
+
+
 def test_kernels_larger_than_the_image_wrap_and_symm_repeat():
     rng = np.random.default_rng(5)
     x, k = rng.random((7, 5)), rng.random((40, 33))

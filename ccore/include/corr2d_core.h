@@ -107,10 +107,11 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
  * transform shape: FH >= kernel_height, FW >= kernel_width). The output is
  * cut into tiles of (FH - kh + 1) x (FW - kw + 1); each pair of
  * neighbouring tiles is one job on the threads (g->threads, the one thread
- * policy), whose strip of input is built with the boundary rule (no copy
- * of the whole image is made). Results do not depend on the thread count.
- * Temporary memory per thread: about 2 FH x FW elements of transform plus
- * a strip of FH x (2 FW - kw + 1). */
+ * policy), whose two input blocks are copied with the boundary rule (no
+ * copy of the whole image is made). Results do not depend on the thread
+ * count. Temporary memory per thread: about 2 FH x FW elements (the pair's
+ * transform). Outputs of 32 MiB or more are written with non-temporal
+ * stores on x86-64 (they bypass the caches). */
 int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill,
                          const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
                          const corr2d_geometry *g);

@@ -5,20 +5,22 @@
  * The tiles go two at a time into one complex transform (tile a as the
  * real part, tile b as the imaginary: the kernel is real, so the result's
  * real and imaginary parts are the two tiles' results). The transforms
- * are fft_lanes.template.c's, compiled per SIMD level: the column
- * transforms read the strip of tiles in place, then each slab of rows is
- * transformed, multiplied by the kernel's spectrum and transformed back
- * while it is in cache, so no whole tile is ever transposed; the spectrum
- * is kept in the slabs' layout. The caller (the Python layer) cuts the
- * image into strips with the boundary rule and spreads the strips over
- * its threads; one call here runs on the calling thread. Compilers without
- * GCC's vector types get no FFT here (corr2d_fft_supported says 0) and the
- * caller uses scipy.fft.
+ * are fft_lanes.template.c's, compiled per SIMD level: each job copies its
+ * pair of tiles from the image through the boundary rule into its thread's
+ * workspace, the column transforms run there in place, then each slab of
+ * rows is transformed, multiplied by the kernel's spectrum and transformed
+ * back while it is in cache, so no whole tile is ever transposed; the
+ * spectrum is kept in the slabs' layout. corr2d_fft_correlate spreads the
+ * jobs over its OpenMP threads. Compilers without GCC's vector types get
+ * no FFT here (corr2d_fft_supported says 0) and the caller uses scipy.fft.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include "corr2d_core.h"
 #include "boundary.h"
 #include "threads.h"
@@ -55,6 +57,15 @@ typedef struct {
  * 200^2 unchanged. */
 #ifndef FFT_SKEW_BYTES
 #define FFT_SKEW_BYTES 320
+#endif
+
+/* Outputs of at least this many bytes are written with streaming stores
+ * (fft_lanes.template.c's row_out says why): the L3 cache of the machines
+ * we measure, which such an output would mostly leave anyway. 4096^2
+ * float32 (64 MiB) ran 1.05x faster streamed, 2048^2 float64 (32 MiB)
+ * 0.97-1.30x; 2048^2 float32 (16 MiB) 1.02-1.05x, within the noise. */
+#ifndef FFT_STREAM_OUTPUT_BYTES
+#define FFT_STREAM_OUTPUT_BYTES (32.0 * 1024 * 1024)
 #endif
 
 #if defined(__GNUC__)
@@ -205,6 +216,14 @@ static size_t lane_round(size_t bytes)
     return (bytes + FFT_LANE_BYTES - 1) / FFT_LANE_BYTES * FFT_LANE_BYTES;
 }
 
+/* A workspace starts with the tile pair's real part (tile a, FH rows of
+ * fwp) and, one skew further on, its imaginary part (tile b): the layout
+ * of fft_lanes.template.c's fft_tiles. */
+static char *tile_im(char *ws, const fft_setup *st, size_t es)
+{
+    return ws + (size_t)(st->ph.n * st->fwp) * es + FFT_SKEW_BYTES;
+}
+
 /* malloc's block (*block, for free) and its first 64-byte boundary: the
  * workspaces' rows are whole lanes, so their vectors then never straddle a
  * cache line (malloc aligns to 16 bytes only). */
@@ -256,16 +275,17 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
 }
 
 #ifdef FFT_VECTORS
-/* The strip of a job: rows [0, used_rows) and columns [0, used_cols) are
+/* A tile's input: rows [0, used_rows) and columns [0, used_cols) are
  * ext(r0 + r, c0 + c), the image through the boundary rule (the fill value
- * where it says so); the rest (which only discarded outputs read) is zero. */
-static void fill_strip(size_t es, const char *image, const void *fill, const corr2d_geometry *g,
-                       ptrdiff_t r0, ptrdiff_t c0, ptrdiff_t used_rows, ptrdiff_t used_cols,
-                       char *strip, ptrdiff_t rows, ptrdiff_t width)
+ * where it says so); the rest (which only discarded outputs read, and the
+ * padding up to the row stride `width`) is zero. */
+static void fill_tile(size_t es, const char *image, const void *fill, const corr2d_geometry *g,
+                      ptrdiff_t r0, ptrdiff_t c0, ptrdiff_t used_rows, ptrdiff_t used_cols,
+                      char *tile, ptrdiff_t rows, ptrdiff_t width)
 {
     ptrdiff_t r, c;
     for (r = 0; r < rows; r++) {
-        char *dst = strip + (size_t)(r * width) * es;
+        char *dst = tile + (size_t)(r * width) * es;
         const ptrdiff_t src = r < used_rows ? corr2d_ext_index(r0 + r, g->height, g->boundary) : -2;
         if (src == -2) {
             memset(dst, 0, (size_t)width * es);
@@ -293,35 +313,32 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
     const ptrdiff_t length = corr2d_fft_spectrum_length(dtype, fh, fw);
     const ptrdiff_t kh = g->kernel_height, kw = g->kernel_width;
     const ptrdiff_t oh = g->out_height, ow = g->out_width;
-    ptrdiff_t th, tw, tile_rows, pair_cols, njobs, width, job;
-    size_t per_thread, strip_offset;
+    ptrdiff_t th, tw, tile_rows, pair_cols, njobs, job;
+    size_t per_thread;
     fft_setup st;
     corr2d_watch watch;
     void *block;
     char *buffers;
-    int nthreads;
+    int nthreads, stream;
     if (!corr2d_fft_supported(dtype, fh, fw) || kh < 1 || kw < 1 || kh > fh || kw > fw ||
         g->height < 1 || g->width < 1 || g->row_stride < g->width || oh < 0 || ow < 0 ||
         (oh > 0 && g->out_row_stride < ow))
         return CORR2D_EINVAL;
     if (oh == 0 || ow == 0)
         return CORR2D_OK;
+    stream = (double)oh * (double)ow * (double)es >= FFT_STREAM_OUTPUT_BYTES;
     th = fh - kh + 1;
     tw = fw - kw + 1;
     tile_rows = (oh + th - 1) / th;
     pair_cols = (ow + 2 * tw - 1) / (2 * tw);
     njobs = tile_rows * pair_cols;
-    /* A pair's strip: both tiles' columns and the slack up to whole lanes
-     * that the transforms read (into lanes that are thrown away). */
-    width = tw + padded(fw, es);
     if (setup_make(&st, dtype, fh, fw) != CORR2D_OK)
         return CORR2D_ENOMEM;
     /* The same work measure as the direct method's: one thread policy. */
     nthreads = corr2d_plan_threads(g->threads, (double)oh * (double)ow * (double)kh * (double)kw);
     if (nthreads > njobs)
         nthreads = (int)njobs;
-    strip_offset = lane_round(workspace_elements(&st, es) * es);
-    per_thread = strip_offset + lane_round((size_t)(fh * width) * es);
+    per_thread = lane_round(workspace_elements(&st, es) * es);
     buffers = lane_aligned((size_t)nthreads * per_thread, &block);
     if (!buffers) {
         setup_free(&st);
@@ -339,18 +356,20 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
         const ptrdiff_t i0 = job / pair_cols * th, j0 = job % pair_cols * 2 * tw;
         const ptrdiff_t rows_out = oh - i0 < th ? oh - i0 : th;
         const ptrdiff_t cols_out = ow - j0 < 2 * tw ? ow - j0 : 2 * tw;
-        const ptrdiff_t ntiles = cols_out > tw ? 2 : 1;
+        const ptrdiff_t rows_in = rows_out + kh - 1, cols_in = cols_out + kw - 1;
         char *ws = buffers + (size_t)corr2d_thread_num() * per_thread;
-        char *strip = ws + strip_offset;
-        char *dst = (char *)out + (size_t)(i0 * g->out_row_stride + j0) * es;
         if (corr2d_should_stop(&watch))
             continue;
-        fill_strip(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left,
-                   rows_out + kh - 1, cols_out + kw - 1, strip, fh, width);
-#define ARGS(T)                                                                              \
-    (&st.ph, &st.pw, (const T *)strip, width, ntiles, (const T *)spectrum,                 \
-     (const T *)spectrum + length, kh, kw, (T *)dst, g->out_row_stride, rows_out, cols_out, \
-     st.fhp, st.fwp, (T *)ws)
+        /* Tile a (the real part) from column j0, tile b (the imaginary
+         * part) tw further on, zero when only tile a is output. */
+        fill_tile(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left, rows_in,
+                  cols_in < fw ? cols_in : fw, ws, fh, st.fwp);
+        fill_tile(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left + tw, rows_in,
+                  cols_out > tw ? cols_in - tw : 0, tile_im(ws, &st, es), fh, st.fwp);
+#define ARGS(T)                                                                                \
+    (&st.ph, &st.pw, cols_out > tw, (const T *)spectrum, (const T *)spectrum + length, kh, kw, \
+     (T *)out + i0 * g->out_row_stride + j0, g->out_row_stride, rows_out, cols_out, st.fhp,    \
+     st.fwp, (T *)ws, stream)
         if (dtype == CORR2D_FLOAT32)
             AT_LEVEL(fft_tiles, f32, ARGS(float));
         else

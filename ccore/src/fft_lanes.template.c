@@ -395,21 +395,6 @@ VEC_TARGET static void NAME(slab_out)(const T *slab, ptrdiff_t rows, ptrdiff_t f
     }
 }
 
-/* Copies an FH x FW block (row stride `stride`; NULL: zeros) into a tile
- * of row stride fwp, zeroing the padding columns. */
-static void NAME(load_tile)(const T *block, ptrdiff_t stride, ptrdiff_t fh, ptrdiff_t fw,
-                            T *tile, ptrdiff_t fwp)
-{
-    ptrdiff_t i;
-    for (i = 0; i < fh; i++) {
-        if (block)
-            memcpy(tile + i * fwp, block + i * stride, sizeof(T) * (size_t)fw);
-        else
-            memset(tile + i * fwp, 0, sizeof(T) * (size_t)fw);
-        memset(tile + i * fwp + fw, 0, sizeof(T) * (size_t)(fwp - fw));
-    }
-}
-
 /* The kernel's spectrum (see corr2d_fft_spectrum) into (kr, ki): the
  * column transforms of the zero-padded kernel, then each slab of FV rows
  * transformed along the rows and stored lane-major (kr[e * fhp + row]). */
@@ -443,16 +428,69 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
     }
 }
 
-/* The tiles of one strip (one or two: see corr2d_fft_correlate).
- * Per pair: the column transforms read the strip and write the tile
- * (R, I); then each slab of FV rows is transformed along the rows,
+#if defined(__x86_64__) && (VEC_BYTES == 64 || VEC_BYTES == 32 || VEC_BYTES == 16)
+/* Streaming (non-temporal) stores on x86-64: see NAME(row_out). */
+#define FFT_STREAM_STORES 1
+#endif
+
+/* n elements from src to dst, one row of the output. When `stream` is set
+ * (outputs much larger than the caches) the whole vectors go out as
+ * non-temporal stores: they skip the read of each output line that a
+ * plain store costs first (a third of the traffic of a 4096^2 float64
+ * call) and leave the caches to the image and the workspaces. */
+VEC_TARGET static void NAME(row_out)(T *dst, const T *src, ptrdiff_t n, int stream)
+{
+#ifdef FFT_STREAM_STORES
+    ptrdiff_t e = 0;
+    if (stream && (uintptr_t)dst % sizeof(T) == 0) {
+        for (; e < n && (uintptr_t)(dst + e) % VEC_BYTES != 0; e++)
+            dst[e] = src[e];
+        for (; e + FV <= n; e += FV) {
+            NAME(fvec) v;
+            VLOAD(v, src + e);
+#if VEC_BYTES == 64
+            _mm512_stream_si512((void *)(dst + e), (__m512i)v);
+#elif VEC_BYTES == 32
+            _mm256_stream_si256((__m256i *)(dst + e), (__m256i)v);
+#else
+            _mm_stream_si128((__m128i *)(dst + e), (__m128i)v);
+#endif
+        }
+        for (; e < n; e++)
+            dst[e] = src[e];
+        return;
+    }
+#else
+    (void)stream;
+#endif
+    memcpy(dst, src, sizeof(T) * (size_t)n);
+}
+
+/* Orders the streamed stores before whatever the thread does next. */
+VEC_TARGET static inline void NAME(stream_fence)(int stream)
+{
+#ifdef FFT_STREAM_STORES
+    if (stream)
+        _mm_sfence();
+#else
+    (void)stream;
+#endif
+}
+#undef FFT_STREAM_STORES
+
+/* One job of corr2d_fft_correlate: tile a in R and, when `pair` is set,
+ * tile b in I (else I is zero), each FH rows of fwp (loaded by the caller:
+ * the workspace's layout, see tile_im in fft.c). The column transforms
+ * run in place; then each slab of FV rows is transformed along the rows,
  * multiplied by the spectrum and transformed back while it is in cache;
- * then the inverse column transforms, on the output's columns only. */
-VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, const T *strip,
-                                       ptrdiff_t strip_stride, ptrdiff_t ntiles, const T *kr,
-                                       const T *ki, ptrdiff_t kh, ptrdiff_t kw, T *out,
-                                       ptrdiff_t out_stride, ptrdiff_t rows_out,
-                                       ptrdiff_t cols_out, ptrdiff_t fhp, ptrdiff_t fwp, T *ws)
+ * then the inverse column transforms, on the output's columns only, and
+ * the output block (rows_out x cols_out at out): tile a's result is the
+ * real part, tile b's the imaginary. */
+VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, int pair,
+                                       const T *kr, const T *ki, ptrdiff_t kh, ptrdiff_t kw,
+                                       T *out, ptrdiff_t out_stride, ptrdiff_t rows_out,
+                                       ptrdiff_t cols_out, ptrdiff_t fhp, ptrdiff_t fwp, T *ws,
+                                       int stream)
 {
     const ptrdiff_t fh = ph->n, fw = pw->n, tw = fw - kw + 1;
     /* Only the columns from kw - 1 on are output: the inverse passes skip
@@ -460,52 +498,37 @@ VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, c
     const ptrdiff_t c0 = (kw - 1) / FV * FV, fwl = (fw + FV - 1) / FV * FV;
     T *R = ws, *I = R + fh * fwp + FFT_SKEW, *Sr = I + fh * fwp + FFT_SKEW;
     T *Si = Sr + fw * FV + FFT_SKEW, *work = Si + fw * FV + FFT_SKEW;
-    ptrdiff_t t, i, r0, e;
-    for (t = 0; t < ntiles; t += 2) {
-        const int pair = t + 1 < ntiles;
-        if (pair) { /* the strip has fwp - fw columns of slack past the last tile */
-            NAME(fft_columns)(ph, strip + t * tw, strip + (t + 1) * tw, strip_stride, R, I, fwp,
-                              0, fwl, work);
-        } else {
-            NAME(load_tile)(strip + t * tw, strip_stride, fh, fw, R, fwp);
-            NAME(load_tile)(NULL, strip_stride, fh, fw, I, fwp);
-            NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work);
+    const ptrdiff_t ca = cols_out < tw ? cols_out : tw, cb = cols_out - ca;
+    ptrdiff_t i, r0, e;
+    NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work);
+    for (r0 = 0; r0 < fh; r0 += FV) {
+        const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
+        NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
+        NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, Si);
+        NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
+        for (e = 0; e < fw; e++) {
+            NAME(fvec) xr, xi, yr, yi, zr, zi;
+            VLOAD(xr, Sr + e * FV);
+            VLOAD(xi, Si + e * FV);
+            VLOAD(yr, kr + e * fhp + r0);
+            VLOAD(yi, ki + e * fhp + r0);
+            zr = xr * yr - xi * yi;
+            zi = xr * yi + xi * yr;
+            VSTORE(Sr + e * FV, zr);
+            VSTORE(Si + e * FV, zi);
         }
-        for (r0 = 0; r0 < fh; r0 += FV) {
-            const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
-            NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
-            NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, Si);
-            NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
-            for (e = 0; e < fw; e++) {
-                NAME(fvec) xr, xi, yr, yi, zr, zi;
-                VLOAD(xr, Sr + e * FV);
-                VLOAD(xi, Si + e * FV);
-                VLOAD(yr, kr + e * fhp + r0);
-                VLOAD(yi, ki + e * fhp + r0);
-                zr = xr * yr - xi * yi;
-                zi = xr * yi + xi * yr;
-                VSTORE(Sr + e * FV, zr);
-                VSTORE(Si + e * FV, zi);
-            }
-            /* The inverse: the forward transform with re and im exchanged. */
-            NAME(fft_lanes)(pw, Si, Sr, FV, Si, Sr, FV, FV, work);
-            NAME(slab_out)(Sr, rows, c0, fw, R + r0 * fwp, fwp);
-            NAME(slab_out)(Si, rows, c0, fw, I + r0 * fwp, fwp);
-        }
-        NAME(fft_columns)(ph, I, R, fwp, I, R, fwp, c0, fwl, work);
-        {
-            /* Tile t's result is the real part, tile t + 1's the imaginary. */
-            const ptrdiff_t ca = cols_out - t * tw < tw ? cols_out - t * tw : tw;
-            const ptrdiff_t cb = cols_out - (t + 1) * tw < tw ? cols_out - (t + 1) * tw : tw;
-            for (i = 0; i < rows_out; i++) {
-                memcpy(out + i * out_stride + t * tw, R + (kh - 1 + i) * fwp + kw - 1,
-                       sizeof(T) * (size_t)ca);
-                if (pair)
-                    memcpy(out + i * out_stride + (t + 1) * tw, I + (kh - 1 + i) * fwp + kw - 1,
-                           sizeof(T) * (size_t)cb);
-            }
-        }
+        /* The inverse: the forward transform with re and im exchanged. */
+        NAME(fft_lanes)(pw, Si, Sr, FV, Si, Sr, FV, FV, work);
+        NAME(slab_out)(Sr, rows, c0, fw, R + r0 * fwp, fwp);
+        NAME(slab_out)(Si, rows, c0, fw, I + r0 * fwp, fwp);
     }
+    NAME(fft_columns)(ph, I, R, fwp, I, R, fwp, c0, fwl, work);
+    for (i = 0; i < rows_out; i++) {
+        NAME(row_out)(out + i * out_stride, R + (kh - 1 + i) * fwp + kw - 1, ca, stream);
+        if (pair)
+            NAME(row_out)(out + i * out_stride + tw, I + (kh - 1 + i) * fwp + kw - 1, cb, stream);
+    }
+    NAME(stream_fence)(stream);
 }
 
 #undef FFT_VECTOR_TRANSPOSE

@@ -12,7 +12,7 @@ shape comes from the cost model in corr2d._methods.
 
 float32 and float64 run in one call of the C core
 (``_ccore.fft_correlate``: its own FFT; each pair of neighbouring tiles is
-a job on its OpenMP threads, which builds the pair's strip itself).
+a job on its OpenMP threads, which copies the pair's blocks itself).
 Complex inputs run in ``scipy.fft``: groups of tiles in one tile row are
 the jobs, on Python threads, their blocks cut by corr2d._extend. Either
 way each job runs on one thread, so the result does not depend on the
@@ -20,9 +20,9 @@ thread count.
 
 Memory beyond the output: the kernel spectrum (``FH x FW`` complex; the
 cache keeps those of recent calls, at most 64 MiB in all) and, per thread,
-in the C core one pair's strip and transform (about ``4 FH x FW``
-elements), or with ``scipy.fft`` one job's strip of blocks and spectra
-(about ``JOB_BYTES``, or one tile when a tile is larger).
+in the C core one pair's transform (about ``2 FH x FW`` elements), or with
+``scipy.fft`` one job's strip of blocks and spectra (about ``JOB_BYTES``,
+or one tile when a tile is larger).
 """
 from __future__ import annotations
 
@@ -183,8 +183,8 @@ def correlate_fft(plan: CorrelatePlan, image: np.ndarray, target: np.ndarray) ->
     threads = fft_threads(plan)
     fh, fw = fft_tile_shape(plan.shape, kernel.shape, image.dtype, threads)
     if _CoreTiles.supports(image.dtype, (fh, fw)):
-        # One call: the C core cuts the output into pairs of tiles, builds
-        # each pair's strip with the boundary rule and spreads the pairs over
+        # One call: the C core cuts the output into pairs of tiles, copies
+        # each pair's blocks with the boundary rule and spreads the pairs over
         # its OpenMP threads (Python threads, a job each, cost a GIL hand-off
         # per job: 1024^2 float32 with a 51x51 kernel ran 2.3x the core's
         # own time).

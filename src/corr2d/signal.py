@@ -25,8 +25,8 @@ _MEMORY_NOTE = """
     written directly (non-native byte order, strided columns, memory shared
     with an input) or, in 'valid' mode, when correlate2d swaps its inputs.
     The FFT method adds the kernel's spectrum (``FH x FW`` complex) and, per
-    thread, one pair of tiles' input strip and transform (float32/float64:
-    about ``4 * FH * FW`` elements, a few MiB; complex inputs, through
+    thread, one pair of tiles' transform (float32/float64: about
+    ``2 * FH * FW`` elements, a few MiB; complex inputs, through
     ``scipy.fft``: one job of tiles, about 8 MiB); the separable method adds
     one band of its first pass's output (about 8 MiB). Neither pads a copy
     of the image.
