@@ -167,15 +167,16 @@ int corr2d_fft_supported(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
 ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
 {
     const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
-    return fw * row_stride(fh, es);
+    return fw * padded(fh, es);
 }
 
 #ifdef FFT_VECTORS
 /* AT_LEVEL(fn, sfx, args): fn's instance for the suffix at `level`. */
 #include "vector_dispatch.h"
 
-/* Plans for both lengths (read-only once made: every thread shares them)
- * and the padded row strides of a tile (fwp) and of the spectrum (fhp). */
+/* Plans for both lengths (read-only once made: every thread shares them),
+ * the padded row stride of a tile (fwp) and the spectrum's rows padded to
+ * whole blocks of lanes (fhp; see corr2d_fft_spectrum). */
 typedef struct {
     fft_plan ph, pw;
     ptrdiff_t fhp, fwp;
@@ -191,7 +192,7 @@ static int setup_make(fft_setup *st, corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t
 {
     const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
     memset(st, 0, sizeof *st);
-    st->fhp = row_stride(fh, es);
+    st->fhp = padded(fh, es);
     st->fwp = row_stride(fw, es);
     if (plan_make(&st->ph, fh, dtype) != CORR2D_OK || plan_make(&st->pw, fw, dtype) != CORR2D_OK) {
         setup_free(st);
@@ -368,8 +369,8 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
                   cols_out > tw ? cols_in - tw : 0, tile_im(ws, &st, es), fh, st.fwp);
 #define ARGS(T)                                                                                \
     (&st.ph, &st.pw, cols_out > tw, (const T *)spectrum, (const T *)spectrum + length, kh, kw, \
-     (T *)out + i0 * g->out_row_stride + j0, g->out_row_stride, rows_out, cols_out, st.fhp,    \
-     st.fwp, (T *)ws, stream)
+     (T *)out + i0 * g->out_row_stride + j0, g->out_row_stride, rows_out, cols_out, st.fwp,    \
+     (T *)ws, stream)
         if (dtype == CORR2D_FLOAT32)
             AT_LEVEL(fft_tiles, f32, ARGS(float));
         else

@@ -395,9 +395,13 @@ VEC_TARGET static void NAME(slab_out)(const T *slab, ptrdiff_t rows, ptrdiff_t f
     }
 }
 
+/* The spectrum's lane blocks: SL rows each (see corr2d_fft_spectrum). */
+#define SL ((ptrdiff_t)(FFT_LANE_BYTES / sizeof(T)))
+
 /* The kernel's spectrum (see corr2d_fft_spectrum) into (kr, ki): the
  * column transforms of the zero-padded kernel, then each slab of FV rows
- * transformed along the rows and stored lane-major (kr[e * fhp + row]). */
+ * transformed along the rows and stored in its block of SL rows
+ * (kr[row / SL * fw * SL + e * SL + row % SL]). */
 VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw,
                                           const T *kernel, ptrdiff_t kh, ptrdiff_t kw,
                                           T *kr, T *ki, ptrdiff_t fhp, ptrdiff_t fwp, T *ws)
@@ -422,8 +426,8 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
         NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
         for (e = 0; e < fw; e++)
             for (l = 0; l < rows; l++) {
-                kr[e * fhp + r0 + l] = Sr[e * FV + l] * scale;
-                ki[e * fhp + r0 + l] = Si[e * FV + l] * scale;
+                kr[r0 / SL * fw * SL + e * SL + r0 % SL + l] = Sr[e * FV + l] * scale;
+                ki[r0 / SL * fw * SL + e * SL + r0 % SL + l] = Si[e * FV + l] * scale;
             }
     }
 }
@@ -489,7 +493,7 @@ VEC_TARGET static inline void NAME(stream_fence)(int stream)
 VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, int pair,
                                        const T *kr, const T *ki, ptrdiff_t kh, ptrdiff_t kw,
                                        T *out, ptrdiff_t out_stride, ptrdiff_t rows_out,
-                                       ptrdiff_t cols_out, ptrdiff_t fhp, ptrdiff_t fwp, T *ws,
+                                       ptrdiff_t cols_out, ptrdiff_t fwp, T *ws,
                                        int stream)
 {
     const ptrdiff_t fh = ph->n, fw = pw->n, tw = fw - kw + 1;
@@ -505,13 +509,14 @@ VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, i
         const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
         NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
         NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, Si);
+        const T *slab_kr = kr + r0 / SL * fw * SL + r0 % SL, *slab_ki = ki + (slab_kr - kr);
         NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
         for (e = 0; e < fw; e++) {
             NAME(fvec) xr, xi, yr, yi, zr, zi;
             VLOAD(xr, Sr + e * FV);
             VLOAD(xi, Si + e * FV);
-            VLOAD(yr, kr + e * fhp + r0);
-            VLOAD(yi, ki + e * fhp + r0);
+            VLOAD(yr, slab_kr + e * SL);
+            VLOAD(yi, slab_ki + e * SL);
             zr = xr * yr - xi * yi;
             zi = xr * yi + xi * yr;
             VSTORE(Sr + e * FV, zr);
@@ -532,6 +537,7 @@ VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, i
 }
 
 #undef FFT_VECTOR_TRANSPOSE
+#undef SL
 #undef VLOAD
 #undef VSTORE
 #undef FV
