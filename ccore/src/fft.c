@@ -18,11 +18,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 #include "corr2d_core.h"
 #include "boundary.h"
+#include "stream_output.h"
 #include "threads.h"
 
 /* A 1-D transform of length n: its passes' radices (8s first, then 4,
@@ -57,15 +55,6 @@ typedef struct {
  * 200^2 unchanged. */
 #ifndef FFT_SKEW_BYTES
 #define FFT_SKEW_BYTES 320
-#endif
-
-/* Outputs of at least this many bytes are written with streaming stores
- * (fft_lanes.template.c's row_out says why): the L3 cache of the machines
- * we measure, which such an output would mostly leave anyway. 4096^2
- * float32 (64 MiB) ran 1.05x faster streamed, 2048^2 float64 (32 MiB)
- * 0.97-1.30x; 2048^2 float32 (16 MiB) 1.02-1.05x, within the noise. */
-#ifndef FFT_STREAM_OUTPUT_BYTES
-#define FFT_STREAM_OUTPUT_BYTES (32.0 * 1024 * 1024)
 #endif
 
 #if defined(__GNUC__)
@@ -327,7 +316,7 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
         return CORR2D_EINVAL;
     if (oh == 0 || ow == 0)
         return CORR2D_OK;
-    stream = (double)oh * (double)ow * (double)es >= FFT_STREAM_OUTPUT_BYTES;
+    stream = corr2d_stream_output(oh, ow, es);
     th = fh - kh + 1;
     tw = fw - kw + 1;
     tile_rows = (oh + th - 1) / th;

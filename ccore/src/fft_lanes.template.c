@@ -432,10 +432,7 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
     }
 }
 
-#if defined(__x86_64__) && (VEC_BYTES == 64 || VEC_BYTES == 32 || VEC_BYTES == 16)
-/* Streaming (non-temporal) stores on x86-64: see NAME(row_out). */
-#define FFT_STREAM_STORES 1
-#endif
+#include "stream_store.h"
 
 /* n elements from src to dst, one row of the output. When `stream` is set
  * (outputs much larger than the caches) the whole vectors go out as
@@ -444,7 +441,7 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
  * call) and leave the caches to the image and the workspaces. */
 VEC_TARGET static void NAME(row_out)(T *dst, const T *src, ptrdiff_t n, int stream)
 {
-#ifdef FFT_STREAM_STORES
+#ifdef STREAM_STORES
     ptrdiff_t e = 0;
     if (stream && (uintptr_t)dst % sizeof(T) == 0) {
         for (; e < n && (uintptr_t)(dst + e) % VEC_BYTES != 0; e++)
@@ -452,13 +449,7 @@ VEC_TARGET static void NAME(row_out)(T *dst, const T *src, ptrdiff_t n, int stre
         for (; e + FV <= n; e += FV) {
             NAME(fvec) v;
             VLOAD(v, src + e);
-#if VEC_BYTES == 64
-            _mm512_stream_si512((void *)(dst + e), (__m512i)v);
-#elif VEC_BYTES == 32
-            _mm256_stream_si256((__m256i *)(dst + e), (__m256i)v);
-#else
-            _mm_stream_si128((__m128i *)(dst + e), (__m128i)v);
-#endif
+            VEC_STREAM(dst + e, v);
         }
         for (; e < n; e++)
             dst[e] = src[e];
@@ -473,14 +464,13 @@ VEC_TARGET static void NAME(row_out)(T *dst, const T *src, ptrdiff_t n, int stre
 /* Orders the streamed stores before whatever the thread does next. */
 VEC_TARGET static inline void NAME(stream_fence)(int stream)
 {
-#ifdef FFT_STREAM_STORES
+#ifdef STREAM_STORES
     if (stream)
-        _mm_sfence();
+        STREAM_FENCE();
 #else
     (void)stream;
 #endif
 }
-#undef FFT_STREAM_STORES
 
 /* One job of corr2d_fft_correlate: tile a in R and, when `pair` is set,
  * tile b in I (else I is zero), each FH rows of fwp (loaded by the caller:
