@@ -435,10 +435,11 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
 #include "stream_store.h"
 
 /* n elements from src to dst, one row of the output. When `stream` is set
- * (outputs much larger than the caches) the whole vectors go out as
- * non-temporal stores: they skip the read of each output line that a
- * plain store costs first (a third of the traffic of a 4096^2 float64
- * call) and leave the caches to the image and the workspaces. */
+ * (a large output: see stream_output.h) the whole vectors from the first
+ * vector boundary of dst on go out as non-temporal stores: they skip the
+ * read of each output line that a plain store costs first (about a third
+ * of the memory traffic of a 4096^2 float64 call) and leave the caches to
+ * the image and the workspaces. */
 VEC_TARGET static void NAME(row_out)(T *dst, const T *src, ptrdiff_t n, int stream)
 {
 #ifdef STREAM_STORES
@@ -497,9 +498,9 @@ VEC_TARGET static void NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, i
     NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work);
     for (r0 = 0; r0 < fh; r0 += FV) {
         const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
+        const T *slab_kr = kr + r0 / SL * fw * SL + r0 % SL, *slab_ki = ki + (slab_kr - kr);
         NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
         NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, Si);
-        const T *slab_kr = kr + r0 / SL * fw * SL + r0 % SL, *slab_ki = ki + (slab_kr - kr);
         NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
         for (e = 0; e < fw; e++) {
             NAME(fvec) xr, xi, yr, yi, zr, zi;
