@@ -3,8 +3,8 @@
  * vector v at p, which must be VEC_BYTES-aligned, bypassing the caches
  * (no read of the line first); STREAM_FENCE() orders them before what the
  * thread does next. STREAM_STORES is defined where the ISA has them
- * (x86-64; the includer includes <immintrin.h>). Included once per width;
- * no include guard. */
+ * (x86-64, with <immintrin.h>, which stream_output.h includes). Included
+ * once per width; no include guard. */
 #undef STREAM_STORES
 #undef VEC_STREAM
 #undef STREAM_FENCE
