@@ -163,12 +163,11 @@ ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t
 /* AT_LEVEL(fn, sfx, args): fn's instance for the suffix at `level`. */
 #include "vector_dispatch.h"
 
-/* Plans for both lengths (read-only once made: every thread shares them),
- * the padded row stride of a tile (fwp) and the spectrum's rows padded to
- * whole blocks of lanes (fhp; see corr2d_fft_spectrum). */
+/* Plans for both lengths (read-only once made: every thread shares them)
+ * and the padded row stride of a tile (fwp). */
 typedef struct {
     fft_plan ph, pw;
-    ptrdiff_t fhp, fwp;
+    ptrdiff_t fwp;
 } fft_setup;
 
 static void setup_free(fft_setup *st)
@@ -181,7 +180,6 @@ static int setup_make(fft_setup *st, corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t
 {
     const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
     memset(st, 0, sizeof *st);
-    st->fhp = padded(fh, es);
     st->fwp = row_stride(fw, es);
     if (plan_make(&st->ph, fh, dtype) != CORR2D_OK || plan_make(&st->pw, fw, dtype) != CORR2D_OK) {
         setup_free(st);
@@ -249,7 +247,7 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
     }
 #define ARGS(T)                                                                        \
     (&st.ph, &st.pw, (const T *)kernel, kh, kw, (T *)spectrum, (T *)spectrum + length, \
-     st.fhp, st.fwp, (T *)ws)
+     length, st.fwp, (T *)ws)
     if (dtype == CORR2D_FLOAT32)
         AT_LEVEL(fft_spectrum, f32, ARGS(float));
     else

@@ -398,13 +398,14 @@ VEC_TARGET static void NAME(slab_out)(const T *slab, ptrdiff_t rows, ptrdiff_t f
 /* The spectrum's lane blocks: SL rows each (see corr2d_fft_spectrum). */
 #define SL ((ptrdiff_t)(FFT_LANE_BYTES / sizeof(T)))
 
-/* The kernel's spectrum (see corr2d_fft_spectrum) into (kr, ki): the
- * column transforms of the zero-padded kernel, then each slab of FV rows
- * transformed along the rows and stored in its block of SL rows
- * (kr[row / SL * fw * SL + e * SL + row % SL]). */
+/* The kernel's spectrum (see corr2d_fft_spectrum) into (kr, ki), `length`
+ * elements each: the column transforms of the zero-padded kernel, then
+ * each slab of FV rows transformed along the rows and stored in its block
+ * of SL rows (kr[row / SL * fw * SL + e * SL + row % SL]; the padding rows
+ * of the last block are zero). */
 VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw,
                                           const T *kernel, ptrdiff_t kh, ptrdiff_t kw,
-                                          T *kr, T *ki, ptrdiff_t fhp, ptrdiff_t fwp, T *ws)
+                                          T *kr, T *ki, ptrdiff_t length, ptrdiff_t fwp, T *ws)
 {
     const ptrdiff_t fh = ph->n, fw = pw->n;
     T *R = ws, *I = R + fh * fwp + FFT_SKEW, *Sr = I + fh * fwp + FFT_SKEW;
@@ -414,8 +415,8 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
     ptrdiff_t i, r0, e, l;
     memset(R, 0, sizeof(T) * (size_t)(fh * fwp));
     memset(I, 0, sizeof(T) * (size_t)(fh * fwp));
-    memset(kr, 0, sizeof(T) * (size_t)(fw * fhp));
-    memset(ki, 0, sizeof(T) * (size_t)(fw * fhp));
+    memset(kr, 0, sizeof(T) * (size_t)length);
+    memset(ki, 0, sizeof(T) * (size_t)length);
     for (i = 0; i < kh; i++)
         memcpy(R + i * fwp, kernel + i * kw, sizeof(T) * (size_t)kw);
     NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work);

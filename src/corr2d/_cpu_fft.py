@@ -99,7 +99,7 @@ class _Tiles:
             spectrum = self.fft.rfft2(blocks[-1], workers=self.workers)
             spectrum *= self._half
             results.append(self.fft.irfft2(spectrum, s=self.shape, workers=self.workers,
-                                         overwrite_x=True))
+                                           overwrite_x=True))
         return results
 
 
