@@ -64,11 +64,17 @@ static void row_pass(corr2d_dtype dtype, int level, const void *in, ptrdiff_t in
                      const void *row, ptrdiff_t kw, ptrdiff_t nrows, ptrdiff_t n, void *out,
                      ptrdiff_t out_stride)
 {
-#define ARGS(T) ((const T *)in, in_stride, (const T *)row, kw, nrows, n, (T *)out, out_stride)
-    if (dtype == CORR2D_FLOAT32)
-        AT_LEVEL(row_pass, f32, ARGS(float));
-    else
-        AT_LEVEL(row_pass, f64, ARGS(double));
+    const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
+    ptrdiff_t i;
+#define ARGS(T) ((const T *)x, (const T *)row, kw, n, (T *)y)
+    for (i = 0; i < nrows; i++) {
+        const char *x = (const char *)in + (size_t)(i * in_stride) * es;
+        char *y = (char *)out + (size_t)(i * out_stride) * es;
+        if (dtype == CORR2D_FLOAT32)
+            AT_LEVEL(row_pass, f32, ARGS(float));
+        else
+            AT_LEVEL(row_pass, f64, ARGS(double));
+    }
 #undef ARGS
 }
 #undef AT_LEVEL

@@ -21,6 +21,10 @@
 
 #define SEP_V ((ptrdiff_t)(VEC_BYTES / sizeof(T)))
 #define SEP_L (2 * SEP_V)
+#ifndef SEP_PREFETCH_BLOCKS
+#define SEP_PREFETCH_BLOCKS 4
+#endif
+#define SEP_PREFETCH (SEP_PREFETCH_BLOCKS * SEP_L)
 
 typedef T NAME(vec) __attribute__((vector_size(VEC_BYTES)));
 
@@ -35,8 +39,16 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
     const ptrdiff_t nin = nrows + kh - 1;
     ptrdiff_t j0, i, p, l;
     for (j0 = 0; j0 + SEP_L <= n; j0 += SEP_L) {
-        for (p = 0; p < nin; p++)
+        for (p = 0; p < nin; p++) {
             memcpy(block + p * SEP_L, rows[p] + j0, sizeof(T) * (size_t)SEP_L);
+            /* The block SEP_PREFETCH_BLOCKS ahead: the hardware misses
+             * these 128-byte pieces of kh + 32 rows (4096^2 float64, 31x31:
+             * 1.10x; 2 and 8 blocks ahead 1.06x). */
+            if (j0 + SEP_PREFETCH + SEP_L <= n) {
+                __builtin_prefetch(rows[p] + j0 + SEP_PREFETCH);
+                __builtin_prefetch(rows[p] + j0 + SEP_PREFETCH + SEP_L / 2);
+            }
+        }
         for (i = 0; i + 4 <= nrows; i += 4) {
             NAME(vec) a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0};
             NAME(vec) a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
@@ -90,49 +102,98 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
 }
 
 /*
- * The row pass: out[i][j] = sum_q row[q] * in[i][j + q] for j < n. Each tap
- * is an unaligned load per vector, so eight vectors of outputs are summed
- * at once (eight accumulators, one broadcast per tap for all of them); the
- * last columns go a vector, then an element, at a time. `in` rows hold at
- * least n + kw - 1 elements.
+ * The row pass over one row: out[j] = sum_q row[q] * in[j + q] for j < n,
+ * `in` holding n + kw - 1 elements.
+ *
+ * Blocks of SEP_RB vectors of outputs take the taps in groups of SEP_V:
+ * the vectors at in[j + s + SEP_V m] (one shift s, m = 0, 1, ...) serve
+ * output vector v with tap s + SEP_V (m - v), so with four groups at a
+ * time each loaded vector feeds up to four outputs, as in the column
+ * pass. Tap by tap, each output vector loads its own line-splitting
+ * vector per tap: 0.6 multiply-adds per cycle on Zen 4 (AVX-512 float64,
+ * 31 taps), against 0.9 in groups. The last kw % SEP_V taps are a group
+ * cut short, so nothing is read past the row and no zero tap meets an
+ * infinity. The row's last outputs go a vector, then an element, at a time.
  */
-VEC_TARGET static void NAME(row_pass)(const T *in, ptrdiff_t in_stride, const T *row,
-                                      ptrdiff_t kw, ptrdiff_t nrows, ptrdiff_t n, T *out,
-                                      ptrdiff_t out_stride)
+#if VEC_BYTES == 64
+#define SEP_RB 8 /* 8 sums + 11 loaded vectors + a tap: 20 of 32 registers */
+#else
+#define SEP_RB 4 /* 4 + 7 + 1 of 16 */
+#endif
+
+/* acc[v] += c[s + SEP_V u] * x[v SEP_V + s + SEP_V u] for s0 <= s < s1,
+ * u < U (a constant once inlined, so X and acc stay in registers). */
+VEC_TARGET static inline __attribute__((always_inline)) void
+NAME(row_taps)(const T *x, const T *c, const int U, ptrdiff_t s0, ptrdiff_t s1, NAME(vec) *acc)
 {
-    ptrdiff_t i, j, q, v;
-    for (i = 0; i < nrows; i++) {
-        const T *x = in + i * in_stride;
-        T *y = out + i * out_stride;
-        for (j = 0; j + 8 * SEP_V <= n; j += 8 * SEP_V) {
-            NAME(vec) acc[8] = {{0}};
-            for (q = 0; q < kw; q++) {
-                const T c = row[q];
-                for (v = 0; v < 8; v++) {
-                    NAME(vec) xv;
-                    memcpy(&xv, x + j + q + v * SEP_V, sizeof xv);
-                    acc[v] += xv * c;
-                }
-            }
-            memcpy(y + j, acc, sizeof acc);
-        }
-        for (; j + SEP_V <= n; j += SEP_V) {
-            NAME(vec) acc = {0};
-            for (q = 0; q < kw; q++) {
-                NAME(vec) xv;
-                memcpy(&xv, x + j + q, sizeof xv);
-                acc += xv * row[q];
-            }
-            memcpy(y + j, &acc, sizeof acc);
-        }
-        for (; j < n; j++) {
-            T acc = 0;
-            for (q = 0; q < kw; q++)
-                acc += row[q] * x[j + q];
-            y[j] = acc;
+    ptrdiff_t s;
+    int m, u, v;
+    for (s = s0; s < s1; s++) {
+        NAME(vec) X[SEP_RB + 3];
+        for (m = 0; m < SEP_RB + U - 1; m++)
+            memcpy(&X[m], x + s + SEP_V * m, sizeof X[m]);
+        for (u = 0; u < U; u++) {
+            const T cu = c[s + SEP_V * u];
+            for (v = 0; v < SEP_RB; v++)
+                acc[v] += X[v + u] * cu;
         }
     }
 }
 
+/* row_taps with U = 1 .. 4 known at run time. */
+VEC_TARGET static inline __attribute__((always_inline)) void
+NAME(row_chunk)(const T *x, const T *c, int U, ptrdiff_t s0, ptrdiff_t s1, NAME(vec) *acc)
+{
+    switch (U) {
+    case 4: NAME(row_taps)(x, c, 4, s0, s1, acc); break;
+    case 3: NAME(row_taps)(x, c, 3, s0, s1, acc); break;
+    case 2: NAME(row_taps)(x, c, 2, s0, s1, acc); break;
+    default: NAME(row_taps)(x, c, 1, s0, s1, acc); break;
+    }
+}
+
+VEC_TARGET static void NAME(row_pass)(const T *x, const T *row, ptrdiff_t kw, ptrdiff_t n, T *y)
+{
+    /* Groups of SEP_V taps, the last one `last` taps long. */
+    const ptrdiff_t groups = (kw + SEP_V - 1) / SEP_V, last = kw - (groups - 1) * SEP_V;
+    ptrdiff_t j, q, g;
+    int v, U;
+    for (j = 0; j + SEP_RB * SEP_V <= n; j += SEP_RB * SEP_V) {
+        NAME(vec) acc[SEP_RB];
+        for (v = 0; v < SEP_RB; v++)
+            acc[v] = (NAME(vec)){0};
+        for (g = 0; g < groups; g += U) {
+            const T *xg = x + j + g * SEP_V, *cg = row + g * SEP_V;
+            U = groups - g < 4 ? (int)(groups - g) : 4;
+            if (g + U < groups) {
+                NAME(row_chunk)(xg, cg, U, 0, SEP_V, acc);
+            } else {
+                /* The short group takes only its shifts. */
+                NAME(row_chunk)(xg, cg, U, 0, last, acc);
+                if (U > 1)
+                    NAME(row_chunk)(xg, cg, U - 1, last, SEP_V, acc);
+            }
+        }
+        memcpy(y + j, acc, sizeof acc);
+    }
+    for (; j + SEP_V <= n; j += SEP_V) {
+        NAME(vec) acc = {0};
+        for (q = 0; q < kw; q++) {
+            NAME(vec) xv;
+            memcpy(&xv, x + j + q, sizeof xv);
+            acc += xv * row[q];
+        }
+        memcpy(y + j, &acc, sizeof acc);
+    }
+    for (; j < n; j++) {
+        T acc = 0;
+        for (q = 0; q < kw; q++)
+            acc += row[q] * x[j + q];
+        y[j] = acc;
+    }
+}
+
 #undef SEP_V
+#undef SEP_RB
 #undef SEP_L
+#undef SEP_PREFETCH
