@@ -462,3 +462,35 @@ def test_core_fft_refuses_what_it_cannot_run():
         run(np.ones((0, 6)), spectrum, 6, 6, 3, 3, np.empty((4, 4)))
     out = run(np.ones((6, 6)), spectrum, 6, 6, 3, 3, np.empty((4, 4)))
     np.testing.assert_allclose(out, 9.0, rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("kshape", [(31, 31), (2, 9), (5, 1), (1, 6)])
+def test_separable_non_finite_reaches_only_the_windows_that_hold_it(dtype, bad, kshape):
+    """A NaN or infinity in the image reaches exactly the outputs whose
+    window holds it, as in SciPy: the separable passes weigh no input row or
+    column with a zero tap (0 x inf would be NaN beside the infinity)."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0.5, 1.5, (90, 80)).astype(dtype)
+    x[40, 37] = bad
+    x[3, 78] = bad
+    k = np.outer(rng.uniform(0.5, 1.5, kshape[0]), rng.uniform(0.5, 1.5, kshape[1])).astype(dtype)
+    for mode in MODES:
+        got = corr2d.correlate2d(x, k, mode, method="separable")
+        expected = scipy.signal.correlate2d(x.astype(np.float64), k.astype(np.float64), mode)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+        np.testing.assert_array_equal(np.isinf(got), np.isinf(expected))
+        np.testing.assert_array_equal(np.sign(got[np.isinf(got)]), np.sign(expected[np.isinf(expected)]))
+
+
+def test_gaussian_nan_footprint_is_ndimage_s():
+    """filters.gaussian (separable) spreads a NaN exactly as far as
+    scipy.ndimage.gaussian_filter."""
+    import scipy.ndimage
+
+    x = np.ones((300, 300))
+    x[150, 150] = np.nan
+    got = corr2d.filters.gaussian(x, sigma=5)
+    expected = scipy.ndimage.gaussian_filter(x, sigma=5, mode="nearest")
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))

@@ -39,9 +39,7 @@
 #include "vector_instances.h"
 #undef VEC_TEMPLATE
 
-/* Zeros each side of the column (the column pass's four-row groups read
- * col[-3] .. col[kh + 2]); bytes per block row (two 512-bit vectors). */
-#define COLUMN_PAD 3
+/* Bytes per block row of the column pass (two 512-bit vectors). */
 #define SEP_BLOCK_BYTES 128
 
 /* AT_LEVEL(fn, sfx, args): fn's instance for the suffix at `level`. */
@@ -171,7 +169,7 @@ static int plan_columns(column_plan *cp, const corr2d_geometry *g)
 /* Output rows [i0, i0 + rows) of the separable correlation, through `buf`
  * (rows x cp->width elements). */
 static int band(corr2d_dtype dtype, int level, size_t es, const void *image, const void *column,
-                const void *row, const void *fill, const void *padded_column,
+                const void *row, const void *fill,
                 const void *fill_row, const void *fill_column, const void *zero, char *out,
                 const corr2d_geometry *g, const column_plan *cp, ptrdiff_t i0,
                 ptrdiff_t rows, char *buf)
@@ -195,7 +193,7 @@ static int band(corr2d_dtype dtype, int level, size_t es, const void *image, con
             in[i] = src < 0 ? fill_row
                             : (const char *)image + (size_t)(src * g->row_stride + cp->a) * es;
         }
-        column_pass(dtype, level, in, (const char *)padded_column + COLUMN_PAD * es,
+        column_pass(dtype, level, in, column,
                     g->kernel_height, rows, cp->b - cp->a, buf + (size_t)(cp->a - cp->u0) * es,
                     cp->width, block);
         free((void *)in);
@@ -243,7 +241,7 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     unsigned char zero[32] = {0}, fill_column[32] = {0};
     column_plan cp;
     ptrdiff_t band_rows, nbands, b;
-    char *buffers, *fill_row, *padded_column;
+    char *buffers, *fill_row;
     int nthreads, status = CORR2D_OK;
     const int level = corr2d_vector_level();
     corr2d_watch watch;
@@ -274,20 +272,16 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     if (nthreads > nbands)
         nthreads = (int)nbands;
     buffers = (char *)malloc((size_t)nthreads * (size_t)band_rows * (size_t)cp.width * es);
-    /* A row of fill values, as wide as the computed columns, and the column
-     * with COLUMN_PAD zeros at each end (the column pass's padding). */
+    /* A row of fill values, as wide as the computed columns. */
     fill_row = (char *)malloc((size_t)(cp.b - cp.a + 1) * es);
-    padded_column = (char *)calloc((size_t)(g->kernel_height + 2 * (COLUMN_PAD)), es);
-    if (buffers == NULL || fill_row == NULL || padded_column == NULL) {
+    if (buffers == NULL || fill_row == NULL) {
         free(buffers);
         free(fill_row);
-        free(padded_column);
         free(cp.dst);
         return CORR2D_ENOMEM;
     }
     for (b = 0; b < cp.b - cp.a; b++)
         memcpy(fill_row + (size_t)b * es, fill, es);
-    memcpy(padded_column + (size_t)(COLUMN_PAD) * es, column, (size_t)g->kernel_height * es);
     corr2d_watch_start(&watch, work);
 
 #ifdef _OPENMP
@@ -302,7 +296,7 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
         int s;
         if (corr2d_should_stop(&watch))
             continue;
-        s = band(dtype, level, es, image, column, row, fill, padded_column, fill_row, fill_column,
+        s = band(dtype, level, es, image, column, row, fill, fill_row, fill_column,
                  zero, (char *)out, g, &cp, i0, rows, buf);
         if (s & CORR2D_EINTR)
             watch.stop = 1;
@@ -310,7 +304,6 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     }
     free(buffers);
     free(fill_row);
-    free(padded_column);
     free(cp.dst);
     if (watch.stop)
         status |= CORR2D_EINTR;

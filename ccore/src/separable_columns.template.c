@@ -32,9 +32,10 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
                                          ptrdiff_t nrows, ptrdiff_t n, T *out,
                                          ptrdiff_t out_stride, T *block)
 {
-    /* `col` is padded: col[-3] .. col[kh + 2], zero outside [0, kh), so
-     * every output row of a group of four takes every input row (a zero
-     * tap where it is outside its window): no branch in the loop.
+    /* Input rows 3 .. kh - 1 of a group of four output rows weigh in all
+     * four; the first and last three only in the rows whose window holds
+     * them. (Zero taps would be simpler, but a zero tap times an infinity
+     * is NaN: an output beside an infinity, not over it, came out NaN.)
      * `block` holds (nrows + kh - 1) x SEP_L elements. */
     const ptrdiff_t nin = nrows + kh - 1;
     ptrdiff_t j0, i, p, l;
@@ -53,7 +54,24 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
             NAME(vec) a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0};
             NAME(vec) a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
             /* Input row i + p feeds output row i + r with tap p - r. */
-            for (p = 0; p < kh + 3; p++) {
+#define SEP_EDGE_ROW(r, a, b)                    \
+    if (p - (r) >= 0 && p - (r) < kh) {           \
+        a += x0 * col[p - (r)];                   \
+        b += x1 * col[p - (r)];                   \
+    }
+#define SEP_EDGE(p_start, p_end)                             \
+    for (p = (p_start); p < (p_end); p++) {                  \
+        const T *x = block + (i + p) * SEP_L;                \
+        NAME(vec) x0, x1;                                    \
+        memcpy(&x0, x, sizeof x0);                           \
+        memcpy(&x1, x + SEP_V, sizeof x1);                   \
+        SEP_EDGE_ROW(0, a0, b0)                              \
+        SEP_EDGE_ROW(1, a1, b1)                              \
+        SEP_EDGE_ROW(2, a2, b2)                              \
+        SEP_EDGE_ROW(3, a3, b3)                              \
+    }
+            SEP_EDGE(0, 3)
+            for (p = 3; p < kh; p++) {
                 const T *x = block + (i + p) * SEP_L;
                 NAME(vec) x0, x1;
                 const T c0 = col[p], c1 = col[p - 1], c2 = col[p - 2], c3 = col[p - 3];
@@ -68,6 +86,9 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
                 a3 += x0 * c3;
                 b3 += x1 * c3;
             }
+            SEP_EDGE(kh > 3 ? kh : 3, kh + 3)
+#undef SEP_EDGE
+#undef SEP_EDGE_ROW
             memcpy(out + i * out_stride + j0, &a0, sizeof a0);
             memcpy(out + i * out_stride + j0 + SEP_V, &b0, sizeof b0);
             memcpy(out + (i + 1) * out_stride + j0, &a1, sizeof a1);
