@@ -427,8 +427,8 @@ def test_real_fft_runs_the_core_transforms_and_agrees_with_scipy_fft(dtype, boun
     calls = []
     real_fft = _ccore.fft_correlate
     monkeypatch.setattr(_ccore, "fft_correlate",
-                        lambda image, spectrum, h, w, *rest: calls.append((h, w))
-                        or real_fft(image, spectrum, h, w, *rest))
+                        lambda image, kernel, spectrum, h, w, *rest: calls.append((h, w))
+                        or real_fft(image, kernel, spectrum, h, w, *rest))
     ours = corr2d.correlate2d(x, k, "same", boundary, 0.5, method="fft", threads=2)
     assert calls == [(fh, fw)]
     monkeypatch.setattr(_cpu_fft._CoreTiles, "supports", staticmethod(lambda *args: False))
@@ -452,7 +452,8 @@ def test_core_fft_refuses_what_it_cannot_run():
     fill = np.zeros(1)
 
     def run(image, spectrum, fh, fw, kh, kw, out):
-        return _ccore.fft_correlate(image, spectrum, fh, fw, kh, kw, fill, out, 0, 0, 0, 1)
+        return _ccore.fft_correlate(image, np.ones((kh, kw)), spectrum, fh, fw, fill, out,
+                                    0, 0, 0, 1)
 
     with pytest.raises(ValueError, match="internal error"):  # the spectrum of another shape
         run(np.ones((6, 6)), spectrum, 6, 8, 3, 3, np.empty((4, 4)))
@@ -494,3 +495,56 @@ def test_gaussian_nan_footprint_is_ndimage_s():
     got = corr2d.filters.gaussian(x, sigma=5)
     expected = scipy.ndimage.gaussian_filter(x, sigma=5, mode="nearest")
     np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+
+
+def _same_non_finite(got, expected):
+    """The same NaNs and the same infinities, signs included."""
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    inf = np.isinf(expected)
+    np.testing.assert_array_equal(np.isinf(got), inf)
+    np.testing.assert_array_equal(got[inf], expected[inf])
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("method", ["fft", "auto"])
+def test_fft_non_finite_reaches_only_the_windows_that_hold_it(dtype, mode, boundary, method):
+    """A transform would spread one NaN over its whole tile; the FFT method
+    recomputes the outputs whose windows hold one directly, so NaNs and
+    infinities (signs included) land exactly where SciPy's do, and the
+    finite outputs stay within the FFT's bound. ('auto' picks the FFT for
+    this kernel.)"""
+    rng = np.random.default_rng(11)
+    x = _random(rng, (300, 280), dtype, 1.0)
+    x[150, 140] = np.nan
+    x[5, 270] = np.inf
+    x[290, 3] = -np.inf
+    k = _random(rng, (31, 29), dtype, 1.0)
+    if method == "auto":
+        assert corr2d.choose_method(x, k, mode, boundary) == "fft"
+    got = corr2d.correlate2d(x, k, mode, boundary, method=method)
+    exact, scale = _exact_and_scale(np.nan_to_num(x, posinf=0, neginf=0), k, mode, boundary,
+                                    0, False)
+    expected = scipy.signal.correlate2d(x.astype(_wide(dtype)), k.astype(_wide(dtype)), mode,
+                                        boundary)
+    _same_non_finite(got, expected)
+    finite = np.isfinite(expected)
+    bound = 2 * np.finfo(dtype).eps * np.log2(np.prod(_fft_shape(x, k, mode))) * scale
+    assert np.abs(got[finite] - exact[finite]).max() <= bound
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128"])
+def test_fft_non_finite_fill_and_kernel(dtype):
+    """A NaN fill value reaches the outputs whose windows reach past the
+    edge; an infinity in the kernel is the direct method's answer."""
+    rng = np.random.default_rng(12)
+    x = _random(rng, (120, 130), dtype, 1.0)
+    k = _random(rng, (21, 25), dtype, 1.0)
+    for fill in [np.nan, np.inf]:
+        got = corr2d.correlate2d(x, k, "same", "fill", fill, method="fft")
+        expected = scipy.signal.correlate2d(x, k, "same", "fill", fill)
+        _same_non_finite(got, expected)
+    k[3, 4] = np.inf
+    got = corr2d.convolve2d(x, k, "full", method="fft")
+    _same_non_finite(got, scipy.signal.convolve2d(x, k, "full"))

@@ -107,7 +107,13 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
 /* The FFT method (overlap-save) over the whole output: `out` and the
  * geometry as corr2d_correlate's, with the kernel given by `spectrum`
  * (corr2d_fft_spectrum of the kernel flipped both ways, at FH x FW, the
- * transform shape: FH >= kernel_height, FW >= kernel_width). The output is
+ * transform shape: FH >= kernel_height, FW >= kernel_width). `kernel` is
+ * the same kernel as corr2d_correlate takes it (finite): the outputs whose
+ * windows hold an infinity or NaN (of the image or the fill) are computed
+ * from it by the direct method, so they, and only they, come out
+ * non-finite, as the direct method's (a transform would spread one NaN
+ * over its whole pair of tiles); that costs the direct method's time over
+ * those outputs. The output is
  * cut into tiles of (FH - kh + 1) x (FW - kw + 1); each pair of
  * neighbouring tiles is one job on the threads (g->threads, the one thread
  * policy), whose two input blocks are copied with the boundary rule (no
@@ -115,9 +121,9 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
  * count. Temporary memory per thread: about 2 FH x FW elements (the pair's
  * transform). Outputs of 32 MiB or more are written with non-temporal
  * stores on x86-64 (they bypass the caches). */
-int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill,
-                         const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
-                         const corr2d_geometry *g);
+int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
+                         const void *fill, const void *spectrum, ptrdiff_t fh, ptrdiff_t fw,
+                         void *out, const corr2d_geometry *g);
 
 /* Build and run-time facts, for show_config(). */
 int corr2d_openmp_enabled(void);

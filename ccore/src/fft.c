@@ -263,13 +263,42 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
 }
 
 #ifdef FFT_VECTORS
+/* Where a job's blocks held infinities or NaNs (rows r0..r1, columns
+ * c0..c1 of the job's input; empty while r0 > r1). */
+typedef struct {
+    ptrdiff_t r0, r1, c0, c1;
+} nonfinite_box;
+
+/* Zero the infinities and NaNs of row[0, n), input row r of the job whose
+ * column 0 is the row's column -c_shift, and widen `box` over them. */
+static void scrub_row(char *row, ptrdiff_t n, size_t es, ptrdiff_t r, ptrdiff_t c_shift,
+                      nonfinite_box *box)
+{
+    ptrdiff_t c;
+    for (c = 0; c < n; c++) {
+        const double x = es == sizeof(float) ? (double)((float *)row)[c] : ((double *)row)[c];
+        if (isfinite(x))
+            continue;
+        memset(row + (size_t)c * es, 0, es);
+        if (r < box->r0) box->r0 = r;
+        if (r > box->r1) box->r1 = r;
+        if (c + c_shift < box->c0) box->c0 = c + c_shift;
+        if (c + c_shift > box->c1) box->c1 = c + c_shift;
+    }
+}
+
 /* A tile's input: rows [0, used_rows) and columns [0, used_cols) are
  * ext(r0 + r, c0 + c), the image through the boundary rule (the fill value
  * where it says so); the rest (which only discarded outputs read, and the
- * padding up to the row stride `width`) is zero. */
+ * padding up to the row stride `width`) is zero. With `box` (a second try
+ * of a pair that held infinities or NaNs: a transform would spread them
+ * over both tiles), they are zeroed and their place, with the tile's
+ * column c_shift in its job, is added to `box`: the outputs that read
+ * them are then recomputed directly. */
 static void fill_tile(size_t es, const char *image, const void *fill, const corr2d_geometry *g,
                       ptrdiff_t r0, ptrdiff_t c0, ptrdiff_t used_rows, ptrdiff_t used_cols,
-                      char *tile, ptrdiff_t rows, ptrdiff_t width)
+                      char *tile, ptrdiff_t rows, ptrdiff_t width, ptrdiff_t c_shift,
+                      nonfinite_box *box)
 {
     ptrdiff_t r, c;
     for (r = 0; r < rows; r++) {
@@ -286,13 +315,40 @@ static void fill_tile(size_t es, const char *image, const void *fill, const corr
             corr2d_copy_extended_row(dst, image + (size_t)(src * g->row_stride) * es, c0,
                                      used_cols, g->width, g->boundary, fill, es);
         }
+        if (box != NULL)
+            scrub_row(dst, used_cols, es, r, c_shift, box);
         memset(dst + (size_t)used_cols * es, 0, (size_t)(width - used_cols) * es);
     }
 }
+
+/* The job's outputs (rows_out x cols_out from output (i0, j0)) whose
+ * windows hold a sample in `box`, by the direct method on this thread. */
+static int recompute_direct(corr2d_dtype dtype, size_t es, const void *image, const void *kernel,
+                            const void *fill, void *out, const corr2d_geometry *g,
+                            const nonfinite_box *box, ptrdiff_t i0, ptrdiff_t j0,
+                            ptrdiff_t rows_out, ptrdiff_t cols_out)
+{
+    /* Output row i of the job reads its input rows i .. i + kh - 1. */
+    const ptrdiff_t a = box->r0 - g->kernel_height + 1 > 0 ? box->r0 - g->kernel_height + 1 : 0;
+    const ptrdiff_t b = box->r1 < rows_out - 1 ? box->r1 : rows_out - 1;
+    const ptrdiff_t l = box->c0 - g->kernel_width + 1 > 0 ? box->c0 - g->kernel_width + 1 : 0;
+    const ptrdiff_t r = box->c1 < cols_out - 1 ? box->c1 : cols_out - 1;
+    corr2d_geometry sub = *g;
+    if (a > b || l > r)
+        return CORR2D_OK;
+    sub.out_height = b - a + 1;
+    sub.out_width = r - l + 1;
+    sub.top = g->top - (i0 + a);
+    sub.left = g->left - (j0 + l);
+    sub.threads = 1;
+    return corr2d_correlate(dtype, image, kernel, fill,
+                            (char *)out + (size_t)((i0 + a) * g->out_row_stride + j0 + l) * es,
+                            &sub);
+}
 #endif
 
-int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill,
-                         const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
+int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
+                         const void *fill, const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
                          const corr2d_geometry *g)
 {
 #ifdef FFT_VECTORS
@@ -307,7 +363,7 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
     corr2d_watch watch;
     void *block;
     char *buffers;
-    int nthreads, stream;
+    int nthreads, stream, status = CORR2D_OK;
     if (!corr2d_fft_supported(dtype, fh, fw) || kh < 1 || kw < 1 || kh > fh || kw > fw ||
         g->height < 1 || g->width < 1 || g->row_stride < g->width || oh < 0 || ow < 0 ||
         (oh > 0 && g->out_row_stride < ow))
@@ -349,29 +405,53 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill
         const ptrdiff_t cols_out = ow - j0 < 2 * tw ? ow - j0 : 2 * tw;
         const ptrdiff_t rows_in = rows_out + kh - 1, cols_in = cols_out + kw - 1;
         char *ws = buffers + (size_t)corr2d_thread_num() * per_thread;
+        nonfinite_box box = {PTRDIFF_MAX, -1, PTRDIFF_MAX, -1};
+        int attempt;
         if (corr2d_should_stop(&watch))
             continue;
-        /* Tile a (the real part) from column j0, tile b (the imaginary
-         * part) tw further on, zero when only tile a is output. */
-        fill_tile(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left, rows_in,
-                  cols_in < fw ? cols_in : fw, ws, fh, st.fwp);
-        fill_tile(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left + tw, rows_in,
-                  cols_out > tw ? cols_in - tw : 0, tile_im(ws, &st, es), fh, st.fwp);
+        /* The first try leaves a pair that holds infinities or NaNs; the
+         * second zeroes them, transforms, and recomputes the outputs that
+         * read them by the direct method. */
+        for (attempt = 0; attempt < 2; attempt++) {
+            nonfinite_box *scrub = attempt ? &box : NULL;
+            int left;
+            /* Tile a (the real part) from column j0, tile b (the imaginary
+             * part) tw further on, zero when only tile a is output. */
+            fill_tile(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left, rows_in,
+                      cols_in < fw ? cols_in : fw, ws, fh, st.fwp, 0, scrub);
+            fill_tile(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left + tw, rows_in,
+                      cols_out > tw ? cols_in - tw : 0, tile_im(ws, &st, es), fh, st.fwp, tw,
+                      scrub);
 #define ARGS(T)                                                                                \
     (&st.ph, &st.pw, cols_out > tw, (const T *)spectrum, (const T *)spectrum + length, kh, kw, \
      (T *)out + i0 * g->out_row_stride + j0, g->out_row_stride, rows_out, cols_out, st.fwp,    \
-     (T *)ws, stream)
-        if (dtype == CORR2D_FLOAT32)
-            AT_LEVEL(fft_tiles, f32, ARGS(float));
-        else
-            AT_LEVEL(fft_tiles, f64, ARGS(double));
+     (T *)ws, stream, !attempt)
+            if (dtype == CORR2D_FLOAT32)
+                left = AT_LEVEL(fft_tiles, f32, ARGS(float));
+            else
+                left = AT_LEVEL(fft_tiles, f64, ARGS(double));
 #undef ARGS
+            if (!left)
+                break;
+        }
+        if (box.r0 <= box.r1) {
+            const int s = recompute_direct(dtype, es, image, kernel, fill, out, g, &box, i0, j0,
+                                           rows_out, cols_out);
+            if (s & CORR2D_EINTR)
+                watch.stop = 1;
+#ifdef _OPENMP
+#pragma omp atomic update
+#endif
+            status |= s & ~CORR2D_EINTR;
+        }
     }
     free(block);
     setup_free(&st);
-    return watch.stop ? CORR2D_EINTR : CORR2D_OK;
+    if (watch.stop)
+        status |= CORR2D_EINTR;
+    return corr2d_status_of(status);
 #else
-    (void)dtype, (void)image, (void)fill, (void)spectrum, (void)fh, (void)fw, (void)out, (void)g;
+    (void)dtype, (void)image, (void)kernel, (void)fill, (void)spectrum, (void)fh, (void)fw, (void)out, (void)g;
     return CORR2D_EINVAL;
 #endif
 }

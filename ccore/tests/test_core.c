@@ -177,7 +177,9 @@ SEPARABLE_CASE(separable_f64, double, CORR2D_FLOAT64)
  * The output's gaps hold a sentinel (they must not be written). The
  * spectrum is made at the current SIMD level and, one call in two, used at
  * another (its layout does not depend on the level). The bound is the one
- * corr2d documents: 2 eps log2(FH FW) max|ext(x)| sum|k|. */
+ * corr2d documents: 2 eps log2(FH FW) max|ext(x)| sum|k| (over the finite
+ * samples); one call in three plants infinities and NaNs in the image, one
+ * in ten takes one as the fill, and those outputs must be the reference's. */
 static const int smooth_sizes[] = {1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 16, 18, 20, 24, 25, 27,
                                    30, 32, 36, 40, 45, 48, 50, 54, 60, 64, 72, 75, 80, 81, 90,
                                    96, 100, 120, 125, 128};
@@ -190,6 +192,8 @@ static ptrdiff_t smooth_at_least(ptrdiff_t n)
         first++;
     return smooth_sizes[rand_int(first, nsizes - 1)];
 }
+
+static const double non_finite[3] = {NAN, INFINITY, -INFINITY};
 
 #define FFT_CASE(fname, T, dtype, eps)                                                      \
     static void fname(void)                                                                 \
@@ -223,8 +227,16 @@ static ptrdiff_t smooth_at_least(ptrdiff_t n)
         for (k = 0; k < n_img; k++) dimg[k] = img[k] = (T)(rand_int(-100, 100) / 37.0);    \
         for (k = 0; k < n_ker; k++) dker[k] = ker[k] = (T)(rand_int(-100, 100) / 41.0);    \
         dfill = fill = (T)(rand_int(-100, 100) / 43.0);                                     \
-        max_x = fabs(dfill);                                                                \
-        for (k = 0; k < n_img; k++) max_x = fmax(max_x, fabs(dimg[k]));                     \
+        if (rand_int(0, 2) == 0) /* a few infinities and NaNs */                             \
+            for (k = 0; k < (size_t)rand_int(1, 3); k++) {                                  \
+                const size_t at = (size_t)rand_int(0, (int)n_img - 1);                      \
+                dimg[at] = img[at] = (T)non_finite[rand_int(0, 2)];                         \
+            }                                                                               \
+        if (rand_int(0, 9) == 0)                                                            \
+            dfill = fill = (T)non_finite[rand_int(0, 2)];                                   \
+        max_x = isfinite(dfill) ? fabs(dfill) : 0;                                          \
+        for (k = 0; k < n_img; k++)                                                         \
+            if (isfinite(dimg[k])) max_x = fmax(max_x, fabs(dimg[k]));                      \
         for (k = 0; k < n_ker; k++) sum_k += fabs(dker[k]);                                 \
         bound = 2 * (eps) * log2(fh * fw > 2 ? (double)(fh * fw) : 2.0) * max_x * sum_k;   \
         for (p = 0; p < g.kernel_height; p++)                                               \
@@ -236,7 +248,7 @@ static ptrdiff_t smooth_at_least(ptrdiff_t n)
         CHECK(corr2d_fft_spectrum(dtype, flipped, g.kernel_height, g.kernel_width, fh, fw, spec) \
                   == CORR2D_OK, "spectrum");                                                \
         if (rand_int(0, 1)) corr2d_force_simd_level(other[rand_int(0, 2)]);                 \
-        CHECK(corr2d_fft_correlate(dtype, img, &fill, spec, fh, fw, out, &g) == CORR2D_OK,  \
+        CHECK(corr2d_fft_correlate(dtype, img, ker, &fill, spec, fh, fw, out, &g) == CORR2D_OK,  \
               "%s status", #fname);                                                         \
         corr2d_force_simd_level(level);                                                     \
         reference(dimg, dker, &dfill, dout, &g, 1);                                         \
@@ -245,6 +257,12 @@ static ptrdiff_t smooth_at_least(ptrdiff_t n)
                 const double got = (double)out[i * g.out_row_stride + j];                   \
                 if (j >= g.out_width) {                                                     \
                     CHECK(got == -7777, "%s: gap written", #fname);                          \
+                    continue;                                                               \
+                }                                                                           \
+                if (!isfinite(dout[i * g.out_width + j])) { /* the same NaN or infinity */    \
+                    CHECK(isnan(dout[i * g.out_width + j]) ? isnan(got)                       \
+                                                           : got == dout[i * g.out_width + j],  \
+                          "%s: %g != %g (non-finite)", #fname, got, dout[i * g.out_width + j]); \
                     continue;                                                               \
                 }                                                                           \
                 CHECK(fabs(got - dout[i * g.out_width + j]) <= bound,                       \
@@ -272,14 +290,14 @@ static void test_fft_refusals(void)
           "kernel taller than the tile refused");
     corr2d_geometry g = {8, 8, 8, 2, 2, 7, 7, 7, 0, 0, CORR2D_FILL, 1};
     CHECK(corr2d_fft_spectrum(CORR2D_FLOAT64, k, 2, 2, 8, 8, spec) == CORR2D_OK, "8 x 8 spectrum");
-    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, spec, 8, 8, out, &g) == CORR2D_OK,
+    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, k, spec, 8, 8, out, &g) == CORR2D_OK,
           "a valid call runs");
     g.kernel_width = 9;
-    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, spec, 8, 8, out, &g) == CORR2D_EINVAL,
+    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, k, spec, 8, 8, out, &g) == CORR2D_EINVAL,
           "a kernel wider than the tile refused");
     g.kernel_width = 2;
     g.height = 0;
-    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, spec, 8, 8, out, &g) == CORR2D_EINVAL,
+    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, k, spec, 8, 8, out, &g) == CORR2D_EINVAL,
           "an empty image refused");
 }
 

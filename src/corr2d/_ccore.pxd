@@ -39,9 +39,9 @@ cdef extern from "corr2d_core.h" nogil:
     ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t fw)
     int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh,
                             ptrdiff_t kw, ptrdiff_t fh, ptrdiff_t fw, void *spectrum)
-    int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *fill,
-                             const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
-                             const corr2d_geometry *g)
+    int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
+                             const void *fill, const void *spectrum, ptrdiff_t fh, ptrdiff_t fw,
+                             void *out, const corr2d_geometry *g)
     int corr2d_openmp_enabled()
     int corr2d_max_threads()
     const char *corr2d_simd_level()

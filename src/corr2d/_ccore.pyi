@@ -27,11 +27,10 @@ def fft_supported(dtype: np.typing.DTypeLike, fh: int, fw: int) -> bool: ...
 def fft_spectrum(kernel: np.ndarray, fh: int, fw: int) -> np.ndarray: ...
 def fft_correlate(
     image: np.ndarray,
+    kernel: np.ndarray,
     spectrum: np.ndarray,
     fh: int,
     fw: int,
-    kh: int,
-    kw: int,
     fill: np.ndarray,
     out: np.ndarray,
     top: int,

@@ -209,28 +209,32 @@ def fft_spectrum(cnp.ndarray kernel, Py_ssize_t fh, Py_ssize_t fw):
     return spectrum
 
 
-def fft_correlate(cnp.ndarray image, cnp.ndarray spectrum, Py_ssize_t fh, Py_ssize_t fw,
-                  Py_ssize_t kh, Py_ssize_t kw, cnp.ndarray fill, cnp.ndarray out,
-                  Py_ssize_t top, Py_ssize_t left, int boundary, int threads):
-    """`correlate` by the FFT method: overlap-save over FH x FW transforms
-    with the kernel (kh x kw, flipped) of `spectrum` (from `fft_spectrum`),
-    the tiles spread over `threads` OpenMP threads. float32/float64 where
-    `fft_supported`; layouts as `correlate`'s. Runs without the GIL."""
+def fft_correlate(cnp.ndarray image, cnp.ndarray kernel, cnp.ndarray spectrum, Py_ssize_t fh,
+                  Py_ssize_t fw, cnp.ndarray fill, cnp.ndarray out, Py_ssize_t top,
+                  Py_ssize_t left, int boundary, int threads):
+    """`correlate` with a finite `kernel` by the FFT method: overlap-save
+    over FH x FW transforms with `spectrum` (`fft_spectrum` of the kernel
+    flipped), the tiles spread over `threads` OpenMP threads; the outputs
+    whose windows hold an infinity or NaN come from the direct method.
+    float32/float64 where `fft_supported`; layouts as `correlate`'s. Runs
+    without the GIL."""
     cdef corr2d_geometry g
     cdef int status
+    _check_kernel(kernel, image, 2)
     cdef corr2d_dtype code = <corr2d_dtype>_correlate_geometry(
-        &g, image, fill, out, kh, kw, top, left, boundary, threads)
+        &g, image, fill, out, kernel.shape[0], kernel.shape[1], top, left, boundary, threads)
     if (cnp.PyArray_TYPE(spectrum) != cnp.PyArray_TYPE(image) or spectrum.ndim != 1
             or not cnp.PyArray_IS_C_CONTIGUOUS(spectrum) or not cnp.PyArray_ISALIGNED(spectrum)
             or spectrum.shape[0] != 2 * corr2d_fft_spectrum_length(code, fh, fw)):
         raise ValueError("internal error: bad spectrum")
     cdef const void *image_data = cnp.PyArray_DATA(image)
+    cdef const void *kernel_data = cnp.PyArray_DATA(kernel)
     cdef const void *spectrum_data = cnp.PyArray_DATA(spectrum)
     cdef const void *fill_data = cnp.PyArray_DATA(fill)
     cdef void *out_data = cnp.PyArray_DATA(out)
     with nogil:
-        status = corr2d_fft_correlate(code, image_data, fill_data, spectrum_data, fh, fw,
-                                      out_data, &g)
+        status = corr2d_fft_correlate(code, image_data, kernel_data, fill_data, spectrum_data,
+                                      fh, fw, out_data, &g)
     raise_for_status(status, "the FFT's geometry")
     return out
 

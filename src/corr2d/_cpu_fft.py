@@ -178,7 +178,13 @@ def correlate_fft(plan: CorrelatePlan, image: np.ndarray, target: np.ndarray) ->
     """Write the plan's correlation (before any output flip) into `target`;
     `image` is the plan's image and both are in the C core's layout
     (corr2d._core_layout.has_core_layout)."""
-    kernel = plan.kernel
+    kernel = np.ascontiguousarray(plan.kernel)
+    if not np.isfinite(kernel).all():
+        # A transform of an infinity or NaN is NaN everywhere; the direct
+        # method gives SciPy's pattern of NaNs and infinities.
+        _ccore.correlate(image, kernel, plan.fill, target, plan.top, plan.left, plan.boundary,
+                         plan.threads)
+        return
     kh, kw = kernel.shape
     threads = fft_threads(plan)
     fh, fw = fft_tile_shape(plan.shape, kernel.shape, image.dtype, threads)
@@ -190,7 +196,7 @@ def correlate_fft(plan: CorrelatePlan, image: np.ndarray, target: np.ndarray) ->
         # own time).
         tiles = _CoreTiles((fh, fw))
         spectrum = kernel_spectrum_of(tiles, kernel[::-1, ::-1])
-        _ccore.fft_correlate(image, spectrum, fh, fw, kh, kw, plan.fill, target, plan.top,
+        _ccore.fft_correlate(image, kernel, spectrum, fh, fw, plan.fill, target, plan.top,
                              plan.left, plan.boundary, plan.threads)
         return
     _correlate_fft_scipy(plan, image, target, (fh, fw), threads)
@@ -200,7 +206,7 @@ def _correlate_fft_scipy(plan: CorrelatePlan, image: np.ndarray, target: np.ndar
                          fft_shape: tuple[int, int], threads: int) -> None:
     """correlate_fft in ``scipy.fft`` (complex inputs): jobs of tiles in a
     tile row, on Python threads."""
-    kernel = plan.kernel
+    kernel = np.ascontiguousarray(plan.kernel)
     (oh, ow), (kh, kw) = plan.shape, kernel.shape
     fh, fw = fft_shape
     th, tw = fh - kh + 1, fw - kw + 1
@@ -229,11 +235,43 @@ def _correlate_fft_scipy(plan: CorrelatePlan, image: np.ndarray, target: np.ndar
                       i0 - plan.top, j0 - plan.left, plan.boundary, plan.fill)
         strip[used_rows:] = 0  # what the last tiles read past the output
         strip[:used_rows, used_cols:] = 0
+        bad = _scrub(strip[:used_rows, :used_cols])
         s0, s1 = strip.strides
         blocks = as_strided(strip, (ntiles, fh, fw), (tw * s1, s0, s1), writeable=False)
         for t, result in enumerate(tiles.correlate(blocks, kernel_spectrum)):
             c = min(tw, cols_out - t * tw)
             target[i0:i0 + rows_out, j0 + t * tw:j0 + t * tw + c] = \
                 result[kh - 1:kh - 1 + rows_out, kw - 1:kw - 1 + c]
+        if bad is not None:
+            _recompute_direct(plan, image, kernel, target, bad, i0, j0, rows_out, cols_out)
 
     run_jobs(run, jobs, threads)
+
+
+def _scrub(block: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Zero the infinities and NaNs of a job's input block (a transform
+    would spread each over every tile it is in); the rows and columns
+    (first, last) that held them, or None."""
+    bad = ~np.isfinite(block)
+    if not bad.any():
+        return None
+    rows, cols = np.flatnonzero(bad.any(axis=1)), np.flatnonzero(bad.any(axis=0))
+    block[bad] = 0
+    return rows[0], rows[-1], cols[0], cols[-1]
+
+
+def _recompute_direct(plan: CorrelatePlan, image: np.ndarray, kernel: np.ndarray,
+                      target: np.ndarray, bad: tuple[int, int, int, int], i0: int, j0: int,
+                      rows_out: int, cols_out: int) -> None:
+    """The direct method over a job's outputs (rows_out x cols_out from
+    (i0, j0)) whose windows hold the non-finite samples at rows r0..r1,
+    columns c0..c1 of its input block: they come out as SciPy's, and only
+    they are non-finite (the C core's FFT does the same)."""
+    (kh, kw), (r0, r1, c0, c1) = kernel.shape, bad
+    a, b = max(0, r0 - kh + 1), min(rows_out - 1, r1)
+    left, right = max(0, c0 - kw + 1), min(cols_out - 1, c1)
+    if a > b or left > right:
+        return
+    region = target[i0 + a:i0 + b + 1, j0 + left:j0 + right + 1]
+    _ccore.correlate(image, kernel, plan.fill, region, plan.top - i0 - a,
+                     plan.left - j0 - left, plan.boundary, 1)

@@ -42,7 +42,14 @@ _MEMORY_NOTE = """
     (and the fill value) and ``sum|k|`` the kernel's total magnitude: the
     FFT spreads rounding over a tile and over the whole kernel, so a small
     output next to large samples gets their absolute error, even where its
-    own window holds only fill. 'separable' runs a
+    own window holds only fill. Infinities and NaNs (in the image or the
+    fill) come out where the direct method puts them, and only there: a
+    tile that holds one is transformed with it zeroed and the outputs whose
+    windows hold it are recomputed directly (at the direct method's cost
+    over those outputs; an image with non-finite samples in every tile
+    costs about the direct method's time); a non-finite kernel runs
+    directly. (``scipy.signal.fftconvolve`` turns a whole image NaN for
+    one NaN sample.) 'separable' runs a
     numerically rank-1 kernel (second singular value at most ``4 *
     max(kh, kw) * eps`` times the first) as two 1-D passes. 'auto' takes the
     cheapest by a cost model fitted on this machine kind
