@@ -348,8 +348,8 @@ static int recompute_direct(corr2d_dtype dtype, size_t es, const void *image, co
 #endif
 
 int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kernel,
-                         const void *fill, const void *spectrum, ptrdiff_t fh, ptrdiff_t fw, void *out,
-                         const corr2d_geometry *g)
+                         const void *fill, const void *spectrum, ptrdiff_t fh, ptrdiff_t fw,
+                         void *out, const corr2d_geometry *g)
 {
 #ifdef FFT_VECTORS
     const int level = corr2d_vector_level();
@@ -451,7 +451,8 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
         status |= CORR2D_EINTR;
     return corr2d_status_of(status);
 #else
-    (void)dtype, (void)image, (void)kernel, (void)fill, (void)spectrum, (void)fh, (void)fw, (void)out, (void)g;
+    (void)dtype, (void)image, (void)kernel, (void)fill, (void)spectrum, (void)fh, (void)fw;
+    (void)out, (void)g;
     return CORR2D_EINVAL;
 #endif
 }
