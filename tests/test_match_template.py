@@ -280,11 +280,23 @@ def test_constant_values_pairs_as_numpy_pad():
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
 
 
-def test_nan_in_the_image_is_not_hidden():
-    image = np.random.default_rng(10).random((40, 40))
-    image[20, 20] = np.nan
-    got = corr2d.match_template(image, image[:5, :5].copy())
-    assert np.isnan(got[16:21, 16:21]).all()
+@pytest.mark.parametrize("dtype, atol", [("float32", 1e-5), ("float64", 1e-12)])
+@pytest.mark.parametrize("shape", [(5, 7), (41, 37)])  # the direct and the FFT correlation
+def test_non_finite_samples_make_exactly_their_windows_nan(dtype, atol, shape):
+    """A NaN or an infinity makes the windows that hold it NaN, and only
+    those: the running sums count such samples apart (a running sum that met
+    one stays NaN after it leaves; scikit-image's cumulative sums spread it
+    on to every later window). The other windows equal the reference."""
+    rng = np.random.default_rng(10)
+    image = rng.random((150, 160)).astype(dtype)
+    template = rng.random(shape).astype(dtype)
+    for r, c, value in [(70, 75, np.nan), (3, 150, np.inf), (140, 2, -np.inf)]:
+        image[r, c] = value
+    got = corr2d.match_template(image, template)
+    holds = ~np.isfinite(sliding_window_view(image, shape)).all(axis=(-2, -1))
+    np.testing.assert_array_equal(np.isnan(got), holds)
+    expected, _ = ncc_reference(np.nan_to_num(image, posinf=0, neginf=0), template)
+    np.testing.assert_allclose(got[~holds], expected[~holds], rtol=0, atol=atol)
 
 
 def test_unaligned_and_field_images_as_skimage():

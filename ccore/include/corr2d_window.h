@@ -47,9 +47,11 @@ typedef struct {
  * `rounding` is the running sums' error level,
  *   (4 sqrt(b + window_height - 1 + width) + 16) * eps(float64) * largest,
  * for a band of b output rows, `largest` the largest sum of q over whole
- * rows (window_height full rows, every column) met so far in the band;
- * where that sum is not finite (NaN or infinity in the image, overflow),
- * the outputs are NaN from that row to the band's end. `shift` (a value
+ * rows (window_height full rows, every column) met so far in the band,
+ * whose finite samples only count. A window that holds an infinity or a
+ * NaN gives NaN (they are counted apart, so no other window is touched);
+ * where the sum of squares overflows (|x| beyond about 1e154), the outputs
+ * are NaN from that row to the band's end. `shift` (a value
  * near the image's mean) keeps the sums small; the variances do not depend
  * on it.
  */

@@ -384,31 +384,41 @@ static void test_band_rows(void)
         }
 }
 
-/* NaN in the image: every window holding it is NaN, every output row above
- * the first that holds it is finite. */
+/* NaN and infinities in the image: exactly the windows holding one are
+ * NaN (the running sums count them rather than sum them, so the windows
+ * after them are finite again), on one thread and on two. */
 static void test_nan(void)
 {
-    const ptrdiff_t height = 200, width = 90, h = 7, w = 5, nr = 120, nc = 40;
+    const ptrdiff_t height = 200, width = 90, h = 7, w = 5;
+    const ptrdiff_t bad_r[3] = {120, 3, 121}, bad_c[3] = {40, 88, 0};
+    const float bad_v[3] = {NAN, INFINITY, -INFINITY};
     const ptrdiff_t oh = height - h + 1, ow = width - w + 1;
     float *image = malloc(sizeof(float) * (size_t)(height * width));
     float *out = malloc(sizeof(float) * (size_t)(oh * ow));
     corr2d_window_geometry g = {1, height, width, height * width, width, 1, h, w, ow, 1, 2};
-    ptrdiff_t i, j;
+    ptrdiff_t i, j, k;
+    int threads;
     for (i = 0; i < height * width; i++)
         image[i] = (float)((i * 7919) % 1000) / 997.0f;
-    image[nr * width + nc] = NAN;
-    for (i = 0; i < oh * ow; i++)
-        out[i] = 0.5f;
-    CHECK(corr2d_window_normalize(CORR2D_FLOAT32, image, out, &g, 0.5, 0.0) == CORR2D_OK,
-          "status");
-    for (i = 0; i < oh; i++)
-        for (j = 0; j < ow; j++) {
-            int holds = i <= nr && nr < i + h && j <= nc && nc < j + w;
-            if (holds)
-                CHECK(isnan(out[i * ow + j]), "NaN window (%d, %d) is NaN", (int)i, (int)j);
-            if (i + h <= nr)
-                CHECK(isfinite(out[i * ow + j]), "row %d above the NaN is finite", (int)i);
-        }
+    for (k = 0; k < 3; k++)
+        image[bad_r[k] * width + bad_c[k]] = bad_v[k];
+    for (threads = 1; threads <= 2; threads++) {
+        g.threads = threads;
+        for (i = 0; i < oh * ow; i++)
+            out[i] = 0.5f;
+        CHECK(corr2d_window_normalize(CORR2D_FLOAT32, image, out, &g, 0.5, 0.0) == CORR2D_OK,
+              "status");
+        for (i = 0; i < oh; i++)
+            for (j = 0; j < ow; j++) {
+                int holds = 0;
+                for (k = 0; k < 3; k++)
+                    holds |= i <= bad_r[k] && bad_r[k] < i + h && j <= bad_c[k] &&
+                             bad_c[k] < j + w;
+                CHECK(holds ? isnan(out[i * ow + j]) : isfinite(out[i * ow + j]),
+                      "window (%d, %d): NaN exactly where it holds a non-finite sample",
+                      (int)i, (int)j);
+            }
+    }
     free(image);
     free(out);
 }

@@ -146,10 +146,12 @@ def match_template(
     a coefficient's error is about that bound over the window's ``sqrt(sum((x -
     mean(x))**2))`` times ``sqrt(sum((t - mean(t))**2))``, so windows far
     flatter than the image's largest values are the least accurate (as in
-    scikit-image and OpenCV). NaN or infinity in the image (or values beyond
-    about 1e150, whose squares overflow) make the outputs NaN from the first
-    output row whose windows reach them to the end of that band of rows, and
-    over the FFT tiles they reach.
+    scikit-image and OpenCV). A window that holds a NaN or an infinity gives
+    NaN, and only such windows (the running sums count those samples apart;
+    scikit-image's cumulative sums carry one NaN on to every later window,
+    and shift its finite coefficients); values beyond about 1e150, whose
+    squares overflow, make the outputs NaN from the first output row whose
+    windows reach them to the end of that band of rows.
 
     The best match is the largest coefficient (scikit-image's
     ``peak_local_max`` finds separated peaks; corr2d has no such function):
@@ -380,7 +382,11 @@ def _match_plane(plane: np.ndarray, unit: np.ndarray, out: np.ndarray, clamp: fl
     # A value near the image's mean, subtracted from every sample: the
     # variances do not change, the sums stay small.
     sample = plane[:, ::max(1, plane.shape[1] // 16)]
-    shift = _short(float(np.mean(sample, dtype=np.float64)))
+    mean = float(np.mean(sample, dtype=np.float64))
+    if not math.isfinite(mean):  # the core leaves out infinities and NaNs: so does the mean
+        finite = sample[np.isfinite(sample)]
+        mean = float(np.mean(finite, dtype=np.float64)) if finite.size else 0.0
+    shift = _short(mean)
     # The core reads the result dtype, aligned, at any strides of whole
     # elements: other planes (integer, bool, float16, byte-swapped, a field
     # of a structured array) are converted first.
