@@ -550,3 +550,25 @@ def test_fft_non_finite_fill_and_kernel(dtype):
     k[3, 4] = np.inf
     got = corr2d.convolve2d(x, k, "full", method="fft")
     _same_non_finite(got, scipy.signal.convolve2d(x, k, "full"))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128"])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_fft_masked_image_nans_and_infinities_as_scipy(dtype, boundary):
+    """A masked image (NaNs scattered over every tile) and two infinities
+    of opposite signs close together: the NaNs' windows are NaN, the
+    infinities' windows +inf, -inf or NaN as the direct method gives them,
+    the rest within the FFT's bound."""
+    rng = np.random.default_rng(13)
+    x = _random(rng, (260, 300), dtype, 1.0)
+    x[rng.random(x.shape) < 0.0005] = np.nan
+    x[100, 50], x[104, 61] = np.inf, -np.inf
+    k = _random(rng, (25, 33), dtype, 1.0)
+    got = corr2d.correlate2d(x, k, "same", boundary, method="fft")
+    expected = scipy.signal.correlate2d(x, k, "same", boundary)
+    _same_non_finite(got, expected)
+    finite = np.isfinite(expected)
+    exact, scale = _exact_and_scale(np.nan_to_num(x, nan=0, posinf=0, neginf=0), k, "same",
+                                    boundary, 0, False)
+    bound = 2 * np.finfo(dtype).eps * np.log2(np.prod(_fft_shape(x, k, "same"))) * scale
+    assert np.abs(got[finite] - exact[finite]).max() <= bound

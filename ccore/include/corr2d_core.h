@@ -108,12 +108,12 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
  * geometry as corr2d_correlate's, with the kernel given by `spectrum`
  * (corr2d_fft_spectrum of the kernel flipped both ways, at FH x FW, the
  * transform shape: FH >= kernel_height, FW >= kernel_width). `kernel` is
- * the same kernel as corr2d_correlate takes it (finite): the outputs whose
- * windows hold an infinity or NaN (of the image or the fill) are computed
- * from it by the direct method, so they, and only they, come out
- * non-finite, as the direct method's (a transform would spread one NaN
- * over its whole pair of tiles); that costs the direct method's time over
- * those outputs. The output is
+ * the same kernel as corr2d_correlate takes it (finite). Infinities and
+ * NaNs (of the image or the fill) come out as the direct method's, and
+ * only where it puts them (a transform would spread one over its whole
+ * pair of tiles): the outputs whose windows hold a NaN are NaN, and those
+ * near an infinity are computed from `kernel` by the direct method (its
+ * time over the box around the infinities). The output is
  * cut into tiles of (FH - kh + 1) x (FW - kw + 1); each pair of
  * neighbouring tiles is one job on the threads (g->threads, the one thread
  * policy), whose two input blocks are copied with the boundary rule (no

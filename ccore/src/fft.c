@@ -263,16 +263,21 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
 }
 
 #ifdef FFT_VECTORS
-/* Where a job's blocks held infinities or NaNs (rows r0..r1, columns
- * c0..c1 of the job's input; empty while r0 > r1). */
+/* The infinities and NaNs of a job's input (its blocks' rows and columns
+ * from the job's first): the box around the infinities (rows r0..r1,
+ * columns c0..c1; empty while r0 > r1) and, in `nan` (rows x `cols`
+ * bytes, or NULL: then the box takes the NaNs too), where the NaNs are. */
 typedef struct {
     ptrdiff_t r0, r1, c0, c1;
-} nonfinite_box;
+    unsigned char *nan;
+    ptrdiff_t cols;
+    int any_nan;
+} nonfinite;
 
 /* Zero the infinities and NaNs of row[0, n), input row r of the job whose
- * column 0 is the row's column -c_shift, and widen `box` over them. */
+ * column 0 is the row's column -c_shift, and note them in `nf`. */
 static void scrub_row(char *row, ptrdiff_t n, size_t es, ptrdiff_t r, ptrdiff_t c_shift,
-                      nonfinite_box *box)
+                      nonfinite *nf)
 {
     ptrdiff_t c;
     for (c = 0; c < n; c++) {
@@ -280,25 +285,66 @@ static void scrub_row(char *row, ptrdiff_t n, size_t es, ptrdiff_t r, ptrdiff_t 
         if (isfinite(x))
             continue;
         memset(row + (size_t)c * es, 0, es);
-        if (r < box->r0) box->r0 = r;
-        if (r > box->r1) box->r1 = r;
-        if (c + c_shift < box->c0) box->c0 = c + c_shift;
-        if (c + c_shift > box->c1) box->c1 = c + c_shift;
+        if (isnan(x) && nf->nan != NULL) {
+            nf->nan[r * nf->cols + c + c_shift] = 1;
+            nf->any_nan = 1;
+            continue;
+        }
+        if (r < nf->r0) nf->r0 = r;
+        if (r > nf->r1) nf->r1 = r;
+        if (c + c_shift < nf->c0) nf->c0 = c + c_shift;
+        if (c + c_shift > nf->c1) nf->c1 = c + c_shift;
     }
+}
+
+/* NaN into the job's outputs (rows_out x cols_out at `out`) whose windows
+ * (kh x kw of the job's input from the output's own row and column) hold a
+ * NaN of nf->nan: what the direct method gives them whatever the kernel.
+ * Counts from a summed-area table of the NaNs. Returns 0, or -1 when the
+ * table cannot be allocated. */
+static int mark_nan_windows(size_t es, char *out, ptrdiff_t out_stride, const nonfinite *nf,
+                            ptrdiff_t rows_in, ptrdiff_t rows_out, ptrdiff_t cols_out,
+                            ptrdiff_t kh, ptrdiff_t kw)
+{
+    const ptrdiff_t cols_in = nf->cols, w = cols_in + 1;
+    const float nan_f = NAN;
+    const double nan_d = NAN;
+    const void *nan_value = es == sizeof(float) ? (const void *)&nan_f : (const void *)&nan_d;
+    int32_t *sat = (int32_t *)malloc(sizeof(int32_t) * (size_t)((rows_in + 1) * w));
+    ptrdiff_t i, j;
+    if (sat == NULL)
+        return -1;
+    for (j = 0; j < w; j++)
+        sat[j] = 0;
+    for (i = 0; i < rows_in; i++) {
+        int32_t run = 0;
+        sat[(i + 1) * w] = 0;
+        for (j = 0; j < cols_in; j++) {
+            run += nf->nan[i * cols_in + j];
+            sat[(i + 1) * w + j + 1] = sat[i * w + j + 1] + run;
+        }
+    }
+    for (i = 0; i < rows_out; i++)
+        for (j = 0; j < cols_out; j++)
+            if (sat[(i + kh) * w + j + kw] - sat[i * w + j + kw] - sat[(i + kh) * w + j] +
+                sat[i * w + j])
+                memcpy(out + (size_t)(i * out_stride + j) * es, nan_value, es);
+    free(sat);
+    return 0;
 }
 
 /* A tile's input: rows [0, used_rows) and columns [0, used_cols) are
  * ext(r0 + r, c0 + c), the image through the boundary rule (the fill value
  * where it says so); the rest (which only discarded outputs read, and the
- * padding up to the row stride `width`) is zero. With `box` (a second try
+ * padding up to the row stride `width`) is zero. With `nf` (a second try
  * of a pair that held infinities or NaNs: a transform would spread them
- * over both tiles), they are zeroed and their place, with the tile's
- * column c_shift in its job, is added to `box`: the outputs that read
- * them are then recomputed directly. */
+ * over both tiles), they are zeroed and their places, with the tile's
+ * column c_shift in its job, noted in `nf`: the outputs that read them are
+ * then set to NaN or recomputed directly. */
 static void fill_tile(size_t es, const char *image, const void *fill, const corr2d_geometry *g,
                       ptrdiff_t r0, ptrdiff_t c0, ptrdiff_t used_rows, ptrdiff_t used_cols,
                       char *tile, ptrdiff_t rows, ptrdiff_t width, ptrdiff_t c_shift,
-                      nonfinite_box *box)
+                      nonfinite *nf)
 {
     ptrdiff_t r, c;
     for (r = 0; r < rows; r++) {
@@ -315,17 +361,19 @@ static void fill_tile(size_t es, const char *image, const void *fill, const corr
             corr2d_copy_extended_row(dst, image + (size_t)(src * g->row_stride) * es, c0,
                                      used_cols, g->width, g->boundary, fill, es);
         }
-        if (box != NULL)
-            scrub_row(dst, used_cols, es, r, c_shift, box);
+        if (nf != NULL)
+            scrub_row(dst, used_cols, es, r, c_shift, nf);
         memset(dst + (size_t)used_cols * es, 0, (size_t)(width - used_cols) * es);
     }
 }
 
 /* The job's outputs (rows_out x cols_out from output (i0, j0)) whose
- * windows hold a sample in `box`, by the direct method on this thread. */
+ * windows hold a sample in the box of `box`, by the direct method on this
+ * thread (an infinity gives +inf, -inf or NaN by the signs of the taps that
+ * meet it and what else the window holds). */
 static int recompute_direct(corr2d_dtype dtype, size_t es, const void *image, const void *kernel,
                             const void *fill, void *out, const corr2d_geometry *g,
-                            const nonfinite_box *box, ptrdiff_t i0, ptrdiff_t j0,
+                            const nonfinite *box, ptrdiff_t i0, ptrdiff_t j0,
                             ptrdiff_t rows_out, ptrdiff_t cols_out)
 {
     /* Output row i of the job reads its input rows i .. i + kh - 1. */
@@ -405,16 +453,22 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
         const ptrdiff_t cols_out = ow - j0 < 2 * tw ? ow - j0 : 2 * tw;
         const ptrdiff_t rows_in = rows_out + kh - 1, cols_in = cols_out + kw - 1;
         char *ws = buffers + (size_t)corr2d_thread_num() * per_thread;
-        nonfinite_box box = {PTRDIFF_MAX, -1, PTRDIFF_MAX, -1};
+        nonfinite nf = {PTRDIFF_MAX, -1, PTRDIFF_MAX, -1, NULL, 0, 0};
         int attempt;
         if (corr2d_should_stop(&watch))
             continue;
         /* The first try leaves a pair that holds infinities or NaNs; the
-         * second zeroes them, transforms, and recomputes the outputs that
-         * read them by the direct method. */
+         * second zeroes them and transforms, then sets the outputs whose
+         * windows hold a NaN to NaN and recomputes those near an infinity
+         * by the direct method. (Masked images hold many NaNs: recomputing
+         * all their windows would cost the direct method's time.) */
         for (attempt = 0; attempt < 2; attempt++) {
-            nonfinite_box *scrub = attempt ? &box : NULL;
+            nonfinite *scrub = attempt ? &nf : NULL;
             int left;
+            if (attempt) {
+                nf.cols = cols_in;
+                nf.nan = (unsigned char *)calloc((size_t)(rows_in * cols_in), 1);
+            }
             /* Tile a (the real part) from column j0, tile b (the imaginary
              * part) tw further on, zero when only tile a is output. */
             fill_tile(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left, rows_in,
@@ -434,8 +488,23 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
             if (!left)
                 break;
         }
-        if (box.r0 <= box.r1) {
-            const int s = recompute_direct(dtype, es, image, kernel, fill, out, g, &box, i0, j0,
+        if (nf.any_nan &&
+            mark_nan_windows(es, (char *)out + (size_t)(i0 * g->out_row_stride + j0) * es,
+                             g->out_row_stride, &nf, rows_in, rows_out, cols_out, kh, kw) != 0) {
+            /* No room for the table: the box takes the NaNs. */
+            ptrdiff_t r, c;
+            for (r = 0; r < rows_in; r++)
+                for (c = 0; c < cols_in; c++)
+                    if (nf.nan[r * cols_in + c]) {
+                        if (r < nf.r0) nf.r0 = r;
+                        if (r > nf.r1) nf.r1 = r;
+                        if (c < nf.c0) nf.c0 = c;
+                        if (c > nf.c1) nf.c1 = c;
+                    }
+        }
+        free(nf.nan);
+        if (nf.r0 <= nf.r1) {
+            const int s = recompute_direct(dtype, es, image, kernel, fill, out, g, &nf, i0, j0,
                                            rows_out, cols_out);
             if (s & CORR2D_EINTR)
                 watch.stop = 1;

@@ -243,35 +243,51 @@ def _correlate_fft_scipy(plan: CorrelatePlan, image: np.ndarray, target: np.ndar
             target[i0:i0 + rows_out, j0 + t * tw:j0 + t * tw + c] = \
                 result[kh - 1:kh - 1 + rows_out, kw - 1:kw - 1 + c]
         if bad is not None:
-            _recompute_direct(plan, image, kernel, target, bad, i0, j0, rows_out, cols_out)
+            _repair(plan, image, kernel, target, bad, i0, j0, rows_out, cols_out)
 
     run_jobs(run, jobs, threads)
 
 
-def _scrub(block: np.ndarray) -> tuple[int, int, int, int] | None:
+def _scrub(block: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int] | None] | None:
     """Zero the infinities and NaNs of a job's input block (a transform
-    would spread each over every tile it is in); the rows and columns
-    (first, last) that held them, or None."""
-    bad = ~np.isfinite(block)
-    if not bad.any():
+    would spread each over every tile it is in): None when it held none,
+    else where the NaNs were (a boolean mask) and the box (first and last
+    row, first and last column) around the infinities, or None."""
+    finite = np.isfinite(block)
+    if finite.all():
         return None
-    rows, cols = np.flatnonzero(bad.any(axis=1)), np.flatnonzero(bad.any(axis=0))
-    block[bad] = 0
-    return rows[0], rows[-1], cols[0], cols[-1]
+    nan = np.isnan(block)
+    infinite = ~finite & ~nan
+    block[~finite] = 0
+    if not infinite.any():
+        return nan, None
+    rows, cols = np.flatnonzero(infinite.any(axis=1)), np.flatnonzero(infinite.any(axis=0))
+    return nan, (rows[0], rows[-1], cols[0], cols[-1])
 
 
-def _recompute_direct(plan: CorrelatePlan, image: np.ndarray, kernel: np.ndarray,
-                      target: np.ndarray, bad: tuple[int, int, int, int], i0: int, j0: int,
-                      rows_out: int, cols_out: int) -> None:
-    """The direct method over a job's outputs (rows_out x cols_out from
-    (i0, j0)) whose windows hold the non-finite samples at rows r0..r1,
-    columns c0..c1 of its input block: they come out as SciPy's, and only
-    they are non-finite (the C core's FFT does the same)."""
-    (kh, kw), (r0, r1, c0, c1) = kernel.shape, bad
+def _repair(plan: CorrelatePlan, image: np.ndarray, kernel: np.ndarray, target: np.ndarray,
+            bad: tuple, i0: int, j0: int, rows_out: int, cols_out: int) -> None:
+    """A job's outputs (rows_out x cols_out from (i0, j0)) whose windows held
+    what _scrub zeroed, as the direct method gives them (the C core's FFT
+    does the same): NaN where a window holds a NaN, whatever the kernel;
+    the direct method itself near the infinities (their sign, or NaN, comes
+    from the taps that meet them)."""
+    (kh, kw), (nan, box) = kernel.shape, bad
+    region = target[i0:i0 + rows_out, j0:j0 + cols_out]
+    if nan.any():
+        # A summed-area table of the NaNs counts each window's.
+        table = np.zeros((nan.shape[0] + 1, nan.shape[1] + 1), np.int64)
+        np.cumsum(np.cumsum(nan, axis=0), axis=1, out=table[1:, 1:])
+        counts = (table[kh:kh + rows_out, kw:kw + cols_out] - table[:rows_out, kw:kw + cols_out]
+                  - table[kh:kh + rows_out, :cols_out] + table[:rows_out, :cols_out])
+        # NaN times any tap is NaN in both parts of a complex product.
+        region[counts > 0] = complex(np.nan, np.nan) if region.dtype.kind == "c" else np.nan
+    if box is None:
+        return
+    r0, r1, c0, c1 = box
     a, b = max(0, r0 - kh + 1), min(rows_out - 1, r1)
     left, right = max(0, c0 - kw + 1), min(cols_out - 1, c1)
     if a > b or left > right:
         return
-    region = target[i0 + a:i0 + b + 1, j0 + left:j0 + right + 1]
-    _ccore.correlate(image, kernel, plan.fill, region, plan.top - i0 - a,
-                     plan.left - j0 - left, plan.boundary, 1)
+    _ccore.correlate(image, kernel, plan.fill, region[a:b + 1, left:right + 1],
+                     plan.top - i0 - a, plan.left - j0 - left, plan.boundary, 1)

@@ -44,12 +44,14 @@ _MEMORY_NOTE = """
     output next to large samples gets their absolute error, even where its
     own window holds only fill. Infinities and NaNs (in the image or the
     fill) come out where the direct method puts them, and only there: a
-    tile that holds one is transformed with it zeroed and the outputs whose
-    windows hold it are recomputed directly (at the direct method's cost
-    over those outputs; an image with non-finite samples in every tile
-    costs about the direct method's time); a non-finite kernel runs
-    directly. (``scipy.signal.fftconvolve`` turns a whole image NaN for
-    one NaN sample.) 'separable' runs a
+    tile that holds one is transformed again with them zeroed, the outputs
+    whose windows hold a NaN are set to NaN, and those whose windows meet
+    an infinity are recomputed directly (their sign, or NaN, depends on the
+    taps: the direct method's cost over the box around the infinities). A
+    masked image (1% NaN, 4096x4096 float64, 51x51) took 2.2x the time of a
+    finite one. A non-finite kernel runs directly.
+    (``scipy.signal.fftconvolve`` turns a whole image NaN for one NaN
+    sample.) 'separable' runs a
     numerically rank-1 kernel (second singular value at most ``4 *
     max(kh, kw) * eps`` times the first) as two 1-D passes. 'auto' takes the
     cheapest by a cost model fitted on this machine kind
