@@ -120,6 +120,9 @@ FLOAT_CASE(case_cld, long double, CORR2D_CLONGDOUBLE, 2)
  * outer(column, row), exactly (small integers): random geometries, and one
  * in four with arbitrary offsets, so that extension columns map outside
  * the output's own columns (a wrap reaching across a narrow window). */
+/* What the separable and FFT cases plant in images (and fills). */
+static const double non_finite[3] = {NAN, INFINITY, -INFINITY};
+
 #define SEPARABLE_CASE(fname, T, dtype)                                               \
     static void fname(void)                                                           \
     {                                                                                 \
@@ -146,6 +149,11 @@ FLOAT_CASE(case_cld, long double, CORR2D_CLONGDOUBLE, 2)
         dimg = malloc(n_img * sizeof(double)); dout = malloc(n_out * sizeof(double)); \
         dker = malloc((size_t)(g.kernel_height * g.kernel_width) * sizeof(double));   \
         for (k = 0; k < n_img; k++) dimg[k] = img[k] = (T)rand_int(-4, 4);            \
+        if (rand_int(0, 2) == 0) /* a few infinities and NaNs: zero taps included */  \
+            for (k = 0; k < (size_t)rand_int(1, 3); k++) {                            \
+                const size_t at = (size_t)rand_int(0, (int)n_img - 1);                \
+                dimg[at] = img[at] = (T)non_finite[rand_int(0, 2)];                   \
+            }                                                                         \
         for (p = 0; p < g.kernel_height; p++) col[p] = (T)rand_int(-3, 3);            \
         for (q = 0; q < g.kernel_width; q++) row[q] = (T)rand_int(-3, 3);             \
         for (p = 0; p < g.kernel_height; p++)                                         \
@@ -158,7 +166,8 @@ FLOAT_CASE(case_cld, long double, CORR2D_CLONGDOUBLE, 2)
         for (k = 0; k < (size_t)(g.out_height * g.out_width); k++) {                 \
             size_t r = k / (size_t)g.out_width, c = k % (size_t)g.out_width;         \
             double got = (double)out[r * (size_t)g.out_row_stride + c];               \
-            CHECK(got == dout[k], "%s: %g != %g (h=%d w=%d kh=%d kw=%d top=%d left=%d b=%d)", \
+            CHECK(isnan(dout[k]) ? isnan(got) : got == dout[k],                      \
+                  "%s: %g != %g (h=%d w=%d kh=%d kw=%d top=%d left=%d b=%d)",          \
                   #fname, got, dout[k], (int)g.height, (int)g.width,                  \
                   (int)g.kernel_height, (int)g.kernel_width, (int)g.top, (int)g.left, \
                   g.boundary);                                                        \
@@ -192,8 +201,6 @@ static ptrdiff_t smooth_at_least(ptrdiff_t n)
         first++;
     return smooth_sizes[rand_int(first, nsizes - 1)];
 }
-
-static const double non_finite[3] = {NAN, INFINITY, -INFINITY};
 
 #define FFT_CASE(fname, T, dtype, eps)                                                      \
     static void fname(void)                                                                 \
