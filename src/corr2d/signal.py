@@ -27,9 +27,11 @@ _MEMORY_NOTE = """
     The FFT method adds the kernel's spectrum (``FH x FW`` complex) and, per
     thread, one pair of tiles' transform (float32/float64: about
     ``2 * FH * FW`` elements, a few MiB; complex inputs, through
-    ``scipy.fft``: one job of tiles, about 8 MiB); the separable method adds
-    one band of its first pass's output (about 8 MiB). Neither pads a copy
-    of the image.
+    ``scipy.fft``: one job of tiles, about 8 MiB; a job whose input holds
+    NaNs adds masks and a table of counts over its input, 5 bytes a sample
+    in the core, about 30 through ``scipy.fft``); the separable method
+    adds one band of its first pass's output (about 8 MiB). Neither pads a
+    copy of the image.
 
     Methods: 'direct' sums the products in the C core (exact for integers;
     for floats the rounding of a sum of ``kh * kw`` products). 'fft' is
