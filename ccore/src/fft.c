@@ -266,13 +266,27 @@ int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, pt
 /* The infinities and NaNs of a job's input (its blocks' rows and columns
  * from the job's first): the box around the infinities (rows r0..r1,
  * columns c0..c1; empty while r0 > r1) and, in `nan` (rows x `cols`
- * bytes, or NULL: then the box takes the NaNs too), where the NaNs are. */
+ * bytes, or NULL: then the box takes the NaNs too), where the NaNs are;
+ * `sat` is room for their summed-area table, (rows + 1) x (cols + 1). */
 typedef struct {
     ptrdiff_t r0, r1, c0, c1;
     unsigned char *nan;
+    int32_t *sat;
     ptrdiff_t cols;
     int any_nan;
 } nonfinite;
+
+/* A job's nonfinite, with room for `rows` x `cols` NaN places and their
+ * table in one allocation (none, if it fails: the box takes the NaNs). */
+static nonfinite nonfinite_for(ptrdiff_t rows, ptrdiff_t cols)
+{
+    nonfinite nf = {PTRDIFF_MAX, -1, PTRDIFF_MAX, -1, NULL, NULL, 0, 0};
+    const size_t table = sizeof(int32_t) * (size_t)((rows + 1) * (cols + 1));
+    nf.sat = (int32_t *)calloc(table + (size_t)(rows * cols), 1);
+    nf.nan = nf.sat != NULL ? (unsigned char *)nf.sat + table : NULL;
+    nf.cols = cols;
+    return nf;
+}
 
 /* Zero the infinities and NaNs of row[0, n), input row r of the job whose
  * column 0 is the row's column -c_shift, and note them in `nf`. */
@@ -300,25 +314,20 @@ static void scrub_row(char *row, ptrdiff_t n, size_t es, ptrdiff_t r, ptrdiff_t 
 /* NaN into the job's outputs (rows_out x cols_out at `out`) whose windows
  * (kh x kw of the job's input from the output's own row and column) hold a
  * NaN of nf->nan: what the direct method gives them whatever the kernel.
- * Counts from a summed-area table of the NaNs. Returns 0, or -1 when the
- * table cannot be allocated. */
-static int mark_nan_windows(size_t es, char *out, ptrdiff_t out_stride, const nonfinite *nf,
-                            ptrdiff_t rows_in, ptrdiff_t rows_out, ptrdiff_t cols_out,
-                            ptrdiff_t kh, ptrdiff_t kw)
+ * Counts from the summed-area table of the NaNs (row 0 and column 0 stay
+ * zero from the allocation). */
+static void mark_nan_windows(size_t es, char *out, ptrdiff_t out_stride, const nonfinite *nf,
+                             ptrdiff_t rows_in, ptrdiff_t rows_out, ptrdiff_t cols_out,
+                             ptrdiff_t kh, ptrdiff_t kw)
 {
     const ptrdiff_t cols_in = nf->cols, w = cols_in + 1;
     const float nan_f = NAN;
     const double nan_d = NAN;
     const void *nan_value = es == sizeof(float) ? (const void *)&nan_f : (const void *)&nan_d;
-    int32_t *sat = (int32_t *)malloc(sizeof(int32_t) * (size_t)((rows_in + 1) * w));
+    int32_t *sat = nf->sat;
     ptrdiff_t i, j;
-    if (sat == NULL)
-        return -1;
-    for (j = 0; j < w; j++)
-        sat[j] = 0;
     for (i = 0; i < rows_in; i++) {
         int32_t run = 0;
-        sat[(i + 1) * w] = 0;
         for (j = 0; j < cols_in; j++) {
             run += nf->nan[i * cols_in + j];
             sat[(i + 1) * w + j + 1] = sat[i * w + j + 1] + run;
@@ -329,8 +338,6 @@ static int mark_nan_windows(size_t es, char *out, ptrdiff_t out_stride, const no
             if (sat[(i + kh) * w + j + kw] - sat[i * w + j + kw] - sat[(i + kh) * w + j] +
                 sat[i * w + j])
                 memcpy(out + (size_t)(i * out_stride + j) * es, nan_value, es);
-    free(sat);
-    return 0;
 }
 
 /* A tile's input: rows [0, used_rows) and columns [0, used_cols) are
@@ -453,7 +460,7 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
         const ptrdiff_t cols_out = ow - j0 < 2 * tw ? ow - j0 : 2 * tw;
         const ptrdiff_t rows_in = rows_out + kh - 1, cols_in = cols_out + kw - 1;
         char *ws = buffers + (size_t)corr2d_thread_num() * per_thread;
-        nonfinite nf = {PTRDIFF_MAX, -1, PTRDIFF_MAX, -1, NULL, 0, 0};
+        nonfinite nf = {PTRDIFF_MAX, -1, PTRDIFF_MAX, -1, NULL, NULL, 0, 0};
         int attempt;
         if (corr2d_should_stop(&watch))
             continue;
@@ -465,10 +472,8 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
         for (attempt = 0; attempt < 2; attempt++) {
             nonfinite *scrub = attempt ? &nf : NULL;
             int left;
-            if (attempt) {
-                nf.cols = cols_in;
-                nf.nan = (unsigned char *)calloc((size_t)(rows_in * cols_in), 1);
-            }
+            if (attempt)
+                nf = nonfinite_for(rows_in, cols_in);
             /* Tile a (the real part) from column j0, tile b (the imaginary
              * part) tw further on, zero when only tile a is output. */
             fill_tile(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left, rows_in,
@@ -488,21 +493,10 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
             if (!left)
                 break;
         }
-        if (nf.any_nan &&
+        if (nf.any_nan)
             mark_nan_windows(es, (char *)out + (size_t)(i0 * g->out_row_stride + j0) * es,
-                             g->out_row_stride, &nf, rows_in, rows_out, cols_out, kh, kw) != 0) {
-            /* No room for the table: the box takes the NaNs. */
-            ptrdiff_t r, c;
-            for (r = 0; r < rows_in; r++)
-                for (c = 0; c < cols_in; c++)
-                    if (nf.nan[r * cols_in + c]) {
-                        if (r < nf.r0) nf.r0 = r;
-                        if (r > nf.r1) nf.r1 = r;
-                        if (c < nf.c0) nf.c0 = c;
-                        if (c > nf.c1) nf.c1 = c;
-                    }
-        }
-        free(nf.nan);
+                             g->out_row_stride, &nf, rows_in, rows_out, cols_out, kh, kw);
+        free(nf.sat);
         if (nf.r0 <= nf.r1) {
             const int s = recompute_direct(dtype, es, image, kernel, fill, out, g, &nf, i0, j0,
                                            rows_out, cols_out);
