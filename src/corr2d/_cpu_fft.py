@@ -76,19 +76,26 @@ class _Tiles:
         rows = self.fft.fft(kernel.astype(self.complex_dtype), n=fw, axis=1, workers=self.workers)
         return self.fft.fft(rows, n=fh, axis=0, workers=self.workers, overwrite_x=True)
 
-    def correlate(self, blocks: np.ndarray, kernel_spectrum: np.ndarray) -> list[np.ndarray]:
-        """Each block's circular convolution with the kernel."""
+    def correlate(self, blocks: np.ndarray,
+                  kernel_spectrum: np.ndarray) -> tuple[list[np.ndarray], bool]:
+        """Each block's circular convolution with the kernel, and whether the
+        blocks' samples were all finite: bin (0, 0) of a block's spectrum is
+        the sum of its samples, not finite when one is not (or the sum
+        overflows). Testing it costs nothing; np.isfinite over each job's
+        blocks cost 1.06-1.3x (1024^2 complex, kernels 31-51)."""
         if not self.real:
             spectra = self.fft.fft2(blocks, workers=self.workers)
+            finite = bool(np.isfinite(spectra[:, 0, 0]).all())
             spectra *= kernel_spectrum
-            return list(self.fft.ifft2(spectra, workers=self.workers, overwrite_x=True))
+            return list(self.fft.ifft2(spectra, workers=self.workers, overwrite_x=True)), finite
         npairs = len(blocks) // 2
-        results = []
+        results, finite = [], True
         if npairs:
             pairs = np.empty((npairs,) + self.shape, self.complex_dtype)
             pairs.real = blocks[0:2 * npairs:2]
             pairs.imag = blocks[1:2 * npairs:2]
             spectra = self.fft.fft2(pairs, workers=self.workers, overwrite_x=True)
+            finite = bool(np.isfinite(spectra[:, 0, 0]).all())
             spectra *= kernel_spectrum
             result = self.fft.ifft2(spectra, workers=self.workers, overwrite_x=True)
             for pair in result:
@@ -97,10 +104,11 @@ class _Tiles:
             if self._half is None:  # a real kernel's rfft2 is the left half of its fft2
                 self._half = np.ascontiguousarray(kernel_spectrum[:, :self.shape[1] // 2 + 1])
             spectrum = self.fft.rfft2(blocks[-1], workers=self.workers)
+            finite = finite and bool(np.isfinite(spectrum[0, 0]))
             spectrum *= self._half
             results.append(self.fft.irfft2(spectrum, s=self.shape, workers=self.workers,
                                            overwrite_x=True))
-        return results
+        return results, finite
 
 
 class _CoreTiles:
@@ -235,10 +243,15 @@ def _correlate_fft_scipy(plan: CorrelatePlan, image: np.ndarray, target: np.ndar
                       i0 - plan.top, j0 - plan.left, plan.boundary, plan.fill)
         strip[used_rows:] = 0  # what the last tiles read past the output
         strip[:used_rows, used_cols:] = 0
-        bad = _scrub(strip[:used_rows, :used_cols])
         s0, s1 = strip.strides
         blocks = as_strided(strip, (ntiles, fh, fw), (tw * s1, s0, s1), writeable=False)
-        for t, result in enumerate(tiles.correlate(blocks, kernel_spectrum)):
+        with np.errstate(invalid="ignore"):  # inf x 0 in a first try that is dropped
+            results, finite = tiles.correlate(blocks, kernel_spectrum)
+        bad = None
+        if not finite:  # again with the infinities and NaNs zeroed, then _repair
+            bad = _scrub(strip[:used_rows, :used_cols])
+            results, _ = tiles.correlate(blocks, kernel_spectrum)
+        for t, result in enumerate(results):
             c = min(tw, cols_out - t * tw)
             target[i0:i0 + rows_out, j0 + t * tw:j0 + t * tw + c] = \
                 result[kh - 1:kh - 1 + rows_out, kw - 1:kw - 1 + c]
