@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import corr2d
-from corr2d._methods import fft_tile_shape
+from corr2d._methods import fft_tile_shape, separable_factors
 
 FLOATS = ["float32", "float64", "complex64", "complex128"]
 MODES = ["full", "same", "valid"]
@@ -119,6 +119,41 @@ def test_separable_within_two_passes_rounding(dtype, h, w, kh, kw, mode, boundar
     assert got.dtype == x.dtype and got.shape == exact.shape
     # Each pass rounds a sum of kh (kw) products; the factors carry the
     # separability tolerance (4 max(kh, kw) eps of the kernel).
+    bound = 2 * (kh + kw + 4 * max(kh, kw)) * np.finfo(x.dtype).eps * scale
+    assert np.max(np.abs(got - exact)) <= bound
+
+
+def _mirrored(factor: np.ndarray, sign: int) -> np.ndarray:
+    """`factor` made symmetric (sign 1) or antisymmetric (sign -1)."""
+    return factor + sign * factor[::-1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(FLOATS), st.integers(1, 60), st.integers(1, 60), st.integers(2, 40),
+       st.integers(2, 25), st.sampled_from([1, -1]), st.sampled_from(MODES),
+       st.sampled_from(BOUNDARIES), st.booleans(), st.integers(0, 2**32 - 1))
+def test_separable_mirrored_columns_within_two_passes_rounding(dtype, h, w, kh, kw, sign, mode,
+                                                             boundary, convolve, seed):
+    """A kernel that is symmetric (or antisymmetric) top to bottom, as
+    Gaussians, boxes and derivative filters are: its column factor is made
+    exactly so, and the core's column pass folds it (each pair of mirrored
+    rows added, or subtracted, before one multiply-add), within the same
+    bound as the plain passes."""
+    rng = np.random.default_rng(seed)
+    x = _random(rng, (h, w), dtype, 1.0)
+    u = _mirrored(_random(rng, kh, dtype, 1.0).astype(_wide(dtype)), sign)
+    v = _random(rng, kw, dtype, 1.0).astype(_wide(dtype))
+    k = np.outer(u, v).astype(dtype)
+    if mode == "valid" and (kh > h or kw > w):
+        return
+    factors = separable_factors(k)
+    if factors is None:  # an antisymmetric column of 2 or 3 can be (near) zero
+        return
+    assert np.array_equal(factors[0], sign * factors[0][::-1])
+    f = corr2d.convolve2d if convolve else corr2d.correlate2d
+    got = f(x, k, mode, boundary, 0.5, method="separable")
+    exact, _ = _exact_and_scale(x, k, mode, boundary, 0.5, convolve)
+    scale = _window_scale(x, k, mode, boundary, 0.5, convolve)
     bound = 2 * (kh + kw + 4 * max(kh, kw)) * np.finfo(x.dtype).eps * scale
     assert np.max(np.abs(got - exact)) <= bound
 
@@ -478,15 +513,23 @@ def _same_non_finite(got, expected):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("kshape", [(31, 31), (2, 9), (5, 1), (1, 6)])
-def test_separable_non_finite_reaches_only_the_windows_that_hold_it(dtype, bad, kshape):
+@pytest.mark.parametrize("column", ["plain", "symmetric", "antisymmetric"])
+def test_separable_non_finite_reaches_only_the_windows_that_hold_it(dtype, bad, kshape, column):
     """A NaN or infinity in the image reaches exactly the outputs whose
     window holds it, as in SciPy: the separable passes weigh no input row or
-    column with a zero tap (0 x inf would be NaN beside the infinity)."""
+    column with a zero tap (0 x inf would be NaN beside the infinity). A
+    mirrored column is folded: two infinities of opposite signs in one
+    window are NaN there, as in SciPy's sum of products."""
     rng = np.random.default_rng(7)
     x = rng.uniform(0.5, 1.5, (90, 80)).astype(dtype)
     x[40, 37] = bad
     x[3, 78] = bad
-    k = np.outer(rng.uniform(0.5, 1.5, kshape[0]), rng.uniform(0.5, 1.5, kshape[1])).astype(dtype)
+    if bad != bad:  # NaN: add an infinity pair of both signs in mirrored rows
+        x[60, 10], x[70, 10] = np.inf, -np.inf
+    u = rng.uniform(0.5, 1.5, kshape[0])
+    if column != "plain" and kshape[0] > 1:
+        u = _mirrored(u, 1 if column == "symmetric" else -1)
+    k = np.outer(u, rng.uniform(0.5, 1.5, kshape[1])).astype(dtype)
     for mode in MODES:
         got = corr2d.correlate2d(x, k, mode, method="separable")
         expected = scipy.signal.correlate2d(x.astype(np.float64), k.astype(np.float64), mode)

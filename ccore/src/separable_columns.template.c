@@ -28,6 +28,129 @@
 
 typedef T NAME(vec) __attribute__((vector_size(VEC_BYTES)));
 
+/* 1 when col[p] equals col[kh - 1 - p] bit for bit for every p < kh / 2,
+ * -1 when it equals -col[kh - 1 - p] (the middle tap of an odd kernel
+ * is free: it is never paired), else 0. */
+static int NAME(column_symmetry)(const T *col, ptrdiff_t kh)
+{
+    int even = 1, odd = 1;
+    ptrdiff_t p;
+    for (p = 0; p < kh / 2; p++) {
+        const T mirror = col[kh - 1 - p], negated = -mirror;
+        even &= memcmp(&col[p], &mirror, sizeof(T)) == 0;
+        odd &= memcmp(&col[p], &negated, sizeof(T)) == 0;
+    }
+    return even ? 1 : odd ? -1 : 0;
+}
+
+/* The column pass of a symmetric (neg = 0) or antisymmetric (neg = 1)
+ * column, for output rows 0..3 of `x` (the block's rows from the group's
+ * first input row; `off` the group's first element in a block row): row r
+ * is the sum over p < kh / 2 of col[p] (x[r + p] +- x[r + kh - 1 - p]),
+ * plus col[kh / 2] x[r + kh / 2] when kh is odd. Half the multiply-adds
+ * of the plain pass become adds, which Zen's add pipes run beside the FMA
+ * pipes (on Intel's shared ports the count of operations is the same).
+ * The four rows' top and bottom inputs are kept in registers and slide
+ * by one row per pair of taps: each pair loads one new top and one new
+ * bottom row, so loads stay at one per two multiply-adds. W vectors per
+ * row: 4 x 3 x W accumulators and inputs (24 of AVX-512's 32 registers
+ * for W = 2; 12 of 16 for W = 1). Each output row reads only the rows of
+ * its own window: no zero taps. */
+VEC_TARGET static inline __attribute__((always_inline)) void
+NAME(fold_group)(const T *x, const T *col, ptrdiff_t kh, const int neg, const int W,
+                 T *out, ptrdiff_t out_stride)
+{
+    const ptrdiff_t h = kh / 2;
+    NAME(vec) acc[4][2], top[4][2], bot[4][2];
+    ptrdiff_t p;
+    int r, w;
+    for (r = 0; r < 4; r++)
+        for (w = 0; w < W; w++)
+            acc[r][w] = (NAME(vec)){0};
+    /* top[r]: input row p + r; bot[r]: input row kh - 1 - p + r. */
+    for (r = 0; r < 3; r++)
+        for (w = 0; w < W; w++) {
+            memcpy(&top[r][w], x + r * SEP_L + w * SEP_V, sizeof top[r][w]);
+            memcpy(&bot[r + 1][w], x + (kh + r) * SEP_L + w * SEP_V, sizeof bot[r][w]);
+        }
+    for (p = 0; p < h; p++) {
+        const T c = col[p];
+        for (w = 0; w < W; w++) {
+            memcpy(&top[3][w], x + (p + 3) * SEP_L + w * SEP_V, sizeof top[3][w]);
+            memcpy(&bot[0][w], x + (kh - 1 - p) * SEP_L + w * SEP_V, sizeof bot[0][w]);
+        }
+        for (r = 0; r < 4; r++)
+            for (w = 0; w < W; w++)
+                acc[r][w] += (neg ? top[r][w] - bot[r][w] : top[r][w] + bot[r][w]) * c;
+        for (r = 0; r < 3; r++)
+            for (w = 0; w < W; w++) {
+                top[r][w] = top[r + 1][w];
+                bot[3 - r][w] = bot[2 - r][w];
+            }
+    }
+    if (kh % 2) { /* top[0..2] now hold rows h .. h + 2 */
+        const T c = col[h];
+        for (w = 0; w < W; w++)
+            memcpy(&top[3][w], x + (h + 3) * SEP_L + w * SEP_V, sizeof top[3][w]);
+        for (r = 0; r < 4; r++)
+            for (w = 0; w < W; w++)
+                acc[r][w] += top[r][w] * c;
+    }
+    for (r = 0; r < 4; r++)
+        for (w = 0; w < W; w++)
+            memcpy(out + r * out_stride + w * SEP_V, &acc[r][w], sizeof acc[r][w]);
+}
+
+/* One output row of the folded pass (the rows past the last group of
+ * four), in the same order of operations as fold_group. */
+VEC_TARGET static void NAME(fold_row)(const T *x, const T *col, ptrdiff_t kh, int neg, T *out)
+{
+    const ptrdiff_t h = kh / 2;
+    ptrdiff_t p;
+    int w;
+    for (w = 0; w < 2; w++) {
+        NAME(vec) acc = {0}, t, b;
+        for (p = 0; p < h; p++) {
+            memcpy(&t, x + p * SEP_L + w * SEP_V, sizeof t);
+            memcpy(&b, x + (kh - 1 - p) * SEP_L + w * SEP_V, sizeof b);
+            acc += (neg ? t - b : t + b) * col[p];
+        }
+        if (kh % 2) {
+            memcpy(&t, x + h * SEP_L + w * SEP_V, sizeof t);
+            acc += t * col[h];
+        }
+        memcpy(out + w * SEP_V, &acc, sizeof acc);
+    }
+}
+
+/* The folded pass over a copied block: groups of four output rows, then
+ * single rows. */
+VEC_TARGET static void NAME(fold_block)(const T *block, const T *col, ptrdiff_t kh, int neg,
+                                        ptrdiff_t nrows, T *out, ptrdiff_t out_stride)
+{
+    ptrdiff_t i;
+    for (i = 0; i + 4 <= nrows; i += 4) {
+        const T *x = block + i * SEP_L;
+        T *o = out + i * out_stride;
+#if VEC_BYTES == 64
+        if (neg)
+            NAME(fold_group)(x, col, kh, 1, 2, o, out_stride);
+        else
+            NAME(fold_group)(x, col, kh, 0, 2, o, out_stride);
+#else
+        if (neg) {
+            NAME(fold_group)(x, col, kh, 1, 1, o, out_stride);
+            NAME(fold_group)(x + SEP_V, col, kh, 1, 1, o + SEP_V, out_stride);
+        } else {
+            NAME(fold_group)(x, col, kh, 0, 1, o, out_stride);
+            NAME(fold_group)(x + SEP_V, col, kh, 0, 1, o + SEP_V, out_stride);
+        }
+#endif
+    }
+    for (; i < nrows; i++)
+        NAME(fold_row)(block + i * SEP_L, col, kh, neg, out + i * out_stride);
+}
+
 VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptrdiff_t kh,
                                          ptrdiff_t nrows, ptrdiff_t n, T *out,
                                          ptrdiff_t out_stride, T *block)
@@ -38,6 +161,7 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
      * is NaN: an output beside an infinity, not over it, came out NaN.)
      * `block` holds (nrows + kh - 1) x SEP_L elements. */
     const ptrdiff_t nin = nrows + kh - 1;
+    const int symmetry = kh >= 2 ? NAME(column_symmetry)(col, kh) : 0;
     ptrdiff_t j0, i, p, l;
     for (j0 = 0; j0 + SEP_L <= n; j0 += SEP_L) {
         for (p = 0; p < nin; p++) {
@@ -49,6 +173,10 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
                 __builtin_prefetch(rows[p] + j0 + SEP_PREFETCH);
                 __builtin_prefetch(rows[p] + j0 + SEP_PREFETCH + SEP_L / 2);
             }
+        }
+        if (symmetry != 0) {
+            NAME(fold_block)(block, col, kh, symmetry < 0, nrows, out + j0, out_stride);
+            continue;
         }
         for (i = 0; i + 4 <= nrows; i += 4) {
             NAME(vec) a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0};

@@ -155,6 +155,14 @@ static const double non_finite[3] = {NAN, INFINITY, -INFINITY};
                 dimg[at] = img[at] = (T)non_finite[rand_int(0, 2)];                   \
             }                                                                         \
         for (p = 0; p < g.kernel_height; p++) col[p] = (T)rand_int(-3, 3);            \
+        switch (rand_int(0, 2)) { /* a symmetric or antisymmetric column: folded */   \
+        case 1: for (p = 0; p < g.kernel_height / 2; p++)                             \
+                    col[g.kernel_height - 1 - p] = col[p];                            \
+                break;                                                                \
+        case 2: for (p = 0; p < g.kernel_height / 2; p++)                             \
+                    col[g.kernel_height - 1 - p] = -col[p];                           \
+                break;                                                                \
+        }                                                                             \
         for (q = 0; q < g.kernel_width; q++) row[q] = (T)rand_int(-3, 3);             \
         for (p = 0; p < g.kernel_height; p++)                                         \
             for (q = 0; q < g.kernel_width; q++)                                      \
