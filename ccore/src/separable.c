@@ -19,6 +19,7 @@
  * vector types) run them as corr2d_correlate on one thread, the direct
  * method's own loops.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "corr2d_core.h"
@@ -39,18 +40,37 @@
 #include "vector_instances.h"
 #undef VEC_TEMPLATE
 
-/* Bytes per block row of the column pass (two 512-bit vectors). */
-#define SEP_BLOCK_BYTES 128
+/* The column pass's copy of the image (see column_pass in
+ * separable_columns.template.c): up to SEP_SUPER_BYTES of each input row
+ * and a line of padding, within SEP_COPY_BYTES (a quarter of a core's L2
+ * beside the 1 MiB band), but never less than one block (two 512-bit
+ * vectors) and a line per row. */
+#ifndef SEP_SUPER_BYTES
+#define SEP_SUPER_BYTES 2048
+#endif
+#define SEP_COPY_BYTES (256 * 1024)
+#define SEP_LEAST_ROW_BYTES (128 + 64)
+
+static size_t copy_bytes(ptrdiff_t nin)
+{
+    size_t per_row = SEP_COPY_BYTES / (size_t)nin;
+    if (per_row > SEP_SUPER_BYTES + 64)
+        per_row = SEP_SUPER_BYTES + 64;
+    if (per_row < SEP_LEAST_ROW_BYTES)
+        per_row = SEP_LEAST_ROW_BYTES;
+    return per_row * (size_t)nin;
+}
 
 /* AT_LEVEL(fn, sfx, args): fn's instance for the suffix at `level`. */
 #include "vector_dispatch.h"
 
 static void column_pass(corr2d_dtype dtype, int level, const void *const *rows,
                         const void *col, ptrdiff_t kh, ptrdiff_t nrows, ptrdiff_t n, void *out,
-                        ptrdiff_t out_stride, void *block)
+                        ptrdiff_t out_stride, void *block, size_t block_bytes)
 {
-#define ARGS(T) \
-    ((const T *const *)rows, (const T *)col, kh, nrows, n, (T *)out, out_stride, (T *)block)
+#define ARGS(T)                                                                         \
+    ((const T *const *)rows, (const T *)col, kh, nrows, n, (T *)out, out_stride, (T *)block, \
+     (ptrdiff_t)(block_bytes / sizeof(T)))
     if (dtype == CORR2D_FLOAT32)
         AT_LEVEL(column_pass, f32, ARGS(float));
     else
@@ -181,11 +201,14 @@ static int band(corr2d_dtype dtype, int level, size_t es, const void *image, con
         /* The image rows the band reads, through the boundary rule (a row
          * wholly in the fill reads `fill_row`), and the copied block. */
         const ptrdiff_t nin = rows + g->kernel_height - 1;
+        const size_t block_bytes = copy_bytes(nin);
         const void **in = (const void **)malloc(sizeof(*in) * (size_t)nin);
-        void *block = malloc((size_t)nin * SEP_BLOCK_BYTES);
-        if (in == NULL || block == NULL) {
+        char *allocated = (char *)malloc(block_bytes + 64);
+        /* 64-byte aligned, so each row of the copy starts a line. */
+        void *block = allocated + (64 - (uintptr_t)allocated % 64) % 64;
+        if (in == NULL || allocated == NULL) {
             free((void *)in);
-            free(block);
+            free(allocated);
             return CORR2D_ENOMEM;
         }
         for (i = 0; i < nin; i++) {
@@ -195,9 +218,9 @@ static int band(corr2d_dtype dtype, int level, size_t es, const void *image, con
         }
         column_pass(dtype, level, in, column,
                     g->kernel_height, rows, cp->b - cp->a, buf + (size_t)(cp->a - cp->u0) * es,
-                    cp->width, block);
+                    cp->width, block, block_bytes);
         free((void *)in);
-        free(block);
+        free(allocated);
     } else
 #endif
     if (cp->b > cp->a) {

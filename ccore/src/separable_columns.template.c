@@ -21,10 +21,6 @@
 
 #define SEP_V ((ptrdiff_t)(VEC_BYTES / sizeof(T)))
 #define SEP_L (2 * SEP_V)
-#ifndef SEP_PREFETCH_BLOCKS
-#define SEP_PREFETCH_BLOCKS 4
-#endif
-#define SEP_PREFETCH (SEP_PREFETCH_BLOCKS * SEP_L)
 
 typedef T NAME(vec) __attribute__((vector_size(VEC_BYTES)));
 
@@ -43,21 +39,40 @@ static int NAME(column_symmetry)(const T *col, ptrdiff_t kh)
     return even ? 1 : odd ? -1 : 0;
 }
 
+/* One pair of taps p of fold_group, at phase d = p % 4 (a constant once
+ * inlined): top input row p + r sits in ring slot (p + r) % 4 and bottom
+ * row kh - 1 - p + r in slot (p - r) % 4, so the rows slide through the
+ * slots with no register moves (moving them cost as much as the halved
+ * multiply-adds saved: 16 zmm moves a pair on Zen 4's FP pipes). Each
+ * pair loads the one new top row and the one new bottom row. */
+VEC_TARGET static inline __attribute__((always_inline)) void
+NAME(fold_step)(const T *x, ptrdiff_t xs, ptrdiff_t kh, ptrdiff_t p, const int d, T c, const int neg,
+                const int W, NAME(vec) (*top)[2], NAME(vec) (*bot)[2], NAME(vec) (*acc)[2])
+{
+    int r, w;
+    for (w = 0; w < W; w++) {
+        memcpy(&top[(d + 3) % 4][w], x + (p + 3) * xs + w * SEP_V, sizeof top[0][w]);
+        memcpy(&bot[d][w], x + (kh - 1 - p) * xs + w * SEP_V, sizeof bot[0][w]);
+    }
+    for (r = 0; r < 4; r++)
+        for (w = 0; w < W; w++) {
+            const NAME(vec) t = top[(d + r) % 4][w], b = bot[(d - r + 4) % 4][w];
+            acc[r][w] += (neg ? t - b : t + b) * c;
+        }
+}
+
 /* The column pass of a symmetric (neg = 0) or antisymmetric (neg = 1)
  * column, for output rows 0..3 of `x` (the block's rows from the group's
- * first input row; `off` the group's first element in a block row): row r
- * is the sum over p < kh / 2 of col[p] (x[r + p] +- x[r + kh - 1 - p]),
- * plus col[kh / 2] x[r + kh / 2] when kh is odd. Half the multiply-adds
- * of the plain pass become adds, which Zen's add pipes run beside the FMA
- * pipes (on Intel's shared ports the count of operations is the same).
- * The four rows' top and bottom inputs are kept in registers and slide
- * by one row per pair of taps: each pair loads one new top and one new
- * bottom row, so loads stay at one per two multiply-adds. W vectors per
- * row: 4 x 3 x W accumulators and inputs (24 of AVX-512's 32 registers
- * for W = 2; 12 of 16 for W = 1). Each output row reads only the rows of
- * its own window: no zero taps. */
+ * first input row): row r is the sum over p < kh / 2 of
+ * col[p] (x[r + p] +- x[r + kh - 1 - p]), plus col[kh / 2] x[r + kh / 2]
+ * when kh is odd. Half the multiply-adds of the plain pass become adds,
+ * which Zen's add pipes run beside the FMA pipes (on Intel's shared ports
+ * the count of operations is the same). W vectors per row: 4 x 3 x W
+ * accumulators and inputs (24 of AVX-512's 32 registers for W = 2; 12 of
+ * 16 for W = 1). Each output row reads only the rows of its own window:
+ * no zero taps. */
 VEC_TARGET static inline __attribute__((always_inline)) void
-NAME(fold_group)(const T *x, const T *col, ptrdiff_t kh, const int neg, const int W,
+NAME(fold_group)(const T *x, ptrdiff_t xs, const T *col, ptrdiff_t kh, const int neg, const int W,
                  T *out, ptrdiff_t out_stride)
 {
     const ptrdiff_t h = kh / 2;
@@ -67,34 +82,35 @@ NAME(fold_group)(const T *x, const T *col, ptrdiff_t kh, const int neg, const in
     for (r = 0; r < 4; r++)
         for (w = 0; w < W; w++)
             acc[r][w] = (NAME(vec)){0};
-    /* top[r]: input row p + r; bot[r]: input row kh - 1 - p + r. */
+    for (w = 0; w < W; w++) /* loaded by pair 0; set for GCC's flow analysis */
+        top[3][w] = bot[0][w] = (NAME(vec)){0};
+    /* Before pair 0: top rows 0..2 (slots 0..2), bottom rows kh .. kh + 2
+     * (slots 3, 2, 1). */
     for (r = 0; r < 3; r++)
         for (w = 0; w < W; w++) {
-            memcpy(&top[r][w], x + r * SEP_L + w * SEP_V, sizeof top[r][w]);
-            memcpy(&bot[r + 1][w], x + (kh + r) * SEP_L + w * SEP_V, sizeof bot[r][w]);
+            memcpy(&top[r][w], x + r * xs + w * SEP_V, sizeof top[r][w]);
+            memcpy(&bot[3 - r][w], x + (kh + r) * xs + w * SEP_V, sizeof bot[r][w]);
         }
-    for (p = 0; p < h; p++) {
-        const T c = col[p];
-        for (w = 0; w < W; w++) {
-            memcpy(&top[3][w], x + (p + 3) * SEP_L + w * SEP_V, sizeof top[3][w]);
-            memcpy(&bot[0][w], x + (kh - 1 - p) * SEP_L + w * SEP_V, sizeof bot[0][w]);
-        }
-        for (r = 0; r < 4; r++)
-            for (w = 0; w < W; w++)
-                acc[r][w] += (neg ? top[r][w] - bot[r][w] : top[r][w] + bot[r][w]) * c;
-        for (r = 0; r < 3; r++)
-            for (w = 0; w < W; w++) {
-                top[r][w] = top[r + 1][w];
-                bot[3 - r][w] = bot[2 - r][w];
-            }
+    for (p = 0; p + 4 <= h; p += 4) {
+        NAME(fold_step)(x, xs, kh, p, 0, col[p], neg, W, top, bot, acc);
+        NAME(fold_step)(x, xs, kh, p + 1, 1, col[p + 1], neg, W, top, bot, acc);
+        NAME(fold_step)(x, xs, kh, p + 2, 2, col[p + 2], neg, W, top, bot, acc);
+        NAME(fold_step)(x, xs, kh, p + 3, 3, col[p + 3], neg, W, top, bot, acc);
     }
-    if (kh % 2) { /* top[0..2] now hold rows h .. h + 2 */
+    if (p < h)
+        NAME(fold_step)(x, xs, kh, p, 0, col[p], neg, W, top, bot, acc);
+    if (p + 1 < h)
+        NAME(fold_step)(x, xs, kh, p + 1, 1, col[p + 1], neg, W, top, bot, acc);
+    if (p + 2 < h)
+        NAME(fold_step)(x, xs, kh, p + 2, 2, col[p + 2], neg, W, top, bot, acc);
+    if (kh % 2) { /* the middle tap: rows h .. h + 3, from L1 */
         const T c = col[h];
-        for (w = 0; w < W; w++)
-            memcpy(&top[3][w], x + (h + 3) * SEP_L + w * SEP_V, sizeof top[3][w]);
         for (r = 0; r < 4; r++)
-            for (w = 0; w < W; w++)
-                acc[r][w] += top[r][w] * c;
+            for (w = 0; w < W; w++) {
+                NAME(vec) m;
+                memcpy(&m, x + (h + r) * xs + w * SEP_V, sizeof m);
+                acc[r][w] += m * c;
+            }
     }
     for (r = 0; r < 4; r++)
         for (w = 0; w < W; w++)
@@ -103,7 +119,8 @@ NAME(fold_group)(const T *x, const T *col, ptrdiff_t kh, const int neg, const in
 
 /* One output row of the folded pass (the rows past the last group of
  * four), in the same order of operations as fold_group. */
-VEC_TARGET static void NAME(fold_row)(const T *x, const T *col, ptrdiff_t kh, int neg, T *out)
+VEC_TARGET static void NAME(fold_row)(const T *x, ptrdiff_t xs, const T *col, ptrdiff_t kh, int neg,
+                                     T *out)
 {
     const ptrdiff_t h = kh / 2;
     ptrdiff_t p;
@@ -111,12 +128,12 @@ VEC_TARGET static void NAME(fold_row)(const T *x, const T *col, ptrdiff_t kh, in
     for (w = 0; w < 2; w++) {
         NAME(vec) acc = {0}, t, b;
         for (p = 0; p < h; p++) {
-            memcpy(&t, x + p * SEP_L + w * SEP_V, sizeof t);
-            memcpy(&b, x + (kh - 1 - p) * SEP_L + w * SEP_V, sizeof b);
+            memcpy(&t, x + p * xs + w * SEP_V, sizeof t);
+            memcpy(&b, x + (kh - 1 - p) * xs + w * SEP_V, sizeof b);
             acc += (neg ? t - b : t + b) * col[p];
         }
         if (kh % 2) {
-            memcpy(&t, x + h * SEP_L + w * SEP_V, sizeof t);
+            memcpy(&t, x + h * xs + w * SEP_V, sizeof t);
             acc += t * col[h];
         }
         memcpy(out + w * SEP_V, &acc, sizeof acc);
@@ -125,63 +142,71 @@ VEC_TARGET static void NAME(fold_row)(const T *x, const T *col, ptrdiff_t kh, in
 
 /* The folded pass over a copied block: groups of four output rows, then
  * single rows. */
-VEC_TARGET static void NAME(fold_block)(const T *block, const T *col, ptrdiff_t kh, int neg,
+VEC_TARGET static void NAME(fold_block)(const T *block, ptrdiff_t xs, const T *col, ptrdiff_t kh, int neg,
                                         ptrdiff_t nrows, T *out, ptrdiff_t out_stride)
 {
     ptrdiff_t i;
     for (i = 0; i + 4 <= nrows; i += 4) {
-        const T *x = block + i * SEP_L;
+        const T *x = block + i * xs;
         T *o = out + i * out_stride;
 #if VEC_BYTES == 64
         if (neg)
-            NAME(fold_group)(x, col, kh, 1, 2, o, out_stride);
+            NAME(fold_group)(x, xs, col, kh, 1, 2, o, out_stride);
         else
-            NAME(fold_group)(x, col, kh, 0, 2, o, out_stride);
+            NAME(fold_group)(x, xs, col, kh, 0, 2, o, out_stride);
 #else
         if (neg) {
-            NAME(fold_group)(x, col, kh, 1, 1, o, out_stride);
-            NAME(fold_group)(x + SEP_V, col, kh, 1, 1, o + SEP_V, out_stride);
+            NAME(fold_group)(x, xs, col, kh, 1, 1, o, out_stride);
+            NAME(fold_group)(x + SEP_V, xs, col, kh, 1, 1, o + SEP_V, out_stride);
         } else {
-            NAME(fold_group)(x, col, kh, 0, 1, o, out_stride);
-            NAME(fold_group)(x + SEP_V, col, kh, 0, 1, o + SEP_V, out_stride);
+            NAME(fold_group)(x, xs, col, kh, 0, 1, o, out_stride);
+            NAME(fold_group)(x + SEP_V, xs, col, kh, 0, 1, o + SEP_V, out_stride);
         }
 #endif
     }
     for (; i < nrows; i++)
-        NAME(fold_row)(block + i * SEP_L, col, kh, neg, out + i * out_stride);
+        NAME(fold_row)(block + i * xs, xs, col, kh, neg, out + i * out_stride);
 }
 
 VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptrdiff_t kh,
                                          ptrdiff_t nrows, ptrdiff_t n, T *out,
-                                         ptrdiff_t out_stride, T *block)
+                                         ptrdiff_t out_stride, T *block, ptrdiff_t block_elements)
 {
     /* Input rows 3 .. kh - 1 of a group of four output rows weigh in all
      * four; the first and last three only in the rows whose window holds
      * them. (Zero taps would be simpler, but a zero tap times an infinity
      * is NaN: an output beside an infinity, not over it, came out NaN.)
-     * `block` holds (nrows + kh - 1) x SEP_L elements. */
-    const ptrdiff_t nin = nrows + kh - 1;
+     *
+     * The image comes in super blocks: each input row's piece of `sb`
+     * columns is copied whole into `block` (64-byte aligned,
+     * `block_elements` long), at a row stride `xs` of an odd number of
+     * cache lines. Copying row by row lets the hardware prefetchers follow
+     * each row; copying each block's 128-byte pieces straight from the
+     * image, rows a power of two apart (a 4096-wide image) shared a few L1
+     * and L2 sets and missed the prefetchers: 1.37x slower per pixel than
+     * a 4000-wide image (float64, 31 taps). */
+    const ptrdiff_t nin = nrows + kh - 1, pad = 64 / (ptrdiff_t)sizeof(T);
+    /* Super blocks are whole blocks and whole pairs of lines wide. */
+    const ptrdiff_t unit = SEP_L > 2 * pad ? SEP_L : 2 * pad;
     const int symmetry = kh >= 2 ? NAME(column_symmetry)(col, kh) : 0;
-    ptrdiff_t j0, i, p, l;
-    for (j0 = 0; j0 + SEP_L <= n; j0 += SEP_L) {
-        for (p = 0; p < nin; p++) {
-            memcpy(block + p * SEP_L, rows[p] + j0, sizeof(T) * (size_t)SEP_L);
-            /* The block SEP_PREFETCH_BLOCKS ahead: the hardware misses
-             * these 128-byte pieces of kh + 32 rows (4096^2 float64, 31x31:
-             * 1.10x; 2 and 8 blocks ahead 1.06x). */
-            if (j0 + SEP_PREFETCH + SEP_L <= n) {
-                __builtin_prefetch(rows[p] + j0 + SEP_PREFETCH);
-                __builtin_prefetch(rows[p] + j0 + SEP_PREFETCH + SEP_L / 2);
+    ptrdiff_t sb = (block_elements / nin - pad) / unit * unit, xs, J0, j0, i, p, l;
+    if (sb < SEP_L) /* the caller allows at least one block */
+        sb = SEP_L;
+    xs = sb + pad;
+    for (J0 = 0; J0 + SEP_L <= n; J0 += sb) {
+        const ptrdiff_t w = n - J0 < sb ? (n - J0) / SEP_L * SEP_L : sb;
+        for (p = 0; p < nin; p++)
+            memcpy(block + p * xs, rows[p] + J0, sizeof(T) * (size_t)w);
+        for (j0 = J0; j0 < J0 + w; j0 += SEP_L) {
+            const T *x0s = block + (j0 - J0);
+            if (symmetry != 0) {
+                NAME(fold_block)(x0s, xs, col, kh, symmetry < 0, nrows, out + j0, out_stride);
+                continue;
             }
-        }
-        if (symmetry != 0) {
-            NAME(fold_block)(block, col, kh, symmetry < 0, nrows, out + j0, out_stride);
-            continue;
-        }
-        for (i = 0; i + 4 <= nrows; i += 4) {
-            NAME(vec) a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0};
-            NAME(vec) a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
-            /* Input row i + p feeds output row i + r with tap p - r. */
+            for (i = 0; i + 4 <= nrows; i += 4) {
+                NAME(vec) a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0};
+                NAME(vec) a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
+                /* Input row i + p feeds output row i + r with tap p - r. */
 #define SEP_EDGE_ROW(r, a, b)                    \
     if (p - (r) >= 0 && p - (r) < kh) {           \
         a += x0 * col[p - (r)];                   \
@@ -189,7 +214,7 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
     }
 #define SEP_EDGE(p_start, p_end)                             \
     for (p = (p_start); p < (p_end); p++) {                  \
-        const T *x = block + (i + p) * SEP_L;                \
+        const T *x = x0s + (i + p) * xs;                    \
         NAME(vec) x0, x1;                                    \
         memcpy(&x0, x, sizeof x0);                           \
         memcpy(&x1, x + SEP_V, sizeof x1);                   \
@@ -198,49 +223,51 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
         SEP_EDGE_ROW(2, a2, b2)                              \
         SEP_EDGE_ROW(3, a3, b3)                              \
     }
-            SEP_EDGE(0, 3)
-            for (p = 3; p < kh; p++) {
-                const T *x = block + (i + p) * SEP_L;
-                NAME(vec) x0, x1;
-                const T c0 = col[p], c1 = col[p - 1], c2 = col[p - 2], c3 = col[p - 3];
-                memcpy(&x0, x, sizeof x0); /* unaligned vector loads */
-                memcpy(&x1, x + SEP_V, sizeof x1);
-                a0 += x0 * c0;
-                b0 += x1 * c0;
-                a1 += x0 * c1;
-                b1 += x1 * c1;
-                a2 += x0 * c2;
-                b2 += x1 * c2;
-                a3 += x0 * c3;
-                b3 += x1 * c3;
-            }
-            SEP_EDGE(kh > 3 ? kh : 3, kh + 3)
+                SEP_EDGE(0, 3)
+                for (p = 3; p < kh; p++) {
+                    const T *x = x0s + (i + p) * xs;
+                    NAME(vec) x0, x1;
+                    const T c0 = col[p], c1 = col[p - 1], c2 = col[p - 2], c3 = col[p - 3];
+                    memcpy(&x0, x, sizeof x0); /* unaligned vector loads */
+                    memcpy(&x1, x + SEP_V, sizeof x1);
+                    a0 += x0 * c0;
+                    b0 += x1 * c0;
+                    a1 += x0 * c1;
+                    b1 += x1 * c1;
+                    a2 += x0 * c2;
+                    b2 += x1 * c2;
+                    a3 += x0 * c3;
+                    b3 += x1 * c3;
+                }
+                SEP_EDGE(kh > 3 ? kh : 3, kh + 3)
 #undef SEP_EDGE
 #undef SEP_EDGE_ROW
-            memcpy(out + i * out_stride + j0, &a0, sizeof a0);
-            memcpy(out + i * out_stride + j0 + SEP_V, &b0, sizeof b0);
-            memcpy(out + (i + 1) * out_stride + j0, &a1, sizeof a1);
-            memcpy(out + (i + 1) * out_stride + j0 + SEP_V, &b1, sizeof b1);
-            memcpy(out + (i + 2) * out_stride + j0, &a2, sizeof a2);
-            memcpy(out + (i + 2) * out_stride + j0 + SEP_V, &b2, sizeof b2);
-            memcpy(out + (i + 3) * out_stride + j0, &a3, sizeof a3);
-            memcpy(out + (i + 3) * out_stride + j0 + SEP_V, &b3, sizeof b3);
-        }
-        for (; i < nrows; i++) {
-            NAME(vec) a = {0}, b = {0};
-            for (p = 0; p < kh; p++) {
-                const T *x = block + (i + p) * SEP_L;
-                NAME(vec) x0, x1;
-                memcpy(&x0, x, sizeof x0);
-                memcpy(&x1, x + SEP_V, sizeof x1);
-                a += x0 * col[p];
-                b += x1 * col[p];
+                memcpy(out + i * out_stride + j0, &a0, sizeof a0);
+                memcpy(out + i * out_stride + j0 + SEP_V, &b0, sizeof b0);
+                memcpy(out + (i + 1) * out_stride + j0, &a1, sizeof a1);
+                memcpy(out + (i + 1) * out_stride + j0 + SEP_V, &b1, sizeof b1);
+                memcpy(out + (i + 2) * out_stride + j0, &a2, sizeof a2);
+                memcpy(out + (i + 2) * out_stride + j0 + SEP_V, &b2, sizeof b2);
+                memcpy(out + (i + 3) * out_stride + j0, &a3, sizeof a3);
+                memcpy(out + (i + 3) * out_stride + j0 + SEP_V, &b3, sizeof b3);
             }
-            memcpy(out + i * out_stride + j0, &a, sizeof a);
-            memcpy(out + i * out_stride + j0 + SEP_V, &b, sizeof b);
+            for (; i < nrows; i++) {
+                NAME(vec) a = {0}, b = {0};
+                for (p = 0; p < kh; p++) {
+                    const T *x = x0s + (i + p) * xs;
+                    NAME(vec) x0, x1;
+                    memcpy(&x0, x, sizeof x0);
+                    memcpy(&x1, x + SEP_V, sizeof x1);
+                    a += x0 * col[p];
+                    b += x1 * col[p];
+                }
+                memcpy(out + i * out_stride + j0, &a, sizeof a);
+                memcpy(out + i * out_stride + j0 + SEP_V, &b, sizeof b);
+            }
         }
     }
     /* The last columns, fewer than a block. */
+    j0 = n / SEP_L * SEP_L;
     for (i = 0; i < nrows && j0 < n; i++)
         for (l = j0; l < n; l++) {
             T acc = 0;
@@ -345,4 +372,3 @@ VEC_TARGET static void NAME(row_pass)(const T *x, const T *row, ptrdiff_t kw, pt
 #undef SEP_V
 #undef SEP_RB
 #undef SEP_L
-#undef SEP_PREFETCH
