@@ -193,7 +193,10 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
     if (sb < SEP_L) /* the caller allows at least one block */
         sb = SEP_L;
     xs = sb + pad;
-    for (J0 = 0; J0 + SEP_L <= n; J0 += sb) {
+    /* The last columns, fewer than a block, go as one more block ending at
+     * column n: the columns it shares with the block before come out the
+     * same (each column's sum is the same sequence of operations). */
+    for (J0 = 0; J0 + SEP_L <= n;) {
         const ptrdiff_t w = n - J0 < sb ? (n - J0) / SEP_L * SEP_L : sb;
         for (p = 0; p < nin; p++)
             memcpy(block + p * xs, rows[p] + J0, sizeof(T) * (size_t)w);
@@ -265,9 +268,12 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
                 memcpy(out + i * out_stride + j0 + SEP_V, &b, sizeof b);
             }
         }
+        J0 += w;
+        if (J0 < n && J0 + SEP_L > n)
+            J0 = n - SEP_L;
     }
-    /* The last columns, fewer than a block. */
-    j0 = n / SEP_L * SEP_L;
+    /* Fewer columns than a block. */
+    j0 = n < SEP_L ? 0 : n;
     for (i = 0; i < nrows && j0 < n; i++)
         for (l = j0; l < n; l++) {
             T acc = 0;
