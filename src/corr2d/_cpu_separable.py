@@ -11,13 +11,16 @@ boundary rule applies in the column pass; extension columns are the column
 pass at the column the rule maps them to (or at a column of fill values),
 so every boundary and fill value is exact.
 
-The float32 and float64 passes are the core's own vector loops (a column
-block copied into L1 feeds four output rows per load); other dtypes run
-both passes through the direct loops.
+The float32 and float64 passes are the core's own vector loops (each
+vector loaded from a copy of the band's input rows feeds four output rows;
+an exactly symmetric or antisymmetric column is folded, its mirrored rows
+added or subtracted before one multiply-add); other dtypes run both passes
+through the direct loops.
 
 Memory beyond the output, per thread: about 1 MiB of band (at least 32
-rows of ``ow + kw - 1`` elements), and a copy of ``(32 + kh) x 128``
-bytes of columns.
+rows of ``ow + kw - 1`` elements), and a copy of the band's input rows,
+up to 2 KiB of each at a time, within 256 KiB (at least 192 bytes a
+row).
 """
 from __future__ import annotations
 
