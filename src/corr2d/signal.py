@@ -31,8 +31,9 @@ _MEMORY_NOTE = """
     NaNs adds masks and a table of counts over its input, 5 bytes a sample
     in the core, about 30 through ``scipy.fft``); the separable method
     adds, per thread, one band of its first pass's output (about 1 MiB,
-    at least 32 rows) and a copy of that band's input rows (at most
-    256 KiB). Neither pads a copy of the image.
+    at least 32 rows) and a copy of that band's input rows (256 KiB, or
+    192 bytes a row when they are more than 1365). Neither pads a copy of
+    the image.
 
     Methods: 'direct' sums the products in the C core (exact for integers;
     for floats the rounding of a sum of ``kh * kw`` products). 'fft' is
