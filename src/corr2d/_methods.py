@@ -248,8 +248,9 @@ def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
 def _mirror_exact(kernel: np.ndarray, factor: np.ndarray, axis: int) -> np.ndarray:
     """`factor` made exactly symmetric (or antisymmetric) when the kernel is
     so along `axis`, bit for bit: the SVD's factor is only so to rounding,
-    and the core's column pass folds exactly symmetric columns (half the
-    multiply-adds). The change is within the SVD's own rounding."""
+    and the core's column pass folds exactly mirrored columns (half the
+    multiply-adds); the row is made so too, as the kernel is. The change
+    is within the SVD's own rounding."""
     mirrored = np.flip(kernel, axis)
     if np.array_equal(kernel, mirrored):
         return (factor + factor[::-1]) / 2
