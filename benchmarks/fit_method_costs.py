@@ -353,6 +353,13 @@ FFT_PER_CALL = {fmt(new["FFT_PER_CALL"])}
 SEPARABLE_PER_MAC = {pair("SEPARABLE_PER_MAC")}
 SEPARABLE_PER_PIXEL = {pair("SEPARABLE_PER_PIXEL")}
 SEPARABLE_PER_CALL = {fmt(new["SEPARABLE_PER_CALL"])}
+
+#: separable, on outputs larger than SEPARABLE_CACHE_BYTES: seconds per
+#: output pixel that the two passes add to the direct method's trip
+#: through memory (the band's copy of the image rows and its buffer).
+#: Not fitted by the script (its images stay in the cache, one thread): carried over from the previous table.
+SEPARABLE_PER_PIXEL_OUT_OF_CACHE = {fmt(C.SEPARABLE_PER_PIXEL_OUT_OF_CACHE)}
+SEPARABLE_CACHE_BYTES = {C.SEPARABLE_CACHE_BYTES >> 20} << 20
 '''
 
 

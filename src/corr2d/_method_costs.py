@@ -30,3 +30,13 @@ FFT_PER_CALL = 4.0e-04
 SEPARABLE_PER_MAC = {"single": 2.5e-11, "double": 4.7e-11}
 SEPARABLE_PER_PIXEL = {"single": 3.3e-10, "double": 7.5e-10}
 SEPARABLE_PER_CALL = 1.6e-04
+
+#: separable, on outputs larger than SEPARABLE_CACHE_BYTES: seconds per
+#: output pixel that the two passes add to the direct method's trip
+#: through memory (the band's copy of the image rows and its buffer).
+#: Not fitted by the script (its images stay in the cache, one thread):
+#: set 2026-12-05 from 2048^2 to 4096^2 5x5..15x15 Gaussians at 2 threads
+#: (4096^2 float64 5x5: direct 8.5 ms, separable 12.8 ms; 7x7: 15.1 and
+#: 13.8), inside the range that picks the faster method in each of them.
+SEPARABLE_PER_PIXEL_OUT_OF_CACHE = 7.2e-10
+SEPARABLE_CACHE_BYTES = 16 << 20
