@@ -15,7 +15,9 @@ The float32 and float64 passes are the core's own vector loops (each
 vector loaded from a copy of the band's input rows feeds four output rows;
 an exactly symmetric or antisymmetric column is folded, its mirrored rows
 added or subtracted before one multiply-add); other dtypes run both passes
-through the direct loops.
+through the direct loops. A folded pair of samples over half the dtype's
+largest value (8.9e307 for float64, 1.7e38 for float32) can overflow to
+infinity where the sum of their two products would not.
 
 Memory beyond the output, per thread: about 1 MiB of band (at least 32
 rows of ``ow + kw - 1`` elements), and a copy of the band's input rows,

@@ -57,7 +57,10 @@ _MEMORY_NOTE = """
     (``scipy.signal.fftconvolve`` turns a whole image NaN for one NaN
     sample.) 'separable' runs a
     numerically rank-1 kernel (second singular value at most ``4 *
-    max(kh, kw) * eps`` times the first) as two 1-D passes. 'auto' takes the
+    max(kh, kw) * eps`` times the first) as two 1-D passes; a column
+    symmetric or antisymmetric bit for bit (Gaussians, boxes) adds each
+    mirrored pair of samples before multiplying, so samples over half the
+    dtype's largest value can overflow there. 'auto' takes the
     cheapest by a cost model fitted on this machine kind
     (:func:`choose_method` tells which); integers are always direct. The
     result of any method is the same on any number of threads.
