@@ -46,8 +46,9 @@ static int NAME(column_symmetry)(const T *col, ptrdiff_t kh)
  * multiply-adds saved: 16 zmm moves a pair on Zen 4's FP pipes). Each
  * pair loads the one new top row and the one new bottom row. */
 VEC_TARGET static inline __attribute__((always_inline)) void
-NAME(fold_step)(const T *x, ptrdiff_t xs, ptrdiff_t kh, ptrdiff_t p, const int d, T c, const int neg,
-                const int W, NAME(vec) (*top)[2], NAME(vec) (*bot)[2], NAME(vec) (*acc)[2])
+NAME(fold_step)(const T *x, ptrdiff_t xs, ptrdiff_t kh, ptrdiff_t p, const int d, T c,
+                const int neg, const int W, NAME(vec) (*top)[2], NAME(vec) (*bot)[2],
+                NAME(vec) (*acc)[2])
 {
     int r, w;
     for (w = 0; w < W; w++) {
@@ -142,8 +143,9 @@ VEC_TARGET static void NAME(fold_row)(const T *x, ptrdiff_t xs, const T *col, pt
 
 /* The folded pass over a copied block: groups of four output rows, then
  * single rows. */
-VEC_TARGET static void NAME(fold_block)(const T *block, ptrdiff_t xs, const T *col, ptrdiff_t kh, int neg,
-                                        ptrdiff_t nrows, T *out, ptrdiff_t out_stride)
+VEC_TARGET static void NAME(fold_block)(const T *block, ptrdiff_t xs, const T *col,
+                                        ptrdiff_t kh, int neg, ptrdiff_t nrows, T *out,
+                                        ptrdiff_t out_stride)
 {
     ptrdiff_t i;
     for (i = 0; i + 4 <= nrows; i += 4) {
