@@ -9,10 +9,12 @@
  * and sweep whole rows four output rows at a time, so a tall kernel's
  * rows (kh + 3 of them) come from L2 for every tap. Here a block of two
  * vectors of columns is finished for every row of the band before the
- * next, from a contiguous copy that stays in L1 (image rows a power of two
- * apart would map to the same few L1 sets), and each loaded vector feeds
- * four output rows held in registers: eight accumulators, as many as the
- * FMA units' latency needs and few enough for AVX2's sixteen registers.
+ * next, from a copy of the band's rows made a super block at a time (see
+ * column_pass: image rows a power of two apart would map to the same few
+ * cache sets), and each loaded vector feeds four output rows held in
+ * registers: eight accumulators, as many as the FMA units' latency needs
+ * and few enough for AVX2's sixteen registers. A mirrored column is
+ * folded (fold_group).
  *
  * The vectors are GCC/Clang vector types of an explicit width, so the
  * AVX-512 instance runs 512-bit FMAs whatever the compiler's tuning

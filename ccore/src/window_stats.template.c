@@ -225,4 +225,3 @@ int NAME(window_normalize)(const T *image, T *out, const corr2d_window_geometry 
     free(scratch);
     return watch.stop ? CORR2D_EINTR : CORR2D_OK;
 }
-
