@@ -38,9 +38,13 @@ def cases(draw):
 
 
 def _valid_correlation(kernel):
-    def block(region):
+    def block(region, out=None):
         windows = sliding_window_view(region, kernel.shape, axis=(-2, -1))
-        return np.einsum("...ijkl,kl->...ij", windows, kernel)
+        result = np.einsum("...ijkl,kl->...ij", windows, kernel)
+        if out is None:
+            return result
+        out[...] = result
+        return out
     return block
 
 
@@ -78,3 +82,62 @@ def test_cropped_blocks_tile_the_image(c, clip):
                       [x, m], axes, c["out_chunks"], c["reach"], code, 0.0, image.dtype,
                       crop=True).compute(scheduler="sync")
     np.testing.assert_array_equal(got, np.where(mask, image, -image))
+
+
+@st.composite
+def framed_cases(draw):
+    """Output blocks that are their input chunks, halos smaller than most
+    chunks: the blocks that are computed framed (no region built), mixed
+    with chunks too small for a frame."""
+    h, w = draw(st.integers(1, 24)), draw(st.integers(1, 24))
+    lead = draw(st.sampled_from([(), (2,)]))
+    chunks = (draw(chunking(h)), draw(chunking(w)))
+    return dict(lead=lead, shape=(h, w), chunks=tuple(1 for _ in lead) + chunks,
+                out_chunks=chunks,
+                reach=((draw(st.integers(0, 4)), draw(st.integers(0, 4))),
+                       (draw(st.integers(0, 4)), draw(st.integers(0, 4)))),
+                boundary=draw(st.sampled_from(sorted(BOUNDARY_CODES))))
+
+
+@settings(max_examples=100, deadline=None)
+@given(framed_cases())
+def test_framed_blocks_are_the_valid_correlation_of_the_extended_image(c):
+    test_every_region_is_the_extended_image.hypothesis.inner_test(c)
+
+
+@settings(max_examples=100, deadline=None)
+@given(framed_cases(), st.booleans())
+def test_framed_blocks_of_a_shape_keeping_function(c, clip):
+    """crop=True with a local function of the reach (a zero-extended
+    correlation of image and mask): equal to the function on the image
+    extended by the boundary rule, or, when the region is clipped at the
+    image's edges (boundary None), to the function on the image itself."""
+    from scipy import ndimage as scipy_ndimage
+
+    rng = np.random.default_rng(2)
+    image = rng.standard_normal(c["lead"] + c["shape"])
+    mask = image > 0.3
+    (top, _), (left, _) = c["reach"]
+    ry, rx = top, left  # map_planes' reaches are symmetric
+    weights = rng.standard_normal((1,) * len(c["lead"]) + (2 * ry + 1, 2 * rx + 1))
+
+    def local(region, mask_region):
+        return scipy_ndimage.correlate(np.where(mask_region, region, -region), weights,
+                                       mode="constant")
+
+    x, m = da.from_array(image, chunks=c["chunks"]), da.from_array(mask, chunks=c["chunks"])
+    axes = (len(c["lead"]), len(c["lead"]) + 1)
+    code = None if clip else BOUNDARY_CODES[c["boundary"]]
+    got = map_ghosted(local, [x, m], axes, c["out_chunks"], ((ry, ry), (rx, rx)), code, 0.0,
+                      image.dtype, crop=True).compute(scheduler="sync")
+    if clip:
+        expected = local(image, mask)
+    else:
+        (h, w), fill = c["shape"], np.array([0.0])
+        extended = np.empty(c["lead"] + (h + 2 * ry, w + 2 * rx))
+        extended_mask = np.empty(extended.shape, bool)
+        for index in np.ndindex(c["lead"]):
+            copy_extended(extended[index], image[index], -ry, -rx, code, fill)
+            copy_extended(extended_mask[index], mask[index], -ry, -rx, code, np.array([False]))
+        expected = local(extended, extended_mask)[..., ry:ry + h, rx:rx + w]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

@@ -66,12 +66,14 @@ def _block_chunks(length: int, chunks: tuple[int, ...], same: bool) -> tuple[int
 
 
 def _correlate_region(kernel: np.ndarray, fill: np.ndarray, boundary: int, method: str,
-                      threads: int, region: np.ndarray) -> np.ndarray:
-    """One output block: the 'valid' correlation of its region (which already
-    holds the boundary's extension) in the C core."""
+                      threads: int, region: np.ndarray,
+                      out: np.ndarray | None = None) -> np.ndarray:
+    """The 'valid' correlation of a region (a block's chunk, or a region that
+    already holds the boundary's extension) in the C core, into `out` when
+    given (a view of the block: the core writes strided rows in place)."""
     kh, kw = kernel.shape
     shape = (region.shape[0] - kh + 1, region.shape[1] - kw + 1)
-    plan = CorrelatePlan(region, kernel, fill, shape, 0, 0, boundary, False, threads, None,
+    plan = CorrelatePlan(region, kernel, fill, shape, 0, 0, boundary, False, threads, out,
                          (region,), method)
     return _correlate_in_memory(plan)
 

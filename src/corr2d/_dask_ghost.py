@@ -10,13 +10,19 @@ the global edges are exact for every rule (fill, wrap, symm, mirror,
 nearest) whatever the chunking: chunks smaller than the halo, kernels
 larger than a chunk or than the image included.
 
-The graph is built directly, one task per output block: it allocates the
-region, copies the pieces in and runs the block's function on it. A piece
-that is only part of a chunk is cut by a small task of its own, which the
+The graph is built directly, one task per output block. A piece that is
+only part of a chunk is cut by a small task of its own, which the
 scheduler runs where the chunk lives, so only halo strips travel between
-workers, never whole neighbouring chunks. The region is the only copy:
-nothing is padded twice, and no task holds more than its region, its
-result and the pieces it reads.
+workers, never whole neighbouring chunks. Where the output block is its
+input chunk and the chunk is wider than the halos (the usual case: 'same'
+mode, the filters), the block is framed (`_FramedBlock`): the function runs
+on the chunk itself for the interior, whose windows lie in the chunk, and
+on thin regions built from the pieces for the frame along the chunk's
+edges, so the chunk is never copied and no task holds more than its chunk,
+its result and the halo strips (on 2 workers, 16384^2 float32 zarr to
+zarr: 1.3-1.5x faster than building each region, half the system time).
+Otherwise the task allocates the whole region, copies the pieces in and
+runs the function on it. Nothing is padded twice.
 
 With ``boundary=None`` the region is clipped at the image's edges instead,
 for functions that extend their block themselves (ndimage's 'constant':
@@ -119,6 +125,143 @@ class _Block:
         return result if self.crop is None else result[self.crop]
 
 
+def _index(ndim: int, axes: tuple[int, int], rows: slice, cols: slice) -> tuple:
+    """An index of an `ndim`-D array taking `rows` and `cols` along `axes`."""
+    index = [slice(None)] * ndim
+    index[axes[0]], index[axes[1]] = rows, cols
+    return tuple(index)
+
+
+def _cut_region(shape: tuple, dtype: np.dtype, fill: Any, places: list, parts: Sequence[Any],
+                axes: tuple[int, int], rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+    """Rows ``rows[0]..rows[1]-1`` and columns ``cols[0]..cols[1]-1`` of the
+    region `_fill_region` would build, built from the parts that meet them."""
+    sub_shape = list(shape)
+    sub_shape[axes[0]], sub_shape[axes[1]] = rows[1] - rows[0], cols[1] - cols[0]
+    sub = np.empty(sub_shape, dtype)
+    for place, part in zip(places, parts):
+        (r0, r1), (c0, c1) = ((max(place[axis].start, low), min(place[axis].stop, high))
+                              for axis, (low, high) in zip(axes, (rows, cols)))
+        if r0 >= r1 or c0 >= c1:
+            continue
+        to = _index(sub.ndim, axes, slice(r0 - rows[0], r1 - rows[0]),
+                    slice(c0 - cols[0], c1 - cols[0]))
+        if part is None:
+            sub[to] = fill
+            continue
+        # A repeated piece is one sample long along its axis: it broadcasts
+        # (and a piece one sample long is that sample, wherever it is cut).
+        (pr, pc) = (slice(0, 1) if part.shape[axis] == 1
+                    else slice(low - place[axis].start, high - place[axis].start)
+                    for axis, low, high in ((axes[0], r0, r1), (axes[1], c0, c1)))
+        sub[to] = part[_index(part.ndim, axes, pr, pc)]
+    return sub
+
+
+class _Frame(NamedTuple):
+    """One image axis of a framed block, in its region's positions: the
+    function's reach before and after a sample, the halo the region has
+    before the block, the block's length, and the halo after it."""
+    reach_before: int
+    reach_after: int
+    halo_before: int
+    length: int
+    halo_after: int
+
+    def interior(self) -> tuple[int, int]:
+        """The block positions whose result the block's own chunk gives: a
+        window inside the chunk, or running off an edge where the region has
+        no halo (the image's own edge, which the function extends itself)."""
+        return (self.reach_before if self.halo_before else 0,
+                self.length - (self.reach_after if self.halo_after else 0))
+
+    def region_of(self, start: int, stop: int) -> tuple[int, int]:
+        """The region positions that block positions ``start..stop-1`` read."""
+        return (max(start + self.halo_before - self.reach_before, 0),
+                min(stop + self.halo_before + self.reach_after,
+                    self.halo_before + self.length + self.halo_after))
+
+
+class _FramedBlock:
+    """One output block's task, computed without building its region. The
+    function on the block's own input chunk gives the interior (every output
+    whose window lies in the chunk); the frame, the outputs within the
+    reach of the chunk's edges, comes from thin regions built from the halo
+    pieces. So no task copies its chunk, and with `crop` the result is the
+    block itself, not a region-sized array to cut.
+
+    ``centre``: per array, which of its parts is the whole chunk. Without
+    `crop`, `func` computes a 'valid' correlation and takes ``out=``.
+    """
+
+    def __init__(self, func: Callable, crop: bool, regions: list, centre: list[int],
+                 axes: tuple[int, int], frames: tuple[_Frame, _Frame], dtype: np.dtype) -> None:
+        self.func, self.crop, self.regions, self.centre = func, crop, regions, centre
+        self.axes, self.frames, self.dtype = axes, frames, dtype
+
+    def __call__(self, *parts: Any) -> Any:
+        per_array, at = [], 0
+        for _, _, _, places in self.regions:
+            per_array.append(parts[at:at + len(places)])
+            at += len(places)
+        chunks = [own[k] for own, k in zip(per_array, self.centre)]
+        (top, bottom), (left, right) = (frame.interior() for frame in self.frames)
+        rows, cols = self.frames[0].length, self.frames[1].length
+        ndim, axes = chunks[0].ndim, self.axes
+        if self.crop:
+            result = self.func(*chunks)
+            if not result.flags.writeable or any(np.may_share_memory(result, c) for c in chunks):
+                result = result.copy()  # the frame is written into it
+        else:
+            shape = list(chunks[0].shape)
+            shape[axes[0]], shape[axes[1]] = rows, cols
+            result = np.empty(shape, self.dtype)
+            self.func(*chunks, out=result[_index(ndim, axes, slice(top, bottom),
+                                                 slice(left, right))])
+        for (r0, r1), (c0, c1) in (((0, top), (0, cols)), ((bottom, rows), (0, cols)),
+                                   ((top, bottom), (0, left)), ((top, bottom), (right, cols))):
+            if r0 >= r1 or c0 >= c1:
+                continue
+            region_rows = self.frames[0].region_of(r0, r1)
+            region_cols = self.frames[1].region_of(c0, c1)
+            subs = [_cut_region(shape_, dtype, fill, places, own, axes, region_rows, region_cols)
+                    for (shape_, dtype, fill, places), own in zip(self.regions, per_array)]
+            to = _index(ndim, axes, slice(r0, r1), slice(c0, c1))
+            if self.crop:
+                shift = [self.frames[k].halo_before - region[0]
+                         for k, region in enumerate((region_rows, region_cols))]
+                cut = _index(ndim, axes, slice(r0 + shift[0], r1 + shift[0]),
+                             slice(c0 + shift[1], c1 + shift[1]))
+                result[to] = self.func(*subs)[cut]
+            else:
+                self.func(*subs, out=result[to])
+        return result
+
+
+def _frame_of(block: tuple, index: int, reach: tuple[int, int], crop: bool,
+              chunks: Sequence[int]) -> tuple[_Frame, int] | None:
+    """A block's `_Frame` along one axis and which of its pieces is its own
+    chunk, whole; None when the block cannot be framed: it is not its input
+    chunk (other output chunks), the frame leaves no interior, or (a 'valid'
+    function, which cannot extend its input) the region is clipped."""
+    start, stop, pieces = block
+    length = stop - start
+    halo_after = pieces[-1].start + pieces[-1].length - stop
+    frame = _Frame(reach[0], reach[1], start, length, halo_after)
+    if index >= len(chunks) or chunks[index] != length:
+        return None
+    if not crop and (start, halo_after) != tuple(reach):
+        return None
+    low, high = frame.interior()
+    if low >= high:
+        return None
+    for k, piece in enumerate(pieces):
+        if (piece.start, piece.length, piece.chunk) == (start, length, index) \
+                and piece.source == slice(0, length):
+            return frame, k
+    return None
+
+
 def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                 out_chunks: tuple[tuple[int, ...], tuple[int, ...]],
                 reach: tuple[tuple[int, int], tuple[int, int]], boundary: int | None, fill: Any,
@@ -187,13 +330,23 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                 shape[axes[0]] = rows[2][-1].start + rows[2][-1].length
                 shape[axes[1]] = cols[2][-1].start + cols[2][-1].length
                 regions.append((tuple(shape), x.dtype, fill, places))
-            window = None
-            if crop:
-                window = [slice(None)] * first.ndim
-                window[axes[0]], window[axes[1]] = slice(*rows[:2]), slice(*cols[:2])
-                window = tuple(window)
+            frames = [_frame_of(rows, i, reach[0], crop, image_chunks[0]),
+                      _frame_of(cols, j, reach[1], crop, image_chunks[1])]
+            if all(frame is not None for frame in frames):
+                # Where the block's own chunk is whole in its region: its
+                # index among each array's parts (rows x columns pieces).
+                centre = (frames[0][1] * len(cols[2]) + frames[1][1],) * len(arrays)
+                task = _FramedBlock(func, crop, regions, list(centre), axes,
+                                    (frames[0][0], frames[1][0]), dtype)
+            else:
+                window = None
+                if crop:
+                    window = [slice(None)] * first.ndim
+                    window[axes[0]], window[axes[1]] = slice(*rows[:2]), slice(*cols[:2])
+                    window = tuple(window)
+                task = _Block(func, window, regions)
             block_index[axes[0]], block_index[axes[1]] = i, j
-            dsk[(name, *block_index)] = (_Block(func, window, regions), *parts)
+            dsk[(name, *block_index)] = (task, *parts)
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=list(arrays))
     return da.Array(graph, name, chunks=tuple(chunks), dtype=dtype,
                     meta=np.empty((0,) * first.ndim, dtype))
