@@ -27,16 +27,27 @@ FFT_PER_CALL = 4.0e-04
 
 #: separable: two 1-D passes, seconds per multiply-add and per pixel of
 #: each pass, and a fixed cost (the factorisation check, a second call).
-SEPARABLE_PER_MAC = {"single": 2.5e-11, "double": 4.7e-11}
+#: The multiply-add cost is the fit's times 0.85 (2026-12-05): the passes
+#: got faster after the fit (the row pass's tap groups, the column pass's
+#: row pieces), and 'auto' ran the FFT on 65..129-tap separable kernels
+#: that the passes ran 1.1-1.45x faster (see SEPARABLE_FOLDED_COLUMN).
+SEPARABLE_PER_MAC = {"single": 2.1e-11, "double": 4.0e-11}
 SEPARABLE_PER_PIXEL = {"single": 3.3e-10, "double": 7.5e-10}
 SEPARABLE_PER_CALL = 1.6e-04
+#: separable: the column pass's multiply-adds, as a fraction of the plain
+#: pass's, when its column is mirrored and folded (corr2d._methods.folds:
+#: Gaussians, boxes, derivatives).
+SEPARABLE_FOLDED_COLUMN = 0.75
 
-#: separable, on outputs larger than SEPARABLE_CACHE_BYTES: seconds per
-#: output pixel that the two passes add to the direct method's trip
-#: through memory (the band's copy of the image rows and its buffer).
-#: Not fitted by the script (its images stay in the cache, one thread):
-#: set 2026-12-05 from 2048^2 to 4096^2 5x5..15x15 Gaussians at 2 threads
-#: (4096^2 float64 5x5: direct 8.5 ms, separable 12.8 ms; 7x7: 15.1 and
-#: 13.8), inside the range that picks the faster method in each of them.
-SEPARABLE_PER_PIXEL_OUT_OF_CACHE = 7.2e-10
-SEPARABLE_CACHE_BYTES = 16 << 20
+#: separable, on outputs larger than SEPARABLE_CACHE_BYTES (this host's
+#: L3): seconds per output byte that the two passes add to the direct
+#: method's trip through memory (the band's copy of the image rows and its
+#: buffer). Not fitted by the script (its images stay in the cache, one
+#: thread). These, SEPARABLE_FOLDED_COLUMN and the 0.85 above were set
+#: 2026-12-05 from 510 timed cases (Gaussians and random rank-1 kernels of
+#: 5..129 taps, 1024^2 to 4096^2, float32/float64, 1 and 2 threads, fresh
+#: and reused outputs), inside the ranges where 'auto' is within 1.09x of
+#: the fastest method in every case (the table before: 1.45x, and 72 cases
+#: beyond 1.05x; after: 4).
+SEPARABLE_PER_BYTE_OUT_OF_CACHE = 7.5e-11
+SEPARABLE_CACHE_BYTES = 32 << 20

@@ -179,21 +179,31 @@ def fft_seconds(shape: tuple, kshape: tuple, dtype: np.dtype, threads: int = 1) 
     return _fft_plan(tuple(shape), tuple(kshape), p, cf > 1, max(1, int(threads)))[2]
 
 
-def separable_seconds(shape: tuple, kshape: tuple, dtype: np.dtype) -> float:
+def separable_seconds(shape: tuple, kshape: tuple, dtype: np.dtype, folded: bool = False) -> float:
     """One thread's seconds for two 1-D passes: the column pass over the
-    output's rows and kw - 1 extension columns, then the row pass; on an
-    output beyond the cache, the memory traffic the passes add (their copy
-    of the image rows and their buffer), which makes a 5x5 Gaussian on a
-    4096^2 float64 image slower than the direct method."""
+    output's rows and kw - 1 extension columns (cheaper when `folded`: a
+    mirrored column adds each mirrored pair of rows before one multiply),
+    then the row pass; on an output beyond the cache, the memory traffic the
+    passes add (their copy of the image rows and their buffer), which makes
+    a 5x5 Gaussian on a 4096^2 float64 image as slow as the direct
+    method."""
     p, cf = _precision(dtype)
     (oh, ow), (kh, kw) = shape, kshape
-    macs = oh * (ow + kw - 1) * kh + oh * ow * kw
+    column = oh * (ow + kw - 1) * kh * (C.SEPARABLE_FOLDED_COLUMN if folded else 1.0)
+    macs = column + oh * ow * kw
     pixels = oh * (ow + kw - 1) + oh * ow
     seconds = (C.SEPARABLE_PER_MAC[p] * cf * macs + C.SEPARABLE_PER_PIXEL[p] * pixels
                + C.SEPARABLE_PER_CALL)
-    if oh * ow * np.dtype(dtype).itemsize > C.SEPARABLE_CACHE_BYTES:
-        seconds += C.SEPARABLE_PER_PIXEL_OUT_OF_CACHE * oh * ow
+    nbytes = oh * ow * np.dtype(dtype).itemsize
+    if nbytes > C.SEPARABLE_CACHE_BYTES:
+        seconds += C.SEPARABLE_PER_BYTE_OUT_OF_CACHE * nbytes
     return seconds
+
+
+def folds(column: np.ndarray) -> bool:
+    """Whether the core's column pass folds this column factor: exactly
+    symmetric or antisymmetric (see `_mirror_exact`)."""
+    return bool(np.array_equal(column, column[::-1]) or np.array_equal(column, -column[::-1]))
 
 
 #: The factorisation cache keeps kernels up to this size (32 of them).
@@ -279,8 +289,12 @@ def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
     fft = fft_seconds(shape, kshape, dtype, threads)
     if fft < best_seconds:
         best, best_seconds = "fft", fft
-    if separable_seconds(shape, kshape, dtype) < best_seconds:
+    # The folded cost is the lower bound: factorise only when it could win.
+    if separable_seconds(shape, kshape, dtype, folded=True) < best_seconds:
         factors = separable_factors(kernel)
-        if factors is not None:
+        if factors is not None and separable_seconds(shape, kshape, dtype,
+                                                     folds(factors[0])) < best_seconds:
             best = "separable"
+        else:
+            factors = None
     return best, factors
