@@ -147,3 +147,14 @@ def test_framed_blocks_of_a_shape_keeping_function(c, clip):
             copy_extended(extended_mask[index], mask[index], -ry, -rx, code, np.array([False]))
         expected = local(extended, extended_mask)[..., ry:ry + h, rx:rx + w]
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_cut_piece_does_not_keep_its_chunk():
+    """Halo pieces are copies: a view would keep the whole chunk in the
+    worker's memory until every block that reads the piece has run."""
+    from corr2d._dask_ghost import _cut_piece
+
+    chunk = np.arange(64.0).reshape(8, 8)
+    piece = _cut_piece(chunk, (slice(0, 2), slice(None, None, -1)))
+    np.testing.assert_array_equal(piece, chunk[:2, ::-1])
+    assert not np.shares_memory(piece, chunk)

@@ -13,7 +13,10 @@ larger than a chunk or than the image included.
 The graph is built directly, one task per output block. A piece that is
 only part of a chunk is cut by a small task of its own, which the
 scheduler runs where the chunk lives, so only halo strips travel between
-workers, never whole neighbouring chunks. Where the output block is its
+workers, never whole neighbouring chunks; the piece is a copy, so the chunk
+is freed once its own block and its cuts have run (a view kept every chunk
+until its neighbours' blocks ran: 32768^2 float32 on 2 workers, 1.13-1.19x
+slower, 0.2-0.3 GiB more per worker). Where the output block is its
 input chunk and the chunk is wider than the halos (the usual case: 'same'
 mode, the filters), the block is framed (`_FramedBlock`): the function runs
 on the chunk itself for the interior, whose windows lie in the chunk, and
@@ -32,7 +35,6 @@ the whole image would be; the function's result is then cropped).
 from __future__ import annotations
 
 import itertools
-import operator
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -238,6 +240,12 @@ class _FramedBlock:
         return result
 
 
+def _cut_piece(chunk: np.ndarray, index: tuple) -> np.ndarray:
+    """A copy of one piece of a chunk: a view would keep the whole chunk in
+    the worker's memory until every block reading the piece has run."""
+    return np.array(chunk[index])
+
+
 def _frame_of(block: tuple, index: int, reach: tuple[int, int], crop: bool,
               chunks: Sequence[int]) -> tuple[_Frame, int] | None:
     """A block's `_Frame` along one axis and which of its pieces is its own
@@ -324,7 +332,7 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                         index = [slice(None)] * x.ndim
                         index[axes[0]], index[axes[1]] = rp.source, cp.source
                         piece_key = (cut, next(n_cut))
-                        dsk[piece_key] = (operator.getitem, key, tuple(index))
+                        dsk[piece_key] = (_cut_piece, key, tuple(index))
                         key = piece_key
                     parts.append(key)
                 shape[axes[0]] = rows[2][-1].start + rows[2][-1].length
