@@ -101,32 +101,6 @@ def axis_pieces(start: int, stop: int, chunks: Sequence[int], boundary: int | No
     return sorted(pieces, key=lambda p: p.start)
 
 
-def _fill_region(shape: tuple, dtype: np.dtype, fill: Any, places: list, parts: Sequence[Any]):
-    """A region of `shape`: each part (None: the fill value) copied to its place."""
-    region = np.empty(shape, dtype)
-    for index, part in zip(places, parts):
-        region[index] = fill if part is None else part  # a repeated piece broadcasts
-    return region
-
-
-class _Block:
-    """One output block's task: build each array's region from its parts
-    (``regions``: per array, its shape, dtype, fill and where each part
-    goes), run `func` on the regions, cut the block out when `crop` says
-    where. An object, so that Dask does not look into its arguments."""
-
-    def __init__(self, func: Callable, crop: tuple | None, regions: list) -> None:
-        self.func, self.crop, self.regions = func, crop, regions
-
-    def __call__(self, *parts: Any) -> Any:
-        built, at = [], 0
-        for shape, dtype, fill, places in self.regions:
-            built.append(_fill_region(shape, dtype, fill, places, parts[at:at + len(places)]))
-            at += len(places)
-        result = self.func(*built)
-        return result if self.crop is None else result[self.crop]
-
-
 def _index(ndim: int, axes: tuple[int, int], rows: slice, cols: slice) -> tuple:
     """An index of an `ndim`-D array taking `rows` and `cols` along `axes`."""
     index = [slice(None)] * ndim
@@ -134,10 +108,14 @@ def _index(ndim: int, axes: tuple[int, int], rows: slice, cols: slice) -> tuple:
     return tuple(index)
 
 
-def _cut_region(shape: tuple, dtype: np.dtype, fill: Any, places: list, parts: Sequence[Any],
-                axes: tuple[int, int], rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
-    """Rows ``rows[0]..rows[1]-1`` and columns ``cols[0]..cols[1]-1`` of the
-    region `_fill_region` would build, built from the parts that meet them."""
+def _fill_region(shape: tuple, dtype: np.dtype, fill: Any, places: list, parts: Sequence[Any],
+                 axes: tuple[int, int], rows: tuple[int, int] | None = None,
+                 cols: tuple[int, int] | None = None) -> np.ndarray:
+    """Rows ``rows[0]..rows[1]-1`` and columns ``cols[0]..cols[1]-1`` (all of
+    them when None) of the region of `shape` whose parts go to `places`:
+    each part (None: the fill value) copied where it meets them."""
+    rows = rows or (0, shape[axes[0]])
+    cols = cols or (0, shape[axes[1]])
     sub_shape = list(shape)
     sub_shape[axes[0]], sub_shape[axes[1]] = rows[1] - rows[0], cols[1] - cols[0]
     sub = np.empty(sub_shape, dtype)
@@ -158,6 +136,26 @@ def _cut_region(shape: tuple, dtype: np.dtype, fill: Any, places: list, parts: S
                     for axis, low, high in ((axes[0], r0, r1), (axes[1], c0, c1)))
         sub[to] = part[_index(part.ndim, axes, pr, pc)]
     return sub
+
+
+class _Block:
+    """One output block's task: build each array's region from its parts
+    (``regions``: per array, its shape, dtype, fill and where each part
+    goes), run `func` on the regions, cut the block out when `crop` says
+    where. An object, so that Dask does not look into its arguments."""
+
+    def __init__(self, func: Callable, crop: tuple | None, regions: list,
+                 axes: tuple[int, int]) -> None:
+        self.func, self.crop, self.regions, self.axes = func, crop, regions, axes
+
+    def __call__(self, *parts: Any) -> Any:
+        built, at = [], 0
+        for shape, dtype, fill, places in self.regions:
+            built.append(_fill_region(shape, dtype, fill, places, parts[at:at + len(places)],
+                                      self.axes))
+            at += len(places)
+        result = self.func(*built)
+        return result if self.crop is None else result[self.crop]
 
 
 class _Frame(NamedTuple):
@@ -192,11 +190,12 @@ class _FramedBlock:
     pieces. So no task copies its chunk, and with `crop` the result is the
     block itself, not a region-sized array to cut.
 
-    ``centre``: per array, which of its parts is the whole chunk. Without
+    ``centre``: which of each array's parts is its whole chunk (the arrays
+    share one chunking, so one index serves them all). Without
     `crop`, `func` computes a 'valid' correlation and takes ``out=``.
     """
 
-    def __init__(self, func: Callable, crop: bool, regions: list, centre: list[int],
+    def __init__(self, func: Callable, crop: bool, regions: list, centre: int,
                  axes: tuple[int, int], frames: tuple[_Frame, _Frame], dtype: np.dtype) -> None:
         self.func, self.crop, self.regions, self.centre = func, crop, regions, centre
         self.axes, self.frames, self.dtype = axes, frames, dtype
@@ -206,7 +205,7 @@ class _FramedBlock:
         for _, _, _, places in self.regions:
             per_array.append(parts[at:at + len(places)])
             at += len(places)
-        chunks = [own[k] for own, k in zip(per_array, self.centre)]
+        chunks = [own[self.centre] for own in per_array]
         (top, bottom), (left, right) = (frame.interior() for frame in self.frames)
         rows, cols = self.frames[0].length, self.frames[1].length
         ndim, axes = chunks[0].ndim, self.axes
@@ -226,7 +225,7 @@ class _FramedBlock:
                 continue
             region_rows = self.frames[0].region_of(r0, r1)
             region_cols = self.frames[1].region_of(c0, c1)
-            subs = [_cut_region(shape_, dtype, fill, places, own, axes, region_rows, region_cols)
+            subs = [_fill_region(shape_, dtype, fill, places, own, axes, region_rows, region_cols)
                     for (shape_, dtype, fill, places), own in zip(self.regions, per_array)]
             to = _index(ndim, axes, slice(r0, r1), slice(c0, c1))
             if self.crop:
@@ -238,6 +237,11 @@ class _FramedBlock:
             else:
                 self.func(*subs, out=result[to])
         return result
+
+
+def _whole(piece: _Piece, chunks: Sequence[int]) -> bool:
+    """Whether `piece` is its whole chunk, read forward."""
+    return piece.source == slice(0, chunks[piece.chunk])
 
 
 def _cut_piece(chunk: np.ndarray, index: tuple) -> np.ndarray:
@@ -264,8 +268,7 @@ def _frame_of(block: tuple, index: int, reach: tuple[int, int], crop: bool,
     if low >= high:
         return None
     for k, piece in enumerate(pieces):
-        if (piece.start, piece.length, piece.chunk) == (start, length, index) \
-                and piece.source == slice(0, length):
+        if (piece.start, piece.chunk) == (start, index) and _whole(piece, chunks):
             return frame, k
     return None
 
@@ -280,8 +283,9 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
     alike) of each of `arrays` (arrays of one shape and chunking: an image
     and, say, its mask). With `crop`, `func` returns a result of its
     region's shape and the block is cut out of it; else `func` returns the
-    block itself (a 'valid' correlation of the region). Other axes keep
-    their chunks.
+    block itself (a 'valid' correlation of the region) and takes ``out=``,
+    a view of the block a framed block's interior and strips are written
+    to. Other axes keep their chunks.
     """
     import dask.array as da
     from dask.base import tokenize
@@ -325,10 +329,7 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                     source = list(block_index)
                     source[axes[0]], source[axes[1]] = rp.chunk, cp.chunk
                     key = (x.name, *source)
-                    whole = all(s.step is None and s.start == 0 and s.stop == x.chunks[axis][c]
-                                for axis, s, c in ((axes[0], rp.source, rp.chunk),
-                                                   (axes[1], cp.source, cp.chunk)))
-                    if not whole:  # cut where the chunk lives: only the piece travels
+                    if not (_whole(rp, image_chunks[0]) and _whole(cp, image_chunks[1])):  # cut where the chunk lives: only the piece travels
                         index = [slice(None)] * x.ndim
                         index[axes[0]], index[axes[1]] = rp.source, cp.source
                         piece_key = (cut, next(n_cut))
@@ -343,8 +344,8 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
             if all(frame is not None for frame in frames):
                 # Where the block's own chunk is whole in its region: its
                 # index among each array's parts (rows x columns pieces).
-                centre = (frames[0][1] * len(cols[2]) + frames[1][1],) * len(arrays)
-                task = _FramedBlock(func, crop, regions, list(centre), axes,
+                centre = frames[0][1] * len(cols[2]) + frames[1][1]
+                task = _FramedBlock(func, crop, regions, centre, axes,
                                     (frames[0][0], frames[1][0]), dtype)
             else:
                 window = None
@@ -352,7 +353,7 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                     window = [slice(None)] * first.ndim
                     window[axes[0]], window[axes[1]] = slice(*rows[:2]), slice(*cols[:2])
                     window = tuple(window)
-                task = _Block(func, window, regions)
+                task = _Block(func, window, regions, axes)
             block_index[axes[0]], block_index[axes[1]] = i, j
             dsk[(name, *block_index)] = (task, *parts)
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=list(arrays))
