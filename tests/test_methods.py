@@ -346,8 +346,9 @@ def test_choose_method_examples_and_integers():
 
 def test_choose_method_small_separable_kernels_beyond_the_cache():
     """A 5x5 Gaussian on a 4096^2 float64 image runs direct (the separable
-    passes' extra trip through memory made it 1.5x slower there), a 9x9
-    separable; in the cache (1024^2) the 5x5 runs separable."""
+    passes' extra trip through memory made them 1.0-1.5x slower there in
+    runs of 2026-12-05), a 9x9 separable; in the cache (1024^2) the 5x5
+    runs separable."""
     def gaussian(size):
         g = np.exp(-(((np.arange(size) - size // 2) / (size / 4)) ** 2))
         return np.outer(g, g)
@@ -364,6 +365,8 @@ def test_folds_knows_mirrored_columns():
 
     assert folds(np.array([1.0, 2.0, 1.0])) and folds(np.array([-1.0, 0.0, 1.0]))
     assert folds(np.array([0.5, 0.5])) and not folds(np.array([1.0, 2.0, 1.5]))
+    # As the core: bit for bit (0.0 is not -0.0), and one tap is not folded.
+    assert not folds(np.array([0.0, 1.0, 2.0, 1.0, -0.0])) and not folds(np.array([2.0]))
 
 
 def test_choose_method_large_separable_kernels_by_their_fold():

@@ -201,9 +201,14 @@ def separable_seconds(shape: tuple, kshape: tuple, dtype: np.dtype, folded: bool
 
 
 def folds(column: np.ndarray) -> bool:
-    """Whether the core's column pass folds this column factor: exactly
-    symmetric or antisymmetric (see `_mirror_exact`)."""
-    return bool(np.array_equal(column, column[::-1]) or np.array_equal(column, -column[::-1]))
+    """Whether the core's column pass folds this column factor, by the
+    core's own test (column_symmetry in separable_columns.template.c): two
+    taps or more, each of the first half bit for bit its mirror or its
+    mirror negated (the middle tap of an odd column is never paired). See
+    `_mirror_exact`."""
+    half = len(column) // 2
+    top, mirror = column[:half].tobytes(), column[::-1][:half]
+    return half > 0 and (top == mirror.tobytes() or top == (-mirror).tobytes())
 
 
 #: The factorisation cache keeps kernels up to this size (32 of them).
