@@ -319,21 +319,19 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                 shape = [x.chunks[axis][b] for axis, b in enumerate(block_index)]
                 places = []
                 for rp, cp in itertools.product(rows[2], cols[2]):
-                    place = [slice(None)] * x.ndim
-                    place[axes[0]] = slice(rp.start, rp.start + rp.length)
-                    place[axes[1]] = slice(cp.start, cp.start + cp.length)
-                    places.append(tuple(place))
+                    places.append(_index(x.ndim, axes, slice(rp.start, rp.start + rp.length),
+                                         slice(cp.start, cp.start + cp.length)))
                     if rp.chunk < 0 or cp.chunk < 0:
                         parts.append(None)
                         continue
                     source = list(block_index)
                     source[axes[0]], source[axes[1]] = rp.chunk, cp.chunk
                     key = (x.name, *source)
-                    if not (_whole(rp, image_chunks[0]) and _whole(cp, image_chunks[1])):  # cut where the chunk lives: only the piece travels
-                        index = [slice(None)] * x.ndim
-                        index[axes[0]], index[axes[1]] = rp.source, cp.source
+                    # Cut where the chunk lives: only the piece travels.
+                    if not (_whole(rp, image_chunks[0]) and _whole(cp, image_chunks[1])):
                         piece_key = (cut, next(n_cut))
-                        dsk[piece_key] = (_cut_piece, key, tuple(index))
+                        dsk[piece_key] = (_cut_piece, key,
+                                          _index(x.ndim, axes, rp.source, cp.source))
                         key = piece_key
                     parts.append(key)
                 shape[axes[0]] = rows[2][-1].start + rows[2][-1].length
@@ -348,11 +346,8 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                 task = _FramedBlock(func, crop, regions, centre, axes,
                                     (frames[0][0], frames[1][0]), dtype)
             else:
-                window = None
-                if crop:
-                    window = [slice(None)] * first.ndim
-                    window[axes[0]], window[axes[1]] = slice(*rows[:2]), slice(*cols[:2])
-                    window = tuple(window)
+                window = (_index(first.ndim, axes, slice(*rows[:2]), slice(*cols[:2]))
+                          if crop else None)
                 task = _Block(func, window, regions, axes)
             block_index[axes[0]], block_index[axes[1]] = i, j
             dsk[(name, *block_index)] = (task, *parts)
