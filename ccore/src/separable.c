@@ -187,15 +187,55 @@ static int plan_columns(column_plan *cp, const corr2d_geometry *g)
     return CORR2D_OK;
 }
 
-/* Output rows [i0, i0 + rows) of the separable correlation, through `buf`
- * (rows x cp->width elements). */
+/* A thread's workspace, allocated once per call (a malloc per band was an
+ * mmap and a page fault per 4 KiB per band where glibc's mmap threshold is
+ * fixed, as under dask.distributed's MALLOC_TRIM_THRESHOLD_): `buf` (a
+ * band's rows x cp->width elements), then the column pass's row pointers
+ * and its copied block, 64-byte aligned so each row of the copy starts a
+ * line. */
+typedef struct {
+    char *buf;
+    const void **in;
+    void *block;
+} band_workspace;
+
+/* The bytes of one thread's workspace for bands of up to `band_rows` rows,
+ * a multiple of 64. */
+static size_t workspace_bytes(ptrdiff_t band_rows, ptrdiff_t width, size_t es, ptrdiff_t kh)
+{
+    const ptrdiff_t nin = band_rows + kh - 1;
+    size_t bytes = ((size_t)band_rows * (size_t)width * es + 63) / 64 * 64;
+#ifdef SEPARABLE_COLUMNS
+    /* copy_bytes grows with nin, so the longest band's block fits all. */
+    bytes += (sizeof(void *) * (size_t)nin + 63) / 64 * 64 + (copy_bytes(nin) + 63) / 64 * 64;
+#else
+    (void)nin;
+#endif
+    return bytes;
+}
+
+static band_workspace workspace_at(char *base, ptrdiff_t band_rows, ptrdiff_t width,
+                                   size_t es, ptrdiff_t kh)
+{
+    band_workspace w;
+    const size_t buf_bytes = ((size_t)band_rows * (size_t)width * es + 63) / 64 * 64;
+    const size_t in_bytes = (sizeof(void *) * (size_t)(band_rows + kh - 1) + 63) / 64 * 64;
+    w.buf = base;
+    w.in = (const void **)(void *)(base + buf_bytes);
+    w.block = base + buf_bytes + in_bytes;
+    return w;
+}
+
+/* Output rows [i0, i0 + rows) of the separable correlation, through the
+ * thread's workspace `ws`. */
 static int band(corr2d_dtype dtype, int level, size_t es, const void *image, const void *column,
                 const void *row, const void *fill,
                 const void *fill_row, const void *fill_column, const void *zero, char *out,
                 const corr2d_geometry *g, const column_plan *cp, ptrdiff_t i0,
-                ptrdiff_t rows, char *buf)
+                ptrdiff_t rows, const band_workspace *ws)
 {
     int status = CORR2D_OK;
+    char *buf = ws->buf;
     ptrdiff_t i, e;
 #ifdef SEPARABLE_COLUMNS
     if (cp->b > cp->a && (dtype == CORR2D_FLOAT32 || dtype == CORR2D_FLOAT64)) {
@@ -203,15 +243,7 @@ static int band(corr2d_dtype dtype, int level, size_t es, const void *image, con
          * wholly in the fill reads `fill_row`), and the copied block. */
         const ptrdiff_t nin = rows + g->kernel_height - 1;
         const size_t block_bytes = copy_bytes(nin);
-        const void **in = (const void **)malloc(sizeof(*in) * (size_t)nin);
-        char *allocated = (char *)malloc(block_bytes + 64);
-        /* 64-byte aligned, so each row of the copy starts a line. */
-        void *block = allocated + (64 - (uintptr_t)allocated % 64) % 64;
-        if (in == NULL || allocated == NULL) {
-            free((void *)in);
-            free(allocated);
-            return CORR2D_ENOMEM;
-        }
+        const void **in = ws->in;
         for (i = 0; i < nin; i++) {
             ptrdiff_t src = corr2d_ext_index(i0 + i - g->top, g->height, g->boundary);
             in[i] = src < 0 ? fill_row
@@ -219,9 +251,7 @@ static int band(corr2d_dtype dtype, int level, size_t es, const void *image, con
         }
         column_pass(dtype, level, in, column,
                     g->kernel_height, rows, cp->b - cp->a, buf + (size_t)(cp->a - cp->u0) * es,
-                    cp->width, block, block_bytes);
-        free((void *)in);
-        free(allocated);
+                    cp->width, ws->block, block_bytes);
     } else
 #endif
     if (cp->b > cp->a) {
@@ -265,7 +295,8 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     unsigned char zero[32] = {0}, fill_column[32] = {0};
     column_plan cp;
     ptrdiff_t band_rows, nbands, b;
-    char *buffers, *fill_row;
+    char *workspaces, *fill_row;
+    size_t per_thread;
     int nthreads, status = CORR2D_OK;
     const int level = corr2d_vector_level();
     corr2d_watch watch;
@@ -295,11 +326,12 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     nthreads = corr2d_plan_threads(g->threads, work);
     if (nthreads > nbands)
         nthreads = (int)nbands;
-    buffers = (char *)malloc((size_t)nthreads * (size_t)band_rows * (size_t)cp.width * es);
+    per_thread = workspace_bytes(band_rows, cp.width, es, g->kernel_height);
+    workspaces = (char *)malloc((size_t)nthreads * per_thread + 64);
     /* A row of fill values, as wide as the computed columns. */
     fill_row = (char *)malloc((size_t)(cp.b - cp.a + 1) * es);
-    if (buffers == NULL || fill_row == NULL) {
-        free(buffers);
+    if (workspaces == NULL || fill_row == NULL) {
+        free(workspaces);
         free(fill_row);
         free(cp.dst);
         return CORR2D_ENOMEM;
@@ -315,18 +347,20 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     for (b = 0; b < nbands; b++) {
         const ptrdiff_t i0 = b * band_rows;
         const ptrdiff_t rows = i0 + band_rows <= g->out_height ? band_rows : g->out_height - i0;
-        char *buf = buffers + (size_t)corr2d_thread_num() * (size_t)band_rows *
-                                  (size_t)cp.width * es;
+        /* The thread's workspace, from the first 64-byte boundary. */
+        char *base = workspaces + (64 - (uintptr_t)workspaces % 64) % 64 +
+                     (size_t)corr2d_thread_num() * per_thread;
+        const band_workspace ws = workspace_at(base, band_rows, cp.width, es, g->kernel_height);
         int s;
         if (corr2d_should_stop(&watch))
             continue;
         s = band(dtype, level, es, image, column, row, fill, fill_row, fill_column,
-                 zero, (char *)out, g, &cp, i0, rows, buf);
+                 zero, (char *)out, g, &cp, i0, rows, &ws);
         if (s & CORR2D_EINTR)
             watch.stop = 1;
         status |= s;
     }
-    free(buffers);
+    free(workspaces);
     free(fill_row);
     free(cp.dst);
     if (watch.stop)
