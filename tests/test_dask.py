@@ -147,6 +147,42 @@ def test_filters_match_the_numpy_path(client, name, mode):
     np.testing.assert_allclose(result.compute(), expected, rtol=0, atol=1e-5)
 
 
+def _ghost_block_functions(result) -> set:
+    """The functions a lazy result's ghosted blocks run (each block task's
+    partial's own function)."""
+    from corr2d._dask_ghost import _Block, _FramedBlock
+
+    tasks = (task[0] if isinstance(task, tuple) else getattr(task, "func", None)
+             for task in dict(result.dask).values())
+    return {task.func.func for task in tasks if isinstance(task, (_Block, _FramedBlock))}
+
+
+def test_plain_filters_run_as_correlate2d_blocks(client):
+    """A filter that is one plain correlation (a 2-D image, no mask,
+    nan_policy='propagate') runs correlate2d's blocks, 'valid' correlations
+    of their regions, so a framed block's thin regions give only its frame;
+    other filters run on each block's region. Integer and bool images are
+    cast as in memory."""
+    from corr2d import _dask
+
+    rng = np.random.default_rng(4)
+    lazy = da.from_array(rng.standard_normal((40, 36)), chunks=(12, 10))
+    for result in (filters.gaussian(lazy, 2.0), filters.sobel(lazy, mode="wrap"),
+                   filters.laplace(lazy, mode="constant", cval=0.5)):
+        assert _ghost_block_functions(result) == {_dask._correlate_region}
+    stack = da.from_array(rng.standard_normal((2, 40, 36)), chunks=(1, 12, 10))
+    for result in (filters.sobel(lazy, mode="constant", cval=1.0),  # two 1-D passes in memory
+                   filters.gaussian(lazy, 2.0, nan_policy="interpolate"),
+                   filters.gaussian(stack, 2.0, axes=(1, 2))):
+        assert _ghost_block_functions(result) == {_dask._with_threads}
+    for x in (rng.integers(-50, 50, (40, 36)).astype(np.int16), rng.random((40, 36)) < 0.3):
+        for name, args in (("gaussian", (1.5,)), ("prewitt", ())):
+            expected = getattr(filters, name)(x, *args, mode="mirror")
+            got = getattr(filters, name)(da.from_array(x, chunks=(12, 10)), *args, mode="mirror")
+            assert got.dtype == expected.dtype == np.float64
+            np.testing.assert_allclose(got.compute(), expected, rtol=0, atol=1e-12)
+
+
 def test_filters_on_a_colour_stack_with_missing_samples(client):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 24, 20, 3))

@@ -107,6 +107,26 @@ def correlate(plan: CorrelatePlan) -> Any:
                        plan.fill[0], image.dtype, crop=False)
 
 
+def correlate_same(image: Any, kernel: np.ndarray, mode: str, cval: float,
+                   dtype: np.dtype) -> Any:
+    """ndimage's correlation of a 2-D Dask `image` with `kernel` in `dtype`,
+    centred as correlate2d's 'same' (``(k - 1) // 2`` before each sample),
+    extended by ndimage `mode` with `cval`: a filter's plain correlation.
+
+    Unlike `map_planes`, every block is correlate2d's: a 'valid'
+    correlation of its region, so a framed block's thin regions give only
+    the frame's outputs, and 'constant' is the core's fill (no clipped
+    regions). Memory as :func:`correlate`.
+    """
+    image = as_dask(image).astype(dtype)  # the filters' cast (integers to float64)
+    kernel = np.ascontiguousarray(kernel, dtype)
+    kh, kw = kernel.shape
+    boundary = BOUNDARY_CODES[NDIMAGE_BOUNDARIES[mode]]
+    fill = np.array([cval], dtype)
+    return correlate(CorrelatePlan(image, kernel, fill, tuple(image.shape), (kh - 1) // 2,
+                                   (kw - 1) // 2, boundary, False, 0, None, (image,), "auto"))
+
+
 _CONTROLLER_LOCK = threading.Lock()
 _CONTROLLER: list = []
 
