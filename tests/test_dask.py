@@ -157,23 +157,28 @@ def _ghost_block_functions(result) -> set:
     return {task.func.func for task in tasks if isinstance(task, (_Block, _FramedBlock))}
 
 
-def test_plain_filters_run_as_correlate2d_blocks(client):
-    """A filter that is one plain correlation (a 2-D image, no mask,
-    nan_policy='propagate') runs correlate2d's blocks, 'valid' correlations
-    of their regions, so a framed block's thin regions give only its frame;
-    other filters run on each block's region. Integer and bool images are
-    cast as in memory."""
+def test_plain_correlations_run_as_correlate2d_blocks(client):
+    """ndimage's correlations and the filters that are one plain correlation
+    (a 2-D image, no mask, nan_policy='propagate') run correlate2d's blocks,
+    'valid' correlations of their regions, so a framed block's thin regions
+    give only its frame; the others run on each block's region. Integer and
+    bool images are cast as in memory."""
     from corr2d import _dask
 
     rng = np.random.default_rng(4)
     lazy = da.from_array(rng.standard_normal((40, 36)), chunks=(12, 10))
+    weights = rng.standard_normal((5, 4))
     for result in (filters.gaussian(lazy, 2.0), filters.sobel(lazy, mode="wrap"),
-                   filters.laplace(lazy, mode="constant", cval=0.5)):
+                   filters.laplace(lazy, mode="constant", cval=0.5),
+                   ndimage.correlate(lazy, weights, mode="mirror", origin=(1, -1)),
+                   ndimage.convolve(lazy, weights, output=np.float32)):
         assert _ghost_block_functions(result) == {_dask._correlate_region}
     stack = da.from_array(rng.standard_normal((2, 40, 36)), chunks=(1, 12, 10))
     for result in (filters.sobel(lazy, mode="constant", cval=1.0),  # two 1-D passes in memory
                    filters.gaussian(lazy, 2.0, nan_policy="interpolate"),
-                   filters.gaussian(stack, 2.0, axes=(1, 2))):
+                   filters.gaussian(stack, 2.0, axes=(1, 2)),
+                   ndimage.correlate(lazy, weights, nan_policy="interpolate"),
+                   ndimage.correlate(stack, weights, axes=(1, 2))):
         assert _ghost_block_functions(result) == {_dask._with_threads}
     for x in (rng.integers(-50, 50, (40, 36)).astype(np.int16), rng.random((40, 36)) < 0.3):
         for name, args in (("gaussian", (1.5,)), ("prewitt", ())):

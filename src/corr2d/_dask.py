@@ -29,6 +29,7 @@ from ._dask_conv import (map_conv2d, map_conv2d_input, map_conv2d_weight,  # noq
                          map_conv_transpose2d)
 from ._dask_ghost import map_ghosted
 from ._methods import choose
+from ._ndimage_plan import cast_into
 from ._signal_plan import CorrelatePlan
 from ._tables import BOUNDARY_CODES, NDIMAGE_BOUNDARIES
 
@@ -107,24 +108,33 @@ def correlate(plan: CorrelatePlan) -> Any:
                        plan.fill[0], image.dtype, crop=False)
 
 
-def correlate_same(image: Any, kernel: np.ndarray, mode: str, cval: float,
-                   dtype: np.dtype) -> Any:
-    """ndimage's correlation of a 2-D Dask `image` with `kernel` in `dtype`,
-    centred as correlate2d's 'same' (``(k - 1) // 2`` before each sample),
-    extended by ndimage `mode` with `cval`: a filter's plain correlation.
+def correlate_planned(image: Any, plan: Any) -> Any:
+    """corr2d.ndimage's plain correlation (no mask, nan_policy='propagate')
+    of a 2-D Dask `image`, planned on a small stand-in (`plan`, an
+    NdimagePlan: kernel, dtypes, fill, boundary, offsets, method, threads).
 
-    Unlike `map_planes`, every block is correlate2d's: a 'valid'
+    Unlike `map_planes`, every block is correlate2d's, a 'valid'
     correlation of its region, so a framed block's thin regions give only
     the frame's outputs, and 'constant' is the core's fill (no clipped
-    regions). Memory as :func:`correlate`.
+    regions). The result is then cast to the call's dtype as in memory.
+    Memory per task: correlate2d's blocks', and a block of the result's
+    dtype where it differs from the compute dtype.
     """
-    image = as_dask(image).astype(dtype)  # the filters' cast (integers to float64)
-    kernel = np.ascontiguousarray(kernel, dtype)
-    kh, kw = kernel.shape
-    boundary = BOUNDARY_CODES[NDIMAGE_BOUNDARIES[mode]]
-    fill = np.array([cval], dtype)
-    return correlate(CorrelatePlan(image, kernel, fill, tuple(image.shape), (kh - 1) // 2,
-                                   (kw - 1) // 2, boundary, False, 0, None, (image,), "auto"))
+    dtype, out_dtype = plan.compute_dtype, plan.result.dtype
+    image = as_dask(image).astype(dtype)
+    result = correlate(CorrelatePlan(image, plan.kernel, plan.fill, tuple(image.shape), plan.top,
+                                     plan.left, plan.boundary, False, plan.threads, None,
+                                     (image,), plan.method))
+    if out_dtype != dtype:
+        result = result.map_blocks(_cast, out_dtype, dtype=out_dtype)
+    return result
+
+
+def _cast(block: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`block` in `dtype`, cast as the in-memory call casts its result."""
+    out = np.empty(block.shape, dtype)
+    cast_into(out, block)
+    return out
 
 
 _CONTROLLER_LOCK = threading.Lock()
