@@ -223,7 +223,8 @@ def _filter_block(filter2d: PlaneFilter, func: str, axes, channel_axis, nan_poli
 def _filter_lazily(image: Any, filter2d: PlaneFilter, func: str, axes, channel_axis, nan_policy,
                    mask: Any) -> Any:
     """A Dask image (or mask): a lazy result, each block filtered on its
-    region with a halo of the filter's reach (corr2d._dask)."""
+    region with a halo of the filter's reach (corr2d._dask); a plain
+    correlation on a 2-D image is corr2d.ndimage's lazy correlation."""
     backend = backend_for(func, image=image, mask=mask)
     if filter2d.mode == "valid":
         raise ValueError(f"{func}: mode='valid' is not available for Dask arrays; use "

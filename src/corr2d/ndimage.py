@@ -111,15 +111,15 @@ def _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan
           backend, *, convolve: bool, func: str):
     """A Dask `input` (corr2d._dask): each block is this function's NumPy
     call on its region, whose halo is the weights' reach along each image
-    axis (``k // 2``, or ``k - 1`` with a non-zero origin)."""
+    axis (``k // 2``, or ``k - 1`` with a non-zero origin); a plain
+    correlation of a 2-D input runs as correlate2d's blocks."""
     weights = np.asarray(weights)  # small: a Dask array is computed here
     if (mask is None and not _is_array(output) and len(input.shape) == 2 and input.size
             and check_nan_policy(nan_policy, func) == "propagate"):
         # One plain correlation: correlate2d's blocks, each a 'valid'
         # correlation of its region, so a framed block's thin regions give
-        # only its frame (a region each, a third of it kept, otherwise: a
-        # sigma-8 Gaussian's 4096^2 block took 43.4 ms, now 36.4). Planned
-        # on a small stand-in, which raises the call's errors now.
+        # only its frame (else each is computed whole and a third kept).
+        # Planned on a small stand-in, which raises the call's errors now.
         small = np.zeros(tuple(min(n, 3) for n in input.shape), input.dtype)
         plan = plan_ndimage(small, weights, output, mode, cval, origin, axes, threads, method,
                             convolve=convolve, func=func)
