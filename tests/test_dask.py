@@ -180,6 +180,11 @@ def test_plain_correlations_run_as_correlate2d_blocks(client):
                    ndimage.correlate(lazy, weights, nan_policy="interpolate"),
                    ndimage.correlate(stack, weights, axes=(1, 2))):
         assert _ghost_block_functions(result) == {_dask._with_threads}
+    # Computed in float64, cast to the output's dtype as in memory.
+    got = ndimage.convolve(lazy, weights, output=np.float32, mode="wrap")
+    expected = ndimage.convolve(lazy.compute(), weights, output=np.float32, mode="wrap")
+    assert got.dtype == expected.dtype == np.float32
+    np.testing.assert_allclose(got.compute(), expected, rtol=1e-6, atol=1e-6)
     for x in (rng.integers(-50, 50, (40, 36)).astype(np.int16), rng.random((40, 36)) < 0.3):
         for name, args in (("gaussian", (1.5,)), ("prewitt", ())):
             expected = getattr(filters, name)(x, *args, mode="mirror")
