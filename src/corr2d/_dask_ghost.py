@@ -138,6 +138,16 @@ def _fill_region(shape: tuple, dtype: np.dtype, fill: Any, places: list, parts: 
     return sub
 
 
+def _per_array(regions: list, parts: Sequence[Any]) -> list:
+    """A block task's parts split per array: each array's region takes as
+    many parts as it has places."""
+    split, at = [], 0
+    for _, _, _, places in regions:
+        split.append(parts[at:at + len(places)])
+        at += len(places)
+    return split
+
+
 class _Block:
     """One output block's task: build each array's region from its parts
     (``regions``: per array, its shape, dtype, fill and where each part
@@ -149,11 +159,9 @@ class _Block:
         self.func, self.crop, self.regions, self.axes = func, crop, regions, axes
 
     def __call__(self, *parts: Any) -> Any:
-        built, at = [], 0
-        for shape, dtype, fill, places in self.regions:
-            built.append(_fill_region(shape, dtype, fill, places, parts[at:at + len(places)],
-                                      self.axes))
-            at += len(places)
+        built = [_fill_region(shape, dtype, fill, places, own, self.axes)
+                 for (shape, dtype, fill, places), own in zip(self.regions,
+                                                              _per_array(self.regions, parts))]
         result = self.func(*built)
         return result if self.crop is None else result[self.crop]
 
@@ -201,10 +209,7 @@ class _FramedBlock:
         self.axes, self.frames, self.dtype = axes, frames, dtype
 
     def __call__(self, *parts: Any) -> Any:
-        per_array, at = [], 0
-        for _, _, _, places in self.regions:
-            per_array.append(parts[at:at + len(places)])
-            at += len(places)
+        per_array = _per_array(self.regions, parts)
         chunks = [own[self.centre] for own in per_array]
         (top, bottom), (left, right) = (frame.interior() for frame in self.frames)
         rows, cols = self.frames[0].length, self.frames[1].length

@@ -254,10 +254,13 @@ def _gradient_filter(axis: object, mode: object, cval: object, smoothing: str, f
         smoothing_weights, derivative
     )
 
+    def two_passes(fill: float) -> bool:
+        # 'constant' with a non-zero cval: ndimage extends the first pass's
+        # output by cval, so two passes.
+        return _MODES[mode] == "fill" and fill != 0.0
+
     def correlate(data, weights, fill):
-        if weights is kernel and _MODES[mode] == "fill" and fill != 0.0:
-            # 'constant' with a non-zero cval: ndimage extends the first
-            # pass's output by cval, so two passes.
+        if weights is kernel and two_passes(fill):
             out = _correlate1d(data, derivative, axis, mode, fill, func)
             return _correlate1d(out, smoothing_weights, 1 - axis, mode, fill, func)
         # Otherwise one 3x3 pass equals the two 1-D passes and reads the image
@@ -266,8 +269,7 @@ def _gradient_filter(axis: object, mode: object, cval: object, smoothing: str, f
         # 2-D pass: exact for any fill.)
         return _correlate(data, weights, mode, fill, func)
 
-    return _plane_filter(correlate, kernel, cval, func, mode,
-                         plain=not (_MODES[mode] == "fill" and cval != 0.0))
+    return _plane_filter(correlate, kernel, cval, func, mode, plain=not two_passes(cval))
 
 
 def _kernel_filter(kernel: np.ndarray, mode: object, cval: object, func: str) -> PlaneFilter:
