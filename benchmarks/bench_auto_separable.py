@@ -3,7 +3,9 @@
 For Gaussians (mirrored: the column pass folds) and random rank-1 kernels
 (no mirror) of 5 to 129 taps on square images of 1024 to 4096 pixels,
 float32 and float64, it times the direct method (up to 15 taps), the
-separable passes and the FFT, interleaved (A B C A B C ...), and prints
+separable passes and the FFT, interleaved (bench_correlate2d's
+interleaved_medians: every method once a round, in a new order each
+round), and prints
 each case's medians, what 'auto' chooses (corr2d._methods.choose, on the
 same threads) and auto's time over the fastest. The summary line is the
 worst ratio and the cases beyond 1.05. These cases set the separable
@@ -18,18 +20,16 @@ Run: ``python benchmarks/bench_auto_separable.py --threads 1`` (and 2;
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
 
 import corr2d
 from corr2d._methods import choose
 
-
-def gaussian(size: int) -> np.ndarray:
-    g = np.exp(-(((np.arange(size) - size // 2) / (size / 4)) ** 2))
-    return np.outer(g, g)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_correlate2d import gaussian_kernel, interleaved_medians  # noqa: E402  (the house's)
 
 
 def rank_one(size: int, rng: np.random.Generator) -> np.ndarray:
@@ -40,7 +40,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", action="store_true", help="reuse one output array")
-    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="2048^2 and 4096^2, fewer kernels")
     args = parser.parse_args()
     corr2d.show_config()
@@ -54,17 +53,13 @@ def main() -> None:
             x = rng.standard_normal((n, n)).astype(dtype)
             out = np.empty_like(x) if args.out else None
             for size in taps:
-                for name, k in (("gaussian", gaussian(size)), ("rank-1", rank_one(size, rng))):
-                    k = k.astype(dtype)
+                for name, k in (("gaussian", gaussian_kernel(size, size / 6, dtype)),
+                                ("rank-1", rank_one(size, rng).astype(dtype))):
                     methods = ["separable", "fft"] + (["direct"] if size <= 15 else [])
-                    times: dict[str, list[float]] = {m: [] for m in methods}
-                    for _ in range(args.rounds):
-                        for m in methods:
-                            t = time.perf_counter()
-                            corr2d.correlate2d(x, k, "same", method=m, out=out,
-                                               threads=args.threads)
-                            times[m].append(time.perf_counter() - t)
-                    med = {m: statistics.median(v) * 1e3 for m, v in times.items()}
+                    med, _ = interleaved_medians({
+                        m: (lambda m=m, k=k: corr2d.correlate2d(x, k, "same", method=m, out=out,
+                                                                threads=args.threads))
+                        for m in methods})
                     chosen = choose((n, n), k, np.dtype(dtype), args.threads)[0]
                     ratio = med[chosen] / min(med.values())
                     worst, cases = max(worst, ratio), cases + 1
