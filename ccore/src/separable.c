@@ -191,38 +191,46 @@ static int plan_columns(column_plan *cp, const corr2d_geometry *g)
  * mmap and a page fault per 4 KiB per band where glibc's mmap threshold is
  * fixed, as under dask.distributed's MALLOC_TRIM_THRESHOLD_): `buf` (a
  * band's rows x cp->width elements), then the column pass's row pointers
- * and its copied block, 64-byte aligned so each row of the copy starts a
- * line. */
+ * and its copied block, each from a 64-byte boundary so each row of the
+ * copy starts a line. */
 typedef struct {
     char *buf;
     const void **in;
     void *block;
 } band_workspace;
 
-/* The bytes of one thread's workspace for bands of up to `band_rows` rows,
- * a multiple of 64. */
-static size_t workspace_bytes(ptrdiff_t band_rows, ptrdiff_t width, size_t es, ptrdiff_t kh)
+/* Where a workspace's parts start, in bytes, and its whole size (a
+ * multiple of 64), for bands of up to `band_rows` rows. */
+typedef struct {
+    size_t in, block, bytes;
+} workspace_layout;
+
+static size_t lines(size_t bytes)
 {
-    const ptrdiff_t nin = band_rows + kh - 1;
-    size_t bytes = ((size_t)band_rows * (size_t)width * es + 63) / 64 * 64;
-#ifdef SEPARABLE_COLUMNS
-    /* copy_bytes grows with nin, so the longest band's block fits all. */
-    bytes += (sizeof(void *) * (size_t)nin + 63) / 64 * 64 + (copy_bytes(nin) + 63) / 64 * 64;
-#else
-    (void)nin;
-#endif
-    return bytes;
+    return (bytes + 63) / 64 * 64;
 }
 
-static band_workspace workspace_at(char *base, ptrdiff_t band_rows, ptrdiff_t width,
-                                   size_t es, ptrdiff_t kh)
+static workspace_layout layout_of(ptrdiff_t band_rows, ptrdiff_t width, size_t es, ptrdiff_t kh)
+{
+    workspace_layout l;
+    const ptrdiff_t nin = band_rows + kh - 1;
+    l.in = lines((size_t)band_rows * (size_t)width * es);
+    l.block = l.in + lines(sizeof(void *) * (size_t)nin);
+#ifdef SEPARABLE_COLUMNS
+    /* copy_bytes grows with nin, so the longest band's block fits all. */
+    l.bytes = l.block + lines(copy_bytes(nin));
+#else
+    l.bytes = l.block;
+#endif
+    return l;
+}
+
+static band_workspace workspace_at(char *base, const workspace_layout *l)
 {
     band_workspace w;
-    const size_t buf_bytes = ((size_t)band_rows * (size_t)width * es + 63) / 64 * 64;
-    const size_t in_bytes = (sizeof(void *) * (size_t)(band_rows + kh - 1) + 63) / 64 * 64;
     w.buf = base;
-    w.in = (const void **)(void *)(base + buf_bytes);
-    w.block = base + buf_bytes + in_bytes;
+    w.in = (const void **)(void *)(base + l->in);
+    w.block = base + l->block;
     return w;
 }
 
@@ -296,7 +304,7 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     column_plan cp;
     ptrdiff_t band_rows, nbands, b;
     char *workspaces, *fill_row;
-    size_t per_thread;
+    workspace_layout layout;
     int nthreads, status = CORR2D_OK;
     const int level = corr2d_vector_level();
     corr2d_watch watch;
@@ -326,8 +334,8 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
     nthreads = corr2d_plan_threads(g->threads, work);
     if (nthreads > nbands)
         nthreads = (int)nbands;
-    per_thread = workspace_bytes(band_rows, cp.width, es, g->kernel_height);
-    workspaces = (char *)malloc((size_t)nthreads * per_thread + 64);
+    layout = layout_of(band_rows, cp.width, es, g->kernel_height);
+    workspaces = (char *)malloc((size_t)nthreads * layout.bytes + 64);
     /* A row of fill values, as wide as the computed columns. */
     fill_row = (char *)malloc((size_t)(cp.b - cp.a + 1) * es);
     if (workspaces == NULL || fill_row == NULL) {
@@ -349,8 +357,8 @@ int corr2d_correlate_separable(corr2d_dtype dtype, const void *image, const void
         const ptrdiff_t rows = i0 + band_rows <= g->out_height ? band_rows : g->out_height - i0;
         /* The thread's workspace, from the first 64-byte boundary. */
         char *base = workspaces + (64 - (uintptr_t)workspaces % 64) % 64 +
-                     (size_t)corr2d_thread_num() * per_thread;
-        const band_workspace ws = workspace_at(base, band_rows, cp.width, es, g->kernel_height);
+                     (size_t)corr2d_thread_num() * layout.bytes;
+        const band_workspace ws = workspace_at(base, &layout);
         int s;
         if (corr2d_should_stop(&watch))
             continue;
