@@ -149,12 +149,45 @@ def test_framed_blocks_of_a_shape_keeping_function(c, clip):
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_a_cut_piece_does_not_keep_its_chunk():
+def test_cut_pieces_do_not_keep_their_chunk():
     """Halo pieces are copies: a view would keep the whole chunk in the
-    worker's memory until every block that reads the piece has run."""
-    from corr2d._dask_ghost import _cut_piece
+    worker's memory until every block that reads a piece has run."""
+    from corr2d._dask_ghost import _cut_pieces
 
     chunk = np.arange(64.0).reshape(8, 8)
-    piece = _cut_piece(chunk, (slice(0, 2), slice(None, None, -1)))
-    np.testing.assert_array_equal(piece, chunk[:2, ::-1])
-    assert not np.shares_memory(piece, chunk)
+    indices = ((slice(0, 2), slice(None, None, -1)), (slice(7, 8), slice(3, 5)))
+    pieces = _cut_pieces(chunk, indices)
+    assert len(pieces) == 2
+    for piece, index in zip(pieces, indices):
+        np.testing.assert_array_equal(piece, chunk[index])
+        assert not np.shares_memory(piece, chunk)
+
+
+def test_a_block_reads_its_chunk_and_its_neighbours_halo_strips():
+    """Only halo strips travel: a block depends on its own chunk and on one
+    cut task per neighbouring chunk (never a neighbour's whole chunk), and
+    a chunk's cut holds only the strips its neighbours read."""
+    import dask
+    from dask.core import get_dependencies
+
+    import corr2d
+
+    image = da.from_array(np.arange(96.0 * 96).reshape(96, 96), chunks=32)
+    kernel = np.ones((5, 3))  # reach: 2 rows, 1 column
+    result = corr2d.correlate2d(image, kernel, "same", "symm")
+    graph = dict(result.__dask_graph__())
+    chunk = (image.name, 1, 1)
+    middle = get_dependencies(graph, (result.name, 1, 1))
+    cuts = middle - {chunk}
+    assert chunk in middle
+    assert all(key[0].startswith("corr2d-ghost-piece") for key in cuts)
+    assert sorted(key[1:] for key in cuts) == sorted(
+        (image.name, i, j) for i in range(3) for j in range(3) if (i, j) != (1, 1))
+    own_cut = next(key for key in graph
+                   if key[0].startswith("corr2d-ghost-piece") and key[1:] == chunk)
+    strips = dask.get(graph, own_cut)
+    # 2 rows for the blocks above and below, 1 column for those beside,
+    # 2 x 1 corners for the diagonal ones.
+    assert sum(piece.size for piece in strips) == 2 * 2 * 32 + 2 * 1 * 32 + 4 * 2 * 1
+    np.testing.assert_allclose(result.compute(scheduler="sync"),
+                               corr2d.correlate2d(image.compute(), kernel, "same", "symm"))

@@ -10,13 +10,17 @@ the global edges are exact for every rule (fill, wrap, symm, mirror,
 nearest) whatever the chunking: chunks smaller than the halo, kernels
 larger than a chunk or than the image included.
 
-The graph is built directly, one task per output block. A piece that is
-only part of a chunk is cut by a small task of its own, which the
+The graph is built directly, one task per output block. The pieces that
+are only part of a chunk are cut by one small task per chunk, which the
 scheduler runs where the chunk lives, so only halo strips travel between
-workers, never whole neighbouring chunks; the piece is a copy, so the chunk
-is freed once its own block and its cuts have run (a view kept every chunk
-until its neighbours' blocks ran: 32768^2 float32 on 2 workers, 1.13-1.19x
-slower, 0.2-0.3 GiB more per worker). Where the output block is its
+workers, never whole neighbouring chunks; each block takes its pieces from
+the tuple of its neighbours' cut tasks (one task per piece made 8 tasks per
+chunk, whose scheduling cost more than the larger transfers: 32768^2
+float32 made in memory on 2 workers, 1.17-1.24x slower on 3x3 and 31x31,
+1.04x on a Gaussian of sigma 8). The pieces are copies, so the chunk is
+freed once its own block and its cut have run (a view kept every chunk
+until its neighbours' blocks ran: 1.13-1.19x slower, 0.2-0.3 GiB more per
+worker). Where the output block is its
 input chunk and the chunk is wider than the halos (the usual case: 'same'
 mode, the filters), the block is framed (`_FramedBlock`): the function runs
 on the chunk itself for the interior, whose windows lie in the chunk, and
@@ -35,6 +39,7 @@ the whole image would be; the function's result is then cropped).
 from __future__ import annotations
 
 import itertools
+import operator
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -249,10 +254,11 @@ def _whole(piece: _Piece, chunks: Sequence[int]) -> bool:
     return piece.source == slice(0, chunks[piece.chunk])
 
 
-def _cut_piece(chunk: np.ndarray, index: tuple) -> np.ndarray:
-    """A copy of one piece of a chunk: a view would keep the whole chunk in
-    the worker's memory until every block reading the piece has run."""
-    return np.array(chunk[index])
+def _cut_pieces(chunk: np.ndarray, indices: tuple) -> tuple:
+    """Copies of the pieces of a chunk that other blocks read: a view would
+    keep the whole chunk in the worker's memory until every block reading a
+    piece has run."""
+    return tuple(np.array(chunk[index]) for index in indices)
 
 
 def _frame_of(block: tuple, index: int, reach: tuple[int, int], crop: bool,
@@ -313,7 +319,9 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
     other = [axis for axis in range(first.ndim) if axis not in axes]
     chunks = list(first.chunks)
     chunks[axes[0]], chunks[axes[1]] = tuple(out_chunks[0]), tuple(out_chunks[1])
-    dsk, n_cut = {}, itertools.count()
+    # Per source chunk, the pieces other blocks cut from it: one task cuts
+    # them all, and each block takes its own from that task's tuple.
+    dsk, cuts = {}, {}
     for (i, rows), (j, cols) in itertools.product(*map(enumerate, per_axis)):
         for rest in itertools.product(*(range(len(first.chunks[axis])) for axis in other)):
             block_index = [0] * first.ndim
@@ -332,12 +340,12 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                     source = list(block_index)
                     source[axes[0]], source[axes[1]] = rp.chunk, cp.chunk
                     key = (x.name, *source)
-                    # Cut where the chunk lives: only the piece travels.
+                    # Cut where the chunk lives: only the pieces travel.
                     if not (_whole(rp, image_chunks[0]) and _whole(cp, image_chunks[1])):
-                        piece_key = (cut, next(n_cut))
-                        dsk[piece_key] = (_cut_piece, key,
-                                          _index(x.ndim, axes, rp.source, cp.source))
-                        key = piece_key
+                        pieces = cuts.setdefault(key, {})
+                        index = _index(x.ndim, axes, rp.source, cp.source)
+                        at = pieces.setdefault(repr(index), (len(pieces), index))[0]
+                        key = (operator.getitem, (cut, *key), at)
                     parts.append(key)
                 shape[axes[0]] = rows[2][-1].start + rows[2][-1].length
                 shape[axes[1]] = cols[2][-1].start + cols[2][-1].length
@@ -356,6 +364,8 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                 task = _Block(func, window, regions, axes)
             block_index[axes[0]], block_index[axes[1]] = i, j
             dsk[(name, *block_index)] = (task, *parts)
+    for key, pieces in cuts.items():
+        dsk[(cut, *key)] = (_cut_pieces, key, tuple(index for _, index in pieces.values()))
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=list(arrays))
     return da.Array(graph, name, chunks=tuple(chunks), dtype=dtype,
                     meta=np.empty((0,) * first.ndim, dtype))
