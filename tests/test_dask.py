@@ -159,26 +159,26 @@ def _ghost_block_functions(result) -> set:
 
 def test_plain_correlations_run_as_correlate2d_blocks(client):
     """ndimage's correlations and the filters that are one plain correlation
-    (a 2-D image, no mask, nan_policy='propagate') run correlate2d's blocks,
-    'valid' correlations of their regions, so a framed block's thin regions
-    give only its frame; the others run on each block's region. Integer and
-    bool images are cast as in memory."""
+    (a 2-D image or a stack, no mask, nan_policy='propagate') run
+    correlate2d's blocks, 'valid' correlations of their regions, so a framed
+    block's thin regions give only its frame; the others run on each block's
+    region. Integer and bool images are cast as in memory."""
     from corr2d import _dask
 
     rng = np.random.default_rng(4)
     lazy = da.from_array(rng.standard_normal((40, 36)), chunks=(12, 10))
+    stack = da.from_array(rng.standard_normal((2, 40, 36)), chunks=(1, 12, 10))
     weights = rng.standard_normal((5, 4))
     for result in (filters.gaussian(lazy, 2.0), filters.sobel(lazy, mode="wrap"),
                    filters.laplace(lazy, mode="constant", cval=0.5),
+                   filters.gaussian(stack, 2.0, axes=(1, 2)),
                    ndimage.correlate(lazy, weights, mode="mirror", origin=(1, -1)),
-                   ndimage.convolve(lazy, weights, output=np.float32)):
-        assert _ghost_block_functions(result) == {_dask._correlate_region}
-    stack = da.from_array(rng.standard_normal((2, 40, 36)), chunks=(1, 12, 10))
+                   ndimage.convolve(lazy, weights, output=np.float32),
+                   ndimage.correlate(stack, weights, axes=(1, 2))):
+        assert _ghost_block_functions(result) == {_dask._correlate_planes}
     for result in (filters.sobel(lazy, mode="constant", cval=1.0),  # two 1-D passes in memory
                    filters.gaussian(lazy, 2.0, nan_policy="interpolate"),
-                   filters.gaussian(stack, 2.0, axes=(1, 2)),
-                   ndimage.correlate(lazy, weights, nan_policy="interpolate"),
-                   ndimage.correlate(stack, weights, axes=(1, 2))):
+                   ndimage.correlate(lazy, weights, nan_policy="interpolate")):
         assert _ghost_block_functions(result) == {_dask._with_threads}
     # Computed in float64, cast to the output's dtype as in memory.
     got = ndimage.convolve(lazy, weights, output=np.float32, mode="wrap")
@@ -191,6 +191,51 @@ def test_plain_correlations_run_as_correlate2d_blocks(client):
             got = getattr(filters, name)(da.from_array(x, chunks=(12, 10)), *args, mode="mirror")
             assert got.dtype == expected.dtype == np.float64
             np.testing.assert_allclose(got.compute(), expected, rtol=0, atol=1e-12)
+
+
+@SETTINGS
+@given(layout=st.sampled_from([((3, 17, 15), {"axes": (1, 2)}, (2, 7, 6)),
+                               ((17, 15, 3), {"axes": (0, 1)}, (5, 8, 2)),
+                               ((17, 15, 3), {"axes": (1, 0)}, (9, 4, 3)),
+                               ((2, 17, 15, 2), {"axes": (-1, -2)}, (1, 6, 15, 1))]),
+       mode=st.sampled_from(["reflect", "mirror", "nearest", "wrap", "constant"]),
+       dtype=st.sampled_from([np.float64, np.float32, np.int16]),
+       convolve=st.booleans(), origin=st.sampled_from([0, (1, -1)]))
+def test_plain_correlations_of_stacks_match_the_numpy_path(client, layout, mode, dtype, convolve,
+                                                           origin):
+    """A stack or a colour image, its image axes in either order, runs as
+    correlate2d's blocks plane by plane and equals the in-memory call."""
+    shape, axes, chunks = layout
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal(shape) * 20).astype(dtype)
+    weights = rng.standard_normal((5, 4))
+    call = ndimage.convolve if convolve else ndimage.correlate
+    options = dict(mode=mode, cval=1.5, origin=origin, **axes)
+    expected = call(x, weights, **options)
+    got = call(da.from_array(x, chunks=chunks), weights, **options)
+    assert got.dtype == expected.dtype
+    tolerance = 1e-4 if expected.dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(got.compute(), expected, rtol=tolerance, atol=tolerance)
+
+
+def test_filters_on_stacks_match_the_numpy_path(client):
+    """The plain filters on a colour image (channel_axis) and a stack (axes)
+    run correlate2d's blocks and equal the in-memory call."""
+    from corr2d import _dask
+
+    rng = np.random.default_rng(6)
+    colour = rng.standard_normal((30, 26, 3)).astype(np.float32)
+    stack = rng.integers(0, 255, (3, 30, 26)).astype(np.uint8)
+    for x, chunks, options in ((colour, (11, 9, 2), {"channel_axis": -1}),
+                               (stack, (2, 13, 26), {"axes": (2, 1)})):
+        for name, args in (("gaussian", (2.0,)), ("sobel", ()), ("laplace", ())):
+            expected = getattr(filters, name)(x, *args, mode="reflect", **options)
+            lazy = getattr(filters, name)(da.from_array(x, chunks=chunks), *args, mode="reflect",
+                                          **options)
+            assert _ghost_block_functions(lazy) == {_dask._correlate_planes}
+            assert lazy.dtype == expected.dtype
+            tolerance = 1e-5 if expected.dtype == np.float32 else 1e-10
+            np.testing.assert_allclose(lazy.compute(), expected, rtol=tolerance, atol=tolerance)
 
 
 def test_filters_on_a_colour_stack_with_missing_samples(client):

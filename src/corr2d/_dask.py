@@ -79,6 +79,23 @@ def _correlate_region(kernel: np.ndarray, fill: np.ndarray, boundary: int, metho
     return _correlate_in_memory(plan)
 
 
+def _correlate_planes(axes: tuple[int, int], kernel: np.ndarray, fill: np.ndarray,
+                      boundary: int, method: str, threads: int, region: np.ndarray,
+                      out: np.ndarray | None = None) -> np.ndarray:
+    """`_correlate_region` of every 2-D plane along `axes` of a region (a
+    2-D region is its one plane), into `out` when given."""
+    if out is None:
+        shape = list(region.shape)
+        for axis, k in zip(axes, kernel.shape):
+            shape[axis] -= k - 1
+        out = np.empty(shape, region.dtype)
+    planes, targets = np.moveaxis(region, axes, (-2, -1)), np.moveaxis(out, axes, (-2, -1))
+    for index in np.ndindex(planes.shape[:-2]):
+        _correlate_region(kernel, fill, boundary, method, threads, planes[index],
+                          out=targets[index])
+    return out
+
+
 def auto_method(plan: CorrelatePlan) -> str:
     """What method='auto' runs for `plan`: chosen once for the whole image,
     for blocks that run on one thread each."""
@@ -100,31 +117,45 @@ def correlate(plan: CorrelatePlan) -> Any:
     method = plan.method
     if method == "auto":  # once for the call, as the in-memory call would choose
         method = auto_method(plan)
+    return _ghosted_correlation(image, plan, method, (0, 1), out_chunks)
+
+
+def _ghosted_correlation(image: Any, plan: Any, method: str, axes: tuple[int, int],
+                         out_chunks: tuple) -> Any:
+    """`plan`'s correlation (its kernel, fill, boundary, offsets and threads)
+    of the planes along `axes` of a Dask `image`: one 'valid' correlation of
+    each block's region."""
+    kernel = plan.kernel
     kh, kw = kernel.shape
     reach = ((plan.top, kh - 1 - plan.top), (plan.left, kw - 1 - plan.left))
-    block = functools.partial(_correlate_region, np.ascontiguousarray(kernel), plan.fill,
+    block = functools.partial(_correlate_planes, axes, np.ascontiguousarray(kernel), plan.fill,
                               plan.boundary, method, plan.threads or THREADS_PER_TASK)
-    return map_ghosted(block, [image], (0, 1), out_chunks, reach, plan.boundary,
-                       plan.fill[0], image.dtype, crop=False)
+    return map_ghosted(block, [image], axes, out_chunks, reach, plan.boundary, plan.fill[0],
+                       image.dtype, crop=False)
 
 
 def correlate_planned(image: Any, plan: Any) -> Any:
     """corr2d.ndimage's plain correlation (no mask, nan_policy='propagate')
-    of a 2-D Dask `image`, planned on a small stand-in (`plan`, an
-    NdimagePlan: kernel, dtypes, fill, boundary, offsets, method, threads).
+    of a Dask `image` (2-D, or a stack of planes along ``plan.axes``),
+    planned on a small stand-in (`plan`, an NdimagePlan: kernel, dtypes,
+    fill, boundary, offsets, axes, method, threads).
 
     Unlike `map_planes`, every block is correlate2d's, a 'valid'
-    correlation of its region, so a framed block's thin regions give only
-    the frame's outputs, and 'constant' is the core's fill (no clipped
-    regions). The result is then cast to the call's dtype as in memory.
-    Memory per task: correlate2d's blocks', and a block of the result's
-    dtype where it differs from the compute dtype.
+    correlation of its region (plane by plane), so a framed block's thin
+    regions give only the frame's outputs, and 'constant' is the core's
+    fill (no clipped regions). The result is then cast to the call's dtype
+    as in memory. Memory per task: correlate2d's blocks', and a block of
+    the result's dtype where it differs from the compute dtype.
     """
     dtype, out_dtype = plan.compute_dtype, plan.result.dtype
     image = as_dask(image).astype(dtype)
-    result = correlate(CorrelatePlan(image, plan.kernel, plan.fill, tuple(image.shape), plan.top,
-                                     plan.left, plan.boundary, False, plan.threads, None,
-                                     (image,), plan.method))
+    axes = tuple(plan.axes)
+    method = plan.method
+    if method == "auto":  # once for the call, as the in-memory call would choose
+        plane = tuple(image.shape[axis] for axis in axes)
+        method = choose(plane, plan.kernel, dtype)[0]
+    result = _ghosted_correlation(image, plan, method, axes,
+                                  tuple(image.chunks[axis] for axis in axes))
     if out_dtype != dtype:
         result = result.map_blocks(_cast, out_dtype, dtype=out_dtype)
     return result

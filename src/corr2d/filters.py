@@ -135,9 +135,11 @@ def _check_axis(axis: object, func: str) -> int:
 
 
 def _correlate(
-    image: np.ndarray, kernel: np.ndarray, mode: str, cval: float, func: str
+    image: np.ndarray, kernel: np.ndarray, mode: str, cval: float, func: str,
+    planes: tuple[int, int] = (0, 1),
 ) -> np.ndarray:
-    """Correlate `image` with a small `kernel`, extended by ndimage `mode`.
+    """Correlate `image` (2-D, or its planes along `planes` for the modes
+    other than 'valid') with a small `kernel`, extended by ndimage `mode`.
 
     The output keeps the image's shape, and is centred as correlate2d's
     'same' mode: ``(k - 1) // 2`` rows/columns of extension before the
@@ -152,10 +154,14 @@ def _correlate(
                 f"got {image.shape}"
             )
         return correlate2d(image, kernel, mode="valid")
+    if planes[0] > planes[1]:
+        # ndimage pairs the weights' axes with the image axes in increasing
+        # order; `planes` names the image's rows first.
+        kernel, planes = kernel.T, planes[::-1]
     # scipy.ndimage centres a kernel at k // 2; origin -1 on an even axis
     # moves it to correlate2d's (k - 1) // 2. Every mode is the core's.
     origin = tuple(-(1 - k % 2) for k in kernel.shape)
-    return ndimage.correlate(image, kernel, mode=mode, cval=cval, origin=origin)
+    return ndimage.correlate(image, kernel, mode=mode, cval=cval, origin=origin, axes=planes)
 
 
 def _correlate1d(
@@ -224,22 +230,23 @@ def _filter_lazily(image: Any, filter2d: PlaneFilter, func: str, axes, channel_a
                    mask: Any) -> Any:
     """A Dask image (or mask): a lazy result, each block filtered on its
     region with a halo of the filter's reach (corr2d._dask); a plain
-    correlation on a 2-D image is corr2d.ndimage's lazy correlation."""
+    correlation (of a 2-D image or a stack) is corr2d.ndimage's lazy
+    correlation."""
     backend = backend_for(func, image=image, mask=mask)
     if filter2d.mode == "valid":
         raise ValueError(f"{func}: mode='valid' is not available for Dask arrays; use "
                          "corr2d.correlate2d(..., mode='valid') or another mode")
     planes = image_axes(tuple(image.shape), axes, channel_axis, func)
     kernel = getattr(filter2d, "plain_kernel", None)
-    if (kernel is not None and mask is None and planes == (0, 1) and len(image.shape) == 2
-            and check_nan_policy(nan_policy, func) == "propagate" and image.size):
+    if (kernel is not None and mask is None and check_nan_policy(nan_policy, func) == "propagate"
+            and image.size):
         # One plain correlation: corr2d.ndimage's lazy correlation, whose
         # blocks compute only their own outputs. The small call checks the
         # arguments and gives the result's dtype (integers: float64).
-        small = _filter_image(np.zeros((min(image.shape[0], 3), min(image.shape[1], 3)),
-                                       image.dtype), filter2d, func, axes, channel_axis,
-                              nan_policy, None)
-        return _correlate(image.astype(small.dtype), kernel, filter2d.mode, filter2d.cval, func)
+        small = _filter_image(np.zeros(tuple(min(n, 3) for n in image.shape), image.dtype),
+                              filter2d, func, axes, channel_axis, nan_policy, None)
+        return _correlate(image.astype(small.dtype), kernel, filter2d.mode, filter2d.cval, func,
+                          planes)
     block = functools.partial(_filter_block, filter2d, func, axes, channel_axis, nan_policy)
     return backend.map_planes(block, image, mask, planes, filter2d.reach, filter2d.mode, func)
 

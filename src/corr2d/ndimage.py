@@ -112,9 +112,9 @@ def _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan
     """A Dask `input` (corr2d._dask): each block is this function's NumPy
     call on its region, whose halo is the weights' reach along each image
     axis (``k // 2``, or ``k - 1`` with a non-zero origin); a plain
-    correlation of a 2-D input runs as correlate2d's blocks."""
+    correlation (of a 2-D input or a stack) runs as correlate2d's blocks."""
     weights = np.asarray(weights)  # small: a Dask array is computed here
-    if (mask is None and not _is_array(output) and len(input.shape) == 2 and input.size
+    if (mask is None and not _is_array(output) and len(input.shape) >= 2 and input.size
             and check_nan_policy(nan_policy, func) == "propagate"):
         # One plain correlation: correlate2d's blocks, each a 'valid'
         # correlation of its region, so a framed block's thin regions give
