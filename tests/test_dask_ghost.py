@@ -163,15 +163,20 @@ def test_cut_pieces_do_not_keep_their_chunk():
         assert not np.shares_memory(piece, chunk)
 
 
-def test_a_block_reads_its_chunk_and_its_neighbours_halo_strips():
-    """Only halo strips travel: a block depends on its own chunk and on one
-    cut task per neighbouring chunk (never a neighbour's whole chunk), and
-    a chunk's cut holds only the strips its neighbours read."""
+@pytest.mark.parametrize("bundled", [True, False])
+def test_a_block_reads_its_chunk_and_its_neighbours_halo_strips(monkeypatch, bundled):
+    """Only halo strips travel: a block depends on its own chunk and on its
+    neighbours' cut tasks (never a neighbour's whole chunk). A chunk's cut
+    holds only the strips its neighbours read: all in one task while they
+    fit in BUNDLE_BYTES, else one task per strip."""
     import dask
     from dask.core import get_dependencies
 
     import corr2d
+    from corr2d import _dask_ghost
 
+    if not bundled:
+        monkeypatch.setattr(_dask_ghost, "BUNDLE_BYTES", 200 * 8 - 1)
     image = da.from_array(np.arange(96.0 * 96).reshape(96, 96), chunks=32)
     kernel = np.ones((5, 3))  # reach: 2 rows, 1 column
     result = corr2d.correlate2d(image, kernel, "same", "symm")
@@ -181,13 +186,14 @@ def test_a_block_reads_its_chunk_and_its_neighbours_halo_strips():
     cuts = middle - {chunk}
     assert chunk in middle
     assert all(key[0].startswith("corr2d-ghost-piece") for key in cuts)
-    assert sorted(key[1:] for key in cuts) == sorted(
-        (image.name, i, j) for i in range(3) for j in range(3) if (i, j) != (1, 1))
-    own_cut = next(key for key in graph
-                   if key[0].startswith("corr2d-ghost-piece") and key[1:] == chunk)
-    strips = dask.get(graph, own_cut)
+    neighbours = sorted((image.name, i, j) for i in range(3) for j in range(3) if (i, j) != (1, 1))
+    assert sorted(key[1:4] for key in cuts) == neighbours
+    own_cuts = [key for key in graph
+                if key[0].startswith("corr2d-ghost-piece") and key[1:4] == chunk]
+    strips = [piece for key in own_cuts for piece in dask.get(graph, key)]
+    assert len(own_cuts) == (1 if bundled else 8)
     # 2 rows for the blocks above and below, 1 column for those beside,
-    # 2 x 1 corners for the diagonal ones.
+    # 2 x 1 corners for the diagonal ones: 200 samples of 8 bytes.
     assert sum(piece.size for piece in strips) == 2 * 2 * 32 + 2 * 1 * 32 + 4 * 2 * 1
     np.testing.assert_allclose(result.compute(scheduler="sync"),
                                corr2d.correlate2d(image.compute(), kernel, "same", "symm"))

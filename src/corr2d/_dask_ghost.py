@@ -39,6 +39,7 @@ the whole image would be; the function's result is then cropped).
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -254,6 +255,44 @@ def _whole(piece: _Piece, chunks: Sequence[int]) -> bool:
     return piece.source == slice(0, chunks[piece.chunk])
 
 
+#: A chunk's halo pieces are cut by one task when together they take at
+#: most this many bytes; each block then receives its neighbours' whole
+#: tuples of pieces. Larger halos (near a chunk's size: kernels as large
+#: as the chunks) get a task per piece, so a block receives only its own.
+BUNDLE_BYTES = 4 << 20
+
+
+class _PieceRef(NamedTuple):
+    """A block task's part while the graph is built: piece `at` of those
+    cut from the chunk `key`."""
+    key: tuple
+    at: int
+
+
+def _cut_tasks(cuts: dict, cut: str) -> tuple[dict, dict]:
+    """The tasks that cut the pieces (``cuts``: per chunk key, each piece's
+    place, index and bytes), and per `_PieceRef` what a block task takes
+    instead: one task per chunk whose pieces fit in `BUNDLE_BYTES`, else one
+    per piece."""
+    dsk, refs = {}, {}
+    for key, pieces in cuts.items():
+        indices = tuple(index for _, index, _ in pieces.values())
+        if sum(nbytes for _, _, nbytes in pieces.values()) <= BUNDLE_BYTES:
+            dsk[(cut, *key)] = (_cut_pieces, key, indices)
+            refs.update({_PieceRef(key, at): (operator.getitem, (cut, *key), at)
+                         for at in range(len(indices))})
+        else:
+            for at, index in enumerate(indices):
+                dsk[(cut, *key, at)] = (_cut_pieces, key, (index,))
+                refs[_PieceRef(key, at)] = (operator.getitem, (cut, *key, at), 0)
+    return dsk, refs
+
+
+def _length(piece: _Piece, chunks: Sequence[int]) -> int:
+    """How many samples of its chunk `piece` reads along its axis."""
+    return len(range(*piece.source.indices(chunks[piece.chunk])))
+
+
 def _cut_pieces(chunk: np.ndarray, indices: tuple) -> tuple:
     """Copies of the pieces of a chunk that other blocks read: a view would
     keep the whole chunk in the worker's memory until every block reading a
@@ -319,8 +358,7 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
     other = [axis for axis in range(first.ndim) if axis not in axes]
     chunks = list(first.chunks)
     chunks[axes[0]], chunks[axes[1]] = tuple(out_chunks[0]), tuple(out_chunks[1])
-    # Per source chunk, the pieces other blocks cut from it: one task cuts
-    # them all, and each block takes its own from that task's tuple.
+    # Per source chunk, the pieces other blocks cut from it (see _cut_tasks).
     dsk, cuts = {}, {}
     for (i, rows), (j, cols) in itertools.product(*map(enumerate, per_axis)):
         for rest in itertools.product(*(range(len(first.chunks[axis])) for axis in other)):
@@ -344,8 +382,11 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                     if not (_whole(rp, image_chunks[0]) and _whole(cp, image_chunks[1])):
                         pieces = cuts.setdefault(key, {})
                         index = _index(x.ndim, axes, rp.source, cp.source)
-                        at = pieces.setdefault(repr(index), (len(pieces), index))[0]
-                        key = (operator.getitem, (cut, *key), at)
+                        nbytes = (_length(rp, image_chunks[0]) * _length(cp, image_chunks[1])
+                                  * x.dtype.itemsize * math.prod(x.chunks[axis][source[axis]]
+                                                                 for axis in other))
+                        at = pieces.setdefault(repr(index), (len(pieces), index, nbytes))[0]
+                        key = _PieceRef(key, at)
                     parts.append(key)
                 shape[axes[0]] = rows[2][-1].start + rows[2][-1].length
                 shape[axes[1]] = cols[2][-1].start + cols[2][-1].length
@@ -364,8 +405,11 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                 task = _Block(func, window, regions, axes)
             block_index[axes[0]], block_index[axes[1]] = i, j
             dsk[(name, *block_index)] = (task, *parts)
-    for key, pieces in cuts.items():
-        dsk[(cut, *key)] = (_cut_pieces, key, tuple(index for _, index in pieces.values()))
+    cut_dsk, refs = _cut_tasks(cuts, cut)
+    for key, (task, *parts) in dsk.items():
+        dsk[key] = (task, *(refs[part] if isinstance(part, _PieceRef) else part
+                            for part in parts))
+    dsk.update(cut_dsk)
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=list(arrays))
     return da.Array(graph, name, chunks=tuple(chunks), dtype=dtype,
                     meta=np.empty((0,) * first.ndim, dtype))
