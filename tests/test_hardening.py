@@ -53,6 +53,31 @@ def test_unaligned_arrays_are_copied_not_refused(dtype):
                                scipy.signal.correlate2d(image, kernel), rtol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("method", ["direct", "fft", "separable", "auto"])
+def test_unaligned_kernels_run_with_every_method(dtype, method):
+    """An unaligned kernel (as a Dask worker can unpickle one) is copied for
+    every method, correlation and convolution, and for ndimage's
+    interpolating path (the FFT method and that path once refused it with
+    an internal error)."""
+    from corr2d import ndimage
+
+    rng = np.random.default_rng(1)
+    image = rng.standard_normal((40, 37)).astype(dtype)
+    kernel = np.outer(rng.standard_normal(7), rng.standard_normal(6)).astype(dtype)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-10
+    for func in ("correlate2d", "convolve2d"):
+        got = getattr(corr2d, func)(image, unaligned(kernel), "same", "symm", method=method)
+        expected = getattr(scipy.signal, func)(image, kernel, "same", "symm")
+        np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+    with_nan = image.copy()
+    with_nan[5, 6] = np.nan
+    for policy in ("propagate", "interpolate"):
+        np.testing.assert_array_equal(
+            ndimage.correlate(with_nan, unaligned(kernel), nan_policy=policy, method=method),
+            ndimage.correlate(with_nan, kernel, nan_policy=policy, method=method))
+
+
 @pytest.mark.parametrize("kernel", [(0, 3), (3, 0), (0, 0)])
 def test_zero_size_kernel_dimensions_are_refused(kernel):
     x = np.ones((1, 2, 5, 5))

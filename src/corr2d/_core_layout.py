@@ -23,6 +23,16 @@ def has_core_layout(a: np.ndarray) -> bool:
     )
 
 
+def c_order_aligned(a: np.ndarray) -> np.ndarray:
+    """`a` (a kernel, a fill value) as the C core reads it: C order and
+    aligned, copied where it is not (a flipped view; a view into a byte
+    buffer at an odd offset, as arrays unpickled from a buffer, on a Dask
+    worker say, can be)."""
+    if a.flags.c_contiguous and a.flags.aligned:
+        return a
+    return np.array(a, order="C")
+
+
 def writes_in_place(out: np.ndarray, *inputs: np.ndarray) -> bool:
     """Whether the core may write straight into `out`: usable layout, rows
     that do not overlap each other, and no memory shared with an input."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _ccore
-from ._core_layout import has_core_layout, writes_in_place
+from ._core_layout import c_order_aligned, has_core_layout, writes_in_place
 from ._cpu_fft import correlate_fft, fft_threads
 from ._cpu_separable import correlate_separable
 from ._methods import choose, separable_factors
@@ -38,6 +38,9 @@ def method_of(plan: CorrelatePlan) -> tuple[str, object]:
 
 def correlate(plan: CorrelatePlan) -> np.ndarray:
     """Run `plan` (see corr2d._signal_plan) on the CPU."""
+    kernel, fill = c_order_aligned(plan.kernel), c_order_aligned(plan.fill)
+    if kernel is not plan.kernel or fill is not plan.fill:
+        plan = plan._replace(kernel=kernel, fill=fill)
     method, factors = method_of(plan)
     image = plan.image
     if not has_core_layout(image):
@@ -52,10 +55,7 @@ def correlate(plan: CorrelatePlan) -> np.ndarray:
     elif method == "separable":
         correlate_separable(plan, image, target, factors)
     else:
-        kernel = plan.kernel
-        if not (kernel.flags.c_contiguous and kernel.flags.aligned):
-            kernel = kernel.copy()  # C order, aligned
-        _ccore.correlate(image, kernel, plan.fill, target, plan.top, plan.left, plan.boundary,
+        _ccore.correlate(image, plan.kernel, plan.fill, target, plan.top, plan.left, plan.boundary,
                          plan.threads)
     if target is out:
         return out

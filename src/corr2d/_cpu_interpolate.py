@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _ccore
+from ._core_layout import c_order_aligned
 from ._cpu_correlate import method_of
 from ._cpu_separable import correlate_separable
 from ._extend import copy_extended
@@ -55,7 +56,7 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
     method, factors = method_of(whole)
     if method == "fft":
         return None
-    kernel = np.ascontiguousarray(kernel)
+    kernel = c_order_aligned(kernel)
     magnitudes = np.abs(kernel)
     magnitude_factors = None if factors is None else tuple(np.abs(f) for f in factors)
     if invalid is not None:
