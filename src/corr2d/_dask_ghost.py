@@ -11,7 +11,8 @@ nearest) whatever the chunking: chunks smaller than the halo, kernels
 larger than a chunk or than the image included.
 
 The graph is built directly, one task per output block. The pieces that
-are only part of a chunk are cut by one small task per chunk, which the
+are only part of a chunk are cut by one small task per chunk (a task per
+piece where they exceed `BUNDLE_BYTES`), which the
 scheduler runs where the chunk lives, so only halo strips travel between
 workers, never whole neighbouring chunks; each block takes its pieces from
 the tuple of its neighbours' cut tasks (one task per piece made 8 tasks per
