@@ -8,7 +8,10 @@ backends.
 """
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
@@ -211,25 +214,51 @@ def folds(column: np.ndarray) -> bool:
     return half > 0 and (top == mirror.tobytes() or top == (-mirror).tobytes())
 
 
-#: The factorisation cache keeps kernels up to this size (32 of them).
-CACHED_KERNEL_BYTES = 256 << 10
+#: The factorisations of this many recent kernels are kept.
+CACHED_FACTORISATIONS = 32
+_FACTORS: OrderedDict = OrderedDict()
+_FACTORS_LOCK = threading.Lock()
+
+
+def _kernel_key(kernel: np.ndarray) -> tuple:
+    """A C-contiguous kernel's cache key: a digest of its bytes (the cache
+    keeps no copy of a large kernel), its shape and dtype."""
+    return (hashlib.blake2b(kernel.tobytes(), digest_size=16).digest(), kernel.shape,
+            kernel.dtype.str)
+
+
+def factorised(kernel: np.ndarray) -> bool:
+    """Whether `separable_factors` of `kernel` is cached (costs no SVD)."""
+    key = _kernel_key(np.ascontiguousarray(kernel))
+    with _FACTORS_LOCK:
+        return key in _FACTORS
 
 
 def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``(u, v)`` with ``kernel ~= outer(u, v)``, or None: see
-    `_separable_factors`. Kernels of up to CACHED_KERNEL_BYTES are cached
-    by their bytes, so a filter applied block by block (a Dask image)
-    factorises its kernel once per process."""
+    `_separable_factors`. The answers for the CACHED_FACTORISATIONS most
+    recent kernels are cached by a digest of their bytes, so a filter
+    applied block by block (a Dask image) or in a loop factorises its
+    kernel once per process (the SVD of a 513 x 513 kernel takes 30 ms)."""
     kernel = np.ascontiguousarray(kernel)
-    if kernel.nbytes > CACHED_KERNEL_BYTES:
-        return _separable_factors(kernel)
-    return _cached_factors(kernel.tobytes(), kernel.shape, kernel.dtype.str)
+    key = _kernel_key(kernel)
+    with _FACTORS_LOCK:
+        if key in _FACTORS:
+            _FACTORS.move_to_end(key)
+            return _FACTORS[key]
+    factors = _separable_factors(kernel)
+    with _FACTORS_LOCK:
+        _FACTORS[key] = factors
+        while len(_FACTORS) > CACHED_FACTORISATIONS:
+            _FACTORS.popitem(last=False)
+    return factors
 
 
-@lru_cache(maxsize=32)
-def _cached_factors(data: bytes, shape: tuple, dtype: str):
-    kernel = np.frombuffer(data, dtype=dtype).reshape(shape)
-    return _separable_factors(kernel)
+def factorisation_seconds(kshape: tuple) -> float:
+    """The seconds `_separable_factors` takes on a kernel of `kshape` that
+    passes its cross test (the SVD)."""
+    kh, kw = kshape
+    return C.SVD_PER_CALL + C.SVD_PER_CUBE * kh * kw * min(kh, kw)
 
 
 def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -294,11 +323,13 @@ def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
     fft = fft_seconds(shape, kshape, dtype, threads)
     if fft < best_seconds:
         best, best_seconds = "fft", fft
-    # The folded cost is the lower bound: factorise only when it could win.
-    if separable_seconds(shape, kshape, dtype, folded=True) < best_seconds:
+    # The folded cost is the lower bound: factorise only when it could win,
+    # counting the factorisation when it is not cached.
+    svd = 0.0 if factorised(kernel) else factorisation_seconds(kshape)
+    if separable_seconds(shape, kshape, dtype, folded=True) + svd < best_seconds:
         factors = separable_factors(kernel)
         if factors is not None and separable_seconds(shape, kshape, dtype,
-                                                     folds(factors[0])) < best_seconds:
+                                                     folds(factors[0])) + svd < best_seconds:
             best = "separable"
         else:
             factors = None
