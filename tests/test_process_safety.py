@@ -59,6 +59,40 @@ def test_fork_pool_maps_conv2d_after_a_threaded_call():
     assert sums == [_conv_in_child(s) for s in range(4)]
 
 
+@fork_only
+def test_a_child_forked_while_the_caches_were_locked_runs():
+    """The kernel caches' locks (factorisations, FFT spectra) are held
+    briefly by whichever thread uses them; a fork at that moment must not
+    leave the child's locked: the child computes a separable and an FFT
+    correlation. Here the parent holds both locks while it forks."""
+    import corr2d
+    from corr2d import _cpu_fft, _methods
+
+    rng = np.random.default_rng(0)
+    image = rng.random((300, 300))
+    g = np.exp(-np.linspace(-3, 3, 41) ** 2)
+    separable, plain = np.outer(g, g), rng.random((41, 41))
+    with _methods._FACTORS_LOCK, _cpu_fft.SPECTRA._lock:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                corr2d.correlate2d(image, separable, "same", method="separable")
+                corr2d.correlate2d(image, plain, "same", method="fft")
+            finally:
+                os._exit(0)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the child hung on a cache's lock")
+        time.sleep(0.01)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
 @pytest.mark.parametrize("name", sorted(long_calls()))
 def test_sigint_interrupts_a_long_call_within_half_a_second(name):

@@ -27,6 +27,7 @@ or one tile when a tile is larger).
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 
@@ -141,6 +142,13 @@ class SpectrumCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes, self.hits, self.misses = max_bytes, 0, 0
         self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        if hasattr(os, "register_at_fork"):
+            # A fork while another thread held the lock would leave the
+            # child's held for ever: the child starts with a new one.
+            os.register_at_fork(after_in_child=self._new_lock)
+
+    def _new_lock(self) -> None:
         self._lock = threading.Lock()
 
     def get(self, tiles: _Tiles, kernel: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -220,6 +221,17 @@ _FACTORS: OrderedDict = OrderedDict()
 _FACTORS_LOCK = threading.Lock()
 
 
+def _new_lock_in_child() -> None:
+    """A fork while another thread held the cache's lock would leave the
+    child's held for ever: the child starts with a new one."""
+    global _FACTORS_LOCK
+    _FACTORS_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 def _kernel_key(kernel: np.ndarray) -> tuple:
     """A C-contiguous kernel's cache key: a digest of its bytes (the cache
     keeps no copy of a large kernel), its shape and dtype."""
@@ -227,25 +239,36 @@ def _kernel_key(kernel: np.ndarray) -> tuple:
             kernel.dtype.str)
 
 
+_NOT_CACHED = object()
+
+
+def _cached_factors(key: tuple) -> Any:
+    """The cached answer of `separable_factors` for `key`, or `_NOT_CACHED`."""
+    with _FACTORS_LOCK:
+        if key not in _FACTORS:
+            return _NOT_CACHED
+        _FACTORS.move_to_end(key)
+        return _FACTORS[key]
+
+
 def factorised(kernel: np.ndarray) -> bool:
     """Whether `separable_factors` of `kernel` is cached (costs no SVD)."""
-    key = _kernel_key(np.ascontiguousarray(kernel))
-    with _FACTORS_LOCK:
-        return key in _FACTORS
+    return _cached_factors(_kernel_key(np.ascontiguousarray(kernel))) is not _NOT_CACHED
 
 
-def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def separable_factors(kernel: np.ndarray, key: tuple | None = None
+                      ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(u, v)`` with ``kernel ~= outer(u, v)``, or None: see
     `_separable_factors`. The answers for the CACHED_FACTORISATIONS most
-    recent kernels are cached by a digest of their bytes, so a filter
-    applied block by block (a Dask image) or in a loop factorises its
-    kernel once per process (the SVD of a 513 x 513 kernel takes 30 ms)."""
+    recent kernels are cached by a digest of their bytes (`key`, when the
+    caller has it), so a filter applied block by block (a Dask image) or in
+    a loop factorises its kernel once per process (the SVD of a 513 x 513
+    kernel takes 30 ms)."""
     kernel = np.ascontiguousarray(kernel)
-    key = _kernel_key(kernel)
-    with _FACTORS_LOCK:
-        if key in _FACTORS:
-            _FACTORS.move_to_end(key)
-            return _FACTORS[key]
+    key = key or _kernel_key(kernel)
+    factors = _cached_factors(key)
+    if factors is not _NOT_CACHED:
+        return factors
     factors = _separable_factors(kernel)
     with _FACTORS_LOCK:
         _FACTORS[key] = factors
@@ -325,12 +348,15 @@ def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
         best, best_seconds = "fft", fft
     # The folded cost is the lower bound: factorise only when it could win,
     # counting the factorisation when it is not cached.
-    svd = 0.0 if factorised(kernel) else factorisation_seconds(kshape)
-    if separable_seconds(shape, kshape, dtype, folded=True) + svd < best_seconds:
-        factors = separable_factors(kernel)
-        if factors is not None and separable_seconds(shape, kshape, dtype,
-                                                     folds(factors[0])) + svd < best_seconds:
-            best = "separable"
-        else:
-            factors = None
+    if separable_seconds(shape, kshape, dtype, folded=True) < best_seconds:
+        kernel = np.ascontiguousarray(kernel)
+        key = _kernel_key(kernel)
+        svd = 0.0 if _cached_factors(key) is not _NOT_CACHED else factorisation_seconds(kshape)
+        if separable_seconds(shape, kshape, dtype, folded=True) + svd < best_seconds:
+            factors = separable_factors(kernel, key)
+            if factors is None or separable_seconds(
+                    shape, kshape, dtype, folds(factors[0])) + svd >= best_seconds:
+                factors = None
+            else:
+                best = "separable"
     return best, factors
