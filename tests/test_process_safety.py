@@ -1,6 +1,7 @@
 """Trust under fork and Ctrl-C: every public function works in a child
 forked after any threaded call, and a long call answers SIGINT with
 KeyboardInterrupt within half a second, leaving the process healthy."""
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -61,25 +62,33 @@ def test_fork_pool_maps_conv2d_after_a_threaded_call():
 
 @fork_only
 def test_a_child_forked_while_the_caches_were_locked_runs():
-    """The kernel caches' locks (factorisations, FFT spectra) are held
-    briefly by whichever thread uses them; a fork at that moment must not
-    leave the child's locked: the child computes a separable and an FFT
-    correlation. Here the parent holds both locks while it forks."""
+    """The kernel caches' locks (factorisations, FFT spectra), the BLAS
+    limiter's and the Dask tasks' thread limiter's are held briefly by
+    whichever thread uses them; a fork at that moment must not leave the
+    child's locked: the child computes a separable and an FFT correlation
+    and runs a function under the Dask tasks' limit. Here the parent holds
+    every lock while it forks."""
     import corr2d
-    from corr2d import _cpu_fft, _methods
+    from corr2d import _blas, _cpu_fft, _dask, _methods
 
     rng = np.random.default_rng(0)
     image = rng.random((300, 300))
     g = np.exp(-np.linspace(-3, 3, 41) ** 2)
     separable, plain = np.outer(g, g), rng.random((41, 41))
-    with _methods._FACTORS_LOCK, _cpu_fft.SPECTRA._lock:
+    locks = (_methods._FACTORS_LOCK, _cpu_fft.SPECTRA._lock, _blas.ONE_THREAD_BLAS._lock,
+             _dask._CONTROLLER_LOCK)
+    with contextlib.ExitStack() as held:
+        for lock in locks:
+            held.enter_context(lock)
         pid = os.fork()
         if pid == 0:
+            code = 1
             try:
                 corr2d.correlate2d(image, separable, "same", method="separable")
                 corr2d.correlate2d(image, plain, "same", method="fft")
+                code = 0 if _dask._with_threads(lambda: 7, 1) == 7 else 1
             finally:
-                os._exit(0)
+                os._exit(code)
     deadline = time.monotonic() + 60
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)

@@ -6,6 +6,7 @@ dependency, sets the limit for the duration of a call.
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -19,6 +20,14 @@ class OneThreadBlas:
         self._count = 0
         self._controller = None
         self._limiter = None
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._after_fork_in_child)
+
+    def _after_fork_in_child(self) -> None:
+        # A fork while another thread held the lock would leave the child's
+        # held for ever, and that thread's call (counted) never ends there.
+        self._lock = threading.Lock()
+        self._count = 0
 
     def __enter__(self) -> None:
         with self._lock:

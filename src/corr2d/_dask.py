@@ -17,6 +17,7 @@ and this module only when a Dask array comes in.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from typing import Any, Callable
 
@@ -170,6 +171,17 @@ def _cast(block: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 _CONTROLLER_LOCK = threading.Lock()
 _CONTROLLER: list = []
+
+
+def _new_lock_in_child() -> None:
+    """A fork while another thread held the lock would leave the child's
+    held for ever: the child starts with a new one."""
+    global _CONTROLLER_LOCK
+    _CONTROLLER_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def _with_threads(func: Callable, threads: int, *blocks: Any) -> Any:
