@@ -370,8 +370,8 @@ SEPARABLE_PER_BYTE_OUT_OF_CACHE = {fmt(C.SEPARABLE_PER_BYTE_OUT_OF_CACHE)}
 SEPARABLE_CACHE_BYTES = {C.SEPARABLE_CACHE_BYTES >> 20} << 20
 
 #: separable: the factorisation's SVD (float64, one BLAS thread), seconds
-#: per ``kh * kw * min(kh, kw)`` and per call, counted where the kernel's
-#: factorisation is not cached. Not fitted by the script: carried over.
+#: per ``kh * kw * min(kh, kw)`` and per call, counted the first time a
+#: kernel comes (corr2d._methods.choose). Not fitted by the script: carried over.
 SVD_PER_CUBE = {fmt(C.SVD_PER_CUBE)}
 SVD_PER_CALL = {fmt(C.SVD_PER_CALL)}
 '''

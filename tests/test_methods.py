@@ -388,9 +388,10 @@ def test_choose_method_large_separable_kernels_by_their_fold():
 def test_choose_method_counts_the_factorisation_until_it_is_cached():
     """A 513-tap Gaussian on a 512^2 image: its SVD (30 ms) cost more than
     the FFT's whole call (4.4 ms), and 'auto' once ran the passes, 6.3x
-    slower. Until its factorisation is cached the FFT is chosen; once it
-    is (a loop, a Dask worker's blocks), the passes (2.1 ms). The cache
-    keeps kernels of any size, by a digest of their bytes."""
+    slower. The first call with the kernel takes the FFT; from the second
+    (a loop, a Dask worker's blocks) the SVD is worth it and the passes run
+    (2.1 ms). The cache keeps kernels of any size, by a digest of their
+    bytes."""
     from corr2d import _methods
     from corr2d._methods import choose, factorised
     from corr2d.filters import gaussian_kernel1d
@@ -398,16 +399,21 @@ def test_choose_method_counts_the_factorisation_until_it_is_cached():
     g = gaussian_kernel1d(64.0, 256)
     kernel = np.outer(g, g).astype(np.float32)
     assert kernel.nbytes > 1 << 20
-    with _methods._FACTORS_LOCK:
-        _methods._FACTORS.clear()
+    def forget():
+        with _methods._FACTORS_LOCK:
+            _methods._FACTORS.clear()
+            _methods._SEEN.clear()
+
+    forget()
     assert not factorised(kernel)
     assert choose((512, 512), kernel, np.dtype(np.float32), 2)[0] == "fft"
+    assert not factorised(kernel)
+    assert choose((512, 512), kernel.copy(), np.dtype(np.float32), 2)[0] == "separable"
     factors = separable_factors(kernel)
     assert factorised(kernel) and separable_factors(kernel.copy()) is factors
     assert choose((512, 512), kernel, np.dtype(np.float32), 2)[0] == "separable"
-    # Large images pay for the SVD either way.
-    with _methods._FACTORS_LOCK:
-        _methods._FACTORS.clear()
+    # Large images pay for the SVD even on the first call.
+    forget()
     assert _methods.factorisation_seconds(kernel.shape) > 0.02
     assert choose((8192, 8192), kernel[::8, ::8].copy(), np.dtype(np.float32), 2)[0] \
         == "separable"

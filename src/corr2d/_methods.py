@@ -219,6 +219,13 @@ def folds(column: np.ndarray) -> bool:
 CACHED_FACTORISATIONS = 32
 _FACTORS: OrderedDict = OrderedDict()
 _FACTORS_LOCK = threading.Lock()
+#: The keys' hashes of recent kernels `choose` did not factorise (a
+#: collision only changes a choice of method, never a result).
+_SEEN: OrderedDict = OrderedDict()
+#: Kernels of up to this many bytes are keyed by their bytes (exact, and
+#: hashed 4x faster than a digest: small calls feel it); larger ones by a
+#: blake2b digest, so the cache keeps no copy of them.
+KEYED_BY_BYTES = 256 << 10
 
 
 def _new_lock_in_child() -> None:
@@ -233,10 +240,12 @@ if hasattr(os, "register_at_fork"):
 
 
 def _kernel_key(kernel: np.ndarray) -> tuple:
-    """A C-contiguous kernel's cache key: a digest of its bytes (the cache
-    keeps no copy of a large kernel), its shape and dtype."""
-    return (hashlib.blake2b(kernel.tobytes(), digest_size=16).digest(), kernel.shape,
-            kernel.dtype.str)
+    """A C-contiguous kernel's cache key: its bytes (a digest of them beyond
+    KEYED_BY_BYTES), its shape and dtype."""
+    data = kernel.tobytes()
+    if len(data) > KEYED_BY_BYTES:
+        data = hashlib.blake2b(data, digest_size=16).digest()
+    return (data, kernel.shape, kernel.dtype.str)
 
 
 _NOT_CACHED = object()
@@ -251,6 +260,21 @@ def _cached_factors(key: tuple) -> Any:
         return _FACTORS[key]
 
 
+def _seen_before(key: tuple) -> bool:
+    """Whether the kernel of `key` is factorised or was asked about before
+    (by `choose`); notes that it now has been."""
+    with _FACTORS_LOCK:
+        if key in _FACTORS:
+            return True
+        tag = hash(key)
+        seen = tag in _SEEN
+        _SEEN[tag] = None
+        _SEEN.move_to_end(tag)
+        while len(_SEEN) > CACHED_FACTORISATIONS:
+            _SEEN.popitem(last=False)
+        return seen
+
+
 def factorised(kernel: np.ndarray) -> bool:
     """Whether `separable_factors` of `kernel` is cached (costs no SVD)."""
     return _cached_factors(_kernel_key(np.ascontiguousarray(kernel))) is not _NOT_CACHED
@@ -260,10 +284,10 @@ def separable_factors(kernel: np.ndarray, key: tuple | None = None
                       ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(u, v)`` with ``kernel ~= outer(u, v)``, or None: see
     `_separable_factors`. The answers for the CACHED_FACTORISATIONS most
-    recent kernels are cached by a digest of their bytes (`key`, when the
-    caller has it), so a filter applied block by block (a Dask image) or in
-    a loop factorises its kernel once per process (the SVD of a 513 x 513
-    kernel takes 30 ms)."""
+    recent kernels are cached by their bytes or a digest of them (`key`,
+    `_kernel_key`'s, when the caller has it), so a filter applied block by
+    block (a Dask image) or in a loop factorises its kernel once per
+    process (the SVD of a 513 x 513 kernel takes 30 ms)."""
     kernel = np.ascontiguousarray(kernel)
     key = key or _kernel_key(kernel)
     factors = _cached_factors(key)
@@ -347,11 +371,12 @@ def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
     if fft < best_seconds:
         best, best_seconds = "fft", fft
     # The folded cost is the lower bound: factorise only when it could win,
-    # counting the factorisation when it is not cached.
+    # counting the factorisation the first time a kernel comes (a kernel
+    # seen before is likely to come again: a loop, a Dask image's blocks).
     if separable_seconds(shape, kshape, dtype, folded=True) < best_seconds:
         kernel = np.ascontiguousarray(kernel)
         key = _kernel_key(kernel)
-        svd = 0.0 if _cached_factors(key) is not _NOT_CACHED else factorisation_seconds(kshape)
+        svd = 0.0 if _seen_before(key) else factorisation_seconds(kshape)
         if separable_seconds(shape, kshape, dtype, folded=True) + svd < best_seconds:
             factors = separable_factors(kernel, key)
             if factors is None or separable_seconds(
