@@ -390,8 +390,8 @@ def test_choose_method_counts_the_factorisation_until_it_is_cached():
     the FFT's whole call (4.4 ms), and 'auto' once ran the passes, 6.3x
     slower. The first call with the kernel takes the FFT; from the second
     (a loop, a Dask worker's blocks) the SVD is worth it and the passes run
-    (2.1 ms). The cache keeps kernels of any size, by a digest of their
-    bytes."""
+    (2.1 ms). The cache keeps kernels of any size (beyond 256 KiB, by a
+    digest of their bytes)."""
     from corr2d import _methods
     from corr2d._methods import choose, factorised
     from corr2d.filters import gaussian_kernel1d
@@ -399,6 +399,7 @@ def test_choose_method_counts_the_factorisation_until_it_is_cached():
     g = gaussian_kernel1d(64.0, 256)
     kernel = np.outer(g, g).astype(np.float32)
     assert kernel.nbytes > 1 << 20
+
     def forget():
         with _methods._FACTORS_LOCK:
             _methods._FACTORS.clear()
