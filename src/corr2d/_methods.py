@@ -275,11 +275,6 @@ def _seen_before(key: tuple) -> bool:
         return seen
 
 
-def factorised(kernel: np.ndarray) -> bool:
-    """Whether `separable_factors` of `kernel` is cached (costs no SVD)."""
-    return _cached_factors(_kernel_key(np.ascontiguousarray(kernel))) is not _NOT_CACHED
-
-
 def separable_factors(kernel: np.ndarray, key: tuple | None = None
                       ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(u, v)`` with ``kernel ~= outer(u, v)``, or None: see
@@ -373,11 +368,12 @@ def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
     # The folded cost is the lower bound: factorise only when it could win,
     # counting the factorisation the first time a kernel comes (a kernel
     # seen before is likely to come again: a loop, a Dask image's blocks).
-    if separable_seconds(shape, kshape, dtype, folded=True) < best_seconds:
+    lower_bound = separable_seconds(shape, kshape, dtype, folded=True)
+    if lower_bound < best_seconds:
         kernel = np.ascontiguousarray(kernel)
         key = _kernel_key(kernel)
         svd = 0.0 if _seen_before(key) else factorisation_seconds(kshape)
-        if separable_seconds(shape, kshape, dtype, folded=True) + svd < best_seconds:
+        if lower_bound + svd < best_seconds:
             factors = separable_factors(kernel, key)
             if factors is None or separable_seconds(
                     shape, kshape, dtype, folds(factors[0])) + svd >= best_seconds:
