@@ -11,7 +11,7 @@ from numpy import ndarray as _ndarray  # the common case, recognised first
 __all__ = [
     "is_cupy_array", "any_cupy_array", "is_dask_array", "any_dask_array", "array_module",
     "check_same_device_kind",
-    "check_one_device", "device_of", "move_to", "type_name",
+    "check_one_device", "device_of", "move_to", "type_name", "stand_in",
 ]
 
 
@@ -134,3 +134,12 @@ def move_to(a: Any, device: Any, func: str):
         return a
     with cupy.cuda.Device(index):  # copies to that device (a peer copy from another GPU)
         return cupy.array(a) if is_cupy_array(a) else cupy.asarray(a)
+
+
+def stand_in(like: Any):
+    """A NumPy array of zeros with `like`'s dtype and number of axes, at most
+    3 samples along each: a lazy call first runs its NumPy path on it, so
+    that bad arguments raise at once and the result's dtype is known."""
+    import numpy as np
+
+    return np.zeros(tuple(min(n, 3) for n in like.shape), like.dtype)

@@ -136,10 +136,11 @@ def _check_axis(axis: object, func: str) -> int:
 
 def _correlate(
     image: np.ndarray, kernel: np.ndarray, mode: str, cval: float, func: str,
-    planes: tuple[int, int] = (0, 1),
+    planes: tuple[int, int] | None = None,
 ) -> np.ndarray:
-    """Correlate `image` (2-D, or its planes along `planes` for the modes
-    other than 'valid') with a small `kernel`, extended by ndimage `mode`.
+    """Correlate `image` (2-D, or its planes along `planes`, rows first, for
+    the modes other than 'valid') with a small `kernel`, extended by ndimage
+    `mode`.
 
     The output keeps the image's shape, and is centred as correlate2d's
     'same' mode: ``(k - 1) // 2`` rows/columns of extension before the
@@ -154,7 +155,7 @@ def _correlate(
                 f"got {image.shape}"
             )
         return correlate2d(image, kernel, mode="valid")
-    if planes[0] > planes[1]:
+    if planes is not None and planes[0] > planes[1]:
         # ndimage pairs the weights' axes with the image axes in increasing
         # order; `planes` names the image's rows first.
         kernel, planes = kernel.T, planes[::-1]
@@ -243,8 +244,8 @@ def _filter_lazily(image: Any, filter2d: PlaneFilter, func: str, axes, channel_a
         # One plain correlation: corr2d.ndimage's lazy correlation, whose
         # blocks compute only their own outputs. The small call checks the
         # arguments and gives the result's dtype (integers: float64).
-        small = _filter_image(np.zeros(tuple(min(n, 3) for n in image.shape), image.dtype),
-                              filter2d, func, axes, channel_axis, nan_policy, None)
+        small = _filter_image(_arrays.stand_in(image), filter2d, func, axes, channel_axis,
+                              nan_policy, None)
         return _correlate(image.astype(small.dtype), kernel, filter2d.mode, filter2d.cval, func,
                           planes)
     block = functools.partial(_filter_block, filter2d, func, axes, channel_axis, nan_policy)

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._arrays import array_module, is_dask_array
+from ._arrays import array_module, is_dask_array, stand_in
 from ._dispatch import backend_for
 from ._ndimage_plan import cast_into, image_axes, plan_ndimage
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
@@ -120,9 +120,8 @@ def _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan
         # correlation of its region, so a framed block's thin regions give
         # only its frame (else each is computed whole and a third kept).
         # Planned on a small stand-in, which raises the call's errors now.
-        small = np.zeros(tuple(min(n, 3) for n in input.shape), input.dtype)
-        plan = plan_ndimage(small, weights, output, mode, cval, origin, axes, threads, method,
-                            convolve=convolve, func=func)
+        plan = plan_ndimage(stand_in(input), weights, output, mode, cval, origin, axes, threads,
+                            method, convolve=convolve, func=func)
         return backend.correlate_planned(input, plan)
     ndim = len(input.shape)
     try:
