@@ -115,18 +115,20 @@ def correlate(plan: CorrelatePlan) -> Any:
         return da.from_array(_cpu.correlate(plan._replace(kernel=np.asarray(kernel))))
     out_chunks = tuple(_block_chunks(n, c, plan.shape == image.shape)
                        for n, c in zip(plan.shape, image.chunks))
-    method = plan.method
-    if method == "auto":  # once for the call, as the in-memory call would choose
-        method = auto_method(plan)
-    return _ghosted_correlation(image, plan, method, (0, 1), out_chunks)
+    return _ghosted_correlation(image, plan, (0, 1), out_chunks)
 
 
-def _ghosted_correlation(image: Any, plan: Any, method: str, axes: tuple[int, int],
-                         out_chunks: tuple) -> Any:
-    """`plan`'s correlation (its kernel, fill, boundary, offsets and threads)
-    of the planes along `axes` of a Dask `image`: one 'valid' correlation of
-    each block's region."""
+def _ghosted_correlation(image: Any, plan: Any, axes: tuple[int, int], out_chunks: tuple) -> Any:
+    """`plan`'s correlation (its kernel, fill, boundary, offsets, method and
+    threads) of the planes along `axes` of a Dask `image`, chunked as
+    `out_chunks` along them: one 'valid' correlation of each block's region.
+    'auto' is chosen once for the call, for the whole output plane, as the
+    in-memory call would choose it."""
     kernel = plan.kernel
+    method = plan.method
+    if method == "auto":
+        plane = tuple(sum(chunks) for chunks in out_chunks)
+        method = choose(plane, kernel, image.dtype)[0]
     kh, kw = kernel.shape
     reach = ((plan.top, kh - 1 - plan.top), (plan.left, kw - 1 - plan.left))
     block = functools.partial(_correlate_planes, axes, np.ascontiguousarray(kernel), plan.fill,
@@ -151,12 +153,7 @@ def correlate_planned(image: Any, plan: Any) -> Any:
     dtype, out_dtype = plan.compute_dtype, plan.result.dtype
     image = as_dask(image).astype(dtype)
     axes = tuple(plan.axes)
-    method = plan.method
-    if method == "auto":  # once for the call, as the in-memory call would choose
-        plane = tuple(image.shape[axis] for axis in axes)
-        method = choose(plane, plan.kernel, dtype)[0]
-    result = _ghosted_correlation(image, plan, method, axes,
-                                  tuple(image.chunks[axis] for axis in axes))
+    result = _ghosted_correlation(image, plan, axes, tuple(image.chunks[axis] for axis in axes))
     if out_dtype != dtype:
         result = result.map_blocks(_cast, out_dtype, dtype=out_dtype)
     return result
