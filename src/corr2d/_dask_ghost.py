@@ -386,7 +386,9 @@ def map_ghosted(func: Callable, arrays: Sequence[Any], axes: tuple[int, int],
                         nbytes = (_length(rp, image_chunks[0]) * _length(cp, image_chunks[1])
                                   * x.dtype.itemsize * math.prod(x.chunks[axis][source[axis]]
                                                                  for axis in other))
-                        at = pieces.setdefault(repr(index), (len(pieces), index, nbytes))[0]
+                        # (Slices are not hashable before Python 3.12.)
+                        same = tuple((s.start, s.stop, s.step) for s in (rp.source, cp.source))
+                        at = pieces.setdefault(same, (len(pieces), index, nbytes))[0]
                         key = _PieceRef(key, at)
                     parts.append(key)
                 shape[axes[0]] = rows[2][-1].start + rows[2][-1].length
