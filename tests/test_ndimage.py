@@ -238,6 +238,19 @@ def test_output_may_be_the_input(func):
                                atol=1e-12)
 
 
+@pytest.mark.parametrize("nan_policy", ["propagate", "interpolate"])
+@pytest.mark.parametrize("method", ["direct", "auto", "fft"])
+@pytest.mark.parametrize("func", FUNCS)
+def test_output_may_be_the_weights(func, method, nan_policy):
+    # ndimage copies an output that overlaps an operand; the weights are one.
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    want = getattr(ndi, func)(x, w)
+    w2 = w.copy()
+    getattr(cn, func)(x, w2, output=w2, method=method, nan_policy=nan_policy)
+    np.testing.assert_allclose(w2, want, rtol=1e-12, atol=1e-12)
+
+
 def test_non_native_and_strided_arrays():
     rng = np.random.default_rng(9)
     x = rng.standard_normal((40, 60)).astype(">f8")[::2, ::3]

@@ -61,7 +61,9 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
     magnitude_factors = None if factors is None else tuple(np.abs(f) for f in factors)
     if invalid is not None:
         invalid = np.moveaxis(invalid, plan.axes, (-2, -1))
-    target = np.empty(output.shape, output.dtype) if np.may_share_memory(output, image) else output
+    # The weights too: the caller may hand the same array as weights and output.
+    shared = np.may_share_memory(output, image) or np.may_share_memory(output, plan.kernel)
+    target = np.empty(output.shape, output.dtype) if shared else output
     # Bands at least as tall as their halo, and two to a plane at least (so
     # that one plane keeps two threads busy).
     rows = max(BAND_ELEMENTS // (w + kw - 1) - kh + 1, kh, 8)

@@ -12,7 +12,8 @@ Memory beyond the output: per running plane, the plane cast to the compute
 dtype when it is not already in it (or has strided columns), and a plane
 of the compute dtype when the output's dtype differs; an output that
 shares memory with the input is computed into a new array of its size
-first and copied (as ndimage does).
+first and copied (as ndimage does), and so is one that shares memory with
+the weights.
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def correlate_stack(plan: NdimagePlan, backend: ModuleType):
     if image.size == 0:
         return plan.result
     xp = array_module(image)
-    shared = xp.may_share_memory(output, image)
+    # Weights too: the caller may hand the same array as weights and output.
+    shared = xp.may_share_memory(output, image) or xp.may_share_memory(output, kernel)
     target = xp.empty(output.shape, output.dtype) if shared else output
     method = plan.method
     if method == "auto" and not backend.ON_GPU:
