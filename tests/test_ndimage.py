@@ -251,6 +251,14 @@ def test_output_may_be_the_weights(func, method, nan_policy):
     np.testing.assert_allclose(w2, want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("origin", [np.array(1), range(-1, 1), (np.int8(0), 1)])
+def test_origin_may_be_a_0d_array_or_any_sequence(origin):
+    x = np.random.default_rng(7).standard_normal((6, 7))
+    w = np.random.default_rng(8).standard_normal((3, 3))
+    np.testing.assert_allclose(cn.correlate(x, w, origin=origin),
+                               ndi.correlate(x, w, origin=origin), rtol=1e-12, atol=1e-12)
+
+
 def test_non_native_and_strided_arrays():
     rng = np.random.default_rng(9)
     x = rng.standard_normal((40, 60)).astype(">f8")[::2, ::3]

@@ -71,7 +71,11 @@ def image_axes(axes: Any, ndim: int, func: str) -> tuple[int, int]:
 
 def origins(origin: Any, kernel_shape: tuple[int, int], func: str) -> tuple[int, int]:
     """`origin` (an int or one per image axis), checked against ndimage's range."""
-    values = origin if isinstance(origin, (tuple, list, np.ndarray)) else (origin, origin)
+    if isinstance(origin, np.ndarray) and origin.ndim == 0:
+        origin = origin[()]  # a 0-d array is one int, as in ndimage
+    # Any iterable but a string is one per axis, as in ndimage.
+    values = tuple(origin) if np.iterable(origin) and not isinstance(origin, (str, bytes)) \
+        else (origin, origin)
     if len(values) != 2:
         raise ValueError(f"{func}: origin must be an int or two ints (one per axis), got {origin!r}")
     pair = []

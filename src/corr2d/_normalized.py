@@ -198,12 +198,12 @@ def normalized_correlate(
         mean_num = correlate(data, magnitudes, data_fill)
         del data
         mean_den = correlate(valid, magnitudes, valid_fill)
-        weight_sum = correlate(valid, weights.copy(), valid_fill)  # a copy: see `correlate`
+        weight_sum = correlate(valid, _copy_of(weights), valid_fill)  # a copy: see `correlate`
         del valid
         map_chunks(lambda *a: finish(facts, *a), (num, weight_sum, mean_num, mean_den), threads)
         return num
     del data  # before the weight sums: three image-sized temporaries at most
-    weight_sum = correlate(valid, weights.copy(), valid_fill)  # a copy: see `correlate`
+    weight_sum = correlate(valid, _copy_of(weights), valid_fill)  # a copy: see `correlate`
     del valid
     map_chunks(lambda *a: finish(facts, *a), (num, weight_sum), threads)
     return num
@@ -222,15 +222,35 @@ def weighing(weights: np.ndarray, dtype: np.dtype) -> Weighing | None:
     """The rescaling's facts of `weights` (NumPy) for data of `dtype`; None
     for an all-zero kernel."""
     weights = np.asarray(weights, np.float64)
-    abs_sum = float(np.abs(weights).sum())
+    if _one_value(weights):
+        value = float(weights.flat[0])
+        abs_sum, total, negative = abs(value) * weights.size, value * weights.size, value < 0
+    else:
+        abs_sum, total = float(np.abs(weights).sum()), float(weights.sum())
+        negative = bool((weights < 0).any())
     if abs_sum == 0:
         return None
     lost = max(weights.size, 64) * float(np.finfo(dtype).eps) * abs_sum
-    total = float(weights.sum())
     # A kernel whose own sum is lost in rounding is zero-sum: rescaling by
     # it would be 0/0, so missing samples take the |w|-weighted mean of the
     # window's valid samples instead (for w >= 0 that *is* the rescaling).
-    return Weighing(lost, abs(total) <= lost, bool((weights < 0).any()), total)
+    return Weighing(lost, abs(total) <= lost, negative, total)
+
+
+def _one_value(weights: Any) -> bool:
+    """Whether `weights` is one value broadcast (every stride 0): the
+    stand-in of a kernel too large to hold (see corr2d.filters' Gaussian),
+    whose sums and copies must not take its size in memory."""
+    return weights.size > 0 and not any(weights.strides)
+
+
+def _copy_of(weights: Any) -> Any:
+    """A copy of `weights` (see `correlate` in normalized_correlate); a
+    broadcast stand-in stays one."""
+    if _one_value(weights):
+        return _arrays.array_module(weights).broadcast_to(weights.ravel()[:1].copy()[0],
+                                                          weights.shape)
+    return weights.copy()
 
 
 def split_into(src: Any, data: Any, valid: Any, invalid: Any = None) -> bool:

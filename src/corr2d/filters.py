@@ -583,7 +583,9 @@ def _per_axis(value: object, name: str, func: str) -> tuple:
     themselves are checked by the caller (sigma, radius)."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{func}: {name} must be a number or a pair of numbers, got {value!r}")
-    if isinstance(value, Sequence) or isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # a 0-d array is one number, as in ndimage
+    if np.iterable(value):  # any iterable, as ndimage's sequences
         values = tuple(value)
         if len(values) != 2:
             raise ValueError(f"{func}: {name} must be one number or two (rows, columns), got {value!r}")
@@ -615,6 +617,11 @@ def _gaussian_radii(sigma: object, truncate: object, radius: object, func: str) 
     return sigmas, tuple(int(r) for r in radii)
 
 
+#: Gaussians of more taps than this (a 1025 x 1025 kernel, sigma about 128)
+#: never build their 2-D kernel.
+_WHOLE_GAUSSIAN_TAPS = 1 << 20
+
+
 def _gaussian_filter(sigma, mode, cval, truncate, radius, func: str) -> PlaneFilter:
     """The Gaussian blur as a 2-D filter: two 1-D passes of its separable kernel."""
     mode = _check_mode(mode, func)
@@ -624,13 +631,20 @@ def _gaussian_filter(sigma, mode, cval, truncate, radius, func: str) -> PlaneFil
         (axis, gaussian_kernel1d(sigmas[axis], radii[axis])) for axis in (0, 1) if sigmas[axis] > 1e-15
     ]
     factors = {axis: weights for axis, weights in passes}
-    kernel = np.outer(factors.get(0, [1.0]), factors.get(1, [1.0]))
+    rows, cols = factors.get(0, np.ones(1)), factors.get(1, np.ones(1))
+    # A kernel wider than the image (sigma in the hundreds) would cost its
+    # taps in memory and an SVD cubic in its side: it runs as its 1-D
+    # passes, and its sums (all nan_policy='interpolate' reads) come from a
+    # stand-in of its shape and mean that takes no memory.
+    whole = rows.size * cols.size <= _WHOLE_GAUSSIAN_TAPS
+    kernel = (np.outer(rows, cols) if whole else
+              np.broadcast_to(rows.sum() * cols.sum() / (rows.size * cols.size), (rows.size, cols.size)))
 
     def correlate(data, weights, fill):
         # `weights` is `kernel` (its sums weigh the valid samples): run its
         # 1-D factors. Each 1-D kernel sums to 1, so extending the first
         # pass's output by `fill` (as ndimage does) is the 2-D extension.
-        if len(passes) == 2 and not _arrays.is_cupy_array(data):
+        if whole and len(passes) == 2 and not _arrays.is_cupy_array(data):
             # On the CPU, one 2-D call: 'auto' runs the separable method
             # (both passes band by band through a buffer in cache, no
             # intermediate image) or, for a small kernel, the direct one.
@@ -640,7 +654,7 @@ def _gaussian_filter(sigma, mode, cval, truncate, radius, func: str) -> PlaneFil
             out = _correlate1d(out, weights1d, axis, mode, fill, func)
         return out if out is not data else data.copy()
 
-    return _plane_filter(correlate, kernel, cval, func, mode)
+    return _plane_filter(correlate, kernel, cval, func, mode, plain=whole)
 
 
 @_with_planes_and_nan
