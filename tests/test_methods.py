@@ -588,6 +588,48 @@ def _same_non_finite(got, expected):
         np.testing.assert_array_equal(g[inf], e[inf])
 
 
+@pytest.mark.parametrize("method", ["auto", "fft", "direct"])
+def test_images_whose_rows_overlap_run_every_method(method):
+    # A broadcast row (row stride 0) and a sliding window (stride < width):
+    # the FFT's core refused them ("internal error").
+    rng = np.random.default_rng(0)
+    k = rng.standard_normal((31, 31))
+    for image in [np.broadcast_to(rng.standard_normal(300), (300, 300)),
+                  np.lib.stride_tricks.sliding_window_view(rng.standard_normal(700), 300)]:
+        want = scipy.signal.correlate2d(image, k, "same")
+        got = corr2d.correlate2d(image, k, "same", method=method)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("separable", [False, True])
+def test_non_finite_kernels_are_not_factorised(bad, separable):
+    # The cross test let a non-finite pivot through: NaN made the SVD raise
+    # LinAlgError, an infinity gave NaN everywhere for SciPy's infinities.
+    rng = np.random.default_rng(1)
+    g = np.exp(-np.linspace(-2, 2, 15) ** 2)
+    k = np.outer(g, g) if separable else rng.standard_normal((15, 15))
+    k[7, 7] = bad
+    x = rng.standard_normal((300, 300))
+    assert corr2d.choose_method(x, k, "same") in ("direct", "fft")
+    _same_non_finite(corr2d.correlate2d(x, k, "same"), scipy.signal.correlate2d(x, k, "same"))
+    with pytest.raises(ValueError, match="not separable"):
+        corr2d.correlate2d(x, k, "same", method="separable")
+
+
+@pytest.mark.parametrize("fill", [0, np.inf])
+def test_complex_separable_keeps_scipy_s_infinities(fill):
+    # Complex 1-D passes turn inf * (a + 0j) into inf + nan j, which the
+    # second pass spread into the real part; such images run direct.
+    g = np.exp(-np.linspace(-3, 3, 15) ** 2)
+    k = np.outer(g, g).astype(complex)
+    x = np.zeros((200, 200), complex)
+    x[100, 100] = np.inf
+    for method in ["auto", "separable"]:
+        got = corr2d.correlate2d(x, k, "same", "fill", fill, method=method)
+        _same_non_finite(got, scipy.signal.correlate2d(x, k, "same", "fill", fill))
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("kshape", [(31, 31), (2, 9), (5, 1), (1, 6)])

@@ -105,7 +105,8 @@ ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t
 int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, ptrdiff_t kw,
                         ptrdiff_t fh, ptrdiff_t fw, void *spectrum);
 /* The FFT method (overlap-save) over the whole output: `out` and the
- * geometry as corr2d_correlate's, with the kernel given by `spectrum`
+ * geometry as corr2d_correlate's (image rows may overlap, as a broadcast
+ * row at stride 0: they are only read), with the kernel given by `spectrum`
  * (corr2d_fft_spectrum of the kernel flipped both ways, at FH x FW, the
  * transform shape: FH >= kernel_height, FW >= kernel_width). `kernel` is
  * the same kernel as corr2d_correlate takes it (finite). Infinities and

@@ -420,7 +420,7 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
     char *buffers;
     int nthreads, stream, status = CORR2D_OK;
     if (!corr2d_fft_supported(dtype, fh, fw) || kh < 1 || kw < 1 || kh > fh || kw > fw ||
-        g->height < 1 || g->width < 1 || g->row_stride < g->width || oh < 0 || ow < 0 ||
+        g->height < 1 || g->width < 1 || g->row_stride < 0 || oh < 0 || ow < 0 ||
         (oh > 0 && g->out_row_stride < ow))
         return CORR2D_EINVAL;
     if (oh == 0 || ow == 0)

@@ -314,6 +314,17 @@ static void test_fft_refusals(void)
     g.height = 0;
     CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, strip, k, k, spec, 8, 8, out, &g) == CORR2D_EINVAL,
           "an empty image refused");
+    { /* Rows that overlap (one row broadcast: stride 0) are read, not refused. */
+        double row[8] = {1, -2, 3, 4, -5, 6, 7, 8}, flipped[4] = {4, 3, 2, 1}, direct[49];
+        corr2d_geometry b = {8, 8, 0, 2, 2, 7, 7, 7, 0, 0, CORR2D_FILL, 1};
+        int t;
+        CHECK(corr2d_fft_spectrum(CORR2D_FLOAT64, flipped, 2, 2, 8, 8, spec) == CORR2D_OK, "spectrum");
+        CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, row, k, k, spec, 8, 8, out, &b) == CORR2D_OK,
+              "row stride 0 runs");
+        CHECK(corr2d_correlate(CORR2D_FLOAT64, row, k, k, direct, &b) == CORR2D_OK, "direct");
+        for (t = 0; t < 49; t++)
+            CHECK(fabs(out[t] - direct[t]) <= 1e-12, "row stride 0: %g != %g", out[t], direct[t]);
+    }
 }
 
 /* Integers wrap: compare modulo 2^8 against the (exact) double reference. */

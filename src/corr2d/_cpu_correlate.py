@@ -43,6 +43,12 @@ def correlate(plan: CorrelatePlan) -> np.ndarray:
         plan = plan._replace(kernel=kernel, fill=fill)
     method, factors = method_of(plan)
     image = plan.image
+    if method == "separable" and image.dtype.kind == "c" and not (
+            np.isfinite(image).all() and np.isfinite(plan.fill).all()):
+        # A complex pass makes inf * (a + 0j) inf + nan j, and the next pass
+        # spreads that NaN into the real part; the direct loops give SciPy's
+        # infinities (one pass over the image to know, complex inputs only).
+        method = "direct"
     if not has_core_layout(image):
         image = image.copy()
     out = plan.out

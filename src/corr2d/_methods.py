@@ -312,6 +312,8 @@ def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     kh, kw = kernel.shape
     if kh < 2 or kw < 2 or kernel.dtype.kind not in "fc":
         return None
+    if not np.isfinite(kernel).all():
+        return None  # no factors reproduce its infinities and NaNs (and the SVD fails on NaN)
     eps = float(np.finfo(kernel.dtype).eps)
     tol = SEPARABLE_TOLERANCE * max(kh, kw) * eps
     flat = int(np.argmax(np.abs(kernel)))
