@@ -476,10 +476,38 @@ def test_type_errors(call, match):
     (lambda: conv_transpose2d(X4, W4.transpose(1, 0, 2, 3), np.zeros(3)), "bias must"),
     (lambda: conv_transpose2d(X4, W4.transpose(1, 0, 2, 3), output_padding=-1),
      "output_padding must be non-negative"),
+    (lambda: conv2d(X4, W4, stride=2**63), "stride must be at most 2"),
+    (lambda: conv2d_input((1, 4, 6, 6), W4, np.zeros((1, 2, 1, 1)), stride=(2**63, 1)),
+     "stride must be at most"),
+    (lambda: conv2d_weight(X4, (2, 4, 3, 3), np.zeros((1, 2, 4, 4)), padding=2**63), "padding"),
+    (lambda: conv_transpose2d(X4, W4.transpose(1, 0, 2, 3), dilation=2**63), "dilation"),
 ])
 def test_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("c, groups", [(1, 1), (3, 3), (3, 1)])
+def test_huge_strides_and_dilations_that_change_nothing(c, groups):
+    # One output position along an axis makes its stride moot, one tap its
+    # dilation: 2**62 there wrapped the depthwise layout's 64-bit sizes
+    # (garbage values, then a corrupted heap).
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, c, 4, 5))
+    w = rng.standard_normal((3, c // groups, 2, 1))
+    big, moot = dict(stride=(2**62, 1), dilation=(1, 2**62)), dict(stride=(7, 1), dilation=(1, 9))
+    y = conv2d(x, w, groups=groups, **big)
+    np.testing.assert_array_equal(y, conv2d(x, w, groups=groups, **moot))
+    gy = rng.standard_normal(y.shape)
+    np.testing.assert_array_equal(conv2d_input(x.shape, w, gy, groups=groups, **big),
+                                  conv2d_input(x.shape, w, gy, groups=groups, **moot))
+    np.testing.assert_array_equal(conv2d_weight(x, w.shape, gy, groups=groups, **big),
+                                  conv2d_weight(x, w.shape, gy, groups=groups, **moot))
+    xt = rng.standard_normal((2, 3, 1, 5))
+    wt = rng.standard_normal((3, c // groups, 2, 1))
+    np.testing.assert_array_equal(
+        conv_transpose2d(xt, wt, groups=groups, stride=(2**62, 1), dilation=(1, 2**62)),
+        conv_transpose2d(xt, wt, groups=groups, stride=(7, 1), dilation=(1, 9)))
 
 
 def test_docstring_examples_run():

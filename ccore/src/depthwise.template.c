@@ -54,6 +54,18 @@ static void corr2d_dw_layout_of(const corr2d_conv_geometry *g, corr2d_dw_layout 
     const ptrdiff_t reach_w = (g->out_width - 1) * sw + (g->kernel_width - 1) * g->dilation_w + 1;
     ptrdiff_t pitch = g->pad_left + g->width > reach_w ? g->pad_left + g->width : reach_w;
     ptrdiff_t reads, image;
+    /* Geometries whose sizes would pass PTRDIFF_MAX / 8 (a stride of 2^62,
+     * say) get size -1: nothing below may wrap around. */
+    const double sizes = ((double)pitch + (double)sw) * (double)sh / (double)sw *
+                             ((double)g->out_height + 1.0) +
+                         ((double)g->kernel_height * (double)g->dilation_h + (double)g->pad_top +
+                          (double)g->height) * ((double)pitch + (double)sw) +
+                         (double)sw * 2.0 * DW_LANES;
+    if (sizes > (double)(PTRDIFF_MAX / 8)) {
+        memset(L, 0, sizeof *L);
+        L->size = -1;
+        return;
+    }
     pitch = (pitch + sw - 1) / sw * sw;
     L->pitch = pitch;
     L->out_pitch = sh * pitch / sw;
@@ -72,7 +84,7 @@ static ptrdiff_t corr2d_dw_scratch_of(const corr2d_conv_geometry *g)
 {
     corr2d_dw_layout L;
     corr2d_dw_layout_of(g, &L);
-    return L.size + L.flat;
+    return L.size < 0 ? PTRDIFF_MAX : L.size + L.flat;
 }
 
 /* Planes per scheduling chunk: enough work (about 2**15 multiply-adds)
@@ -115,6 +127,8 @@ static int corr2d_dw_begin(const corr2d_conv_geometry *g, double planes, corr2d_
 {
     double work;
     corr2d_dw_layout_of(g, L);
+    if (L->size < 0)
+        return CORR2D_ENOMEM;
     work = planes * (double)L->flat * (double)L->taps;
     *nthreads = corr2d_plan_threads(g->threads, work);
     *grain = corr2d_dw_grain(L);

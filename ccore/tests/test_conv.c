@@ -4,6 +4,7 @@
  * kernel, strides and dilations larger than the image, row chunks). Built
  * plain and under ASan/UBSan by the Makefile. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,33 @@ static void test_winograd(int trials)
     }
 }
 
+/* A stride whose layout arithmetic would wrap around 64 bits (2^62 on a
+ * 4x4 plane corrupted the heap): the scratch is reported too large and
+ * the loops refuse it, every pass. */
+static void test_depthwise_huge_stride(void)
+{
+    corr2d_conv_geometry g;
+    double x[16] = {0}, w[2] = {1, 1}, out[4] = {0};
+    g.channels = 1;
+    g.height = g.width = 4;
+    g.kernel_height = 1;
+    g.kernel_width = 2;
+    g.out_height = 4;
+    g.out_width = 1;
+    g.stride_h = 1;
+    g.stride_w = (ptrdiff_t)1 << 62;
+    g.pad_top = g.pad_left = 0;
+    g.dilation_h = g.dilation_w = 1;
+    g.threads = 1;
+    CHECK(corr2d_depthwise_scratch(&g) == PTRDIFF_MAX, "a wrapping layout is too large");
+    CHECK(corr2d_depthwise(CORR2D_FLOAT64, x, w, out, 1, 1, &g) == CORR2D_ENOMEM,
+          "forward refused");
+    CHECK(corr2d_depthwise_grad_input(CORR2D_FLOAT64, out, w, x, 1, 1, &g) == CORR2D_ENOMEM,
+          "input gradient refused");
+    CHECK(corr2d_depthwise_grad_weight(CORR2D_FLOAT64, x, out, w, 1, 1, &g) == CORR2D_ENOMEM,
+          "weight gradient refused");
+}
+
 int main(void)
 {
     test_im2col_col2im(CORR2D_FLOAT64, 300);
@@ -345,6 +373,7 @@ int main(void)
     test_depthwise(200, 1);
     test_depthwise(300, 0);
     test_depthwise_large_plane();
+    test_depthwise_huge_stride();
     test_winograd(300);
     if (failures) {
         fprintf(stderr, "test_conv: %d failures\n", failures);

@@ -28,7 +28,13 @@ def check_pair(value: Any, name: str, func: str, minimum: int) -> tuple[int, int
     if min(pair) < minimum:
         why = "positive" if minimum == 1 else "non-negative" if minimum == 0 else f"at least {minimum}"
         raise ValueError(f"{func}: {name} must be {why}, got {value!r}")
+    if max(pair) > PAIR_MAX:  # sums and products of sizes must stay in 64 bits
+        raise ValueError(f"{func}: {name} must be at most 2**62, got {value!r}")
     return pair
+
+
+#: The largest stride, dilation or padding (a few of them add up in 64 bits).
+PAIR_MAX = 2**62
 
 
 def check_real(value: Any, name: str, func: str, minimum: float = 0.0) -> float:

@@ -212,7 +212,17 @@ def conv2d_plan(func: str, input: Any, weight: Any, bias: Any, stride: Any, padd
         top = bottom = left = right = 0
     oh = _out_size(h, top + bottom, dilation[0], kh, stride[0], "height", func)
     ow = _out_size(wd, left + right, dilation[1], kw, stride[1], "width", func)
+    stride, dilation = _unused_as_one(stride, (oh, ow), dilation, (kh, kw))
     return ConvPlan(x, w, b, batched, (stride, (top, left), dilation, groups), (n, c_out, oh, ow))
+
+
+def _unused_as_one(stride: tuple[int, int], positions: tuple[int, int],
+                   dilation: tuple[int, int], kernel: tuple[int, int]):
+    """The stride along an axis of one output position (of the conv2d) and
+    the dilation along an axis of one tap change nothing: both become 1, so
+    that a huge one (2**62) never reaches the core's size arithmetic."""
+    return (tuple(1 if p == 1 else s for p, s in zip(positions, stride)),
+            tuple(1 if k == 1 else d for k, d in zip(kernel, dilation)))
 
 
 def _grad_geometry(func: str, x_shape: tuple, w_shape: tuple, gy: np.ndarray,
@@ -229,6 +239,7 @@ def _grad_geometry(func: str, x_shape: tuple, w_shape: tuple, gy: np.ndarray,
     if gy.shape != (n, c_out, oh, ow):
         raise ValueError(f"{func}: grad_output has shape {gy.shape}, but the convolution "
                          f"of these sizes gives {(n, c_out, oh, ow)}")
+    stride, dilation = _unused_as_one(stride, (oh, ow), dilation, (kh, kw))
     return groups, stride, (top, left), dilation
 
 
@@ -310,4 +321,6 @@ def conv_transpose2d_plan(func: str, input: Any, weight: Any, bias: Any, stride:
     if oh <= 0 or ow <= 0:
         raise ValueError(f"{func}: the output size ({oh}, {ow}) is not positive: padding "
                          f"{pad} is too large for this input and kernel")
+    # The conv2d whose input gradient this is has this input's positions.
+    stride, dilation = _unused_as_one(stride, (h, wd), dilation, (kh, kw))
     return ConvPlan(x, w, b, batched, (stride, pad, dilation, groups), (n, c_out, oh, ow))
