@@ -510,6 +510,39 @@ def test_huge_strides_and_dilations_that_change_nothing(c, groups):
         conv_transpose2d(xt, wt, groups=groups, stride=(7, 1), dilation=(1, 9)))
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, "huge"])
+def test_winograd_layers_give_the_sums_infinities_nans_and_large_values(bad, monkeypatch):
+    # Winograd's transforms made inf - inf = NaN where the sum is +-inf, spread
+    # a NaN over its 2x2 tile, and overflowed on 3e38 float32 samples: such
+    # calls take im2col, whose sums are the definition's.
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 16, 8, 9)).astype(np.float32)
+    w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    assert _cpu_conv._use_winograd((3, 3), (1, 1), (1, 1), 16, 16, x, w)
+    if bad == "huge":
+        x[...] = 3e38
+        w[...] = 0
+        w[:, 0, 1, 1] = 1  # every output is 3e38 exactly
+    else:
+        x[1, 3, 4, 5] = bad
+    calls = {
+        "conv2d": lambda: conv2d(x, w, padding=1),
+        "conv2d_input": lambda: conv2d_input((2, 16, 8, 9), w, x, padding=1),
+        "conv_transpose2d": lambda: conv_transpose2d(x, w, padding=1),
+    }
+    got = {name: call() for name, call in calls.items()}
+    monkeypatch.setattr(_cpu_conv, "WINOGRAD_MIN_CHANNELS", 10**9)
+    for name, call in calls.items():
+        want = call()
+        np.testing.assert_array_equal(np.isnan(got[name]), np.isnan(want), err_msg=name)
+        finite = np.isfinite(want)
+        np.testing.assert_array_equal(got[name][~finite], want[~finite], err_msg=name)
+        np.testing.assert_allclose(got[name][finite], want[finite], rtol=1e-5, atol=1e-4,
+                                   err_msg=name)
+    if bad == "huge":
+        assert np.all(got["conv2d"] == np.float32(3e38))
+
+
 def test_docstring_examples_run():
     import doctest
 
@@ -800,7 +833,7 @@ def test_winograd_resnet_layer_float32_accuracy():
     rng = np.random.default_rng(7)
     x = rng.standard_normal((2, 64, 20, 18)).astype(np.float32)
     w = (rng.standard_normal((64, 64, 3, 3)) / np.sqrt(576)).astype(np.float32)
-    assert _cpu_conv._use_winograd((3, 3), (1, 1), (1, 1), 64, 64)
+    assert _cpu_conv._use_winograd((3, 3), (1, 1), (1, 1), 64, 64, x, w)
     got = conv2d(x, w, padding=1)
     expected = ref_conv2d(x.astype(float), w.astype(float), None, (1, 1), 1, (1, 1), 1)
     bound = winograd_error_bound(x, w, 1, 1, 20, 18, 1, np.float32)

@@ -42,8 +42,11 @@ array is copied to a native, aligned, C-contiguous one. Any other dtype is
 a ``TypeError`` naming the argument, and so is a mix of float32 and
 float64.
 
-Threads and reproducibility: conv2d, conv2d_input and conv_transpose2d
-give the same bits whatever the number of threads; conv2d_weight adds one
+Threads and reproducibility: the direct and depthwise loops of conv2d,
+conv2d_input and conv_transpose2d give the same bits whatever the number
+of threads; the paths through BLAS (1x1, im2col + GEMM, Winograd) may
+differ between thread counts by rounding (BLAS's sums follow its thread
+count and the matrix shapes), within the sum's bound; conv2d_weight adds one
 partial sum per thread at the end, so its float32 results may differ
 between thread counts by the rounding of that sum (a few units in the last
 place of the largest entry; tested: within ``threads * eps`` times the sum
