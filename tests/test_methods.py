@@ -601,6 +601,26 @@ def test_images_whose_rows_overlap_run_every_method(method):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
 
 
+@pytest.mark.parametrize("dtype, scale", [("float32", 1e35), ("float64", 1e305)])
+@pytest.mark.parametrize("pattern", ["uniform", "checkerboard"])
+def test_fft_sums_that_would_overflow_are_computed_directly(dtype, scale, pattern):
+    # Finite samples near the dtype's largest overflow in the transforms
+    # (the uniform ones in bin (0, 0), the checkerboard's in another bin),
+    # where the direct sums stay finite: every output was inf.
+    rng = np.random.default_rng(0)
+    x = rng.random((300, 280)) if pattern == "uniform" else \
+        (np.indices((300, 280)).sum(0) % 2 * 2 - 1) * (1 + rng.random((300, 280)))
+    x = (x * scale).astype(dtype)
+    k = (rng.random((31, 31)) / 961).astype(dtype)
+    assert corr2d.choose_method(x, k, "same") == "fft"
+    got = corr2d.correlate2d(x, k, "same", method="fft")
+    want = scipy.signal.correlate2d(x, k, "same")
+    assert np.isfinite(got).all()
+    eps = np.finfo(dtype).eps
+    bound = 2 * eps * np.log2(512 * 512) * np.abs(x).max() * np.abs(k).sum()
+    assert np.abs(got - want).max() <= bound
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 @pytest.mark.parametrize("separable", [False, True])
 def test_non_finite_kernels_are_not_factorised(bad, separable):

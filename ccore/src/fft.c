@@ -493,6 +493,14 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
             if (!left)
                 break;
         }
+        if (attempt == 1 && nf.r0 > nf.r1 && !nf.any_nan) {
+            /* Retried with no infinity or NaN among the samples: the sums
+             * overflowed (samples near the dtype's largest). The direct
+             * method computes the whole job. */
+            nf.r0 = nf.c0 = 0;
+            nf.r1 = rows_in - 1;
+            nf.c1 = cols_in - 1;
+        }
         if (nf.any_nan)
             mark_nan_windows(es, (char *)out + (size_t)(i0 * g->out_row_stride + j0) * es,
                              g->out_row_stride, &nf, rows_in, rows_out, cols_out, kh, kw);

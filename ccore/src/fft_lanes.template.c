@@ -435,32 +435,49 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
 
 #include "stream_store.h"
 
-/* n elements from src to dst, one row of the output. When `stream` is set
- * (a large output: see stream_output.h) the whole vectors from the first
- * vector boundary of dst on go out as non-temporal stores: they skip the
- * read of each output line that a plain store costs first (about a third
- * of the memory traffic of a 4096^2 float64 call) and leave the caches to
- * the image and the workspaces. */
-VEC_TARGET static void NAME(row_out)(T *dst, const T *src, ptrdiff_t n, int stream)
+/* n elements from src to dst, one row of the output; returns the sum of
+ * x - x over them: 0 when every one is finite, NaN when one is not (an
+ * overflow in the transforms: see fft_tiles), at one subtraction and one
+ * addition a vector. When `stream` is set (a large output: see
+ * stream_output.h) the whole vectors from the first vector boundary of dst
+ * on go out as non-temporal stores: they skip the read of each output line
+ * that a plain store costs first (about a third of the memory traffic of a
+ * 4096^2 float64 call) and leave the caches to the image and the
+ * workspaces. */
+VEC_TARGET static T NAME(row_out)(T *dst, const T *src, ptrdiff_t n, int stream)
 {
+    NAME(fvec) probe = {0};
+    T tail = 0;
+    ptrdiff_t e = 0, l;
 #ifdef STREAM_STORES
-    ptrdiff_t e = 0;
     if (stream && (uintptr_t)dst % sizeof(T) == 0) {
-        for (; e < n && (uintptr_t)(dst + e) % VEC_BYTES != 0; e++)
+        for (; e < n && (uintptr_t)(dst + e) % VEC_BYTES != 0; e++) {
             dst[e] = src[e];
+            tail += src[e] - src[e];
+        }
         for (; e + FV <= n; e += FV) {
             NAME(fvec) v;
             VLOAD(v, src + e);
+            probe += v - v;
             VEC_STREAM(dst + e, v);
         }
-        for (; e < n; e++)
-            dst[e] = src[e];
-        return;
     }
 #else
     (void)stream;
 #endif
-    memcpy(dst, src, sizeof(T) * (size_t)n);
+    for (; e + FV <= n; e += FV) {
+        NAME(fvec) v;
+        VLOAD(v, src + e);
+        probe += v - v;
+        VSTORE(dst + e, v);
+    }
+    for (; e < n; e++) {
+        dst[e] = src[e];
+        tail += src[e] - src[e];
+    }
+    for (l = 0; l < FV; l++)
+        tail += probe[l];
+    return tail;
 }
 
 /* Orders the streamed stores before whatever the thread does next. */
@@ -483,7 +500,8 @@ VEC_TARGET static inline void NAME(stream_fence)(int stream)
  * the output block (rows_out x cols_out at out): tile a's result is the
  * real part, tile b's the imaginary. With `check` set, a pair whose
  * samples are not all finite is left there: it returns 1 and writes
- * nothing (else 0). */
+ * nothing; and one whose outputs are not all finite returns 1 too, having
+ * written them (else 0). */
 VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, int pair,
                                       const T *kr, const T *ki, ptrdiff_t kh, ptrdiff_t kw,
                                       T *out, ptrdiff_t out_stride, ptrdiff_t rows_out,
@@ -498,6 +516,7 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
     T *Si = Sr + fw * FV + FFT_SKEW, *work = Si + fw * FV + FFT_SKEW;
     const ptrdiff_t ca = cols_out < tw ? cols_out : tw, cb = cols_out - ca;
     ptrdiff_t i, r0, e;
+    T probe = 0;
     NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work);
     for (r0 = 0; r0 < fh; r0 += FV) {
         const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
@@ -530,12 +549,17 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
     }
     NAME(fft_columns)(ph, I, R, fwp, I, R, fwp, c0, fwl, work);
     for (i = 0; i < rows_out; i++) {
-        NAME(row_out)(out + i * out_stride, R + (kh - 1 + i) * fwp + kw - 1, ca, stream);
+        probe += NAME(row_out)(out + i * out_stride, R + (kh - 1 + i) * fwp + kw - 1, ca, stream);
         if (pair)
-            NAME(row_out)(out + i * out_stride + tw, I + (kh - 1 + i) * fwp + kw - 1, cb, stream);
+            probe += NAME(row_out)(out + i * out_stride + tw, I + (kh - 1 + i) * fwp + kw - 1,
+                                   cb, stream);
     }
     NAME(stream_fence)(stream);
-    return 0;
+    /* Finite samples whose sums overflowed somewhere in the transforms (a
+     * bin other than (0, 0): samples near the dtype's largest over the
+     * transform's length) leave a non-finite output: the caller retries
+     * the pair (its outputs are all written again). */
+    return check && probe != 0;
 }
 
 #undef FFT_VECTOR_TRANSPOSE

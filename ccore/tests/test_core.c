@@ -327,6 +327,28 @@ static void test_fft_refusals(void)
     }
 }
 
+/* Finite samples whose transform sums overflow (1e305 over an 8 x 8
+ * tile; a checkerboard, whose bin (0, 0) stays finite, too): the pairs go
+ * to the direct method, whose sums stay finite. */
+static void test_fft_overflow_runs_direct(void)
+{
+    double img[12 * 12], k[4] = {0.25, 0.125, 0.0625, 0.5}, flipped[4] = {0.5, 0.0625, 0.125, 0.25};
+    double spec[4096], out[12 * 12], direct[12 * 12];
+    corr2d_geometry g = {12, 12, 12, 2, 2, 11, 11, 11, 0, 0, CORR2D_FILL, 1};
+    int t, pattern;
+    CHECK(corr2d_fft_spectrum(CORR2D_FLOAT64, flipped, 2, 2, 8, 8, spec) == CORR2D_OK, "spectrum");
+    for (pattern = 0; pattern < 2; pattern++) {
+        for (t = 0; t < 144; t++)
+            img[t] = (pattern && (t / 12 + t % 12) % 2 ? -1e305 : 1e305) * (1 + (t % 7) / 10.0);
+        CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, img, k, k, spec, 8, 8, out, &g) == CORR2D_OK,
+              "overflowing pair runs");
+        CHECK(corr2d_correlate(CORR2D_FLOAT64, img, k, k, direct, &g) == CORR2D_OK, "direct");
+        for (t = 0; t < 121; t++)
+            CHECK(isfinite(out[t]) && fabs(out[t] - direct[t]) <= 1e-12 * fabs(direct[t]) + 1e292,
+                  "overflow %d: %g != %g", pattern, out[t], direct[t]);
+    }
+}
+
 /* Integers wrap: compare modulo 2^8 against the (exact) double reference. */
 static void case_u8(void)
 {
@@ -474,6 +496,7 @@ int main(void)
     test_d2l_example();
     test_interrupt_and_threads();
     test_fft_refusals();
+    test_fft_overflow_runs_direct();
     for (level = 0; level < 3; level++) {
         if (!corr2d_force_simd_level(levels[level])) {
             printf("  %s: not supported by this CPU, skipped\n", levels[level]);

@@ -53,14 +53,23 @@ _MEMORY_NOTE = """
     an infinity are recomputed directly (their sign, or NaN, depends on the
     taps: the direct method's cost over the box around the infinities). A
     masked image (1% NaN, 4096x4096 float64, 51x51) took 2.2x the time of a
-    finite one. A non-finite kernel runs directly.
-    (``scipy.signal.fftconvolve`` turns a whole image NaN for one NaN
-    sample.) 'separable' runs a
+    finite one. A non-finite kernel runs directly. Finite samples so
+    large that a transform's sums overflow (within about ``FH * FW`` of
+    the dtype's largest value) leave that pair of tiles to the direct
+    method too. (``scipy.signal.fftconvolve`` turns a whole image NaN for
+    one NaN sample.) 'separable' runs a
     numerically rank-1 kernel (second singular value at most ``4 *
     max(kh, kw) * eps`` times the first) as two 1-D passes; a column
     symmetric or antisymmetric bit for bit (Gaussians, boxes) adds each
     mirrored pair of samples before multiplying, so samples over half the
-    dtype's largest value can overflow there. 'auto' takes the
+    dtype's largest value can overflow there. The factors come from an
+    SVD, exact to rounding relative to the largest tap: an output's error
+    is up to a few ``max(kh, kw) * eps * max|k| * sum|x|`` over its
+    window, so a tap far smaller than that (a Gaussian's corner, 3e-63 of
+    its centre) is not reproduced, and outputs that only it reaches can
+    come out near zero of either sign (-1.3e-48 where the direct sum gives
+    4.6e-64).
+    'auto' takes the
     cheapest by a cost model fitted on this machine kind
     (:func:`choose_method` tells which); integers are always direct. The
     result of any method is the same on any number of threads.
