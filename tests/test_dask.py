@@ -170,13 +170,14 @@ def test_plain_correlations_run_as_correlate2d_blocks(client):
     stack = da.from_array(rng.standard_normal((2, 40, 36)), chunks=(1, 12, 10))
     weights = rng.standard_normal((5, 4))
     for result in (filters.gaussian(lazy, 2.0), filters.sobel(lazy, mode="wrap"),
-                   filters.laplace(lazy, mode="constant", cval=0.5),
                    filters.gaussian(stack, 2.0, axes=(1, 2)),
                    ndimage.correlate(lazy, weights, mode="mirror", origin=(1, -1)),
                    ndimage.convolve(lazy, weights, output=np.float32),
                    ndimage.correlate(stack, weights, axes=(1, 2))):
         assert _ghost_block_functions(result) == {_dask._correlate_planes}
     for result in (filters.sobel(lazy, mode="constant", cval=1.0),  # two 1-D passes in memory
+                   # the stencil, or ndimage's 1-D passes where an output is not finite
+                   filters.laplace(lazy, mode="constant", cval=0.5),
                    filters.gaussian(lazy, 2.0, nan_policy="interpolate"),
                    ndimage.correlate(lazy, weights, nan_policy="interpolate")):
         assert _ghost_block_functions(result) == {_dask._with_threads}
@@ -235,10 +236,21 @@ def test_filters_on_stacks_match_the_numpy_path(client):
             expected = getattr(filters, name)(x, *args, mode="reflect", **options)
             lazy = getattr(filters, name)(da.from_array(x, chunks=chunks), *args, mode="reflect",
                                           **options)
-            assert _ghost_block_functions(lazy) == {_dask._correlate_planes}
+            if name != "laplace":
+                assert _ghost_block_functions(lazy) == {_dask._correlate_planes}
             assert lazy.dtype == expected.dtype
             tolerance = 1e-5 if expected.dtype == np.float32 else 1e-10
             np.testing.assert_allclose(lazy.compute(), expected, rtol=tolerance, atol=tolerance)
+
+
+def test_laplace_infinities_reach_what_they_reach_in_memory(client):
+    x = np.random.default_rng(8).standard_normal((30, 26))
+    x[11, 9], x[20, 3] = np.inf, np.nan  # 11, 9: a corner of a 12 x 10 chunk's halo
+    expected = filters.laplace(x, mode="wrap")
+    got = filters.laplace(da.from_array(x, chunks=(12, 10)), mode="wrap").compute()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got[~np.isnan(got)], expected[~np.isnan(got)], rtol=1e-12,
+                               atol=1e-12)
 
 
 def test_filters_on_a_colour_stack_with_missing_samples(client):

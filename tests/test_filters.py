@@ -112,6 +112,24 @@ def test_gaussian_wider_than_the_image_runs_its_1d_passes(mode, monkeypatch):
     assert not np.isnan(passes).any()
 
 
+@pytest.mark.parametrize("mode", MODES + ["valid"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_laplace_infinities_and_nans_reach_what_ndimage_s_passes_reach(mode, dtype):
+    # The stencil's zero corners made 0 x inf = NaN on the diagonals, which
+    # ndimage's two 1-D second differences never read.
+    x = np.random.default_rng(5).uniform(-1, 1, (9, 11)).astype(dtype)
+    x[4, 5], x[0, 0], x[8, 3] = np.inf, np.nan, -np.inf
+    ref = ndimage.laplace(x, mode=mode if mode != "valid" else "reflect")
+    if mode == "valid":
+        ref = ref[1:-1, 1:-1]
+    for got, want in [(filters.laplace(x, mode=mode), ref),
+                      (filters.edges(x, "laplace", mode=mode), np.abs(ref))]:
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_array_equal(got[np.isinf(want)], want[np.isinf(want)])
+        finite = np.isfinite(want)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-5, atol=1e-5)
+
+
 def test_zero_dimensional_arrays_are_numbers():
     x = np.random.default_rng(4).uniform(0, 1, (6, 7))
     np.testing.assert_array_equal(filters.gaussian(x, np.array(1.5), radius=np.array(2)),

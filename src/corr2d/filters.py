@@ -59,6 +59,7 @@ is a CuPy array, with the same dtypes and errors.
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 from typing import Any, Callable, Sequence
 
@@ -533,6 +534,10 @@ def laplace(
 
     One pass of the 5-point stencil ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]]``
     (the sum of the second differences ``[1, -2, 1]`` along both axes).
+    An image whose Laplacian is not all finite takes ndimage's two 1-D
+    passes instead, so an infinity or NaN reaches only its four
+    neighbours, as in SciPy (the stencil's zero corners would make its
+    diagonal neighbours NaN).
 
     Parameters
     ----------
@@ -567,8 +572,36 @@ def laplace(
            [ 1., -4.,  1.],
            [ 0.,  1.,  0.]])
     """
-    filter2d = _kernel_filter(_LAPLACE, mode, cval, "laplace")
+    filter2d = _laplace_filter(mode, cval, "laplace")
     return _filter_image(image, filter2d, "laplace", axes, channel_axis, nan_policy, mask)
+
+
+def _laplace_filter(mode: object, cval: object, func: str) -> PlaneFilter:
+    """The Laplacian as a 2-D filter: one pass of the 5-point stencil, or,
+    where an output is not finite, ndimage's sum of the second differences
+    along each axis: the stencil's zero corners would make an infinity or
+    NaN NaN on its diagonal neighbours (0 x inf), which ndimage's 1-D passes
+    never read. Knowing it costs a sum of the output (a quarter of the
+    stencil's time on 4096^2 float32)."""
+    mode = _check_mode(mode, func)
+    cval = _check_cval(cval, func)
+    second_difference = np.array([1.0, -2.0, 1.0])
+
+    def correlate(data, weights, fill):
+        out = _correlate(data, weights, mode, fill, func)
+        # `weights` is the stencil itself but for nan_policy='interpolate's
+        # validity weights and magnitudes, which meet no NaN.
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, a large sum: so be it
+            total = float(out.sum())
+        if weights is _LAPLACE and not math.isfinite(total):
+            down = _correlate1d(data, second_difference, 0, mode, fill, func)
+            across = _correlate1d(data, second_difference, 1, mode, fill, func)
+            if mode == "valid":  # each pass kept its own axis's interior only
+                down, across = down[:, 1:-1], across[1:-1, :]
+            out = down + across
+        return out
+
+    return _plane_filter(correlate, _LAPLACE, cval, func, mode, plain=False)
 
 
 def gaussian_kernel1d(sigma: float, radius: int) -> np.ndarray:
@@ -800,7 +833,7 @@ def _edges_filter(method: object, mode: object, cval: object) -> PlaneFilter:
         names = ", ".join(repr(m) for m in EDGE_METHODS)
         raise ValueError(f"{func}: method must be one of {names}; got {method!r}")
     if method == "laplace":
-        laplacian = _kernel_filter(_LAPLACE, mode, cval, func)
+        laplacian = _laplace_filter(mode, cval, func)
         return _with_reach(
             lambda plane, mask_plane, nan_policy: abs(laplacian(plane, mask_plane, nan_policy)),
             laplacian.reach, laplacian.mode)
