@@ -268,6 +268,16 @@ def test_non_native_and_strided_arrays():
     np.testing.assert_allclose(out, ndi.correlate(x, w, mode="mirror"), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [">f8", ">f4", ">i4", ">c16"])
+def test_a_new_result_is_native_as_ndimage_s(dtype):
+    x = np.arange(20).reshape(4, 5).astype(dtype)
+    w = np.ones((3, 3))
+    got, want = cn.correlate(x, w), ndi.correlate(x, w)
+    assert got.dtype == want.dtype and got.dtype.isnative
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert corr2d.filters.sobel(x.real if dtype != ">c16" else x.real.astype(">f8")).dtype.isnative
+
+
 def test_float16_and_longdouble_are_computed_wider_or_as_is():
     x = np.arange(12.0).reshape(3, 4)
     w = np.array([[0.5, 0.25], [1.0, -1.0]])
@@ -312,6 +322,7 @@ def test_zero_weights_are_kept_so_nan_spreads():
     (dict(output=np.ones((3, 3))), ValueError, "output has shape"),
     (dict(output="U3"), ValueError, "numeric dtype"),
     (dict(output=[1, 2]), TypeError, "output"),
+    (dict(output=np.float64(0.0)), TypeError, "output must be an array or a dtype"),
     (dict(weights=np.ones((2, 2), complex), output="float64"), ValueError, "complex dtype"),
     (dict(weights=np.ones((2, 2), complex), output=np.ones((4, 5))), ValueError,
      "complex dtype"),

@@ -94,10 +94,13 @@ def output_dtype(output: Any, image_dtype: np.dtype, complex_result: bool, func:
     """The dtype of the result: the `output` array's or dtype's, else the
     input's (made complex when the result is: ndimage's promotion)."""
     if output is None:
-        dtype = image_dtype
+        dtype = image_dtype.newbyteorder("=")  # a new array is native, as ndimage's
         return np.promote_types(dtype, np.complex64) if complex_result else dtype
     if isinstance(output, np.ndarray) or is_cupy_array(output):
         dtype = output.dtype
+    elif isinstance(output, np.generic):  # np.dtype() would read a scalar as its dtype
+        raise TypeError(f"{func}: output must be an array or a dtype, got the NumPy scalar "
+                        f"{output!r}")
     else:
         try:
             dtype = np.dtype(output)
