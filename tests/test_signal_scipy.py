@@ -239,6 +239,7 @@ def test_mixed_dtypes_promote_like_scipy(d1, d2):
 FILLVALUES = [
     1.5, -1, 2**40, [1], [[2]], np.float32(3.5), np.int8(-2), np.int64(2**40), np.complex64(1 + 2j),
     np.array(1.5), np.array([3], np.int8), np.array(3, np.int64), True, 2 + 1j, float("nan"), [], [1, 2],
+    np.array("1"), np.array(1, dtype=object),
 ]
 
 
@@ -251,8 +252,8 @@ def test_fillvalue_conversions_and_errors_like_scipy(fillvalue, dtype):
     for ours, theirs in FUNCS.values():
         try:
             expected = theirs(x, k, fillvalue=fillvalue)
-        except ValueError:
-            with pytest.raises(ValueError, match="fillvalue"):
+        except (ValueError, TypeError) as error:
+            with pytest.raises(type(error), match="fillvalue"):
                 ours(x, k, fillvalue=fillvalue)
         else:
             np.testing.assert_array_equal(ours(x, k, fillvalue=fillvalue), expected)

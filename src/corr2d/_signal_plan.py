@@ -99,6 +99,11 @@ def fill_array(fillvalue: Any, dtype: np.dtype, func: str) -> np.ndarray:
         else:
             fill = np.array(fillvalue, dtype=dtype)
     except Exception:
+        if isinstance(fillvalue, np.ndarray) and not np.can_cast(fillvalue.dtype, np.complex128,
+                                                                 "safe"):
+            # SciPy retries an array by a safe cast (a str or object array: TypeError)
+            raise TypeError(f"{func}: cannot cast `fillvalue` from dtype {fillvalue.dtype} to "
+                            "complex128 according to the rule 'safe'") from None
         np.array(fillvalue, dtype=np.complex128)  # its own error, if any, is SciPy's too
         raise ValueError(
             f"{func}: could not cast `fillvalue` directly to the output type {dtype} "
