@@ -385,6 +385,41 @@ def test_all_missing_windows_are_nan_and_the_dtype_is_kept(name, dtype):
     assert np.isfinite(out[12, 2]) and np.isfinite(out[4, 7])  # valid samples nearby
 
 
+@pytest.mark.parametrize("cval", [np.inf, -np.inf])
+def test_an_infinite_cval_is_valid_and_propagates_whatever_the_method(cval):
+    # Only NaN is missing: the FFT path (the generic algorithm) made an
+    # infinite cval missing, the direct bands valid.
+    x = np.arange(16.0).reshape(4, 4)
+    x[1, 1] = np.nan
+    w = np.ones((3, 3))
+    got = [corr2d.ndimage.correlate(x, w, mode="constant", cval=cval, nan_policy="interpolate",
+                                    method=method) for method in ("direct", "fft", "separable")]
+    got.append(filters.gaussian(x, 1.0, mode="constant", cval=cval, nan_policy="interpolate"))
+    for result in got:
+        assert np.all(result[0] == cval) and np.all(result[:, -1] == cval)
+    for result in got[1:3]:
+        np.testing.assert_allclose(result, got[0], rtol=1e-12)
+
+
+def test_zero_sum_kernels_keep_infinities_where_no_stand_in_is_needed():
+    # A window with no missing sample needs no stand-in: 0 x an infinite
+    # mean made its infinity NaN, as a NaN elsewhere in the band (or the
+    # FFT's rounding) decided.
+    k = np.outer([-1.0, 0.0, 1.0], [1.0, 2.0, 1.0])
+    x = np.zeros((8, 8))
+    x[5, 5], x[0, 0] = np.inf, np.nan
+    want = ndimage.correlate(np.where(np.isnan(x), 0, x), k)[4, 4:7]
+    assert np.all(want == np.inf)
+    x2 = x.copy()
+    x2[4, 0] = np.nan  # a NaN in the same band of rows
+    for image in (x, x2):
+        for method in ("direct", "fft", "separable"):
+            got = corr2d.ndimage.correlate(image, k, nan_policy="interpolate", method=method)
+            np.testing.assert_array_equal(got[4, 4:7], want)
+        np.testing.assert_array_equal(
+            filters.sobel(image, axis=0, nan_policy="interpolate")[4, 4:7], want)
+
+
 def test_a_mask_needs_interpolate():
     """As corr2d.ndimage: a mask leaves samples out, which 'propagate' cannot."""
     mask = np.zeros((8, 8), bool)

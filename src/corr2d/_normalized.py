@@ -24,7 +24,8 @@ derivative kernel it keeps the derivative of a flat image zero next to a
 hole (rescaling by ``|w|`` would draw edges around it).
 
 Outside the image, a 'constant' extension by `cval` counts as valid samples
-of value `cval` when `cval` is finite, and as missing ones when it is NaN;
+of value `cval` unless `cval` is NaN (an infinite one propagates as
+infinite samples do), and as missing ones when it is NaN;
 other extensions (reflect, nearest, wrap, ...) copy the samples and their
 validity alike. Only NaN is missing: +-inf propagate as in any correlation.
 
@@ -184,7 +185,7 @@ def normalized_correlate(
             raise ValueError(
                 f"{func}: the invalid-sample mask has shape {invalid.shape}, the image {image.shape}"
             )
-    outside_valid = bool(cval_is_valid) and math.isfinite(cval)
+    outside_valid = bool(cval_is_valid) and not math.isnan(cval)  # +-inf: valid, and propagate
     data, valid, any_missing = _split(image, invalid, threads)
     if outside_valid and not any_missing:
         return correlate(image, weights, cval)  # nothing to leave out: the plain correlation
@@ -275,6 +276,10 @@ def finish(facts: Weighing, num: Any, weight_sum: Any, mean_num: Any = None,
         if facts.zero_sum:
             empty = mean_den <= facts.lost
             mean_num /= mean_den
+            # A window whose valid weights sum to zero (to rounding: all of
+            # it valid, say) needs no stand-ins; 0 x an infinite mean would
+            # make the plain correlation's infinity NaN.
+            mean_num[abs(weight_sum) <= facts.lost] = 0
             mean_num *= weight_sum
             num -= mean_num
         else:
