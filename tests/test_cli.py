@@ -214,6 +214,27 @@ def test_edges_reads_image_files(tmp_path, suffix):
     np.testing.assert_allclose(np.load(tmp_path / "e.npy"), filters.edges(grey, "laplace"), atol=1e-12)
 
 
+def test_wide_images_keep_their_depth_and_one_nan_spoils_nothing_else(tmp_path):
+    # A float image was divided by its maximum, NaN for one NaN sample; a
+    # big-endian 16-bit TIFF went through 8-bit grey (3 levels left).
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(2)
+    levels = rng.integers(0, 60000, (12, 20)).astype(np.uint16)
+    Image.fromarray(levels).save(tmp_path / "little.tif")
+    Image.frombytes("I;16B", (20, 12), levels.astype(">u2").tobytes()).save(tmp_path / "big.tif")
+    floats = rng.uniform(0, 3, (12, 20)).astype(np.float32)
+    floats[4, 7] = np.nan
+    Image.fromarray(floats, mode="F").save(tmp_path / "float.tif")
+    for name, want in [("little", levels / levels.max()), ("big", levels / levels.max()),
+                       ("float", floats / np.nanmax(floats))]:
+        rc, out, err = corr2d("edges", f"{name}.tif", "-o", f"{name}.npy", "--method", "laplace",
+                              "--save-input", f"{name}_in.npy", cwd=tmp_path)
+        assert rc == 0, err
+        np.testing.assert_allclose(np.load(tmp_path / f"{name}_in.npy"), want, rtol=1e-6,
+                                   err_msg=name)
+        assert np.isnan(np.load(tmp_path / f"{name}.npy")).sum() <= 5  # the NaN and 4 neighbours
+
+
 def test_edges_compare_figure(tmp_path):
     pytest.importorskip("PIL.Image")
     pytest.importorskip("matplotlib")
@@ -259,6 +280,19 @@ def test_learn_rectangular_kernel_with_bias(tmp_path):
     assert re.search(r"bias: 0\.5", out)
 
 
+def test_learn_with_bias_and_constant_padding_recovers_the_kernel(tmp_path):
+    # The input was centred before its zero padding: the padding was its mean.
+    x = smooth_noise((30, 32), 6) + 3.0
+    kernel = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", correlate2d(x, kernel, mode="same") + 0.25)
+    rc, out, err = corr2d("learn", "x.npy", "y.npy", "--pad-mode", "constant", "--bias",
+                          "--steps", "3000", "--save", "k.npy", cwd=tmp_path)
+    assert rc == 0, err
+    np.testing.assert_allclose(np.load(tmp_path / "k.npy"), kernel, atol=1e-2)
+    assert re.search(r"bias: 0\.2[45]", out), out
+
+
 def test_learn_from_edges_pngs(tmp_path):
     pytest.importorskip("PIL.Image")
     assert corr2d("edges", "-o", "sx.png", "--signed", "--save-input", "scene.png", cwd=tmp_path)[0] == 0
@@ -298,6 +332,7 @@ def write(path, text):
         (["learn", "x.npy", "x.npy", "--kernel-size", "1", "2", "3"], "one or two"),
         (["learn", "x.npy", "x.npy", "--lr", "-1"], "non-negative"),
         (["learn", "x.npy", "big.npy"], "larger than any correlation"),
+        (["learn", "x.npy", "x.npy", "--kernel-size", "10000000"], "more than --max-pixels"),
         (["learn", "x.npy", "x.npy", "--lr", "50", "--momentum", "0"], "diverged"),
         (["learn", "cube.npy", "x.npy"], "2-D"),
         (["bench", "--dtype", "int8"], "invalid choice"),

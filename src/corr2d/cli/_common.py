@@ -174,14 +174,20 @@ def read_grey(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("error", image_module.DecompressionBombWarning)
             with image_module.open(path) as img:
-                grey = img.convert("L") if img.mode not in ("I;16", "I", "F") else img.convert("F")
+                # 16-bit (I;16 in any byte order), 32-bit and float images keep their depth
+                wide = img.mode in ("I", "F") or img.mode.startswith("I;16")
+                grey = img.convert("F") if wide else img.convert("L")
                 array = np.asarray(grey, dtype=np.float64)
     except (OSError, ValueError, image_module.DecompressionBombError, image_module.DecompressionBombWarning) as exc:
         raise CLIError(f"cannot read {path!r} as an image: {exc}") from None
     finally:
         image_module.MAX_IMAGE_PIXELS = saved
-    scale = 255.0 if grey.mode == "L" else max(float(array.max()), 1.0)
-    return array / scale
+    if grey.mode == "L":
+        return array / 255.0
+    # By the largest finite sample: one NaN or infinity (a float TIFF's
+    # nodata) must not make the whole image NaN.
+    finite = array[np.isfinite(array)]
+    return array / max(float(finite.max()) if finite.size else 1.0, 1.0)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

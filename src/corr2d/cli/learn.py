@@ -224,6 +224,10 @@ def run(args: argparse.Namespace) -> int:
             f"TARGET {y.shape[0]}x{y.shape[1]} is larger than any correlation of INPUT "
             f"{x.shape[0]}x{x.shape[1]} with a {kernel[0]}x{kernel[1]} kernel"
         )
+    padded_pixels = (y.shape[0] + kernel[0] - 1) * (y.shape[1] + kernel[1] - 1)
+    if padded_pixels > args.max_pixels:
+        raise CLIError(f"a {kernel[0]}x{kernel[1]} kernel reads {padded_pixels} pixels of padded "
+                       f"INPUT, more than --max-pixels {args.max_pixels}")
     if any(t < n - k + 1 for n, t, k in zip(x.shape, y.shape, kernel)):
         print(f"note: TARGET {y.shape} is smaller than a 'valid' output; INPUT is cropped around its centre",
               file=sys.stderr)
@@ -246,8 +250,9 @@ def run(args: argparse.Namespace) -> int:
 
     # With a bias, learning on INPUT - mean is the same model (bias - mean * sum(K) for INPUT
     # as it is) with the bias's direction decoupled from the kernel's: better conditioned.
+    # Centred after the padding: a 'constant' extension is INPUT's zeros, not its mean.
     centre = float(x.mean()) if args.bias else 0.0
-    x_aligned = align(x - centre, y.shape, kernel, pad_mode)
+    x_aligned = align(x, y.shape, kernel, pad_mode) - centre
     lr = args.lr
     if lr is None:
         curvature = largest_curvature(x_aligned, kernel, args.bias)
