@@ -74,7 +74,8 @@ from . import ndimage
 from ._tables import NDIMAGE_BOUNDARIES
 from .signal import correlate2d
 
-__all__ = ["difference", "edges", "gaussian", "laplace", "prewitt", "scharr", "sobel"]
+__all__ = ["difference", "edges", "gaussian", "gaussian_kernel1d", "laplace", "prewitt", "scharr",
+           "sobel"]
 
 #: ndimage mode name -> correlate2d boundary (None: pad with numpy first).
 _MODES: dict[str, str | None] = {**NDIMAGE_BOUNDARIES, "valid": None}
@@ -605,7 +606,31 @@ def _laplace_filter(mode: object, cval: object, func: str) -> PlaneFilter:
 
 
 def gaussian_kernel1d(sigma: float, radius: int) -> np.ndarray:
-    """The normalised 1-D Gaussian weights ``scipy.ndimage`` uses, length ``2 * radius + 1``."""
+    """The normalised 1-D Gaussian weights ``scipy.ndimage`` uses, length ``2 * radius + 1``.
+
+    The weights :func:`gaussian` runs along each axis (``radius`` is
+    ``int(truncate * sigma + 0.5)`` there), for building a 2-D kernel of
+    your own (see :doc:`/nan-policy`).
+
+    Parameters
+    ----------
+    sigma : float
+        Standard deviation, in pixels; positive.
+    radius : int
+        Taps on each side of the centre; non-negative.
+
+    Returns
+    -------
+    ndarray
+        float64 weights ``exp(-x**2 / (2 sigma**2))`` for ``x = -radius ..
+        radius``, divided by their sum.
+
+    Examples
+    --------
+    >>> from corr2d.filters import gaussian_kernel1d
+    >>> gaussian_kernel1d(1.0, 1).round(4)
+    array([0.2741, 0.4519, 0.2741])
+    """
     x = np.arange(-radius, radius + 1)
     phi = np.exp(-0.5 / (sigma * sigma) * x.astype(np.float64) ** 2)
     return phi / phi.sum()
