@@ -88,11 +88,18 @@ def same_file(a: str, b: str) -> bool:
 
 
 def check_outputs(inputs: Iterable[str | None], outputs: Mapping[str, str]) -> None:
-    """Refuse an output that would overwrite an input, or that goes to a missing directory.
+    """Refuse an output that would overwrite an input or another output, or
+    that goes to a missing directory.
 
     `outputs` maps each writing option to the name its file really gets.
     Called before anything is read, computed or written.
     """
+    written = list(outputs.items())
+    for i, (option, path) in enumerate(written):
+        for other, other_path in written[:i]:
+            if same_file(path, other_path):
+                raise CLIError(f"{option} {path!r} and {other} {other_path!r} name one file: "
+                               "choose another name")
     for option, path in outputs.items():
         for source in inputs:
             if source is not None and same_file(path, source):

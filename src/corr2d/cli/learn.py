@@ -224,10 +224,9 @@ def run(args: argparse.Namespace) -> int:
             f"TARGET {y.shape[0]}x{y.shape[1]} is larger than any correlation of INPUT "
             f"{x.shape[0]}x{x.shape[1]} with a {kernel[0]}x{kernel[1]} kernel"
         )
-    padded_pixels = (y.shape[0] + kernel[0] - 1) * (y.shape[1] + kernel[1] - 1)
-    if padded_pixels > args.max_pixels:
-        raise CLIError(f"a {kernel[0]}x{kernel[1]} kernel reads {padded_pixels} pixels of padded "
-                       f"INPUT, more than --max-pixels {args.max_pixels}")
+    if any(k > n for k, n in zip(kernel, x.shape)):  # mostly padding (and its memory: TiB)
+        raise CLIError(f"--kernel-size {kernel[0]}x{kernel[1]} is larger than INPUT "
+                       f"{x.shape[0]}x{x.shape[1]}")
     if any(t < n - k + 1 for n, t, k in zip(x.shape, y.shape, kernel)):
         print(f"note: TARGET {y.shape} is smaller than a 'valid' output; INPUT is cropped around its centre",
               file=sys.stderr)
