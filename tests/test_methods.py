@@ -621,6 +621,22 @@ def test_fft_sums_that_would_overflow_are_computed_directly(dtype, scale, patter
     assert np.abs(got - want).max() <= bound
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sigma, size", [(1.0, 25), (3.0, 15), (0.6, 9)])
+def test_separable_error_is_relative_to_the_largest_tap(dtype, sigma, size):
+    # The bound the docs give: a few max(kh, kw) eps max|k| sum|x| over the
+    # window (a Gaussian's tail, 1e-63 of its centre, is below it).
+    t = np.arange(size) - size // 2
+    g = np.exp(-t**2 / (2 * sigma**2))
+    k = np.outer(g, g * 0.7).astype(dtype)
+    x = np.random.default_rng(3).uniform(-1, 2, (200, 230)).astype(dtype)
+    got = corr2d.correlate2d(x, k, "same", method="separable")
+    want = corr2d.correlate2d(x.astype(float), k.astype(float), "same", method="direct")
+    window_sum = scipy.signal.correlate2d(np.abs(x).astype(float), np.ones(k.shape), "same")
+    bound = 4 * size * np.finfo(dtype).eps * np.abs(k).max() * window_sum
+    assert np.all(np.abs(got - want) <= bound)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 @pytest.mark.parametrize("separable", [False, True])
 def test_non_finite_kernels_are_not_factorised(bad, separable):
