@@ -372,3 +372,67 @@ def test_an_empty_image_is_refused_with_its_own_shape():
         filters.gaussian(empty, 1.0)
     with pytest.raises(ValueError, match=r"in1 is empty \(shape \(5, 0\)\)"):
         corr2d.correlate2d(da.zeros((5, 0)), np.ones((3, 3)))
+
+
+def test_ndimage_of_empty_planes_is_empty_as_in_memory():
+    # The blocks' halos crashed on them (ZeroDivisionError, IndexError).
+    for shape, axes in [((0, 5), None), ((2, 0, 6), (1, 2))]:
+        for mode in ("reflect", "constant"):
+            for nan_policy in ("propagate", "interpolate"):
+                expected = ndimage.correlate(np.zeros(shape), np.ones((3, 3)), mode=mode,
+                                             axes=axes, nan_policy=nan_policy)
+                got = ndimage.correlate(da.zeros(shape), np.ones((3, 3)), mode=mode, axes=axes,
+                                        nan_policy=nan_policy)
+                assert got.shape == expected.shape and got.dtype == expected.dtype
+                assert got.compute(scheduler="synchronous").shape == expected.shape
+
+
+def test_chunks_of_length_zero_are_merged_away():
+    # A valid chunking, which reached the core as an empty block ("internal error").
+    x = np.random.default_rng(9).standard_normal((6, 7))
+    d = da.from_array(x, chunks=((3, 0, 3), (2, 0, 5)))
+    pairs = [(corr2d.correlate2d(d, np.ones((3, 3)), "same"), corr2d.correlate2d(x, np.ones((3, 3)), "same")),
+             (ndimage.correlate(d, np.ones((3, 2))), ndimage.correlate(x, np.ones((3, 2)))),
+             (filters.gaussian(d, 1.0), filters.gaussian(x, 1.0))]
+    for got, expected in pairs:
+        np.testing.assert_allclose(got.compute(scheduler="synchronous"), expected, rtol=1e-12,
+                                   atol=1e-12)
+
+
+def test_unknown_chunk_sizes_name_the_argument():
+    x = da.from_array(np.random.default_rng(1).standard_normal((9, 8)), chunks=3)
+    rows = x[x[:, 0] > -10]  # chunks of unknown (NaN) size
+    for call, name in [(lambda: corr2d.correlate2d(rows, np.ones((3, 3)), "same"), "in1"),
+                       (lambda: ndimage.correlate(rows, np.ones((3, 3))), "input"),
+                       (lambda: filters.sobel(rows), "image")]:
+        with pytest.raises(ValueError, match=rf"{name} has unknown chunk sizes.*"
+                                             rf"{name}\.compute_chunk_sizes\(\)"):
+            call()
+
+
+@pytest.mark.parametrize("axes", [(2, 1), (-1, -2)])
+def test_interpolated_stacks_with_decreasing_axes_match_memory(axes):
+    # The halo was the weights' reach in the user's axis order, not ndimage's
+    # increasing one: 3.7 off near every block edge.
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 6, 7))
+    x[1, 2, 3] = np.nan
+    k = rng.standard_normal((3, 4))
+    expected = ndimage.correlate(x, k, axes=axes, nan_policy="interpolate")
+    got = ndimage.correlate(da.from_array(x, chunks=(1, 3, 3)), k, axes=axes,
+                            nan_policy="interpolate")
+    np.testing.assert_allclose(got.compute(scheduler="synchronous"), expected, rtol=1e-12,
+                               atol=1e-12)
+
+
+def test_bad_threads_and_input_size_raise_when_called():
+    x = da.from_array(np.ones((6, 6)), chunks=3)
+    for threads, error in [(0, ValueError), (False, TypeError)]:
+        with pytest.raises(error, match="threads"):
+            ndimage.correlate(x, np.ones((3, 3)), threads=threads, nan_policy="interpolate")
+    gy = da.from_array(np.ones((2, 6, 3, 3)), chunks=1)
+    w = np.ones((6, 2, 3, 3))
+    for size, error, words in [(None, TypeError, "sequence of ints, got None"),
+                               ((2, 4, 5), ValueError, r"4 non-negative ints, got \(2, 4, 5\)")]:
+        with pytest.raises(error, match=f"conv2d_input: input_size must be .*{words}"):
+            corr2d.conv2d_input(size, w, gy, groups=2)

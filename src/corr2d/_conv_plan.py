@@ -243,7 +243,9 @@ def _grad_geometry(func: str, x_shape: tuple, w_shape: tuple, gy: np.ndarray,
     return groups, stride, (top, left), dilation
 
 
-def _size(value: Any, name: str, ndim: int, func: str) -> tuple[int, ...]:
+def check_size(value: Any, name: str, ndim: int, func: str) -> tuple[int, ...]:
+    """`value` (input_size, weight_size) as `ndim` non-negative ints;
+    ``TypeError`` or ``ValueError`` naming it otherwise."""
     try:
         size = tuple(check_int(v, name, func) for v in value)
     except TypeError:
@@ -262,7 +264,7 @@ def conv2d_input_plan(func: str, input_size: Any, weight: Any, grad_output: Any,
     w = a["weight"]
     _check_weight(w, func)
     gy, batched = _batched(a["grad_output"], "grad_output", func)
-    size = _size(input_size, "input_size", 4 if batched else 3, func)
+    size = check_size(input_size, "input_size", 4 if batched else 3, func)
     x_shape = size if batched else (1,) + size
     groups, stride, pad, dilation = _grad_geometry(
         func, x_shape, w.shape, gy, stride, padding, dilation, groups)
@@ -280,7 +282,7 @@ def conv2d_weight_plan(func: str, input: Any, weight_size: Any, grad_output: Any
     if batched != gy_batched:
         raise ValueError(f"{func}: input and grad_output must both be batched (4-D) or "
                          "both unbatched (3-D)")
-    w_shape = _size(weight_size, "weight_size", 4, func)
+    w_shape = check_size(weight_size, "weight_size", 4, func)
     if 0 in w_shape[2:]:
         raise ValueError(f"{func}: weight_size {w_shape} has a zero-size kernel dimension; "
                          "kH and kW must be at least 1")

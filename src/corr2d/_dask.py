@@ -49,10 +49,14 @@ __all__ = ["ON_GPU", "LAZY", "THREADS_PER_TASK", "auto_method", "correlate", "ma
 
 
 def as_dask(a: Any, like: Any = None) -> Any:
-    """`a` as a Dask array (a NumPy array is wrapped, in `like`'s chunks when given)."""
+    """`a` as a Dask array (a NumPy array is wrapped, in `like`'s chunks
+    when given) with no chunk of length 0 (a valid chunking, which the
+    blocks' halos cannot take: merged away)."""
     import dask.array as da
 
     if is_dask_array(a):
+        if any(0 in chunks and len(chunks) > 1 for chunks in a.chunks):
+            a = a.rechunk(tuple(tuple(c for c in chunks if c) or (0,) for chunks in a.chunks))
         return a
     return da.from_array(np.asarray(a), chunks=like.chunks if like is not None else "auto")
 
@@ -113,6 +117,7 @@ def correlate(plan: CorrelatePlan) -> Any:
     image, kernel = plan.image, plan.kernel
     if not is_dask_array(image):
         return da.from_array(_cpu.correlate(plan._replace(kernel=np.asarray(kernel))))
+    image = as_dask(image)
     out_chunks = tuple(_block_chunks(n, c, plan.shape == image.shape)
                        for n, c in zip(plan.shape, image.chunks))
     return _ghosted_correlation(image, plan, (0, 1), out_chunks)
@@ -216,6 +221,8 @@ def map_planes(func: Callable, image: Any, mask: Any, axes: tuple[int, int],
         small = image.shape
     probe = func(np.zeros(small, image.dtype),
                  None if mask is None else np.zeros(small, mask.dtype))
+    if image.size == 0:  # the stand-in was the image's shape: the result, as in memory
+        return as_dask(probe)
     code = NDIMAGE_BOUNDARIES[mode]
     boundary = None if code == "fill" else BOUNDARY_CODES[code]
     ry, rx = reach

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._arrays import is_dask_array
+from ._conv_plan import check_size
 
 
 def _computed(a: Any) -> Any:
@@ -93,7 +94,8 @@ def map_conv2d_input(func: Callable, input_size: Any, weight: Any, grad_output: 
     """conv2d_input over `grad_output`'s batch chunks."""
     weight = _computed(weight)
     gy, batched = _batch_chunks(grad_output)
-    size = tuple(input_size)
+    # Checked whole here: each chunk's call sees its own batch size.
+    size = check_size(input_size, "input_size", 4 if batched else 3, "conv2d_input")
     if batched and gy.ndim == 4 and len(size) == 4 and size[0] != gy.shape[0]:
         raise ValueError(f"conv2d_input: grad_output has {gy.shape[0]} samples but input_size "
                          f"{size} has {size[0]}")

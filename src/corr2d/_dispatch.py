@@ -18,7 +18,8 @@ from ._arrays import (any_cupy_array, any_dask_array, check_one_device, check_sa
 
 def _check_dask_call(func: str, arrays: dict) -> None:
     """Dask arrays go with NumPy arrays only, and return a new lazy array:
-    ``TypeError`` naming the argument otherwise."""
+    ``TypeError`` naming the argument otherwise; their chunk sizes must be
+    known (``ValueError``)."""
     for name, a in arrays.items():
         if a is None:
             continue
@@ -31,6 +32,10 @@ def _check_dask_call(func: str, arrays: dict) -> None:
             raise TypeError(
                 f"{func}: {name}= cannot be used with Dask arrays: the result is a new lazy "
                 "Dask array (write it with dask.array.store or to_zarr)")
+        if is_dask_array(a) and any(c != c for chunks in a.chunks for c in chunks):
+            raise ValueError(
+                f"{func}: {name} has unknown chunk sizes (NaN, as after boolean indexing): "
+                f"call {name}.compute_chunk_sizes() first")
 
 
 def backend_for(func: str, **arrays: Any) -> ModuleType:

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._arrays import array_module, is_dask_array, stand_in
+from ._checks import check_threads
 from ._dispatch import backend_for
 from ._ndimage_plan import cast_into, image_axes, plan_ndimage
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
@@ -129,12 +130,19 @@ def _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan
     except Exception:  # map_planes' first NumPy call raises the error
         shifted = True
     reach = tuple(k - 1 if shifted else k // 2 for k in weights.shape)
+    planes = image_axes(axes, ndim, func)
+    if planes[0] > planes[1]:
+        # ndimage pairs the weights' axes with the image axes in increasing
+        # order; `planes` names the rows first.
+        reach = reach[::-1]
+    if threads is not None:
+        check_threads(threads, func)  # now, not when a block runs
     options = dict(weights=weights, output=output, mode=mode, cval=cval, origin=origin, axes=axes,
-                   threads=threads or backend.THREADS_PER_TASK, method=method,
-                   nan_policy=nan_policy)
+                   threads=backend.THREADS_PER_TASK if threads is None else threads,
+                   method=method, nan_policy=nan_policy)
     public = _PUBLIC[convolve]
-    return backend.map_planes(functools.partial(_block, public, options), input, mask,
-                              image_axes(axes, ndim, func), reach, mode, func)
+    return backend.map_planes(functools.partial(_block, public, options), input, mask, planes,
+                              reach, mode, func)
 
 
 def _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes, threads, method,
