@@ -266,6 +266,24 @@ def test_errors_match_cpu(cp):
         assert str(gpu_error.value) == str(cpu_error.value), func.__name__
 
 
+def test_sizes_past_32_bits_are_a_value_error_naming_them(cp):
+    # The kernels take strides, paddings and dilations as 32-bit ints: a
+    # raw OverflowError from np.int32() before.
+    x = cp.asarray(np.ones((1, 1, 3, 3)))
+    w1, w2 = cp.asarray(np.ones((1, 1, 1, 1))), cp.asarray(np.ones((1, 1, 2, 2)))
+    for call, words in [
+        (lambda: corr2d.conv2d(x, w1, stride=2**41, padding=2**40), r"conv2d: stride"),
+        (lambda: corr2d.conv_transpose2d(x[:, :, :2, :2], w1, stride=2**35, padding=2**34),
+         r"conv_transpose2d"),
+    ]:
+        with pytest.raises(ValueError, match=words + r".*32-bit range"):
+            call()
+    # A stride with one output position changes nothing, and runs.
+    got = corr2d.conv2d(x, w2, stride=2**62).get()
+    np.testing.assert_array_equal(got, corr2d.conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)),
+                                                     stride=7))
+
+
 def test_mixed_host_and_device_arrays_are_refused(cp):
     x, w = np.ones((1, 2, 5, 5)), np.ones((3, 2, 2, 2))
     gx, gw = cp.asarray(x), cp.asarray(w)

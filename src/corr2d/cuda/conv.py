@@ -79,6 +79,19 @@ def k_splits(tiles: int, k: int) -> tuple[int, int]:
     return -(-k // chunk), chunk
 
 
+_OP_NAMES = {FORWARD: "conv2d", GRAD_INPUT: "conv2d_input (or conv_transpose2d)",
+             GRAD_WEIGHT: "conv2d_weight"}
+
+
+def _check_int32(op: int, **values: tuple) -> None:
+    """The kernels take these as 32-bit ints (the CPU core, 64-bit):
+    ``ValueError`` naming the one past 2**31 - 1."""
+    for name, pair in values.items():
+        if max(pair) > np.iinfo(np.int32).max:
+            raise ValueError(f"{_OP_NAMES[op]}: {name} {pair} is past the GPU kernels' 32-bit "
+                             "range (at most 2**31 - 1); NumPy arrays take it")
+
+
 def conv_gemm(op: int, a, b, x_shape: tuple, w_shape: tuple, y_shape: tuple, geometry: tuple):
     """The result of `op` (y, dx or dw, of shape y_shape, x_shape or w_shape)
     from the C-contiguous CuPy arrays `a` and `b` (see conv2d.cu)."""
@@ -103,6 +116,8 @@ def conv_gemm(op: int, a, b, x_shape: tuple, w_shape: tuple, y_shape: tuple, geo
     i64, i32 = np.int64, np.int32
     n, c_in, h, w = x_shape
     c_out, _, kh, kw = w_shape
+    _check_int32(op, stride=stride, padding=(top, left), dilation=dilation,
+                 kernel_size=(kh, kw), groups=(groups,))
     args = (
         a, b, out, i64(n), i64(c_in), i64(h), i64(w), i64(c_out), i64(y_shape[2]),
         i64(y_shape[3]), i32(kh), i32(kw), i32(stride[0]), i32(stride[1]), i32(top),

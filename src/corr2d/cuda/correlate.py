@@ -107,6 +107,9 @@ def correlate_gpu(image, kernel, fill: np.ndarray, out, top: int, left: int, bou
         image, kernel, out, fill = (a.view(unsigned) for a in (image, kernel, out, fill))
     tiled, global_kernel = compiled_kernels(dtype)
     (h, w), (kh, kw), (oh, ow) = image.shape, kernel.shape, out.shape
+    if max(kh, kw) > np.iinfo(np.int32).max:  # the kernels index taps in 32 bits
+        raise ValueError(f"correlate2d: a kernel of shape {(kh, kw)} is past the GPU kernels' "
+                         "32-bit range (each axis at most 2**31 - 1); NumPy arrays take it")
     use_tiled, block, rows_per_block, smem = launch_config(kh, kw, dtype.itemsize)
     grid = (-(-ow // block[0]), min(-(-oh // rows_per_block), MAX_GRID_Y))
     i64, i32 = np.int64, np.int32
