@@ -40,3 +40,10 @@ def test_gpu_refuses_fft(cupy_emulated):
     cp = cupy_emulated
     with pytest.raises(ValueError, match="correlate: method='fft' is not available for CuPy"):
         cn.correlate(cp.asarray(np.ones((4, 4))), cp.asarray(np.ones((2, 2))), method="fft")
+
+
+def test_an_output_scalar_is_refused_as_on_the_cpu(cupy_emulated):
+    # It was taken for an array: "mixed NumPy/CuPy arrays" instead.
+    cp = cupy_emulated
+    with pytest.raises(TypeError, match="output must be an array or a dtype, got the NumPy scalar"):
+        cn.correlate(cp.asarray(np.ones((4, 4))), cp.asarray(np.ones((2, 2))), np.float64(1))

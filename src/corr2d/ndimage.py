@@ -78,7 +78,7 @@ _NOTES = """
 
 def _is_array(output: Any) -> bool:
     """Whether `output` is an array to fill (else None or a dtype)."""
-    return output is not None and not isinstance(output, (type, np.dtype, str))
+    return output is not None and not isinstance(output, (type, np.dtype, str, np.generic))
 
 
 def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: Any, axes: Any,
