@@ -109,6 +109,27 @@ def test_correlate2d_is_bit_identical_across_thread_counts(h, w, kh, kw, dtype, 
             corr2d.correlate2d(image, kernel, mode, boundary, threads=threads), one)
 
 
+@pytest.mark.parametrize("method", ["fft", "auto"])
+@pytest.mark.parametrize("dtype, shape, kshape", [
+    ("float32", (513, 511), (41, 41)),   # 576 x 128 tiles for 1 thread, 128^2 for 2, once
+    ("float64", (300, 300), (101, 101)),
+    ("complex64", (1201, 539), (12, 4)),  # 'auto' took fft on 1 thread, direct on 2, once
+])
+def test_fft_and_auto_are_bit_identical_across_thread_counts(method, dtype, shape, kshape):
+    # The tile shape and the choice followed the call's thread count.
+    rng = np.random.default_rng(4)
+    image = rng.standard_normal(shape).astype(dtype)
+    kernel = rng.standard_normal(kshape).astype(dtype)
+    one = corr2d.correlate2d(image, kernel, "same", method=method, threads=1)
+    for threads in (2, 3):
+        np.testing.assert_array_equal(
+            corr2d.correlate2d(image, kernel, "same", method=method, threads=threads), one)
+    template = image.real[100:120, 200:225].astype(np.float64)
+    x = image.real[:400, :380].astype(np.float64)
+    np.testing.assert_array_equal(corr2d.match_template(x, template, threads=1),
+                                  corr2d.match_template(x, template, threads=2))
+
+
 def test_large_correlation_is_bit_identical_across_thread_counts():
     """Large enough that the threaded calls really run on several threads."""
     rng = np.random.default_rng(1)

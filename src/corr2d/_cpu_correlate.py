@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _ccore
 from ._core_layout import c_order_aligned, has_core_layout, writes_in_place
-from ._cpu_fft import correlate_fft, fft_threads
+from ._cpu_fft import correlate_fft
 from ._cpu_separable import correlate_separable
 from ._methods import choose, separable_factors
 from ._signal_plan import CorrelatePlan
@@ -23,7 +23,9 @@ def method_of(plan: CorrelatePlan) -> tuple[str, object]:
     that one (``ValueError`` when 'separable' was asked of a kernel that
     is not)."""
     if plan.method == "auto":
-        return choose(plan.shape, plan.kernel, plan.image.dtype, fft_threads(plan))
+        # For the machine's threads, not the call's: the choice (and so the
+        # bits) must not depend on the thread count (MODEL_THREADS).
+        return choose(plan.shape, plan.kernel, plan.image.dtype)
     if plan.method == "separable":
         if min(plan.kernel.shape) == 1:
             return "direct", None  # one row or column: already a single 1-D pass

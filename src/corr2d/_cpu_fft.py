@@ -203,7 +203,9 @@ def correlate_fft(plan: CorrelatePlan, image: np.ndarray, target: np.ndarray) ->
         return
     kh, kw = kernel.shape
     threads = fft_threads(plan)
-    fh, fw = fft_tile_shape(plan.shape, kernel.shape, image.dtype, threads)
+    # Tiles for the machine's threads, not the call's: the same tiles, so
+    # the same bits, on any thread count (see _methods.MODEL_THREADS).
+    fh, fw = fft_tile_shape(plan.shape, kernel.shape, image.dtype)
     if _CoreTiles.supports(image.dtype, (fh, fw)):
         # One call: the C core cuts the output into pairs of tiles, copies
         # each pair's blocks with the boundary rule and spreads the pairs over

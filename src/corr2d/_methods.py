@@ -168,8 +168,17 @@ def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool,
     return int(fh[i, 0]), int(fw[0, j]), seconds + C.FFT_PER_CALL
 
 
+#: The threads the cost model and the FFT's tile shape assume: this
+#: machine's processors, never a call's own count (`threads=`,
+#: OMP_NUM_THREADS), so that neither what 'auto' runs nor the FFT's tiles,
+#: and so no result's bits, depend on the thread count (a 513 x 511 float64
+#: image with a 41 x 41 kernel took 300^2 tiles on 1 thread and 144 x 128 on
+#: 8, 5e-13 apart).
+MODEL_THREADS = max(1, os.cpu_count() or 1)
+
+
 def fft_tile_shape(shape: tuple, kshape: tuple, dtype: np.dtype,
-                   threads: int = 1) -> tuple[int, int]:
+                   threads: int = MODEL_THREADS) -> tuple[int, int]:
     """The transform shape (FH, FW) of the FFT method's tiles on `threads`
     threads: the output tile is ``(FH - kh + 1) x (FW - kw + 1)``."""
     p, cf = _precision(dtype)
@@ -354,7 +363,7 @@ def _mirror_exact(kernel: np.ndarray, factor: np.ndarray, axis: int) -> np.ndarr
 
 
 def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
-           threads: int = 1) -> tuple[str, Any]:
+           threads: int = MODEL_THREADS) -> tuple[str, Any]:
     """The cheapest method for an output of `shape` and this (correlation)
     kernel on `threads` threads: ``('direct', None)``, ``('fft', None)`` or
     ``('separable', (u, v))``. Threads scale the direct and separable
