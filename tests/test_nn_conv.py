@@ -134,6 +134,11 @@ def test_integer_input_is_converted_float_of_other_dtype_is_refused():
     assert conv(np.ones((1, 1, 3, 3), np.int64)).dtype == np.float32
     with pytest.raises(TypeError, match="input has dtype float64"):
         conv(np.ones((1, 1, 3, 3)))
+    with pytest.raises(TypeError, match=r"input has dtype float64 .* dtype=np.float64"):
+        conv(np.ones((1, 1, 3, 3), ">f8"))
+    # The layer's own dtype in the other byte order is the same numbers (was refused).
+    x = np.arange(9.0, dtype=np.float32).reshape(1, 1, 3, 3)
+    np.testing.assert_array_equal(conv(x.astype(">f4")), conv(x))
 
 
 @pytest.mark.parametrize(
