@@ -297,12 +297,43 @@ def separable_factors(kernel: np.ndarray, key: tuple | None = None
     factors = _cached_factors(key)
     if factors is not _NOT_CACHED:
         return factors
-    factors = _separable_factors(kernel)
+    if factorisation_seconds(kernel.shape) > INTERRUPTIBLE_AFTER_S:
+        factors = _interruptible(_separable_factors, kernel)
+    else:
+        factors = _separable_factors(kernel)
     with _FACTORS_LOCK:
         _FACTORS[key] = factors
         while len(_FACTORS) > CACHED_FACTORISATIONS:
             _FACTORS.popitem(last=False)
     return factors
+
+
+#: A factorisation the model expects to take longer than this runs on a
+#: helper thread, waited for in slices: LAPACK's SVD checks for no signal
+#: (a 2500 x 2500 kernel: 3.5 s deaf to Ctrl-C), the wait does.
+INTERRUPTIBLE_AFTER_S = 0.05
+
+
+def _interruptible(func: Any, *args: Any) -> Any:
+    """``func(*args)`` on a helper thread (NumPy's LAPACK calls release
+    the GIL), joined 20 ms at a time so that Ctrl-C raises
+    KeyboardInterrupt here at once; the helper then runs on to its end and
+    its result is dropped."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = func(*args)
+        except BaseException as exc:  # raised again in the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="corr2d-factorise", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.02)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def factorisation_seconds(kshape: tuple) -> float:

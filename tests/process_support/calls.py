@@ -87,6 +87,13 @@ def long_calls() -> dict:
                                                _rand(6144, 6144, dtype=np.float64),
                                                np.ones((601, 601)), "same", threads=1,
                                                method="separable"),
+        # The SVD that checks a large kernel is separable (LAPACK, deaf to
+        # signals: about 3 s for 2000 x 2000), waited for on a helper thread.
+        "correlate2d_separable_svd": lambda: _bind(corr2d.correlate2d,
+                                                   _rand(2100, 2100, dtype=np.float64),
+                                                   np.outer(_rand(2000, dtype=np.float64),
+                                                            _rand(2000, dtype=np.float64)),
+                                                   "valid", method="separable"),
         "conv2d": lambda: _bind(corr2d.conv2d, _rand(8, 64, 256, 256), _rand(128, 64, 5, 5)),
         # Planes through the FFT method, one core call each (~2 s in all).
         "conv2d_depthwise": lambda: _bind(corr2d.conv2d, _rand(8, 64, 512, 512),
