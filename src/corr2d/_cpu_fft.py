@@ -27,8 +27,6 @@ or one tile when a tile is larger).
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -36,6 +34,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import _ccore
 from ._extend import copy_extended
+from ._fork_safe import ForkSafeLock
 from ._jobs import run_jobs
 from ._methods import fft_tile_shape
 from ._signal_plan import CorrelatePlan
@@ -142,14 +141,7 @@ class SpectrumCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes, self.hits, self.misses = max_bytes, 0, 0
         self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        if hasattr(os, "register_at_fork"):
-            # A fork while another thread held the lock would leave the
-            # child's held for ever: the child starts with a new one.
-            os.register_at_fork(after_in_child=self._new_lock)
-
-    def _new_lock(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
 
     def get(self, tiles: _Tiles, kernel: np.ndarray) -> np.ndarray:
         key = (hashlib.blake2b(kernel.tobytes(), digest_size=16).digest(),

@@ -17,8 +17,6 @@ and this module only when a Dask array comes in.
 from __future__ import annotations
 
 import functools
-import os
-import threading
 from typing import Any, Callable
 
 import numpy as np
@@ -29,6 +27,7 @@ from ._cpu_correlate import correlate as _correlate_in_memory
 from ._dask_conv import (map_conv2d, map_conv2d_input, map_conv2d_weight,  # noqa: F401
                          map_conv_transpose2d)
 from ._dask_ghost import map_ghosted
+from ._fork_safe import ForkSafeLock
 from ._methods import choose
 from ._ndimage_plan import cast_into
 from ._signal_plan import CorrelatePlan
@@ -171,19 +170,8 @@ def _cast(block: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-_CONTROLLER_LOCK = threading.Lock()
+_CONTROLLER_LOCK = ForkSafeLock()
 _CONTROLLER: list = []
-
-
-def _new_lock_in_child() -> None:
-    """A fork while another thread held the lock would leave the child's
-    held for ever: the child starts with a new one."""
-    global _CONTROLLER_LOCK
-    _CONTROLLER_LOCK = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def _with_threads(func: Callable, threads: int, *blocks: Any) -> Any:

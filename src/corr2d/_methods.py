@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _method_costs as C
 from ._blas import ONE_THREAD_BLAS
+from ._fork_safe import ForkSafeLock
 
 #: The names `method=` takes ('auto' chooses among the others).
 METHODS = ("auto", "direct", "fft", "separable")
@@ -227,7 +228,7 @@ def folds(column: np.ndarray) -> bool:
 #: The factorisations of this many recent kernels are kept.
 CACHED_FACTORISATIONS = 32
 _FACTORS: OrderedDict = OrderedDict()
-_FACTORS_LOCK = threading.Lock()
+_FACTORS_LOCK = ForkSafeLock()
 #: The keys' hashes of recent kernels `choose` did not factorise (a
 #: collision only changes a choice of method, never a result).
 _SEEN: OrderedDict = OrderedDict()
@@ -235,17 +236,6 @@ _SEEN: OrderedDict = OrderedDict()
 #: hashed 4x faster than a digest: small calls feel it); larger ones by a
 #: blake2b digest, so the cache keeps no copy of them.
 KEYED_BY_BYTES = 256 << 10
-
-
-def _new_lock_in_child() -> None:
-    """A fork while another thread held the cache's lock would leave the
-    child's held for ever: the child starts with a new one."""
-    global _FACTORS_LOCK
-    _FACTORS_LOCK = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def _kernel_key(kernel: np.ndarray) -> tuple:
