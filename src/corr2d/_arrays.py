@@ -4,6 +4,7 @@ corr2d's at import time, and CuPy or Dask only when such an array comes in
 (recognised by the module of its type), so every layer may use it."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from numpy import ndarray as _ndarray  # the common case, recognised first
@@ -11,7 +12,7 @@ from numpy import ndarray as _ndarray  # the common case, recognised first
 __all__ = [
     "is_cupy_array", "any_cupy_array", "is_dask_array", "any_dask_array", "array_module",
     "check_same_device_kind",
-    "check_one_device", "device_of", "move_to", "type_name", "stand_in",
+    "check_one_device", "device_of", "move_to", "type_name", "stand_in", "sum_is_finite",
 ]
 
 
@@ -143,3 +144,15 @@ def stand_in(like: Any):
     import numpy as np
 
     return np.zeros(tuple(min(n, 3) for n in like.shape), like.dtype)
+
+
+def sum_is_finite(a: Any) -> bool:
+    """Whether the sum of `a` (NumPy or CuPy, real or complex) is finite: so
+    every element is, known from one pass with no temporary of `a`'s size
+    (``isfinite(a).all()`` makes one). False also when finite elements
+    overflow the sum: callers take their exact path for both."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, an overflow: so be it
+        total = complex(a.sum())
+    return math.isfinite(total.real) and math.isfinite(total.imag)

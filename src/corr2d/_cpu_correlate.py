@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _ccore
+from ._arrays import sum_is_finite
 from ._core_layout import c_order_aligned, has_core_layout, writes_in_place
 from ._cpu_fft import correlate_fft
 from ._cpu_separable import correlate_separable
@@ -46,7 +47,7 @@ def correlate(plan: CorrelatePlan) -> np.ndarray:
     method, factors = method_of(plan)
     image = plan.image
     if method == "separable" and image.dtype.kind == "c" and not (
-            np.isfinite(image).all() and np.isfinite(plan.fill).all()):
+            sum_is_finite(image) and sum_is_finite(plan.fill)):
         # A complex pass makes inf * (a + 0j) inf + nan j, and the next pass
         # spreads that NaN into the real part; the direct loops give SciPy's
         # infinities (one pass over the image to know, complex inputs only).

@@ -59,7 +59,6 @@ is a CuPy array, with the same dtypes and errors.
 from __future__ import annotations
 
 import functools
-import math
 import numbers
 from typing import Any, Callable, Sequence
 
@@ -592,9 +591,7 @@ def _laplace_filter(mode: object, cval: object, func: str) -> PlaneFilter:
         out = _correlate(data, weights, mode, fill, func)
         # `weights` is the stencil itself but for nan_policy='interpolate's
         # validity weights and magnitudes, which meet no NaN.
-        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, a large sum: so be it
-            total = float(out.sum())
-        if weights is _LAPLACE and not math.isfinite(total):
+        if weights is _LAPLACE and not _arrays.sum_is_finite(out):
             down = _correlate1d(data, second_difference, 0, mode, fill, func)
             across = _correlate1d(data, second_difference, 1, mode, fill, func)
             if mode == "valid":  # each pass kept its own axis's interior only
