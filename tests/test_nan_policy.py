@@ -225,7 +225,7 @@ def test_a_lone_valid_sample_under_a_zero_weight_is_no_valid_sample():
 
 def test_closure_contract_weights_and_fills():
     """The closure sees `weights` itself with the data (only there: the
-    validity weights get a copy); a zero-sum kernel adds |weights| with the
+    validity weights get another view); a zero-sum kernel adds |weights| with the
     data and the validity weights. Fills: cval with
     the data, 1 with the validity weights (valid outside); 0 (NaN cval)."""
     calls = []

@@ -123,7 +123,8 @@ def normalized_correlate(
         value outside the image in 'constant' mode (ignore it for other
         modes). Called with the zeroed data and `weights` itself (the
         same object), then with the validity weights (1 valid, 0 missing)
-        and a copy of `weights`; a zero-sum kernel adds both arrays with
+        and another view of `weights` (``weights[...]``: not the same
+        object, the same values, no copy); a zero-sum kernel adds both arrays with
         ``abs(weights)``. The fill is `cval` for the data and 1 for the
         validity weights (0 for both when the outside is missing). It may
         compute the correlation any way that equals it, e.g. as 1-D passes
@@ -199,12 +200,12 @@ def normalized_correlate(
         mean_num = correlate(data, magnitudes, data_fill)
         del data
         mean_den = correlate(valid, magnitudes, valid_fill)
-        weight_sum = correlate(valid, _copy_of(weights), valid_fill)  # a copy: see `correlate`
+        weight_sum = correlate(valid, weights[...], valid_fill)  # another object: see `correlate`
         del valid
         map_chunks(lambda *a: finish(facts, *a), (num, weight_sum, mean_num, mean_den), threads)
         return num
     del data  # before the weight sums: three image-sized temporaries at most
-    weight_sum = correlate(valid, _copy_of(weights), valid_fill)  # a copy: see `correlate`
+    weight_sum = correlate(valid, weights[...], valid_fill)  # another object: see `correlate`
     del valid
     map_chunks(lambda *a: finish(facts, *a), (num, weight_sum), threads)
     return num
@@ -241,17 +242,8 @@ def weighing(weights: np.ndarray, dtype: np.dtype) -> Weighing | None:
 def _one_value(weights: Any) -> bool:
     """Whether `weights` is one value broadcast (every stride 0): the
     stand-in of a kernel too large to hold (see corr2d.filters' Gaussian),
-    whose sums and copies must not take its size in memory."""
+    whose sums must not take its size in memory."""
     return weights.size > 0 and not any(weights.strides)
-
-
-def _copy_of(weights: Any) -> Any:
-    """A copy of `weights` (see `correlate` in normalized_correlate); a
-    broadcast stand-in stays one."""
-    if _one_value(weights):
-        return _arrays.array_module(weights).broadcast_to(weights.ravel()[:1].copy()[0],
-                                                          weights.shape)
-    return weights.copy()
 
 
 def split_into(src: Any, data: Any, valid: Any, invalid: Any = None) -> bool:
