@@ -30,7 +30,7 @@ from ._cpu_correlate import method_of
 from ._cpu_separable import correlate_separable
 from ._extend import copy_extended
 from ._jobs import run_jobs
-from ._ndimage_plan import NdimagePlan, cast_into
+from ._ndimage_plan import NdimagePlan, cast_into, writable_target
 from ._normalized import finish, split_into, weighing
 from ._signal_plan import CorrelatePlan, zero_fill
 from ._tables import BOUNDARY_CODES
@@ -61,9 +61,7 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
     magnitude_factors = None if factors is None else tuple(np.abs(f) for f in factors)
     if invalid is not None:
         invalid = np.moveaxis(invalid, plan.axes, (-2, -1))
-    # The weights too: the caller may hand the same array as weights and output.
-    shared = np.may_share_memory(output, image) or np.may_share_memory(output, plan.kernel)
-    target = np.empty(output.shape, output.dtype) if shared else output
+    target = writable_target(plan)
     # Bands at least as tall as their halo, and two to a plane at least (so
     # that one plane keeps two threads busy).
     rows = max(BAND_ELEMENTS // (w + kw - 1) - kh + 1, kh, 8)

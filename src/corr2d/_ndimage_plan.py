@@ -147,6 +147,18 @@ def fill_value(cval: Any, dtype: np.dtype, image_kind: str, func: str) -> np.nda
     return np.array([cval], dtype=dtype)
 
 
+def writable_target(plan: NdimagePlan) -> Any:
+    """Where the plan's planes are written: its output, or a new array of
+    the output's shape when the output shares memory with the image or the
+    weights (the caller may hand either as `output`, as ndimage allows);
+    the caller then copies it into the output."""
+    output = plan.output
+    xp = array_module(output)
+    if xp.may_share_memory(output, plan.image) or xp.may_share_memory(output, plan.kernel):
+        return xp.empty(output.shape, output.dtype)
+    return output
+
+
 def cast_into(dst: Any, result: Any) -> None:
     """Store `result` (in the compute dtype) into `dst` as ndimage's C cast
     does: integers truncated toward zero, bool True where that is non-zero,

@@ -25,7 +25,7 @@ from . import _ccore
 from ._arrays import array_module
 from ._jobs import run_jobs
 from ._methods import choose
-from ._ndimage_plan import NdimagePlan, cast_into
+from ._ndimage_plan import NdimagePlan, cast_into, writable_target
 from ._signal_plan import CorrelatePlan
 
 
@@ -36,10 +36,7 @@ def correlate_stack(plan: NdimagePlan, backend: ModuleType):
     (h, w), (kh, kw) = image.shape[-2:], kernel.shape
     if image.size == 0:
         return plan.result
-    xp = array_module(image)
-    # Weights too: the caller may hand the same array as weights and output.
-    shared = xp.may_share_memory(output, image) or xp.may_share_memory(output, kernel)
-    target = xp.empty(output.shape, output.dtype) if shared else output
+    target = writable_target(plan)
     method = plan.method
     if method == "auto" and not backend.ON_GPU:
         method = choose((h, w), kernel, dtype)[0]
@@ -63,6 +60,6 @@ def correlate_stack(plan: NdimagePlan, backend: ModuleType):
             cast_into(dst, result)
 
     run_jobs(one, planes, pool)
-    if shared:
+    if target is not output:
         output[...] = target
     return plan.result
