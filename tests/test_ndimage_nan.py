@@ -14,7 +14,8 @@ NUMPY_PAD = {"reflect": "symmetric", "mirror": "reflect", "nearest": "edge", "wr
              "constant": "constant"}
 
 
-def interpolate_reference(x, w, mode, cval, origin, missing, with_bound=False):
+def interpolate_reference(x, w, mode, cval, origin, missing, with_bound=False,
+                          eps=np.finfo(float).eps):
     """Each output from its own window: sum over valid samples of w*x,
     times sum(w) / (sum of w over valid samples); for zero-sum weights the
     missing samples take the |w|-weighted mean of the valid ones instead;
@@ -32,8 +33,11 @@ def interpolate_reference(x, w, mode, cval, origin, missing, with_bound=False):
     valid = np.pad((~missing).astype(float), pads, mode=NUMPY_PAD[mode],
                    **({"constant_values": 1.0} if mode == "constant" else {}))
     # Weights summing to less than rounding noise (the threshold below which
-    # a window's weight counts as lost) are zero-sum.
-    zero_sum = abs(w.sum()) <= max(w.size, 64) * np.finfo(float).eps * np.abs(w).sum()
+    # a window's weight counts as lost, with `eps` the data dtype's, as
+    # corr2d._normalized documents) are zero-sum. (float64's eps for
+    # float32 data once made [1.1e-3, -1.1e-3], summing to 1.1e-16, a
+    # rescaling kernel here and a zero-sum one in corr2d: 7e-17 apart.)
+    zero_sum = abs(w.sum()) <= max(w.size, 64) * eps * np.abs(w).sum()
     exact_w = [[Fraction(float(c)) for c in row] for row in w]
     w_sum = sum(map(sum, exact_w), Fraction(0))
     out, bound = np.empty(x.shape), np.empty(x.shape)
@@ -58,7 +62,7 @@ def interpolate_reference(x, w, mode, cval, origin, missing, with_bound=False):
                 # full window may take either; 2^-52 x 1.29 = 2.9e-16 in one
                 # case, against 2.8e-16 for the rounding alone).
                 bound[i, j] = 12 * w.size * magnitude + (
-                    abs(float(w_sum)) * abs(float(fill)) / np.finfo(float).eps)
+                    abs(float(w_sum)) * abs(float(fill)) / eps)  # in units of eps
             else:
                 out[i, j] = float(exact_num * w_sum / exact_weight)
                 bound[i, j] = 2 * w.size * abs(w.sum()) * (
@@ -83,7 +87,8 @@ def test_interpolate_matches_a_per_window_reference(seed, h, w_, kh, kw, mode, z
     got = cn.correlate(x, w, mode=mode, cval=0.75, origin=origin, nan_policy="interpolate",
                        mask=missing)
     want, bound = interpolate_reference(x.astype(float), w, mode, 0.75, origin,
-                                        missing | np.isnan(x), with_bound=True)
+                                        missing | np.isnan(x), with_bound=True,
+                                        eps=np.finfo(dtype).eps)
     assert got.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     finite = ~np.isnan(want)
