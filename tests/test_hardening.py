@@ -65,11 +65,10 @@ def test_unaligned_kernels_run_with_every_method(dtype, method):
     rng = np.random.default_rng(1)
     image = rng.standard_normal((40, 37)).astype(dtype)
     kernel = np.outer(rng.standard_normal(7), rng.standard_normal(6)).astype(dtype)
-    tolerance = 1e-4 if dtype == np.float32 else 1e-10
-    for func in ("correlate2d", "convolve2d"):
+    for func in ("correlate2d", "convolve2d"):  # the copy changes no bit
         got = getattr(corr2d, func)(image, unaligned(kernel), "same", "symm", method=method)
-        expected = getattr(scipy.signal, func)(image, kernel, "same", "symm")
-        np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+        np.testing.assert_array_equal(
+            got, getattr(corr2d, func)(image, kernel, "same", "symm", method=method))
     with_nan = image.copy()
     with_nan[5, 6] = np.nan
     for policy in ("propagate", "interpolate"):
