@@ -216,14 +216,15 @@ class Conv2D:
             a = a.astype(self.dtype)
         elif a.dtype.kind != "f":
             raise TypeError(f"Conv2D: {name} must be a real array, got dtype {a.dtype}")
-        elif a.dtype.newbyteorder("=") != self.dtype:  # the byte order is no dtype of its own
-            native = a.dtype.newbyteorder("=")
-            raise TypeError(
-                f"Conv2D: {name} has dtype {native} but the layer's is {self.dtype}: convert it "
-                f"(x.astype(np.{self.dtype})) or create the layer with dtype=np.{native}"
-            )
-        elif not a.dtype.isnative:
-            a = a.astype(self.dtype)
+        else:
+            native = a.dtype.newbyteorder("=")  # the byte order is no dtype of its own
+            if native != self.dtype:
+                raise TypeError(
+                    f"Conv2D: {name} has dtype {native} but the layer's is {self.dtype}: convert "
+                    f"it (x.astype(np.{self.dtype})) or create the layer with dtype=np.{native}"
+                )
+            if not a.dtype.isnative:
+                a = a.astype(native)
         return a
 
     def forward(self, x: np.ndarray) -> np.ndarray:
