@@ -119,4 +119,5 @@ def test_sigint_interrupts_a_long_call_within_half_a_second(name):
     assert "interrupted" in lines, f"the call was not interrupted: {out} {err}"
     latency = float(lines["interrupted"]) - sent
     assert latency < 0.5, f"KeyboardInterrupt {latency:.3f} s after SIGINT"
+    assert lines.get("threads") == "ok", f"threads left in a false state: {out}"
     assert proc.returncode == 3, err  # 3: interrupted, then a correct second call

@@ -306,21 +306,30 @@ INTERRUPTIBLE_AFTER_S = 0.05
 
 def _interruptible(func: Any, *args: Any) -> Any:
     """``func(*args)`` on a helper thread (NumPy's LAPACK calls release
-    the GIL), joined 20 ms at a time so that Ctrl-C raises
+    the GIL), waited for 20 ms at a time so that Ctrl-C raises
     KeyboardInterrupt here at once; the helper then runs on to its end and
-    its result is dropped."""
+    its result is dropped.
+
+    The helper is not a daemon, so the interpreter's exit waits for it (a
+    few seconds at most): an exit while it is inside LAPACK would let
+    OpenBLAS unmap the buffers it is using, a segfault. The wait is on an
+    Event, not ``Thread.join``: an interrupted ``join`` on Python 3.11
+    marks a running thread as stopped (bpo-45274's repair releases the
+    thread's own lock), and the exit would then not wait."""
     outcome: dict = {}
+    done = threading.Event()
 
     def run() -> None:
         try:
             outcome["value"] = func(*args)
         except BaseException as exc:  # raised again in the caller's thread
             outcome["error"] = exc
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=run, name="corr2d-factorise", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.02)
+    threading.Thread(target=run, name="corr2d-factorise", daemon=False).start()
+    while not done.wait(0.02):
+        pass
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
