@@ -5,8 +5,18 @@ import os
 import sys
 
 import pytest
+from hypothesis import settings
 
 from gpu_support import fake_cupy
+
+# What the property tests check is values, never time: a per-example deadline
+# only turns a loaded machine into a failure. Under .ci/run (CORR2D_CI=1) the
+# examples are derandomized, the same on every run, so that a landing never
+# hangs on a draw; local runs keep exploring new examples.
+settings.register_profile("corr2d", deadline=None)
+settings.register_profile("corr2d-ci", deadline=None, derandomize=True)
+settings.load_profile("corr2d-ci" if os.environ.get("CORR2D_CI", "") not in ("", "0")
+                      else "corr2d")
 
 
 @pytest.fixture(scope="session")
