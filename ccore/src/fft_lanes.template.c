@@ -290,17 +290,23 @@ VEC_TARGET static void NAME(fft_lanes)(const fft_plan *plan, const T *src_re, co
 
 /* The column transforms of columns [from, to) (to - from a multiple of
  * FV), in blocks of FFT_BLOCK_BYTES: each pass reads whole cache lines of
- * a row, and a block's buffers stay in L2. */
-VEC_TARGET static void NAME(fft_columns)(const fft_plan *plan, const T *src_re,
-                                         const T *src_im, ptrdiff_t src_stride, T *dst_re,
-                                         T *dst_im, ptrdiff_t dst_stride, ptrdiff_t from,
-                                         ptrdiff_t to, T *work)
+ * a row, and a block's buffers stay in L2. With a `watch`, it is asked
+ * between blocks (a tile's columns take tens of ms): 1 when it said stop,
+ * the columns then left part done, else 0. */
+VEC_TARGET static int NAME(fft_columns)(const fft_plan *plan, const T *src_re,
+                                        const T *src_im, ptrdiff_t src_stride, T *dst_re,
+                                        T *dst_im, ptrdiff_t dst_stride, ptrdiff_t from,
+                                        ptrdiff_t to, T *work, corr2d_watch *watch)
 {
     const ptrdiff_t block = (ptrdiff_t)(FFT_BLOCK_BYTES / sizeof(T));
     ptrdiff_t g;
-    for (g = from; g < to; g += block)
+    for (g = from; g < to; g += block) {
+        if (watch && corr2d_should_stop(watch))
+            return 1;
         NAME(fft_lanes)(plan, src_re + g, src_im + g, src_stride, dst_re + g, dst_im + g,
                         dst_stride, to - g < block ? to - g : block, work);
+    }
+    return 0;
 }
 
 #if defined(__GNUC__) && !defined(__clang__) && VEC_BYTES == 64
@@ -419,7 +425,7 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
     memset(ki, 0, sizeof(T) * (size_t)length);
     for (i = 0; i < kh; i++)
         memcpy(R + i * fwp, kernel + i * kw, sizeof(T) * (size_t)kw);
-    NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work);
+    (void)NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work, NULL);
     for (r0 = 0; r0 < fh; r0 += FV) {
         const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
         NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
@@ -501,12 +507,14 @@ VEC_TARGET static inline void NAME(stream_fence)(int stream)
  * real part, tile b's the imaginary. With `check` set, a pair whose
  * samples are not all finite is left there: it returns 1 and writes
  * nothing; and one whose outputs are not all finite returns 1 too, having
- * written them (else 0). */
+ * written them (else 0). It asks `watch` between its steps (a pair of
+ * large tiles takes a tenth of a second) and returns FFT_STOPPED when it
+ * said stop, the output then part written. */
 VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, int pair,
                                       const T *kr, const T *ki, ptrdiff_t kh, ptrdiff_t kw,
                                       T *out, ptrdiff_t out_stride, ptrdiff_t rows_out,
                                       ptrdiff_t cols_out, ptrdiff_t fwp, T *ws, int stream,
-                                      int check)
+                                      int check, corr2d_watch *watch)
 {
     const ptrdiff_t fh = ph->n, fw = pw->n, tw = fw - kw + 1;
     /* Only the columns from kw - 1 on are output: the inverse passes skip
@@ -517,10 +525,13 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
     const ptrdiff_t ca = cols_out < tw ? cols_out : tw, cb = cols_out - ca;
     ptrdiff_t i, r0, e;
     T probe = 0;
-    NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work);
+    if (NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work, watch))
+        return FFT_STOPPED;
     for (r0 = 0; r0 < fh; r0 += FV) {
         const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
         const T *slab_kr = kr + r0 / SL * fw * SL + r0 % SL, *slab_ki = ki + (slab_kr - kr);
+        if (r0 % (8 * FV) == 0 && corr2d_should_stop(watch))
+            return FFT_STOPPED;
         NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
         NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, Si);
         NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
@@ -547,7 +558,8 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
         NAME(slab_out)(Sr, rows, c0, fw, R + r0 * fwp, fwp);
         NAME(slab_out)(Si, rows, c0, fw, I + r0 * fwp, fwp);
     }
-    NAME(fft_columns)(ph, I, R, fwp, I, R, fwp, c0, fwl, work);
+    if (NAME(fft_columns)(ph, I, R, fwp, I, R, fwp, c0, fwl, work, watch))
+        return FFT_STOPPED;
     for (i = 0; i < rows_out; i++) {
         probe += NAME(row_out)(out + i * out_stride, R + (kh - 1 + i) * fwp + kw - 1, ca, stream);
         if (pair)

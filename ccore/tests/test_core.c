@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "corr2d_core.h"
 #include "../src/boundary.h"
 
@@ -485,6 +486,49 @@ static void test_interrupt_and_threads(void)
     free(o2);
 }
 
+/* The FFT method asks the watch inside a job too, not only between jobs:
+ * a call of one pair of large tiles (2048 x 2048 here, tens of ms) is
+ * stopped within it. A host so fast that the whole call ends before the
+ * first poll (20 ms) cannot show it, and says so instead. */
+static void test_fft_interrupts_within_a_pair(void)
+{
+    const ptrdiff_t f = 2048, k = 5, oh = f - k + 1, ow = 2 * (f - k + 1);
+    const ptrdiff_t h = oh + k - 1, w = ow + k - 1;
+    double *x = malloc(sizeof(double) * (size_t)(h * w));
+    double *out = malloc(sizeof(double) * (size_t)(oh * ow));
+    double *spec = malloc(sizeof(double) * 2 * (size_t)corr2d_fft_spectrum_length(CORR2D_FLOAT64, f, f));
+    double kern[25], fill = 0;
+    corr2d_geometry g = {h, w, w, k, k, oh, ow, ow, 0, 0, CORR2D_FILL, 1};
+    struct timespec t0, t1;
+    double seconds;
+    ptrdiff_t i;
+    int status;
+    CHECK(x && out && spec, "allocations");
+    for (i = 0; i < h * w; i++)
+        x[i] = (double)((i * 7919) % 1000) / 997.0 - 0.5;
+    for (i = 0; i < k * k; i++)
+        kern[i] = (double)((i * 31) % 17) / 13.0 - 0.6;
+    CHECK(corr2d_fft_spectrum(CORR2D_FLOAT64, kern, k, k, f, f, spec) == CORR2D_OK, "spectrum");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, x, kern, &fill, spec, f, f, out, &g) == CORR2D_OK,
+          "one pair runs");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    interrupt_calls = 0;
+    corr2d_set_interrupt_check(interrupt_now);
+    status = corr2d_fft_correlate(CORR2D_FLOAT64, x, kern, &fill, spec, f, f, out, &g);
+    corr2d_set_interrupt_check(NULL);
+    if (seconds < 3 * CORR2D_POLL_SECONDS) {
+        printf("  (one FFT pair took %.3f s: too fast to show a poll within it)\n", seconds);
+    } else {
+        CHECK(status == CORR2D_EINTR, "a pair of large tiles is interrupted within the job");
+        CHECK(interrupt_calls >= 1, "the check was polled within the job");
+    }
+    free(x);
+    free(out);
+    free(spec);
+}
+
 int main(void)
 {
     static const char *levels[] = {"baseline", "avx2", "avx512"};
@@ -495,6 +539,7 @@ int main(void)
     test_boundary_rules();
     test_d2l_example();
     test_interrupt_and_threads();
+    test_fft_interrupts_within_a_pair();
     test_fft_refusals();
     test_fft_overflow_runs_direct();
     for (level = 0; level < 3; level++) {
