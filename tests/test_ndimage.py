@@ -203,6 +203,30 @@ def test_methods_agree_with_ndimage(method, mode):
     assert np.abs(got - want).max() <= 2 * np.finfo(float).eps * np.log2(256 * 256) * scale
 
 
+@pytest.mark.parametrize("kernel", ["random", "rank1"])
+def test_integer_images_and_outputs_get_the_exact_truncated_sums(kernel):
+    """Large kernels, where 'auto' would take the FFT or the separable
+    passes for float data: an integer image's sums are exact integers (as
+    ndimage's, in float64), and their rounding would truncate 4031 to 4030."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 10, (300, 300)).astype(np.int32)
+    if kernel == "random":
+        w = rng.integers(0, 3, (31, 31)).astype(np.int32)
+    else:
+        u = rng.integers(1, 4, 41)
+        w = np.outer(u, u).astype(np.int32)
+    assert corr2d.choose_method(x.astype(float), w.astype(float), "same") != "direct"
+    for func in FUNCS:
+        want = getattr(ndi, func)(x, w)
+        np.testing.assert_array_equal(getattr(cn, func)(x, w), want)
+        # A float image whose sums are integers, into an integer output.
+        np.testing.assert_array_equal(getattr(cn, func)(x.astype(float), w, output=np.int32),
+                                      want)
+        for method in ("fft", "separable"):
+            with pytest.raises(ValueError, match="exact sums"):
+                getattr(cn, func)(x, w, method=method)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_kernels_larger_than_the_image(mode):
     rng = np.random.default_rng(11)
@@ -320,7 +344,7 @@ def test_zero_weights_are_kept_so_nan_spreads():
     (dict(cval=1j), ValueError, "cval is complex"),
     (dict(cval="a"), TypeError, "cval"),
     (dict(output=np.ones((3, 3))), ValueError, "output has shape"),
-    (dict(output="U3"), ValueError, "numeric dtype"),
+    (dict(output="U3"), TypeError, "numeric dtype"),
     (dict(output=[1, 2]), TypeError, "output"),
     (dict(output=np.float64(0.0)), TypeError, "output must be an array or a dtype"),
     (dict(weights=np.ones((2, 2), complex), output="float64"), ValueError, "complex dtype"),

@@ -51,16 +51,22 @@ DIRECT_BELOW_TAPS = 25
 SEPARABLE_TOLERANCE = 4.0
 
 
-def check_method(method: Any, dtype: np.dtype, func: str) -> str:
+def check_method(method: Any, dtype: np.dtype, func: str, *, exact: bool = False) -> str:
     """`method` checked against the call's dtype: the FFT and separable
-    methods round, so integer calls must be direct."""
+    methods round, so integer calls (and, with `exact`, calls whose sums
+    must be exact in a float dtype: corr2d.ndimage's integer images and
+    outputs) must be direct; 'auto' is then 'direct'."""
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"{func}: method must be 'auto', 'direct', 'fft' or 'separable', "
                          f"got {method!r}")
     if method in ("fft", "separable") and dtype.kind in "iu":
         raise ValueError(f"{func}: method={method!r} is not exact for integer dtypes "
                          f"({dtype}); use 'direct' or 'auto' (which is direct for integers)")
-    return method
+    if exact and method in ("fft", "separable"):
+        raise ValueError(f"{func}: method={method!r} rounds, and integer or bool images and "
+                         "integer outputs need the exact sums; use 'direct' or 'auto' (which "
+                         "is direct for them)")
+    return "direct" if exact and method == "auto" else method
 
 
 def _precision(dtype: np.dtype) -> tuple[str, int]:

@@ -108,7 +108,7 @@ def output_dtype(output: Any, image_dtype: np.dtype, complex_result: bool, func:
             raise TypeError(
                 f"{func}: output must be an array or a dtype, got {type(output).__name__}") from None
     if dtype.kind not in "biufc":
-        raise ValueError(f"{func}: output must have a numeric dtype, got {dtype}")
+        raise TypeError(f"{func}: output must have a numeric dtype, got {dtype}")
     if complex_result and dtype.kind != "c":
         if isinstance(output, (type, np.dtype)):  # ndimage promotes these, with a warning
             warnings.warn(f"{func}: promoting the output dtype {dtype} to complex", stacklevel=4)
@@ -202,7 +202,12 @@ def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, or
     complex_result = "c" in (image.dtype.kind, kernel.dtype.kind)
     out_dtype = output_dtype(output, image.dtype, complex_result, func)
     dtype = compute_dtype(image.dtype, kernel.dtype, out_dtype)
-    method = check_method(method, dtype, func)
+    # Integer and bool images sum in float64, exactly (as ndimage's), and an
+    # integer output truncates the sums: the rounding of 'fft' and
+    # 'separable' would move a sum of 4031 to 4030.99999 and its output to
+    # 4030. Such calls are direct, as correlate2d's integer calls.
+    exact = image.dtype.kind in "biu" or out_dtype.kind in "biu"
+    method = check_method(method, dtype, func, exact=exact)
     if on_gpu and method in ("fft", "separable"):
         raise ValueError(f"{func}: method={method!r} is not available for CuPy arrays; "
                          "the GPU path is direct ('auto' and 'direct' run it)")

@@ -49,7 +49,9 @@ _NOTES = """
       `origin`: ndimage's extension is inconsistent there (a (2, 2) input
       of two equal rows can get two different rows); corr2d extends by the
       mode's definition, as ``numpy.pad`` does, in every case.
-    - Large kernels may use the FFT or separable method (`method`).
+    - Large kernels may use the FFT or separable method (`method`), for
+      float inputs into float outputs; integer and bool inputs and integer
+      outputs always run direct, so their sums are ndimage's exactly.
 
     Modes (one for both axes; extension of ``a b c d``):
 
@@ -230,7 +232,10 @@ def correlate(
         ``threadpoolctl`` apply); as in :func:`corr2d.correlate2d`.
     method : {'auto', 'direct', 'fft', 'separable'}, optional, keyword-only
         As in :func:`corr2d.correlate2d`; 'auto' picks the fastest once
-        for the whole stack.
+        for the whole stack. Integer and bool inputs, and integer outputs,
+        are direct: their sums are exact (an integer output truncates
+        them, where the rounding of 'fft' and 'separable', which they
+        refuse, would move 4031 to 4030).
     nan_policy : {'propagate', 'interpolate'}, optional, keyword-only
         'propagate' (default): NaN spreads over every window that holds
         it, as in any correlation. 'interpolate': normalized convolution
