@@ -770,3 +770,21 @@ def test_fft_masked_image_nans_and_infinities_as_scipy(dtype, boundary):
                                     boundary, 0, False)
     bound = 2 * np.finfo(dtype).eps * np.log2(np.prod(_fft_shape(x, k, "same"))) * scale
     assert np.abs(got[finite] - exact[finite]).max() <= bound
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps,
+                    reason="longdouble is float64 on this platform")
+def test_longdouble_kernels_are_not_factorised():
+    # The SVD is float64: its factors fall short of longdouble's precision,
+    # and the rank test at longdouble's eps refused even a box as "not
+    # separable". 'separable' now names the dtype; 'auto' never factorises.
+    g = np.exp(-np.linspace(-2, 2, 41) ** 2)
+    k = np.outer(g, g)
+    x = np.random.default_rng(2).standard_normal((600, 600))
+    assert corr2d.choose_method(x, k, "same") == "separable"
+    kl, xl = k.astype(np.longdouble), x.astype(np.longdouble)
+    assert corr2d.choose_method(xl, kl, "same") in ("direct", "fft")
+    with pytest.raises(ValueError, match="longdouble kernels are not factorised"):
+        corr2d.correlate2d(xl, kl, "same", method="separable")
+    np.testing.assert_allclose(corr2d.correlate2d(xl, kl, "same").astype(np.float64),
+                               scipy.signal.correlate2d(x, k, "same"), rtol=0, atol=1e-12)

@@ -15,7 +15,7 @@ from ._arrays import sum_is_finite
 from ._core_layout import c_order_aligned, has_core_layout, writes_in_place
 from ._cpu_fft import correlate_fft
 from ._cpu_separable import correlate_separable
-from ._methods import choose, separable_factors
+from ._methods import choose, is_longdouble, separable_factors
 from ._signal_plan import CorrelatePlan
 
 
@@ -30,6 +30,10 @@ def method_of(plan: CorrelatePlan) -> tuple[str, object]:
     if plan.method == "separable":
         if min(plan.kernel.shape) == 1:
             return "direct", None  # one row or column: already a single 1-D pass
+        if is_longdouble(plan.kernel.dtype):
+            raise ValueError(
+                "method='separable': longdouble kernels are not factorised (LAPACK's SVD is "
+                "float64, short of longdouble's precision); use 'auto', 'direct' or 'fft'")
         factors = separable_factors(plan.kernel)
         if factors is None:
             raise ValueError(

@@ -341,6 +341,12 @@ def _interruptible(func: Any, *args: Any) -> Any:
     return outcome["value"]
 
 
+def is_longdouble(dtype: np.dtype) -> bool:
+    """Longdouble and clongdouble: past float64, so never factorised (the
+    SVD runs in float64, and its factors would lose the precision)."""
+    return dtype.kind in "fc" and dtype.itemsize > (16 if dtype.kind == "c" else 8)
+
+
 def factorisation_seconds(kshape: tuple) -> float:
     """The seconds `_separable_factors` takes on a kernel of `kshape` that
     passes its cross test (the SVD)."""
@@ -355,7 +361,7 @@ def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     else None. A cheap cross test (the row and column through the largest
     entry) rules most kernels out before the SVD."""
     kh, kw = kernel.shape
-    if kh < 2 or kw < 2 or kernel.dtype.kind not in "fc":
+    if kh < 2 or kw < 2 or kernel.dtype.kind not in "fc" or is_longdouble(kernel.dtype):
         return None
     if not np.isfinite(kernel).all():
         return None  # no factors reproduce its infinities and NaNs (and the SVD fails on NaN)

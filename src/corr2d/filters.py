@@ -388,7 +388,7 @@ def sobel(
     Returns
     -------
     ndarray
-        The derivative, in the image's float dtype (float64 for integers)
+        The derivative, in the image's float dtype (float32 for float16, float64 for integers)
         and layout.
 
     Raises
@@ -446,7 +446,7 @@ def prewitt(
     Returns
     -------
     ndarray
-        The derivative, in the image's float dtype (float64 for integers)
+        The derivative, in the image's float dtype (float32 for float16, float64 for integers)
         and layout.
 
     Raises
@@ -498,7 +498,7 @@ def scharr(
     Returns
     -------
     ndarray
-        The derivative, in the image's float dtype (float64 for integers)
+        The derivative, in the image's float dtype (float32 for float16, float64 for integers)
         and layout.
 
     Raises
@@ -554,7 +554,7 @@ def laplace(
     Returns
     -------
     ndarray
-        The Laplacian, in the image's float dtype (float64 for integers)
+        The Laplacian, in the image's float dtype (float32 for float16, float64 for integers)
         and layout.
 
     Raises
@@ -762,8 +762,8 @@ def gaussian(
     Returns
     -------
     ndarray
-        The blurred image, in the image's float dtype (float64 for
-        integers) and layout.
+        The blurred image, in the image's float dtype (float32 for float16,
+        float64 for integers) and layout.
 
     Raises
     ------
@@ -827,7 +827,7 @@ def difference(
     Returns
     -------
     ndarray
-        The difference, in the image's float dtype (float64 for integers)
+        The difference, in the image's float dtype (float32 for float16, float64 for integers)
         and layout.
 
     Raises
@@ -913,7 +913,8 @@ def edges(
     Returns
     -------
     ndarray
-        Non-negative edge strength, in the image's float dtype and layout.
+        Non-negative edge strength, in the image's float dtype (float32 for
+        float16, float64 for integers) and layout.
 
     Raises
     ------

@@ -104,9 +104,10 @@ def correlate2d(
     mode : {'full', 'valid', 'same'}, optional
         'full' (default): the whole correlation, shape ``in1 + in2 - 1``.
         'valid': only outputs that need no extension. As in SciPy, when
-        `in2` is at least as large as `in1` in every dimension the inputs
-        are swapped and the output is flipped in both axes (not
-        conjugated); when neither is at least as large as the other, a
+        `in2` is at least as large as `in1` in every dimension and larger
+        in one, the inputs are swapped and the output is flipped in both
+        axes (not conjugated); inputs of equal shapes are not swapped. When
+        neither is at least as large as the other, a
         ``ValueError`` is raised. The boundary plays no part here.
         'same': the shape of `in1`, the window of the full output starting
         at ``in2.shape // 2``: the image is padded by ``(k - 1) // 2``
@@ -139,7 +140,8 @@ def correlate2d(
         by :func:`choose_method`. 'fft' and 'separable' raise ``ValueError``
         for integer dtypes (they would round) and on CuPy arrays (the GPU
         path is direct); 'separable' raises it for a kernel that is not
-        separable.
+        separable, and for longdouble kernels (LAPACK's SVD is float64:
+        'auto' never factorises them).
 
     Returns
     -------
