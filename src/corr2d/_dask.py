@@ -181,8 +181,11 @@ def _with_threads(func: Callable, threads: int, *blocks: Any) -> Any:
         if not _CONTROLLER:
             from threadpoolctl import ThreadpoolController
 
-            _CONTROLLER.append(ThreadpoolController())
-    with _CONTROLLER[0].limit(limits=threads, user_api="openmp"):
+            # OpenMP's libraries only: the limiter's restore sets every
+            # library it holds, and a BLAS set from here would undo
+            # _blas.ONE_THREAD_BLAS's limit of another task's call.
+            _CONTROLLER.append(ThreadpoolController().select(user_api="openmp"))
+    with _CONTROLLER[0].limit(limits=threads):
         return func(*blocks)
 
 
