@@ -217,8 +217,12 @@ static workspace_layout layout_of(ptrdiff_t band_rows, ptrdiff_t width, size_t e
     l.in = lines((size_t)band_rows * (size_t)width * es);
     l.block = l.in + lines(sizeof(void *) * (size_t)nin);
 #ifdef SEPARABLE_COLUMNS
-    /* copy_bytes grows with nin, so the longest band's block fits all. */
-    l.bytes = l.block + lines(copy_bytes(nin));
+    /* A shorter band (the last) may ask for a larger block: copy_bytes is
+     * not monotonic between its clamps (1000 rows: 262000 bytes, 1001:
+     * 261261). Every band of up to nin rows asks for at most SEP_COPY_BYTES
+     * or, past the lower clamp, nin rows of it, so that much fits all. */
+    l.bytes = l.block +
+              lines(copy_bytes(nin) > SEP_COPY_BYTES ? copy_bytes(nin) : SEP_COPY_BYTES);
 #else
     l.bytes = l.block;
 #endif
