@@ -510,6 +510,30 @@ def test_huge_strides_and_dilations_that_change_nothing(c, groups):
         conv_transpose2d(xt, wt, groups=groups, stride=(7, 1), dilation=(1, 9)))
 
 
+def test_padded_sizes_past_2_62_are_refused_and_those_below_run():
+    # stride and padding 2**62 made the core's positions wrap in 64 bits:
+    # zeros where the sample belongs, in all four functions.
+    x, w = np.full((1, 1, 1, 1), 5.0), np.ones((1, 1, 1, 1))
+    gy = np.ones((1, 1, 3, 3))
+    calls = {
+        "conv2d": lambda **g: conv2d(x, w, **g),
+        "conv2d_input": lambda **g: conv2d_input(x.shape, w, gy, **g),
+        "conv2d_weight": lambda **g: conv2d_weight(x, w.shape, gy, **g),
+        "conv_transpose2d": lambda **g: conv_transpose2d(gy, w, **g),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=rf"{name}: the padded input's height .* past 2\*\*62"):
+            call(stride=2**62, padding=2**62)
+    s = 2**61 - 1  # padded 2**62 - 1: every position fits
+    centre = np.zeros((1, 1, 3, 3))
+    centre[0, 0, 1, 1] = 5.0
+    np.testing.assert_array_equal(calls["conv2d"](stride=s, padding=s), centre)
+    np.testing.assert_array_equal(calls["conv2d_input"](stride=s, padding=s), [[[[1.0]]]])
+    np.testing.assert_array_equal(calls["conv2d_weight"](stride=s, padding=s), [[[[5.0]]]])
+    np.testing.assert_array_equal(conv_transpose2d(np.arange(9.0).reshape(1, 1, 3, 3), w,
+                                                   stride=s, padding=s), [[[[4.0]]]])
+
+
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, "huge"])
 def test_winograd_layers_give_the_sums_infinities_nans_and_large_values(bad, monkeypatch):
     # Winograd's transforms made inf - inf = NaN where the sum is +-inf, spread

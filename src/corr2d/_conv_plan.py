@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._arrays import array_module
-from ._checks import check_int, check_pair
+from ._checks import PAIR_MAX, check_int, check_pair
 from ._tables import TORCH_NUMPY_PAD, TORCH_PADDING_MODES
 
 
@@ -136,12 +136,22 @@ def _padding(padding: Any, stride: tuple[int, int], dilation: tuple[int, int],
 def _out_size(size: int, pad: int, dilation: int, k: int, stride: int,
               what: str, func: str) -> int:
     extent = dilation * (k - 1) + 1
+    _check_padded(size + pad, what, func)
     if extent > size + pad:
         raise ValueError(
             f"{func}: the kernel's {what} extent dilation*(k-1)+1 = {extent} is larger "
             f"than the padded input's {what} ({size + pad})"
         )
     return (size + pad - extent) // stride + 1
+
+
+def _check_padded(padded: int, what: str, func: str) -> None:
+    """Every index of the core's loops lies in the padded input: past
+    2**62, a sum of two (a position plus a stride) would wrap in 64 bits
+    (stride and padding 2**62 gave zeros where a sample belongs)."""
+    if padded > PAIR_MAX:
+        raise ValueError(f"{func}: the padded input's {what} ({padded}) is past 2**62, "
+                         "the most the core's 64-bit index arithmetic holds")
 
 
 def _input_weight_bias(func: str, input: Any, weight: Any, bias: Any):
@@ -323,6 +333,9 @@ def conv_transpose2d_plan(func: str, input: Any, weight: Any, bias: Any, stride:
     if oh <= 0 or ow <= 0:
         raise ValueError(f"{func}: the output size ({oh}, {ow}) is not positive: padding "
                          f"{pad} is too large for this input and kernel")
+    # The output is the input of a conv2d with this padding.
+    _check_padded(oh + 2 * pad[0], "height", func)
+    _check_padded(ow + 2 * pad[1], "width", func)
     # The conv2d whose input gradient this is has this input's positions.
     stride, dilation = _unused_as_one(stride, (h, wd), dilation, (kh, kw))
     return ConvPlan(x, w, b, batched, (stride, pad, dilation, groups), (n, c_out, oh, ow))
