@@ -91,6 +91,11 @@ class OneThreadBlas:
                 for lib, n in zip(self._shared, self._shared_original):
                     _set_process_wide(lib, n)
 
+    def libraries(self) -> list:
+        """threadpoolctl's handles of the BLAS libraries it limits (none
+        before the first call)."""
+        return list(self._shared or []) + list(self._per_thread)
+
     def _stack(self) -> list:
         stack = getattr(self._local, "stack", None)
         if stack is None:
