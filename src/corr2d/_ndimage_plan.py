@@ -161,8 +161,10 @@ def writable_target(plan: NdimagePlan) -> Any:
 
 def cast_into(dst: Any, result: Any) -> None:
     """Store `result` (in the compute dtype) into `dst` as ndimage's C cast
-    does: integers truncated toward zero, bool True where that is non-zero,
-    silently for values out of range."""
+    does in range: integers truncated toward zero, silently for values out
+    of range; bool True where the truncated value is non-zero (ndimage's
+    cast goes through an unsigned char, undefined past 255: 256 gives False
+    there)."""
     xp = array_module(dst)
     if dst.dtype.kind == "b":
         result = xp.trunc(result)  # 0.5 -> False, as a C cast to int

@@ -44,7 +44,8 @@ _NOTES = """
       in longdouble) are accepted; ndimage refuses them.
     - Out-of-range values cast to an integer `output` follow NumPy's cast;
       ndimage's is a C cast whose result is undefined there. In range,
-      both truncate toward zero.
+      both truncate toward zero. A bool `output` is True where the
+      truncated sum is non-zero; ndimage's cast to a byte makes 256 False.
     - Weights larger than the input along an axis, with a non-zero
       `origin`: ndimage's extension is inconsistent there (a (2, 2) input
       of two equal rows can get two different rows); corr2d extends by the
