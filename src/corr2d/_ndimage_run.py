@@ -22,7 +22,6 @@ from types import ModuleType
 import numpy as np
 
 from . import _ccore
-from ._arrays import array_module
 from ._jobs import run_jobs
 from ._methods import choose
 from ._ndimage_plan import NdimagePlan, cast_into, writable_target

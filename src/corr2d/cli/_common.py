@@ -193,8 +193,7 @@ def read_grey(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
         return array / 255.0
     # By the largest finite sample: one NaN or infinity (a float TIFF's
     # nodata) must not make the whole image NaN.
-    finite = array[np.isfinite(array)]
-    return array / max(float(finite.max()) if finite.size else 1.0, 1.0)
+    return array / float(np.max(array, where=np.isfinite(array), initial=1.0))
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
