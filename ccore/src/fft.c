@@ -484,6 +484,10 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
             fill_tile(es, (const char *)image, fill, g, i0 - g->top, j0 - g->left + tw, rows_in,
                       cols_out > tw ? cols_in - tw : 0, tile_im(ws, &st, es), fh, st.fwp, tw,
                       scrub);
+            /* Every sample finite: the first try's sums overflowed, and
+             * would again; the direct method below computes the job. */
+            if (attempt && nf.r0 > nf.r1 && !nf.any_nan)
+                break;
 #define ARGS(T)                                                                                \
     (&st.ph, &st.pw, cols_out > tw, (const T *)spectrum, (const T *)spectrum + length, kh, kw, \
      (T *)out + i0 * g->out_row_stride + j0, g->out_row_stride, rows_out, cols_out, st.fwp,    \
