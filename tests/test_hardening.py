@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 
 import corr2d
 from corr2d.nn import Conv2D
+from test_conv2d import winograd_error_bound
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -69,6 +70,10 @@ def test_unaligned_kernels_run_with_every_method(dtype, method):
         got = getattr(corr2d, func)(image, unaligned(kernel), "same", "symm", method=method)
         np.testing.assert_array_equal(
             got, getattr(corr2d, func)(image, kernel, "same", "symm", method=method))
+        want = getattr(scipy.signal, func)(image.astype(np.float64), kernel.astype(np.float64),
+                                          "same", "symm")
+        scale = np.abs(image).max() * np.abs(kernel).sum()
+        assert np.abs(got - want).max() <= 64 * np.finfo(dtype).eps * scale, func
     with_nan = image.copy()
     with_nan[5, 6] = np.nan
     for policy in ("propagate", "interpolate"):
@@ -141,7 +146,8 @@ def test_large_correlation_is_bit_identical_across_thread_counts():
 
 
 def _conv_calls(rng):
-    """name -> (call, its float64 twin (None for the loops), Winograd or not)."""
+    """name -> (call, its float64 twin (None for the loops), and for
+    Winograd its per-output rounding bound (else None))."""
     x = rng.random((8, 32, 40, 40), dtype=np.float32)
     w3 = rng.random((32, 32, 3, 3), dtype=np.float32)
     w5 = rng.random((16, 32, 5, 5), dtype=np.float32)
@@ -155,12 +161,13 @@ def _conv_calls(rng):
                 lambda: fn(*(f64.get(id(a), a) for a in arrays), **kw))
 
     return {
-        "winograd": both(corr2d.conv2d, x, w3, padding=1) + (True,),
-        "im2col": both(corr2d.conv2d, x, w5) + (False,),
-        "1x1": both(corr2d.conv2d, x, w1) + (False,),
-        "conv2d_input": both(corr2d.conv2d_input, x.shape, w5, gy) + (False,),
-        "conv_transpose2d": both(corr2d.conv_transpose2d, gy, w5) + (False,),
-        "depthwise": (lambda: corr2d.conv2d(x, wd, groups=32), None, False),
+        "winograd": both(corr2d.conv2d, x, w3, padding=1)
+        + (winograd_error_bound(x, w3, 1, 1, 40, 40, 1, np.float32),),
+        "im2col": both(corr2d.conv2d, x, w5) + (None,),
+        "1x1": both(corr2d.conv2d, x, w1) + (None,),
+        "conv2d_input": both(corr2d.conv2d_input, x.shape, w5, gy) + (None,),
+        "conv_transpose2d": both(corr2d.conv_transpose2d, gy, w5) + (None,),
+        "depthwise": (lambda: corr2d.conv2d(x, wd, groups=32), None, None),
     }
 
 
@@ -171,12 +178,12 @@ def test_conv_loops_are_bit_identical_across_thread_counts_and_blas_paths_within
     sums by its thread count and the matrix shapes, and the chunks follow
     the thread count (OMP_NUM_THREADS=1 against 2 differed by 1.5e-5 on a
     Winograd layer). Both counts stay within the sum's rounding bound,
-    (K + 11) eps max|x| sum|w| per output channel (K terms a sum; Winograd's
-    transforms weigh each term by up to 4 x 2.25 x 9 = 81)."""
+    (K + 11) eps max|exact| (K terms a sum), and Winograd within its
+    per-output bound (test_conv2d.winograd_error_bound)."""
     calls = _conv_calls(np.random.default_rng(2))
     threaded = {name: c[0]() for name, c in calls.items()}
     with threadpool_limits(1, **limit):
-        for name, (call, call64, winograd) in calls.items():
+        for name, (call, call64, winograd_bound) in calls.items():
             serial = call()
             if call64 is None:
                 np.testing.assert_array_equal(serial, threaded[name], err_msg=name)
@@ -184,10 +191,10 @@ def test_conv_loops_are_bit_identical_across_thread_counts_and_blas_paths_within
             exact = call64()
             terms = {"winograd": 32 * 9, "im2col": 32 * 25, "1x1": 32, "conv2d_input": 16 * 25,
                      "conv_transpose2d": 16 * 25}[name]
-            scale = (81 if winograd else 1) * (terms + 11) * np.finfo(np.float32).eps
-            bound = scale * np.abs(exact).max()
+            bound = (winograd_bound if winograd_bound is not None
+                     else (terms + 11) * np.finfo(np.float32).eps * np.abs(exact).max())
             for got in (serial, threaded[name]):
-                assert np.abs(got - exact).max() <= bound, name
+                assert (np.abs(got - exact) <= bound).all(), name
 
 
 def test_conv2d_weight_differs_across_thread_counts_only_by_the_final_sum():
