@@ -1,6 +1,7 @@
 """corr2d holds BLAS at one thread while its own threads work, from any
 Python thread, and gives every limit back: BLAS's when the last call ends,
 and never touches a thread's OpenMP count (corr2d._blas)."""
+import contextlib
 import os
 import threading
 
@@ -47,24 +48,35 @@ def test_the_limit_holds_in_every_thread(blas_at_two):
     assert _blas_threads() == [2]
 
 
-def test_overlapping_calls_in_two_threads_restore_blas(blas_at_two):
-    entered, main_left = threading.Event(), threading.Event()
+@contextlib.contextmanager
+def _a_call_in_another_thread():
+    """A corr2d call (the limiter held) running in another thread for the
+    block's duration; yields the list that gets the BLAS threads that call
+    saw as it ended."""
+    entered, release, seen = threading.Event(), threading.Event(), []
 
-    def worker():
+    def hold():
         with ONE_THREAD_BLAS:
             entered.set()
-            main_left.wait(10)
-            return _blas_threads()
+            release.wait(10)
+            seen.append(_blas_threads())
 
-    thread_result = []
-    with ONE_THREAD_BLAS:  # the main thread enters first and leaves first
-        thread = threading.Thread(target=lambda: thread_result.append(worker()))
-        thread.start()
-        entered.wait(10)
-    assert _blas_threads() == [1]  # the worker's call still runs
-    main_left.set()
-    thread.join()
-    assert thread_result == [[1]]
+    thread = threading.Thread(target=hold)
+    thread.start()
+    entered.wait(10)
+    try:
+        yield seen
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_overlapping_calls_in_two_threads_restore_blas(blas_at_two):
+    with contextlib.ExitStack() as worker:
+        with ONE_THREAD_BLAS:  # the main thread enters first and leaves first
+            seen = worker.enter_context(_a_call_in_another_thread())
+        assert _blas_threads() == [1]  # the worker's call still runs
+    assert seen == [[1]]
     assert _blas_threads() == [2]  # was left at 1: the last call ended in a worker
 
 
@@ -112,17 +124,7 @@ def test_a_call_that_spans_a_fork_ends_in_the_child_too(blas_at_two):
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_child_forked_during_another_thread_s_call_gets_blas_back(blas_at_two):
-    entered, release = threading.Event(), threading.Event()
-
-    def hold():
-        with ONE_THREAD_BLAS:
-            entered.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    entered.wait(10)
-    try:
+    with _a_call_in_another_thread():
         assert _blas_threads() == [1]
         pid = os.fork()
         if pid == 0:  # that call never ends here; the child's own does
@@ -135,7 +137,4 @@ def test_a_child_forked_during_another_thread_s_call_gets_blas_back(blas_at_two)
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
-    finally:
-        release.set()
-        thread.join()
     assert _blas_threads() == [2]
