@@ -436,3 +436,75 @@ def test_bad_threads_and_input_size_raise_when_called():
                                ((2, 4, 5), ValueError, r"4 non-negative ints, got \(2, 4, 5\)")]:
         with pytest.raises(error, match=f"conv2d_input: input_size must be .*{words}"):
             corr2d.conv2d_input(size, w, gy, groups=2)
+
+
+def test_reusing_the_kernel_buffer_after_the_call_changes_no_graph():
+    """The graph keys hash the kernel when the call builds them, so the
+    tasks must hold that kernel, not the caller's buffer: a caller who
+    reuses it would change the result and, through the shared keys, the
+    result of an equal call built with the old kernel."""
+    import dask
+
+    x = np.arange(36.0).reshape(6, 6)
+    batch = np.arange(2 * 2 * 6 * 6, dtype=float).reshape(2, 2, 6, 6)
+    calls = {
+        "correlate2d": (lambda k, a: corr2d.correlate2d(a, k, "same"), x, da.from_array(x, chunks=3),
+                        np.ones((3, 3))),
+        "ndimage": (lambda k, a: ndimage.correlate(a, k), x, da.from_array(x, chunks=3),
+                    np.ones((3, 3))),
+        "conv2d": (lambda k, a: corr2d.conv2d(a, k), batch,
+                   da.from_array(batch, chunks=(1, 2, 6, 6)), np.ones((1, 2, 3, 3))),
+    }
+    for name, (call, in_memory, lazy_input, kernel) in calls.items():
+        lazy = call(kernel, lazy_input)
+        expected = call(kernel.copy(), in_memory)
+        kernel *= 2  # the caller reuses its buffer
+        fresh = call(np.ones_like(kernel), lazy_input)  # the first call's kernel again
+        got, got_fresh = dask.compute(lazy, fresh, scheduler="synchronous")
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+        np.testing.assert_array_equal(got_fresh, expected, err_msg=name)
+
+
+def test_an_in_memory_input_with_dask_weights_or_mask_runs_now():
+    """Only the weights or the mask are Dask: the call runs as the NumPy
+    path (lists accepted, its errors named) and the result is wrapped."""
+    image = np.arange(25.0).reshape(5, 5)
+    mask = np.zeros((5, 5), bool)
+    mask[2, 3] = True
+    weights = np.arange(9.0).reshape(3, 3)
+    got = ndimage.correlate(image.tolist(), da.from_array(weights))
+    assert isinstance(got, da.Array)
+    np.testing.assert_array_equal(got.compute(scheduler="synchronous"),
+                                  ndimage.correlate(image, weights))
+    got = ndimage.correlate(image.tolist(), weights, nan_policy="interpolate",
+                            mask=da.from_array(mask))
+    np.testing.assert_array_equal(got.compute(scheduler="synchronous"),
+                                  ndimage.correlate(image, weights, nan_policy="interpolate",
+                                                    mask=mask))
+    got = filters.gaussian(image.tolist(), 1.0, nan_policy="interpolate", mask=da.from_array(mask))
+    np.testing.assert_array_equal(got.compute(scheduler="synchronous"),
+                                  filters.gaussian(image, 1.0, nan_policy="interpolate", mask=mask))
+    with pytest.raises(TypeError, match="input must be an array"):
+        ndimage.correlate(None, da.from_array(weights))
+
+
+def test_a_kernel_that_is_not_separable_is_refused_at_the_call():
+    image = da.from_array(np.ones((8, 8)), chunks=4)
+    kernel = np.random.default_rng(0).standard_normal((5, 5))
+    with pytest.raises(ValueError, match="not separable"):
+        corr2d.correlate2d(image, kernel, "same", method="separable")
+    with pytest.raises(ValueError, match="not separable"):
+        ndimage.correlate(image, kernel, method="separable")
+    with pytest.raises(ValueError, match="longdouble"):
+        corr2d.correlate2d(image.astype(np.longdouble), np.ones((3, 3), np.longdouble), "same",
+                           method="separable")
+
+
+def test_a_cupy_mask_with_a_dask_input_names_the_mask():
+    class ndarray:  # a stand-in whose type lives in module 'cupy'
+        shape, ndim, dtype = (4, 4), 2, np.dtype(bool)
+
+    ndarray.__module__ = "cupy"
+    image = da.from_array(np.ones((4, 4)), chunks=2)
+    with pytest.raises(TypeError, match="mask is a cupy.*, and Dask arrays are computed on the CPU"):
+        ndimage.correlate(image, np.ones((3, 3)), nan_policy="interpolate", mask=ndarray())

@@ -28,19 +28,26 @@ def method_of(plan: CorrelatePlan) -> tuple[str, object]:
         # bits) must not depend on the thread count (MODEL_THREADS).
         return choose(plan.shape, plan.kernel, plan.image.dtype)
     if plan.method == "separable":
-        if min(plan.kernel.shape) == 1:
-            return "direct", None  # one row or column: already a single 1-D pass
-        if is_longdouble(plan.kernel.dtype):
-            raise ValueError(
-                "method='separable': longdouble kernels are not factorised (LAPACK's SVD is "
-                "float64, short of longdouble's precision); use 'auto', 'direct' or 'fft'")
-        factors = separable_factors(plan.kernel)
-        if factors is None:
-            raise ValueError(
-                "method='separable': the kernel is not separable (numerically of rank 1); "
-                "use 'auto', 'direct' or 'fft'")
-        return "separable", factors
+        return separable_method(plan.kernel)
     return plan.method, None
+
+
+def separable_method(kernel: np.ndarray) -> tuple[str, object]:
+    """method='separable' for `kernel`: ``('separable', factors)``, or
+    ``('direct', None)`` for one row or column (already a single 1-D pass);
+    ``ValueError`` for a kernel that is not separable."""
+    if min(kernel.shape) == 1:
+        return "direct", None
+    if is_longdouble(kernel.dtype):
+        raise ValueError(
+            "method='separable': longdouble kernels are not factorised (LAPACK's SVD is "
+            "float64, short of longdouble's precision); use 'auto', 'direct' or 'fft'")
+    factors = separable_factors(kernel)
+    if factors is None:
+        raise ValueError(
+            "method='separable': the kernel is not separable (numerically of rank 1); "
+            "use 'auto', 'direct' or 'fft'")
+    return "separable", factors
 
 
 def correlate(plan: CorrelatePlan) -> np.ndarray:

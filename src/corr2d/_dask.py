@@ -23,7 +23,7 @@ import numpy as np
 
 from . import _cpu
 from ._arrays import is_dask_array
-from ._cpu_correlate import correlate as _correlate_in_memory
+from ._cpu_correlate import correlate as _correlate_in_memory, separable_method
 from ._dask_conv import (map_conv2d, map_conv2d_input, map_conv2d_weight,  # noqa: F401
                          map_conv_transpose2d)
 from ._dask_ghost import map_ghosted
@@ -128,14 +128,19 @@ def _ghosted_correlation(image: Any, plan: Any, axes: tuple[int, int], out_chunk
     `out_chunks` along them: one 'valid' correlation of each block's region.
     'auto' is chosen once for the call, for the whole output plane, as the
     in-memory call would choose it."""
-    kernel = plan.kernel
+    # The graph's keys hash the kernel now: its tasks hold a private copy,
+    # so a caller who reuses the kernel's buffer changes neither.
+    kernel = np.array(plan.kernel, order="C")
+    kernel.flags.writeable = False
     method = plan.method
     if method == "auto":
         plane = tuple(sum(chunks) for chunks in out_chunks)
         method = choose(plane, kernel, image.dtype)[0]
+    elif method == "separable":
+        separable_method(kernel)  # a kernel that is not separable is refused now
     kh, kw = kernel.shape
     reach = ((plan.top, kh - 1 - plan.top), (plan.left, kw - 1 - plan.left))
-    block = functools.partial(_correlate_planes, axes, np.ascontiguousarray(kernel), plan.fill,
+    block = functools.partial(_correlate_planes, axes, kernel, plan.fill,
                               plan.boundary, method, plan.threads or THREADS_PER_TASK)
     return map_ghosted(block, [image], axes, out_chunks, reach, plan.boundary, plan.fill[0],
                        image.dtype, crop=False)

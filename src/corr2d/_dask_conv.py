@@ -20,8 +20,13 @@ from ._conv_plan import check_size
 
 
 def _computed(a: Any) -> Any:
-    """A small argument (weight, bias) as a NumPy array; None stays None."""
-    return np.asarray(a) if is_dask_array(a) else a
+    """A small array argument (weight, bias) as a private NumPy array: the
+    graph must not see a caller who reuses its buffer. Anything else (None,
+    a list, the function's own errors) is left as it is."""
+    if isinstance(a, np.ndarray) or is_dask_array(a):
+        a = np.array(a)
+        a.flags.writeable = False
+    return a
 
 
 def _batch_chunks(a: Any) -> tuple[Any, bool]:

@@ -235,6 +235,13 @@ def _filter_lazily(image: Any, filter2d: PlaneFilter, func: str, axes, channel_a
     correlation (of a 2-D image or a stack) is corr2d.ndimage's lazy
     correlation."""
     backend = backend_for(func, image=image, mask=mask)
+    if not _arrays.is_dask_array(image):
+        # Only the mask is Dask: computed now (the image is in memory, so it
+        # fits), the filter runs in memory and its result is wrapped.
+        import dask.array as da
+
+        return da.from_array(_filter_image(image, filter2d, func, axes, channel_axis, nan_policy,
+                                           np.asarray(mask)))
     if filter2d.mode == "valid":
         raise ValueError(f"{func}: mode='valid' is not available for Dask arrays; use "
                          "corr2d.correlate2d(..., mode='valid') or another mode")

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._arrays import array_module, is_dask_array, stand_in
+from ._arrays import array_module, is_cupy_array, is_dask_array, stand_in
 from ._checks import check_threads
 from ._dispatch import backend_for
 from ._ndimage_plan import cast_into, image_axes, plan_ndimage
@@ -89,9 +89,18 @@ def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: An
     arrays = {"input": input, "weights": weights}
     if _is_array(output):
         arrays["output"] = output
-    if is_dask_array(mask):
+    if is_dask_array(mask) or is_cupy_array(mask):
         arrays["mask"] = mask
     backend = backend_for(func, **arrays)
+    if backend.LAZY and not is_dask_array(input):
+        # Only the weights or the mask are Dask: computed now (the input is
+        # in memory, so they fit), the call runs in memory and its result
+        # is wrapped, as correlate2d's with a Dask kernel.
+        import dask.array as da
+
+        return da.from_array(_run(
+            input, np.asarray(weights), output, mode, cval, origin, axes, threads, method,
+            nan_policy, None if mask is None else np.asarray(mask), convolve=convolve, func=func))
     if backend.LAZY:
         return _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan_policy,
                      mask, backend, convolve=convolve, func=func)
@@ -117,7 +126,10 @@ def _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan
     call on its region, whose halo is the weights' reach along each image
     axis (``k // 2``, or ``k - 1`` with a non-zero origin); a plain
     correlation (of a 2-D input or a stack) runs as correlate2d's blocks."""
-    weights = np.asarray(weights)  # small: a Dask array is computed here
+    # Small: a Dask array is computed here. A private copy: the graph must
+    # not see a caller who reuses the weights' buffer.
+    weights = np.array(weights)
+    weights.flags.writeable = False
     if (mask is None and not _is_array(output) and len(input.shape) >= 2 and input.size
             and check_nan_policy(nan_policy, func) == "propagate"):
         # One plain correlation: correlate2d's blocks, each a 'valid'
