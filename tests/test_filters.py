@@ -182,6 +182,11 @@ def test_float16_computes_in_float32():
     out = filters.laplace(x)
     assert out.dtype == np.float32
     assert_matches(out, ndimage.laplace(x.astype(np.float32)), np.float32, 8)
+    for name in ("sobel", "gaussian", "laplace"):  # big-endian float16 is float16 too
+        args = (1.0,) if name == "gaussian" else ()
+        swapped = getattr(filters, name)(x.astype(">f2"), *args)
+        assert swapped.dtype == np.float32, name
+        np.testing.assert_array_equal(swapped, getattr(filters, name)(x, *args))
 
 
 @pytest.mark.parametrize("method", ["sobel", "prewitt", "scharr", "difference"])

@@ -313,6 +313,34 @@ def test_float16_and_longdouble_are_computed_wider_or_as_is():
     np.testing.assert_allclose(ld.astype(float), ndi.correlate(x, w), rtol=1e-15)
 
 
+def test_non_native_float32_and_complex64_are_computed_as_float32():
+    """The compute dtype does not depend on the byte order: '>f4' sums in
+    float32 as '<f4' does, bit for bit."""
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((30, 40)), rng.standard_normal((5, 5))
+    for dtype in (np.float32, np.complex64):
+        native = x.astype(dtype)
+        swapped = native.astype(native.dtype.newbyteorder(">"))
+        np.testing.assert_array_equal(cn.correlate(swapped, w.astype(dtype)),
+                                      cn.correlate(native, w.astype(dtype)))
+
+
+def test_an_output_sharing_the_mask_s_memory_is_written_after_the_mask_is_read():
+    """nan_policy='interpolate' reads the mask band by band while it writes
+    the output: an output on the mask's memory (the caller's own buffer,
+    as ndimage allows for the input) gives the same result."""
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((10, 300)), rng.standard_normal((5, 5))
+    for dtype in (bool, np.int8):
+        mask = rng.random((10, 300)) < 0.3
+        expected = cn.correlate(x, w, nan_policy="interpolate", mask=mask,
+                                output=np.empty((10, 300), dtype))
+        output = mask if dtype is bool else mask.view(np.int8)
+        got = cn.correlate(x, w, nan_policy="interpolate", mask=mask, output=output)
+        assert got is output
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_empty_input_gives_empty_output():
     out = cn.correlate(np.ones((0, 4)), np.ones((2, 2)))
     assert out.shape == (0, 4) and out.dtype == np.float64

@@ -61,7 +61,7 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
     magnitude_factors = None if factors is None else tuple(np.abs(f) for f in factors)
     if invalid is not None:
         invalid = np.moveaxis(invalid, plan.axes, (-2, -1))
-    target = writable_target(plan)
+    target = writable_target(plan, invalid)
     # Bands at least as tall as their halo, and two to a plane at least (so
     # that one plane keeps two threads busy).
     rows = max(BAND_ELEMENTS // (w + kw - 1) - kh + 1, kh, 8)

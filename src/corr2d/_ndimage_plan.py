@@ -122,6 +122,7 @@ def compute_dtype(image: np.dtype, weights: np.dtype, out: np.dtype) -> np.dtype
     """The dtype the sums run in: the input's float precision (float32 stays
     float32; integers, bool and float64 are float64; longdouble is kept),
     widened to a wider floating output, complex when anything is."""
+    image = image.newbyteorder("=")  # '>f4' is float32 too
     real = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float32,
             np.dtype(np.complex64): np.float32}.get(image, np.float64)
     if image in (np.longdouble, np.clongdouble) or out in (np.longdouble, np.clongdouble):
@@ -147,14 +148,16 @@ def fill_value(cval: Any, dtype: np.dtype, image_kind: str, func: str) -> np.nda
     return np.array([cval], dtype=dtype)
 
 
-def writable_target(plan: NdimagePlan) -> Any:
+def writable_target(plan: NdimagePlan, *others: Any) -> Any:
     """Where the plan's planes are written: its output, or a new array of
-    the output's shape when the output shares memory with the image or the
-    weights (the caller may hand either as `output`, as ndimage allows);
-    the caller then copies it into the output."""
+    the output's shape when the output shares memory with the image, the
+    weights or one of `others` (a mask read while the output is written)
+    (the caller may hand any as `output`, as ndimage allows); the caller
+    then copies it into the output."""
     output = plan.output
     xp = array_module(output)
-    if xp.may_share_memory(output, plan.image) or xp.may_share_memory(output, plan.kernel):
+    read = (plan.image, plan.kernel) + tuple(a for a in others if a is not None)
+    if any(xp.may_share_memory(output, a) for a in read):
         return xp.empty(output.shape, output.dtype)
     return output
 

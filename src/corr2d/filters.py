@@ -102,7 +102,7 @@ def _as_image(image: ArrayLike, func: str) -> np.ndarray:
     a = image if _arrays.is_cupy_array(image) else np.asarray(image)
     if a.dtype.kind in "biu":
         a = a.astype(np.float64)
-    elif a.dtype == np.float16:
+    elif a.dtype.kind == "f" and a.dtype.itemsize == 2:  # float16 in either byte order
         a = a.astype(np.float32)
     elif a.dtype.kind != "f":
         raise TypeError(
