@@ -214,6 +214,24 @@ def test_edges_reads_image_files(tmp_path, suffix):
     np.testing.assert_allclose(np.load(tmp_path / "e.npy"), filters.edges(grey, "laplace"), atol=1e-12)
 
 
+def test_a_flat_background_is_black_and_a_signed_one_grey(tmp_path):
+    # A flat grey of 77 came out white: the filters left 5.6e-17 of rounding
+    # there, which the scale took for the strongest edge.
+    Image = pytest.importorskip("PIL.Image")
+    Image.fromarray(np.full((20, 30), 77, np.uint8)).save(tmp_path / "flat.png")
+    sparse = np.full((100, 100), 77, np.uint8)
+    sparse[50:52, 50:52] = 200  # edges on fewer pixels than the 99.5th percentile
+    Image.fromarray(sparse).save(tmp_path / "sparse.png")
+    for name, options, background in [("flat", [], 0), ("flat", ["--signed", "--axis", "0"], 128),
+                                      ("flat", ["--signed", "--axis", "1"], 128),
+                                      ("sparse", [], 0)]:
+        rc, out, err = corr2d("edges", f"{name}.png", "-o", "e.png", *options, cwd=tmp_path)
+        assert rc == 0, err
+        with Image.open(tmp_path / "e.png") as img:
+            levels = np.asarray(img)
+        assert np.unique(levels[:10, :10]).tolist() == [background], (name, options)
+
+
 def test_wide_images_keep_their_depth_and_one_nan_spoils_nothing_else(tmp_path):
     # A float image was divided by its maximum, NaN for one NaN sample; a
     # big-endian 16-bit TIFF went through 8-bit grey (3 levels left).
@@ -533,6 +551,22 @@ def test_learn_tol_0_runs_every_step(tmp_path):
     rc, out, err = corr2d("learn", "x.npy", "x.npy", "--steps", "300", "--tol", "0", cwd=tmp_path)
     assert rc == 0, err
     assert "(300 steps," in out and "300/300" in err and "not converged" not in err
+    # A loss that stops changing (--lr 0) converged after 100 steps regardless.
+    rc, out, err = corr2d("learn", "x.npy", "x.npy", "--steps", "300", "--tol", "0", "--lr", "0",
+                          cwd=tmp_path)
+    assert rc == 0, err
+    assert "(300 steps," in out and "300/300" in err
+
+
+def test_learn_reports_the_fall_over_the_steps_it_ran(tmp_path):
+    # Fewer steps than the window: the fall is over those steps, and relative
+    # to the loss before them (it was relative to the last: a fall of 19300%).
+    np.save(tmp_path / "x.npy", np.ones((6, 6), bool))
+    rc, out, err = corr2d("learn", "x.npy", "x.npy", "--steps", "50", cwd=tmp_path)
+    assert rc == 0, err
+    fall = re.search(r"warning: not converged: the loss still fell by ([\d.e+-]+)% over the last "
+                     r"50 steps", err)
+    assert fall and 0 < float(fall.group(1)) <= 100, err
 
 
 def test_learn_warns_about_an_edge_strength_target(tmp_path):

@@ -177,6 +177,32 @@ def test_integer_and_bool_images_compute_in_float64(dtype):
     assert filters.gaussian(x, 1.0).dtype == np.float64
 
 
+@pytest.mark.parametrize("name", ["sobel", "prewitt", "scharr"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_where_the_derivative_vanishes_the_filter_gives_exactly_zero(name, dtype):
+    """As ndimage's two passes (the difference first): a flat region, and
+    stripes along the derivative's axis, give exactly 0, not rounding (one
+    3x3 pass gave 5.6e-17 along axis 0 on a flat 77/255, which an edge map
+    scaled by its largest value turned white)."""
+    rng = np.random.default_rng(4)
+    for axis in (0, 1):
+        for mode in MODES:
+            for level in (77 / 255, 0.1, 123.456):
+                images = [np.full((40, 50), level, dtype)]
+                stripes = rng.uniform(0, 1, 50 if axis == 0 else 40).astype(dtype)
+                images.append(np.broadcast_to(stripes if axis == 0 else stripes[:, None],
+                                              (40, 50)).copy())
+                for image in images:
+                    ours, reference, weight = CASES[f"{name}{axis}"]
+                    out = ours(image, mode, 0.0)
+                    assert_matches(out, reference(image, mode, 0.0), dtype, weight * image.max())
+                    # 'constant' steps down to 0 at the edges: the inside is flat
+                    inner = out[1:-1, 1:-1] if "constant" in mode else out
+                    assert not inner.any(), (axis, mode, level, np.abs(inner).max())
+    flat = np.full((8, 9), 77 / 255, dtype)
+    assert not filters.edges(flat, method=name).any()
+
+
 def test_float16_computes_in_float32():
     x = np.random.default_rng(6).uniform(0, 1, (5, 5)).astype(np.float16)
     out = filters.laplace(x)

@@ -21,9 +21,10 @@ synthetic test scene made by the package is used.
 
 Input scale: a colour image is converted to grey first (Pillow's "L" mode,
 0.299 R + 0.587 G + 0.114 B), and an 8-bit image is read as level / 255, on
-a 0-1 scale (16-bit and float images are divided by their maximum; a .npy
-array is used as it is). The filters see that image, so their responses are
-1/255 of what corr2d.filters gives on the 8-bit levels themselves.
+a 0-1 scale (16-bit and float images are divided by their largest finite
+value when it is above 1; a .npy array is used as it is). The filters see
+that image, so their responses are 1/255 of what corr2d.filters gives on
+the 8-bit levels themselves.
 
 Output scale: .png/.jpg/.tif outputs get 8-bit levels. An edge strength E is
 written as 255 * min(E / S, 1); a --signed response R as 128 + 127 * R / S

@@ -150,7 +150,7 @@ class Training(NamedTuple):
     final: float  # and after the last
     steps: int
     converged: bool
-    recent_drop: float  # relative fall of the loss over the last WINDOW steps
+    recent_drop: float  # fall of the loss over the last WINDOW steps (or all of them, if fewer), relative to the first
 
 
 def train(conv: Conv2D, optimizer: SGD, x4: np.ndarray, y4: np.ndarray, steps: int, tol: float, lr: float) -> Training:
@@ -166,8 +166,9 @@ def train(conv: Conv2D, optimizer: SGD, x4: np.ndarray, y4: np.ndarray, steps: i
         if not np.isfinite(loss) or loss > 1e4 * losses[0] + 1e-12:
             raise CLIError(f"the loss diverged at step {done}: try a smaller --lr (now {lr:.4g})")
         recent = losses[-1 - WINDOW] if len(losses) > WINDOW else losses[0]
-        drop = (recent - loss) / loss if loss > 0 else 0.0
-        converged = len(losses) > WINDOW and (abs(drop) <= tol or loss <= 1e-24 * losses[0])
+        drop = (recent - loss) / recent if recent > 0 else 0.0  # a fall is at most 1
+        converged = tol > 0 and len(losses) > WINDOW and (abs(drop) <= tol
+                                                          or loss <= 1e-24 * losses[0])
         if converged or done == steps:
             break
         optimizer.zero_grad()
@@ -275,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
     if not result.converged and args.tol > 0:
         change = "fell" if result.recent_drop > 0 else "changed"
         print(f"warning: not converged: the loss still {change} by {100 * abs(result.recent_drop):.3g}% over the "
-              f"last {WINDOW} steps; run more --steps (now {args.steps}) or a larger --lr (now {lr:.4g})",
+              f"last {min(WINDOW, result.steps)} steps; run more --steps (now {args.steps}) or a larger --lr (now {lr:.4g})",
               file=sys.stderr)
     spread = float(np.var(y)) if args.bias else float(np.mean(y * y))
     explained = 1.0 - result.final / spread if spread > 0 else 1.0
