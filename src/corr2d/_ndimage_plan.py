@@ -121,12 +121,15 @@ def output_dtype(output: Any, image_dtype: np.dtype, complex_result: bool, func:
 def compute_dtype(image: np.dtype, weights: np.dtype, out: np.dtype) -> np.dtype:
     """The dtype the sums run in: the input's float precision (float32 stays
     float32; integers, bool and float64 are float64; longdouble is kept),
-    widened to a wider floating output, complex when anything is."""
+    widened to a wider floating output, complex when anything is; float64
+    for an integer or bool output (ndimage's sums, corr2d._ndimage_exact)."""
     image = image.newbyteorder("=")  # '>f4' is float32 too
     real = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float32,
             np.dtype(np.complex64): np.float32}.get(image, np.float64)
     if image in (np.longdouble, np.clongdouble) or out in (np.longdouble, np.clongdouble):
         real = np.longdouble
+    if out.kind in "biu" and real != np.longdouble:
+        real = np.float64  # an integer output takes ndimage's float64 sums (corr2d._ndimage_exact)
     real = np.dtype(real)
     if out.kind in "fc":
         real = np.promote_types(real, np.finfo(out).dtype)
