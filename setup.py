@@ -24,6 +24,7 @@ CORE_SOURCES = [
     "ccore/src/fft.c",
     "ccore/src/conv.c",
     "ccore/src/window_stats.c",
+    "ccore/src/ordered_sums.c",
     "ccore/src/correlate_baseline.c",
     "ccore/src/correlate_avx2.c",
     "ccore/src/correlate_avx512.c",

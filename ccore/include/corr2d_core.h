@@ -169,6 +169,14 @@ static inline int corr2d_should_stop(corr2d_watch *w)
     return w->stop || (w->active && corr2d_poll_interrupt(w));
 }
 
+/* scipy.ndimage's sums (ordered_sums.c): out[i * out_stride + j] = the
+ * sum over t < ntaps, in that order from 0.0, of block[i * block_stride +
+ * j + offsets[t]] * weights[t], each product rounded, then each addition
+ * (no fused multiply-add), for i < rows and j < cols. One thread. */
+void corr2d_ordered_sums(const double *block, ptrdiff_t block_stride, ptrdiff_t rows,
+                         ptrdiff_t cols, const ptrdiff_t *offsets, const double *weights,
+                         ptrdiff_t ntaps, double *out, ptrdiff_t out_stride);
+
 /* Force a SIMD level ("avx512", "avx2", "baseline") for tests; returns 0 if
  * the CPU cannot run it. NULL restores the detected level. */
 int corr2d_force_simd_level(const char *level);

@@ -442,6 +442,45 @@ static void test_boundary_rules(void)
           "fill");
 }
 
+/* corr2d_ordered_sums gives scipy.ndimage's sums: a 3x3 mean of samples
+ * summing to 1305 is ndimage's 145.0 (a fused or regrouped sum gives
+ * 144.99999999999997, which an integer output truncates to 144), and random
+ * blocks match a sum whose every product and addition is rounded apart
+ * (volatile: no contraction in the reference either). */
+static void test_ordered_sums(void)
+{
+    static const double mean[9] = {181, 148, 190, 49, 200, 134, 192, 133, 78};
+    double block[7 * 40], weights[12], out[5 * 33], ninth[9];
+    ptrdiff_t offsets[12], i, j, t;
+    int trial;
+    for (t = 0; t < 9; t++) {
+        offsets[t] = t / 3 * 3 + t % 3;
+        ninth[t] = 1.0 / 9;
+    }
+    corr2d_ordered_sums(mean, 3, 1, 1, offsets, ninth, 9, out, 1);
+    CHECK(out[0] == 145.0, "ordered sums: the 3x3 mean is %.17g, not ndimage's 145", out[0]);
+    for (trial = 0; trial < 200; trial++) {
+        const ptrdiff_t rows = rand_int(1, 5), cols = rand_int(1, 33), ntaps = rand_int(0, 12);
+        for (i = 0; i < 7 * 40; i++)
+            block[i] = rand_int(-1000, 1000) / 7.0;
+        for (t = 0; t < ntaps; t++) {
+            offsets[t] = rand_int(0, 2) * 40 + rand_int(0, 40 - 33);
+            weights[t] = rand_int(-1000, 1000) / 3.0;
+        }
+        corr2d_ordered_sums(block, 40, rows, cols, offsets, weights, ntaps, out, 33);
+        for (i = 0; i < rows; i++)
+            for (j = 0; j < cols; j++) {
+                volatile double sum = 0.0, product;
+                for (t = 0; t < ntaps; t++) {
+                    product = block[i * 40 + j + offsets[t]] * weights[t];
+                    sum = sum + product;
+                }
+                CHECK(out[i * 33 + j] == sum, "ordered sums: %.17g != %.17g", out[i * 33 + j],
+                      (double)sum);
+            }
+    }
+}
+
 static void test_d2l_example(void)
 {
     float x[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8}, k[4] = {0, 1, 2, 3}, out[4], fill = 0;
@@ -541,6 +580,7 @@ int main(void)
     test_invalid_geometry();
     test_boundary_rules();
     test_d2l_example();
+    test_ordered_sums();
     test_interrupt_and_threads();
     test_fft_interrupts_within_a_pair();
     test_fft_refusals();

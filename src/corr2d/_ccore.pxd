@@ -51,6 +51,9 @@ cdef extern from "corr2d_core.h" nogil:
     void corr2d_after_fork_in_child()
     int corr2d_is_serial_after_fork()
     int corr2d_plan_threads(int requested, double work)
+    void corr2d_ordered_sums(const double *block, Py_ssize_t block_stride, Py_ssize_t rows,
+                             Py_ssize_t cols, const Py_ssize_t *offsets, const double *weights,
+                             Py_ssize_t ntaps, double *out, Py_ssize_t out_stride)
 
     ctypedef int (*corr2d_interrupt_fn)() noexcept nogil
     void corr2d_set_interrupt_check(corr2d_interrupt_fn check)

@@ -55,6 +55,9 @@ def window_normalize(
     floor: float,
     threads: int,
 ) -> np.ndarray: ...
+def ordered_sums(
+    block: np.ndarray, offsets: np.ndarray, weights: np.ndarray, out: np.ndarray
+) -> np.ndarray: ...
 def window_band_rows(out_height: int, height: int) -> int: ...
 
 # The deep-learning loops (_conv.pxi, included in the same module).

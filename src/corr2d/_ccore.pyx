@@ -376,6 +376,52 @@ def window_normalize(cnp.ndarray image, cnp.ndarray out, Py_ssize_t height, Py_s
     return out
 
 
+def ordered_sums(cnp.ndarray block, cnp.ndarray offsets, cnp.ndarray weights,
+                 cnp.ndarray out):
+    """scipy.ndimage's sums into out (rows x cols, float64, unit column
+    stride; see corr2d_ordered_sums): out[i, j] sums block.flat[i *
+    row_stride + j + offsets[t]] * weights[t] over t in order, each
+    product and each addition rounded apart. block: float64, 2-D, unit
+    column stride; offsets: intp, weights: float64, 1-D contiguous, of one
+    length; every read inside block. Runs without the GIL."""
+    if (block.ndim != 2 or out.ndim != 2 or offsets.ndim != 1 or weights.ndim != 1
+            or cnp.PyArray_TYPE(block) != cnp.NPY_FLOAT64
+            or cnp.PyArray_TYPE(out) != cnp.NPY_FLOAT64
+            or cnp.PyArray_TYPE(weights) != cnp.NPY_FLOAT64
+            or cnp.PyArray_TYPE(offsets) != cnp.NPY_INTP
+            or not cnp.PyArray_IS_C_CONTIGUOUS(offsets)
+            or not cnp.PyArray_IS_C_CONTIGUOUS(weights)
+            or offsets.shape[0] != weights.shape[0]
+            or not cnp.PyArray_ISWRITEABLE(out) or not cnp.PyArray_ISALIGNED(block)
+            or not cnp.PyArray_ISALIGNED(out) or may_share_memory(block, out)):
+        raise ValueError("internal error: bad ordered_sums arguments")
+    cdef Py_ssize_t rows = out.shape[0], cols = out.shape[1]
+    if rows == 0 or cols == 0:
+        return out
+    if ((block.shape[1] > 1 and block.strides[1] != 8) or (cols > 1 and out.strides[1] != 8)
+            or block.strides[0] % 8 or out.strides[0] % 8 or block.shape[0] < rows
+            or block.strides[0] < 0):
+        raise ValueError("internal error: ordered_sums needs rows of unit stride")
+    cdef Py_ssize_t stride = block.strides[0] // 8 if block.shape[0] > 1 else block.shape[1]
+    cdef Py_ssize_t size = (block.shape[0] - 1) * stride + block.shape[1]
+    cdef Py_ssize_t last = (rows - 1) * stride + cols - 1, t
+    cdef Py_ssize_t ntaps = offsets.shape[0]
+    cdef const Py_ssize_t *offset_data = <const Py_ssize_t *>cnp.PyArray_DATA(offsets)
+    for t in range(ntaps):
+        # Each tap's rows must lie in the block's rows, not run into the next.
+        if (offset_data[t] < 0 or last + offset_data[t] >= size
+                or offset_data[t] % stride + cols > block.shape[1]):
+            raise ValueError("internal error: an ordered_sums tap reads outside the block")
+    cdef const double *block_data = <const double *>cnp.PyArray_DATA(block)
+    cdef const double *weight_data = <const double *>cnp.PyArray_DATA(weights)
+    cdef double *out_data = <double *>cnp.PyArray_DATA(out)
+    cdef Py_ssize_t out_stride = out.strides[0] // 8
+    with nogil:
+        corr2d_ordered_sums(block_data, stride, rows, cols, offset_data, weight_data, ntaps,
+                            out_data, out_stride)
+    return out
+
+
 def window_band_rows(Py_ssize_t out_height, Py_ssize_t height):
     """The output rows of window_normalize's bands (restarted sums)."""
     return corr2d_window_band_rows(out_height, height)

@@ -111,6 +111,10 @@ def long_calls() -> dict:
                                        np.ones((13, 13)), axes=(1, 2), method="direct"),
         "ndimage_nearest": lambda: _bind(ndimage.correlate, _rand(4096, 4096, dtype=np.float64),
                                          np.ones((61, 61)), mode="nearest", method="direct"),
+        # An integer output: ndimage's own sums, band by band (corr2d._ndimage_exact).
+        "ndimage_integer_output": lambda: _bind(ndimage.correlate,
+                                                (_rand(4096, 4096) * 255).astype(np.uint8),
+                                                np.full((61, 61), 1 / 61**2)),
         "match_template": lambda: _bind(corr2d.match_template,
                                         _rand(8192, 8192, dtype=np.float64),
                                         _rand(501, 501, dtype=np.float64)),
