@@ -34,8 +34,8 @@ _NOTES = """
       sum |input| |weights|`` over the window (``eps`` of float32), the FFT
       method's is the bound in :func:`corr2d.correlate2d`. Pass
       ``output=np.float64`` to compute in float64.
-    - Weights smaller than ``DBL_EPSILON`` in magnitude are kept; ndimage
-      drops them from the footprint. So a NaN or inf under a zero weight
+    - Weights smaller than ``DBL_EPSILON`` in magnitude are kept (into a
+      float output); ndimage drops them from the footprint. So a NaN or inf under a zero weight
       spreads into the output here (0 * NaN is NaN), not in ndimage; use
       ``nan_policy='interpolate'`` to ignore NaN samples.
     - Bad arguments raise ``ValueError`` or ``TypeError`` naming the
