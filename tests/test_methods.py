@@ -385,12 +385,14 @@ def test_choose_method_large_separable_kernels_by_their_fold():
         assert choose((4096, 4096), plain, np.dtype(np.float64), threads)[0] == "fft"
 
 
-def test_choose_method_counts_the_factorisation_the_first_time_a_kernel_comes():
-    """A 513-tap Gaussian on a 512^2 image: its SVD (30 ms) cost more than
+def test_choose_method_counts_the_factorisation_every_time():
+    """A 513-tap Gaussian on a 512^2 image: its SVD (30 ms) costs more than
     the FFT's whole call (4.4 ms), and 'auto' once ran the passes, 6.3x
-    slower. The first call with the kernel takes the FFT; from the second
-    (a loop, a Dask worker's blocks) the SVD is worth it and the passes run
-    (2.1 ms). The cache keeps kernels of any size (beyond 256 KiB, by a
+    slower. The SVD is counted on every call, factorised before or not: a
+    call's method (and so its bits) must not depend on the calls before it
+    (counting it only the first time a kernel came made the second of two
+    equal calls run the passes). Large images pay for the SVD and take the
+    passes. The cache keeps kernels of any size (beyond 256 KiB, by a
     digest of their bytes)."""
     from corr2d import _methods
     from corr2d._methods import choose
@@ -403,24 +405,32 @@ def test_choose_method_counts_the_factorisation_the_first_time_a_kernel_comes():
     def factorised(kernel):
         return _methods._kernel_key(kernel) in _methods._FACTORS
 
-    def forget():
-        with _methods._FACTORS_LOCK:
-            _methods._FACTORS.clear()
-            _methods._SEEN.clear()
-
-    forget()
+    with _methods._FACTORS_LOCK:
+        _methods._FACTORS.clear()
+    for _ in range(3):
+        assert choose((512, 512), kernel.copy(), np.dtype(np.float32), 2)[0] == "fft"
     assert not factorised(kernel)
-    assert choose((512, 512), kernel, np.dtype(np.float32), 2)[0] == "fft"
-    assert not factorised(kernel)
-    assert choose((512, 512), kernel.copy(), np.dtype(np.float32), 2)[0] == "separable"
     factors = separable_factors(kernel)
     assert factorised(kernel) and separable_factors(kernel.copy()) is factors
-    assert choose((512, 512), kernel, np.dtype(np.float32), 2)[0] == "separable"
-    # Large images pay for the SVD even on the first call.
-    forget()
+    assert choose((512, 512), kernel, np.dtype(np.float32), 2)[0] == "fft"
     assert _methods.factorisation_seconds(kernel.shape) > 0.02
     assert choose((8192, 8192), kernel[::8, ::8].copy(), np.dtype(np.float32), 2)[0] \
         == "separable"
+
+
+def test_equal_calls_run_the_method_choose_method_names():
+    # A 41x41 Gaussian on a 64^2 image: choose_method said 'direct' and
+    # marked the kernel seen, so the next call ran the passes; two equal
+    # calls gave different bits.
+    g = np.exp(-np.linspace(-2, 2, 41) ** 2)
+    k = np.outer(g, g).astype(np.float32)
+    x = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)
+    said = corr2d.choose_method(x, k, "same")
+    first = corr2d.correlate2d(x, k, "same")
+    second = corr2d.correlate2d(x, k, "same")
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(first, corr2d.correlate2d(x, k, "same", method=said))
+    assert corr2d.choose_method(x, k, "same") == said
 
 
 def test_choose_method_asks_the_arrays_backend():
@@ -603,17 +613,22 @@ def test_images_whose_rows_overlap_run_every_method(method):
         assert np.abs(got - want).max() <= bound
 
 
-@pytest.mark.parametrize("dtype, scale", [("float32", 1e35), ("float64", 1e305)])
+@pytest.mark.parametrize("dtype, scale", [("float32", 1e35), ("float64", 1e305),
+                                          ("complex64", 1e35), ("complex128", 1e305)])
 @pytest.mark.parametrize("pattern", ["uniform", "checkerboard"])
 def test_fft_sums_that_would_overflow_are_computed_directly(dtype, scale, pattern):
     # Finite samples near the dtype's largest overflow in the transforms
     # (the uniform ones in bin (0, 0), the checkerboard's in another bin),
-    # where the direct sums stay finite: every output was inf.
+    # where the direct sums stay finite: every output was inf (NaN for
+    # complex inputs, whose transforms are scipy.fft's).
     rng = np.random.default_rng(0)
     x = rng.random((300, 280)) if pattern == "uniform" else \
         (np.indices((300, 280)).sum(0) % 2 * 2 - 1) * (1 + rng.random((300, 280)))
+    k = rng.random((31, 31)) / 961
+    if dtype.startswith("complex"):
+        x, k = x * (0.8 + 0.5j), k * (0.6 - 0.7j)
     x = (x * scale).astype(dtype)
-    k = (rng.random((31, 31)) / 961).astype(dtype)
+    k = k.astype(dtype)
     assert corr2d.choose_method(x, k, "same") == "fft"
     got = corr2d.correlate2d(x, k, "same", method="fft")
     want = scipy.signal.correlate2d(x, k, "same")

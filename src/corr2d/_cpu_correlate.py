@@ -60,8 +60,9 @@ def correlate(plan: CorrelatePlan) -> np.ndarray:
     if method == "separable" and image.dtype.kind == "c" and not (
             sum_is_finite(image) and sum_is_finite(plan.fill)):
         # A complex pass makes inf * (a + 0j) inf + nan j, and the next pass
-        # spreads that NaN into the real part; the direct loops give SciPy's
-        # infinities (one pass over the image to know, complex inputs only).
+        # spreads that NaN into the real part; the direct loops keep each
+        # product's own infinities (one pass over the image to know,
+        # complex inputs only).
         method = "direct"
     if not has_core_layout(image):
         image = image.copy()

@@ -247,17 +247,27 @@ def _correlate_fft_scipy(plan: CorrelatePlan, image: np.ndarray, target: np.ndar
         strip[:used_rows, used_cols:] = 0
         s0, s1 = strip.strides
         blocks = as_strided(strip, (ntiles, fh, fw), (tw * s1, s0, s1), writeable=False)
-        with np.errstate(invalid="ignore"):  # inf x 0 in a first try that is dropped
+        # inf x 0, or sums past the dtype's largest, in a first try that is dropped
+        with np.errstate(invalid="ignore", over="ignore"):
             results, finite = tiles.correlate(blocks, kernel_spectrum)
         bad = None
         if not finite:  # again with the infinities and NaNs zeroed, then _repair
             bad = _scrub(strip[:used_rows, :used_cols])
-            results, _ = tiles.correlate(blocks, kernel_spectrum)
-        for t, result in enumerate(results):
-            c = min(tw, cols_out - t * tw)
-            target[i0:i0 + rows_out, j0 + t * tw:j0 + t * tw + c] = \
-                result[kh - 1:kh - 1 + rows_out, kw - 1:kw - 1 + c]
-        if bad is not None:
+            if bad is not None:
+                with np.errstate(invalid="ignore", over="ignore"):
+                    results, finite = tiles.correlate(blocks, kernel_spectrum)
+        region = target[i0:i0 + rows_out, j0:j0 + cols_out]
+        if finite:
+            for t, result in enumerate(results):
+                c = min(tw, cols_out - t * tw)
+                region[:, t * tw:t * tw + c] = result[kh - 1:kh - 1 + rows_out, kw - 1:kw - 1 + c]
+        if not finite or (bad is None and not np.isfinite(region).all()):
+            # Finite samples whose sums overflowed somewhere in the
+            # transforms (near the dtype's largest): the job runs direct,
+            # as the C core's FFT does.
+            _ccore.correlate(image, kernel, plan.fill, region, plan.top - i0, plan.left - j0,
+                             plan.boundary, 1)
+        elif bad is not None:
             _repair(plan, image, kernel, target, bad, i0, j0, rows_out, cols_out)
 
     run_jobs(run, jobs, threads)

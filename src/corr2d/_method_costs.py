@@ -53,8 +53,8 @@ SEPARABLE_PER_BYTE_OUT_OF_CACHE = 7.5e-11
 SEPARABLE_CACHE_BYTES = 32 << 20
 
 #: separable: the factorisation's SVD (float64, one BLAS thread), seconds
-#: per ``kh * kw * min(kh, kw)`` and per call, counted the first time a
-#: kernel comes (corr2d._methods.choose). Not fitted by the script: set
+#: per ``kh * kw * min(kh, kw)`` and per call, counted on every call
+#: (corr2d._methods.choose). Not fitted by the script: set
 #: 2026-12-05 from Gaussians of 129..1025 taps (1.1, 5.1, 31 and 205 ms), after
 #: 'auto' ran a 513-tap Gaussian on a 512^2 image by the passes, 6.3x
 #: slower than the FFT, 30 of its 32 ms in the SVD.

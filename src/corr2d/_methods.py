@@ -235,9 +235,6 @@ def folds(column: np.ndarray) -> bool:
 CACHED_FACTORISATIONS = 32
 _FACTORS: OrderedDict = OrderedDict()
 _FACTORS_LOCK = ForkSafeLock()
-#: The keys' hashes of recent kernels `choose` did not factorise (a
-#: collision only changes a choice of method, never a result).
-_SEEN: OrderedDict = OrderedDict()
 #: Kernels of up to this many bytes are keyed by their bytes (exact, and
 #: hashed 4x faster than a digest: small calls feel it); larger ones by a
 #: blake2b digest, so the cache keeps no copy of them.
@@ -263,21 +260,6 @@ def _cached_factors(key: tuple) -> Any:
             return _NOT_CACHED
         _FACTORS.move_to_end(key)
         return _FACTORS[key]
-
-
-def _seen_before(key: tuple) -> bool:
-    """Whether the kernel of `key` is factorised or was asked about before
-    (by `choose`); notes that it now has been."""
-    with _FACTORS_LOCK:
-        if key in _FACTORS:
-            return True
-        tag = hash(key)
-        seen = tag in _SEEN
-        _SEEN[tag] = None
-        _SEEN.move_to_end(tag)
-        while len(_SEEN) > CACHED_FACTORISATIONS:
-            _SEEN.popitem(last=False)
-        return seen
 
 
 def separable_factors(kernel: np.ndarray, key: tuple | None = None
@@ -419,15 +401,18 @@ def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
     if fft < best_seconds:
         best, best_seconds = "fft", fft
     # The folded cost is the lower bound: factorise only when it could win,
-    # counting the factorisation the first time a kernel comes (a kernel
-    # seen before is likely to come again: a loop, a Dask image's blocks).
+    # counting the factorisation every time, cached or not: the choice (and
+    # so the bits) of a call must not depend on the calls before it, and
+    # choose_method must say what the next call runs. (Counting it only the
+    # first time a kernel came made the second of two equal calls take
+    # another method.) On images large enough for the choice to matter the
+    # SVD is a small part of the cost.
     lower_bound = separable_seconds(shape, kshape, dtype, folded=True)
     if lower_bound < best_seconds:
         kernel = np.ascontiguousarray(kernel)
-        key = _kernel_key(kernel)
-        svd = 0.0 if _seen_before(key) else factorisation_seconds(kshape)
+        svd = factorisation_seconds(kshape)
         if lower_bound + svd < best_seconds:
-            factors = separable_factors(kernel, key)
+            factors = separable_factors(kernel)
             if factors is None or separable_seconds(
                     shape, kshape, dtype, folds(factors[0])) + svd >= best_seconds:
                 factors = None

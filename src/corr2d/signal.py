@@ -57,7 +57,10 @@ _MEMORY_NOTE = """
     large that a transform's sums overflow (within about ``FH * FW`` of
     the dtype's largest value) leave that pair of tiles to the direct
     method too. (``scipy.signal.fftconvolve`` turns a whole image NaN for
-    one NaN sample.) 'separable' runs a
+    one NaN sample.) A complex product with an infinite part follows the
+    plain formula ``(ac - bd) + (ad + bc)j``, as NumPy's and Python's do,
+    in every method: ``(inf+infj) * (1+0j)`` is ``nan+nanj`` here, where
+    SciPy's C99 complex arithmetic recovers ``inf+infj``. 'separable' runs a
     numerically rank-1 kernel (second singular value at most ``4 *
     max(kh, kw) * eps`` times the first) as two 1-D passes; a column
     symmetric or antisymmetric bit for bit (Gaussians, boxes) adds each
