@@ -222,3 +222,34 @@ def test_the_core_makes_no_32_bit_size_products():
     offenders = [f"{p.name}: {line.strip()}" for p in sources
                  for line in p.read_text().splitlines() if narrowing.search(line)]
     assert not offenders, offenders
+
+
+def test_ordered_sums_refuses_what_it_cannot_read_safely():
+    """The binding of ndimage's sums checks every read against the block: a
+    row stride of 0 divided by zero (SIGFPE), a huge offset wrapped the
+    bounds check and read before the block, a byte-swapped block was read
+    as native doubles."""
+    from corr2d import _ccore
+
+    def call(block, offsets, weights=None, out=None):
+        offsets = np.asarray(offsets, np.intp)
+        weights = np.ones(len(offsets)) if weights is None else weights
+        return _ccore.ordered_sums(block, offsets, weights, np.empty((2, 3)) if out is None
+                                   else out)
+
+    block = np.arange(20.0).reshape(4, 5)
+    np.testing.assert_array_equal(call(block, [0, 6], np.array([1.0, 2.0])),
+                                  block[:2, :3] + 2 * block[1:3, 1:4])
+    big = np.iinfo(np.intp).max
+    bad = [
+        (np.broadcast_to(np.arange(5.0), (3, 5)), [0, 1]),  # rows 0 apart
+        (block, [big - big % 5]),                            # wraps past the end
+        (block, [-1]), (block, [14]), (block, [3]),          # before, after, across rows
+        (block.astype(">f8"), [0]),                          # byte-swapped
+        (np.empty((4, 2)), [0]),                             # narrower than the output
+    ]
+    for args in bad:
+        with pytest.raises(ValueError, match="internal error"):
+            call(*args)
+    with pytest.raises(ValueError, match="internal error"):
+        call(block, [0], out=np.empty((2, 3), ">f8"))

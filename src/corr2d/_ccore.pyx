@@ -393,15 +393,19 @@ def ordered_sums(cnp.ndarray block, cnp.ndarray offsets, cnp.ndarray weights,
             or not cnp.PyArray_IS_C_CONTIGUOUS(weights)
             or offsets.shape[0] != weights.shape[0]
             or not cnp.PyArray_ISWRITEABLE(out) or not cnp.PyArray_ISALIGNED(block)
-            or not cnp.PyArray_ISALIGNED(out) or may_share_memory(block, out)):
+            or not cnp.PyArray_ISALIGNED(out) or not cnp.PyArray_ISNOTSWAPPED(block)
+            or not cnp.PyArray_ISNOTSWAPPED(out) or not cnp.PyArray_ISNOTSWAPPED(weights)
+            or not cnp.PyArray_ISNOTSWAPPED(offsets) or may_share_memory(block, out)):
         raise ValueError("internal error: bad ordered_sums arguments")
     cdef Py_ssize_t rows = out.shape[0], cols = out.shape[1]
     if rows == 0 or cols == 0:
         return out
     if ((block.shape[1] > 1 and block.strides[1] != 8) or (cols > 1 and out.strides[1] != 8)
             or block.strides[0] % 8 or out.strides[0] % 8 or block.shape[0] < rows
-            or block.strides[0] < 0):
-        raise ValueError("internal error: ordered_sums needs rows of unit stride")
+            or block.shape[1] < cols
+            or (block.shape[0] > 1 and block.strides[0] < 8 * block.shape[1])
+            or (rows > 1 and out.strides[0] < 8 * cols)):
+        raise ValueError("internal error: ordered_sums needs rows of unit stride, apart")
     cdef Py_ssize_t stride = block.strides[0] // 8 if block.shape[0] > 1 else block.shape[1]
     cdef Py_ssize_t size = (block.shape[0] - 1) * stride + block.shape[1]
     cdef Py_ssize_t last = (rows - 1) * stride + cols - 1, t
@@ -409,7 +413,7 @@ def ordered_sums(cnp.ndarray block, cnp.ndarray offsets, cnp.ndarray weights,
     cdef const Py_ssize_t *offset_data = <const Py_ssize_t *>cnp.PyArray_DATA(offsets)
     for t in range(ntaps):
         # Each tap's rows must lie in the block's rows, not run into the next.
-        if (offset_data[t] < 0 or last + offset_data[t] >= size
+        if (offset_data[t] < 0 or offset_data[t] > size - 1 - last
                 or offset_data[t] % stride + cols > block.shape[1]):
             raise ValueError("internal error: an ordered_sums tap reads outside the block")
     cdef const double *block_data = <const double *>cnp.PyArray_DATA(block)

@@ -302,7 +302,10 @@ def _gradient_filter(axis: object, mode: object, cval: object, smoothing: str, f
         # always one 2-D pass: exact for any fill.)
         return _correlate(data, weights, mode, fill, func)
 
-    return _plane_filter(correlate, kernel, cval, func, mode, plain=not two_passes(cval))
+    # Never one plain correlation of a Dask image's blocks: their kernel is
+    # transposed for decreasing axes (its rows then no longer cancel), and
+    # blocks of CuPy arrays would take the one pass.
+    return _plane_filter(correlate, kernel, cval, func, mode, plain=False)
 
 
 def _kernel_filter(kernel: np.ndarray, mode: object, cval: object, func: str) -> PlaneFilter:
