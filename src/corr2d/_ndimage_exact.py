@@ -23,10 +23,11 @@ Memory beyond the output, per running band of ``rows`` output rows: its
 extended input block, ``(rows + kh - 1) x (w + kw - 1)``, and its sums,
 ``rows x w``, float64; ``rows`` makes the block about ``BAND_ELEMENTS``
 elements, but is at least 1 (a kernel taller than that takes ``kh`` rows
-of the extended image). Time
-(uint8 means, 2 threads, AVX-512 host): a 4096^2 image with a 3x3 kernel
-23 ms, against 19 ms for the direct loops into float64 and 92 ms for
-scipy.ndimage; 2048^2 with 15x15, 65 ms against 16 ms and 574 ms.
+of the extended image).
+
+Time (uint8 means, 2 threads, AVX-512 host): a 4096^2 image with a 3x3
+kernel 23 ms, against 19 ms for the direct loops into float64 and 92 ms
+for scipy.ndimage; 2048^2 with 15x15, 65 ms against 16 ms and 574 ms.
 """
 from __future__ import annotations
 
