@@ -276,13 +276,24 @@ VEC_TARGET static void NAME(column_pass)(const T *const *rows, const T *col, ptr
         if (J0 < n && J0 + SEP_L > n)
             J0 = n - SEP_L;
     }
-    /* Fewer columns than a block. */
+    /* Fewer columns than a block: folded as fold_row folds, so that an
+     * antisymmetric column gives exactly 0 where its mirrored samples are
+     * equal whatever the image's width (filters.sobel along axis 0). */
     j0 = n < SEP_L ? 0 : n;
     for (i = 0; i < nrows && j0 < n; i++)
         for (l = j0; l < n; l++) {
             T acc = 0;
-            for (p = 0; p < kh; p++)
-                acc += col[p] * rows[i + p][l];
+            if (symmetry != 0) {
+                for (p = 0; p < kh / 2; p++) {
+                    const T t = rows[i + p][l], b = rows[i + kh - 1 - p][l];
+                    acc += (symmetry < 0 ? t - b : t + b) * col[p];
+                }
+                if (kh % 2)
+                    acc += rows[i + kh / 2][l] * col[kh / 2];
+            } else {
+                for (p = 0; p < kh; p++)
+                    acc += col[p] * rows[i + p][l];
+            }
             out[i * out_stride + l] = acc;
         }
 }

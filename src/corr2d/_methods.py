@@ -341,7 +341,8 @@ def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     numerically rank 1 (sigma_2 <= SEPARABLE_TOLERANCE * max(kh, kw) *
     eps * sigma_1, a tolerance relative to the kernel, never absolute),
     else None. A cheap cross test (the row and column through the largest
-    entry) rules most kernels out before the SVD."""
+    entry) rules most kernels out before the SVD, and gives the factors
+    itself when their outer product is the kernel exactly."""
     kh, kw = kernel.shape
     if kh < 2 or kw < 2 or kernel.dtype.kind not in "fc" or is_longdouble(kernel.dtype):
         return None
@@ -354,7 +355,16 @@ def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     pivot = kernel[p, q]
     if pivot == 0:
         return None
-    cross = np.outer(kernel[:, q], kernel[p, :] / pivot)
+    column, row = kernel[:, q], kernel[p, :] / pivot
+    cross = np.outer(column, row)
+    if np.array_equal(cross, kernel):
+        # Exactly the outer product of its cross (Sobel's, boxes, binomial
+        # kernels): these factors are the kernel bit for bit, where the
+        # SVD's are so only to rounding (a Sobel edge of 4 came out
+        # 3.9999999999999987).
+        column, row = np.array(column), np.array(row)
+        column.flags.writeable = row.flags.writeable = False  # shared through the cache
+        return column, row
     # A rank-1 kernel plus E leaves a cross residual of a few max|E| <= sigma_2,
     # and sigma_1 <= sqrt(kh kw) |pivot|: beyond this, sigma_2 > tol sigma_1.
     if np.max(np.abs(kernel - cross)) > 8 * tol * math.sqrt(kh * kw) * abs(pivot):
