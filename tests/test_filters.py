@@ -187,11 +187,12 @@ def test_where_the_derivative_vanishes_the_filter_gives_exactly_zero(name, dtype
     rng = np.random.default_rng(4)
     for axis in (0, 1):
         for mode in MODES:
-            for level in (77 / 255, 0.1, 123.456):
-                images = [np.full((40, 50), level, dtype)]
-                stripes = rng.uniform(0, 1, 50 if axis == 0 else 40).astype(dtype)
+            for level, width in ((77 / 255, 50), (0.1, 5), (123.456, 50)):
+                # 5 wide: fewer columns than a vector block of the passes
+                images = [np.full((40, width), level, dtype)]
+                stripes = rng.uniform(0, 1, width if axis == 0 else 40).astype(dtype)
                 images.append(np.broadcast_to(stripes if axis == 0 else stripes[:, None],
-                                              (40, 50)).copy())
+                                              (40, width)).copy())
                 for image in images:
                     ours, reference, weight = CASES[f"{name}{axis}"]
                     out = ours(image, mode, 0.0)
