@@ -38,8 +38,7 @@ passes, the difference first, do. Sobel and Prewitt along axis 1 run as
 one 3x3 pass, whose rows then cancel exactly; along axis 0 (float32 and
 float64 on the CPU) as the separable method, whose column pass takes the
 difference first, band by band in cache (about 1.3x the one pass's time
-on a 4096^2 image); Scharr along axis 1, other dtypes and the GPU as the
-two passes (about 1.9x; the first pass's result is a temporary of the
+on a 4096^2 image); Scharr, other dtypes and the GPU as the two passes (about 1.9x; the first pass's result is a temporary of the
 plane's size), as does ``mode='constant'`` with a non-zero `cval`, where
 ``scipy.ndimage``'s result is defined by the two passes (the second extends
 the first's output by `cval`, not by the filtered `cval`).
@@ -293,13 +292,16 @@ def _gradient_filter(axis: object, mode: object, cval: object, smoothing: str, f
     # separable method's column pass, which folds an antisymmetric factor
     # (the mirrored samples' difference first), does, where the core runs
     # its own passes for the dtype: 1.3x the one pass's time on a 4096^2
-    # image, against 1.9x for two passes. Scharr along axis 1 (3 and 10
-    # round), the GPU's loops (not ours to order) and the rest take the
-    # two passes.
+    # image, against 1.9x for two passes. Scharr (3 and 10 round, and its
+    # factors are not exact), the GPU's loops (not ours to order) and the
+    # rest take the two passes.
     one_pass_exact = axis == 1 and smoothing in ("sobel", "prewitt")
 
     def folds_first(data: Any) -> bool:
-        return (axis == 0 and _CORE_PASSES and not _arrays.is_cupy_array(data)
+        # Scharr's factors are not exact (its cross gives a row of 0.3s):
+        # zero sums of non-zero differences would round.
+        return (axis == 0 and smoothing in ("sobel", "prewitt") and _CORE_PASSES
+                and not _arrays.is_cupy_array(data)
                 and getattr(data, "dtype", None) in (np.float32, np.float64))
 
     def two_passes(fill: float, data: Any = None) -> bool:
