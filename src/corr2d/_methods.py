@@ -358,8 +358,8 @@ def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     column, row = kernel[:, q], kernel[p, :] / pivot
     cross = np.outer(column, row)
     if np.array_equal(cross, kernel):
-        # Exactly the outer product of its cross (Sobel's, boxes, binomial
-        # kernels): these factors are the kernel bit for bit, where the
+        # Exactly the outer product of its cross (Sobel's, boxes, small
+        # binomial kernels): these factors are the kernel bit for bit, where the
         # SVD's are so only to rounding (a Sobel edge of 4 came out
         # 3.9999999999999987).
         column, row = np.array(column), np.array(row)
