@@ -262,16 +262,15 @@ def _cached_factors(key: tuple) -> Any:
         return _FACTORS[key]
 
 
-def separable_factors(kernel: np.ndarray, key: tuple | None = None
-                      ) -> tuple[np.ndarray, np.ndarray] | None:
+def separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``(u, v)`` with ``kernel ~= outer(u, v)``, or None: see
     `_separable_factors`. The answers for the CACHED_FACTORISATIONS most
-    recent kernels are cached by their bytes or a digest of them (`key`,
-    `_kernel_key`'s, when the caller has it), so a filter applied block by
-    block (a Dask image) or in a loop factorises its kernel once per
-    process (the SVD of a 513 x 513 kernel takes 30 ms)."""
+    recent kernels are cached by their bytes or a digest of them
+    (`_kernel_key`), so a filter applied block by block (a Dask image) or
+    in a loop factorises its kernel once per process (the SVD of a 513 x
+    513 kernel takes 30 ms)."""
     kernel = np.ascontiguousarray(kernel)
-    key = key or _kernel_key(kernel)
+    key = _kernel_key(kernel)
     factors = _cached_factors(key)
     if factors is not _NOT_CACHED:
         return factors
@@ -419,7 +418,6 @@ def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
     # SVD is a small part of the cost.
     lower_bound = separable_seconds(shape, kshape, dtype, folded=True)
     if lower_bound < best_seconds:
-        kernel = np.ascontiguousarray(kernel)
         svd = factorisation_seconds(kshape)
         if lower_bound + svd < best_seconds:
             factors = separable_factors(kernel)
