@@ -32,16 +32,22 @@ from ._signal_plan import CorrelatePlan
 def correlate_stack(plan: NdimagePlan, backend: ModuleType):
     """Compute `plan` with `backend` (corr2d._cpu or corr2d.cuda.backend)
     and return the caller's result array."""
-    image, output, kernel, dtype = plan.image, plan.output, plan.kernel, plan.compute_dtype
-    (h, w), (kh, kw) = image.shape[-2:], kernel.shape
-    if image.size == 0:
+    if plan.image.size == 0:
         return plan.result
     target = writable_target(plan)
     if not backend.ON_GPU and takes_ndimage_sums(plan):
         correlate_with_ndimage_sums(plan, target)  # an integer output: ndimage's sums
-        if target is not output:
-            output[...] = target
-        return plan.result
+    else:
+        _correlate_planes(plan, backend, target)
+    if target is not plan.output:
+        plan.output[...] = target
+    return plan.result
+
+
+def _correlate_planes(plan: NdimagePlan, backend: ModuleType, target) -> None:
+    """Every plane of `plan` by the backend's correlation, into `target`."""
+    image, kernel, dtype = plan.image, plan.kernel, plan.compute_dtype
+    (h, w), (kh, kw) = image.shape[-2:], kernel.shape
     method = plan.method
     if method == "auto" and not backend.ON_GPU:
         method = choose((h, w), kernel, dtype)[0]
@@ -65,6 +71,3 @@ def correlate_stack(plan: NdimagePlan, backend: ModuleType):
             cast_into(dst, result)
 
     run_jobs(one, planes, pool)
-    if target is not output:
-        output[...] = target
-    return plan.result
