@@ -485,9 +485,13 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
                       cols_out > tw ? cols_in - tw : 0, tile_im(ws, &st, es), fh, st.fwp, tw,
                       scrub);
             /* Every sample finite: the first try's sums overflowed, and
-             * would again; the direct method below computes the job. */
-            if (attempt && nf.r0 > nf.r1 && !nf.any_nan)
+             * would again; the direct method below computes the whole job. */
+            if (attempt && nf.r0 > nf.r1 && !nf.any_nan) {
+                nf.r0 = nf.c0 = 0;
+                nf.r1 = rows_in - 1;
+                nf.c1 = cols_in - 1;
                 break;
+            }
 #define ARGS(T)                                                                                \
     (&st.ph, &st.pw, cols_out > tw, (const T *)spectrum, (const T *)spectrum + length, kh, kw, \
      (T *)out + i0 * g->out_row_stride + j0, g->out_row_stride, rows_out, cols_out, st.fwp,    \
@@ -503,14 +507,6 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
         if (watch.stop) {  /* this pair left part done: the call ends */
             free(nf.sat);
             continue;
-        }
-        if (attempt == 1 && nf.r0 > nf.r1 && !nf.any_nan) {
-            /* Retried with no infinity or NaN among the samples: the sums
-             * overflowed (samples near the dtype's largest). The direct
-             * method computes the whole job. */
-            nf.r0 = nf.c0 = 0;
-            nf.r1 = rows_in - 1;
-            nf.c1 = cols_in - 1;
         }
         if (nf.any_nan)
             mark_nan_windows(es, (char *)out + (size_t)(i0 * g->out_row_stride + j0) * es,

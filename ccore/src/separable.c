@@ -221,8 +221,8 @@ static workspace_layout layout_of(ptrdiff_t band_rows, ptrdiff_t width, size_t e
      * not monotonic between its clamps (1000 rows: 262000 bytes, 1001:
      * 261261). Every band of up to nin rows asks for at most SEP_COPY_BYTES
      * or, past the lower clamp, nin rows of it, so that much fits all. */
-    l.bytes = l.block +
-              lines(copy_bytes(nin) > SEP_COPY_BYTES ? copy_bytes(nin) : SEP_COPY_BYTES);
+    const size_t asked = copy_bytes(nin);
+    l.bytes = l.block + lines(asked > SEP_COPY_BYTES ? asked : SEP_COPY_BYTES);
 #else
     l.bytes = l.block;
 #endif

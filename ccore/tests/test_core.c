@@ -521,6 +521,10 @@ static int interrupt_now(void)
     interrupt_calls++;
     return 1;
 }
+static int interrupt_after_first(void)
+{
+    return interrupt_calls++ > 0;
+}
 
 /* A registered check that reports an interrupt stops a long call with
  * CORR2D_EINTR; without a check the same call runs to the end. Results are
@@ -582,16 +586,16 @@ static void test_fft_interrupts_within_a_pair(void)
           "one pair runs");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    /* No interrupt at the first poll, which may be the one before the
+     * job: only a poll inside the pair can stop it. */
     interrupt_calls = 0;
-    corr2d_set_interrupt_check(interrupt_now);
+    corr2d_set_interrupt_check(interrupt_after_first);
     status = corr2d_fft_correlate(CORR2D_FLOAT64, x, kern, &fill, spec, f, f, out, &g);
     corr2d_set_interrupt_check(NULL);
-    if (seconds < 3 * CORR2D_POLL_SECONDS) {
+    if (seconds < 3 * CORR2D_POLL_SECONDS)
         printf("  (one FFT pair took %.3f s: too fast to show a poll within it)\n", seconds);
-    } else {
+    else
         CHECK(status == CORR2D_EINTR, "a pair of large tiles is interrupted within the job");
-        CHECK(interrupt_calls >= 1, "the check was polled within the job");
-    }
     free(x);
     free(out);
     free(spec);
