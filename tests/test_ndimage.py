@@ -161,7 +161,7 @@ def test_integer_outputs_truncate_ndimage_s_own_sums(call, dtype, out_dtype, wei
     np.testing.assert_array_equal(got[inside], want[inside])
 
 
-def test_interpolate_with_nothing_missing_gives_ndimage_s_integers():
+def test_interpolate_gives_ndimage_s_integers_where_nothing_is_missing():
     """nan_policy='interpolate' with nothing to leave out equals
     'propagate': into an integer output, ndimage's own sums (it truncated
     normalized sums: 3.5% of a uint8 mean's pixels one below)."""
@@ -173,6 +173,12 @@ def test_interpolate_with_nothing_missing_gives_ndimage_s_integers():
                                       want)
     np.testing.assert_array_equal(
         cn.correlate(x.astype(np.float32), w, output=np.uint8, nan_policy="interpolate"), want)
+    # One masked sample: the outputs far from it are still ndimage's (the
+    # bands without a missing sample ran the direct loops).
+    mask = np.zeros(x.shape, bool)
+    mask[0, 0] = True
+    got = cn.correlate(x, w, nan_policy="interpolate", mask=mask)
+    np.testing.assert_array_equal(got[100:, 100:], want[100:, 100:])
 
 
 @settings(max_examples=120, deadline=None)

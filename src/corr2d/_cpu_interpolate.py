@@ -30,6 +30,7 @@ from ._cpu_correlate import method_of
 from ._cpu_separable import correlate_separable
 from ._extend import copy_extended
 from ._jobs import run_jobs
+from ._ndimage_exact import ndimage_taps, takes_ndimage_sums
 from ._ndimage_plan import NdimagePlan, cast_into, writable_target
 from ._normalized import finish, split_into, weighing
 from ._signal_plan import CorrelatePlan, zero_fill
@@ -76,6 +77,10 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
                                  1, None, (), "separable")
             correlate_separable(band, block, out, separable)
 
+    # An integer output of a band with nothing missing is 'propagate''s:
+    # ndimage's own sums (corr2d._ndimage_exact).
+    ndimage_sums = ndimage_taps(kernel, w + kw - 1) if takes_ndimage_sums(plan) else None
+
     def run(job):
         index, r0 = job
         r1 = min(h, r0 + rows)
@@ -89,7 +94,10 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
         valid = np.empty_like(block)
         num = np.empty((r1 - r0, w), dtype)
         missing = split_into(block, block, valid, mask)
-        correlate(block, kernel, factors, num)  # nothing missing: the plain correlation
+        if not missing and ndimage_sums is not None:
+            _ccore.ordered_sums(block, *ndimage_sums, num)  # as 'propagate': ndimage's sums
+        else:
+            correlate(block, kernel, factors, num)  # nothing missing: the plain correlation
         if missing:
             weight_sum = np.empty_like(num)
             correlate(valid, kernel, factors, weight_sum)

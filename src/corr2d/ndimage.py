@@ -21,7 +21,6 @@ from ._dispatch import backend_for
 from ._ndimage_exact import takes_ndimage_sums
 from ._ndimage_plan import cast_into, image_axes, plan_ndimage
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
-from ._tables import BOUNDARY_CODES
 from ._ndimage_run import correlate_stack
 
 __all__ = ["correlate", "convolve"]
@@ -177,16 +176,6 @@ def _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan
                               reach, mode, func)
 
 
-def _anything_missing(plan, invalid: Any) -> bool:
-    """Whether nan_policy='interpolate' has a sample to leave out: a masked
-    one, a NaN in the input, or a NaN `cval` that 'constant' reads."""
-    if invalid is not None and invalid.any():
-        return True
-    if plan.image.dtype.kind in "fc" and np.isnan(plan.image).any():
-        return True
-    return plan.boundary == BOUNDARY_CODES["fill"] and bool(np.isnan(plan.fill).any())
-
-
 def _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes, threads, method,
                  mask, *, convolve: bool, func: str):
     """nan_policy='interpolate': normalized convolution (corr2d._normalized)
@@ -195,10 +184,6 @@ def _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes
         raise ValueError(f"{func}: nan_policy='interpolate' needs real input and weights")
     xp = array_module(plan.image)
     invalid = check_mask(mask, xp.asarray(input), func)
-    if not backend.ON_GPU and takes_ndimage_sums(plan) and not _anything_missing(plan, invalid):
-        # Nothing to leave out: 'propagate', whose integer output is
-        # ndimage's own sums (normalized convolution would round otherwise).
-        return correlate_stack(plan, backend)
     result = backend.interpolate_stack(plan, invalid)  # the CPU's: band by band, in cache
     if result is not None:
         return result
