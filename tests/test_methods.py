@@ -639,6 +639,19 @@ def test_fft_sums_that_would_overflow_are_computed_directly(dtype, scale, patter
     assert np.abs(got - want).max() <= bound
 
 
+def test_complex_fft_overflow_beside_a_nan_is_computed_directly():
+    # A NaN made the job retry with it zeroed; the retry overflowed outside
+    # bin (0, 0) and its non-finite outputs were kept (22800 where the
+    # direct method has 256).
+    x = ((np.indices((300, 300)).sum(0) % 2 * 2 - 1) * 1e307).astype(complex)
+    x[150, 150] = np.nan
+    k = np.full((21, 21), 0.01 + 0j)
+    with np.errstate(all="ignore"):
+        want = corr2d.correlate2d(x, k, "same", method="direct")
+        got = corr2d.correlate2d(x, k, "same", method="fft")
+    _same_non_finite(got, want)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("sigma, size", [(1.0, 25), (3.0, 15), (0.6, 9)])
 def test_separable_error_is_relative_to_the_largest_tap(dtype, sigma, size):

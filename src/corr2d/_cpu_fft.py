@@ -33,6 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import _ccore
+from ._arrays import sum_is_finite
 from ._extend import copy_extended
 from ._fork_safe import ForkSafeLock
 from ._jobs import run_jobs
@@ -261,10 +262,11 @@ def _correlate_fft_scipy(plan: CorrelatePlan, image: np.ndarray, target: np.ndar
             for t, result in enumerate(results):
                 c = min(tw, cols_out - t * tw)
                 region[:, t * tw:t * tw + c] = result[kh - 1:kh - 1 + rows_out, kw - 1:kw - 1 + c]
-        if not finite or (bad is None and not np.isfinite(region).all()):
-            # Finite samples whose sums overflowed somewhere in the
-            # transforms (near the dtype's largest): the job runs direct,
-            # as the C core's FFT does.
+        if not finite or not sum_is_finite(region):
+            # Finite samples (or those left after the scrub) whose sums
+            # overflowed somewhere in the transforms (near the dtype's
+            # largest): the job runs direct, as the C core's FFT does (one
+            # pass, no temporary; a sum that overflows goes direct too).
             _ccore.correlate(image, kernel, plan.fill, region, plan.top - i0, plan.left - j0,
                              plan.boundary, 1)
         elif bad is not None:
