@@ -63,9 +63,9 @@ def check_method(method: Any, dtype: np.dtype, func: str, *, exact: bool = False
         raise ValueError(f"{func}: method={method!r} is not exact for integer dtypes "
                          f"({dtype}); use 'direct' or 'auto' (which is direct for integers)")
     if exact and method in ("fft", "separable"):
-        raise ValueError(f"{func}: method={method!r} rounds, and integer or bool images and "
-                         "integer outputs need the exact sums; use 'direct' or 'auto' (which "
-                         "is direct for them)")
+        raise ValueError(f"{func}: method={method!r} rounds, and integer or bool images with "
+                         "integer weights, and integer outputs, need the exact sums; use "
+                         "'direct' or 'auto' (which is direct for them)")
     return "direct" if exact and method == "auto" else method
 
 

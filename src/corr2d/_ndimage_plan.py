@@ -210,11 +210,16 @@ def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, or
     complex_result = "c" in (image.dtype.kind, kernel.dtype.kind)
     out_dtype = output_dtype(output, image.dtype, complex_result, func)
     dtype = compute_dtype(image.dtype, kernel.dtype, out_dtype)
-    # Integer and bool images sum in float64, exactly (as ndimage's), and an
-    # integer output truncates the sums: the rounding of 'fft' and
-    # 'separable' would move a sum of 4031 to 4030.99999 and its output to
-    # 4030. Such calls are direct, as correlate2d's integer calls.
-    exact = image.dtype.kind in "biu" or out_dtype.kind in "biu"
+    # Integer and bool images with integer weights sum in float64 exactly
+    # (as ndimage's), and an integer output truncates the sums: the rounding
+    # of 'fft' and 'separable' would move a sum of 4031 to 4030.99999 and its
+    # output to 4030. Such calls are direct, as correlate2d's integer calls.
+    # (Other weights' sums round anyway: a uint8 image's Gaussian into a
+    # float output takes the cost model's method.)
+    # (On the GPU, which has no 'fft' or 'separable', only the dtype counts.)
+    integral_weights = kernel.dtype.kind in "biu" or (
+        not on_gpu and kernel.dtype.kind == "f" and bool(np.all(np.trunc(kernel) == kernel)))
+    exact = out_dtype.kind in "biu" or (image.dtype.kind in "biu" and integral_weights)
     method = check_method(method, dtype, func, exact=exact)
     if on_gpu and method in ("fft", "separable"):
         raise ValueError(f"{func}: method={method!r} is not available for CuPy arrays; "

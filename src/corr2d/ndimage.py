@@ -51,10 +51,9 @@ _NOTES = """
       `origin`: ndimage's extension is inconsistent there (a (2, 2) input
       of two equal rows can get two different rows); corr2d extends by the
       mode's definition, as ``numpy.pad`` does, in every case.
-    - Large kernels may use the FFT or separable method (`method`), for
-      float inputs into float outputs; integer and bool inputs and integer
-      outputs run direct (with integer weights an integer input's sums are
-      exact).
+    - Large kernels may use the FFT or separable method (`method`), into
+      float outputs; integer and bool inputs with integer weights (whose
+      sums are exact) and integer outputs run direct.
     - An integer or bool `output` (an integer input's default) truncates
       ndimage's own float64 sums: on the CPU (and Dask) they are summed in
       ndimage's order of operations, each product rounded on its own, so
@@ -261,10 +260,11 @@ def correlate(
         ``threadpoolctl`` apply); as in :func:`corr2d.correlate2d`.
     method : {'auto', 'direct', 'fft', 'separable'}, optional, keyword-only
         As in :func:`corr2d.correlate2d`; 'auto' picks the fastest once
-        for the whole stack. Integer and bool inputs, and integer outputs,
-        are direct: their sums are exact (an integer output truncates
-        them, where the rounding of 'fft' and 'separable', which they
-        refuse, would move 4031 to 4030).
+        for the whole stack. Integer and bool inputs with integer weights,
+        and integer outputs, are direct: their sums are exact, or
+        ndimage's (an integer output truncates them, where the rounding of
+        'fft' and 'separable', which they refuse, would move 4031 to
+        4030).
     nan_policy : {'propagate', 'interpolate'}, optional, keyword-only
         'propagate' (default): NaN spreads over every window that holds
         it, as in any correlation. 'interpolate': normalized convolution
