@@ -330,7 +330,9 @@ def is_longdouble(dtype: np.dtype) -> bool:
 
 def factorisation_seconds(kshape: tuple) -> float:
     """The seconds `_separable_factors` takes on a kernel of `kshape` that
-    passes its cross test (the SVD)."""
+    passes its cross test (the SVD). A kernel that is exactly its cross's
+    outer product takes none, but `choose` counts it all the same: its
+    choice depends on the kernel's shape and dtype, not on its values."""
     kh, kw = kshape
     return C.SVD_PER_CALL + C.SVD_PER_CUBE * kh * kw * min(kh, kw)
 
