@@ -598,6 +598,20 @@ def test_large_calls_run_images_in_parallel_correctly(groups):
             np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
 
 
+def test_equal_weight_gradient_calls_give_equal_bits():
+    """conv2d_weight on threads: each thread's partial sum holds the same
+    images in every call (they were handed to whichever thread was free,
+    so the partials' sums, and the result's last bits, varied)."""
+    if _ccore.max_threads() < 2:
+        pytest.skip("needs two OpenMP threads")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 8, 24, 24)).astype(np.float32)
+    gy = rng.standard_normal((16, 8, 20, 20)).astype(np.float32)
+    first = conv2d_weight(x, (8, 8, 5, 5), gy)
+    for _ in range(30):
+        np.testing.assert_array_equal(conv2d_weight(x, (8, 8, 5, 5), gy), first)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("stride, dilation, multiplier", [
     ((2, 2), (1, 1), 1),   # MobileNet's downsampling depthwise layer

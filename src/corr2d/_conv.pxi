@@ -158,25 +158,29 @@ cdef int run(Direction direction, corr2d_dtype code, const Plan *plan,
     FORWARD writes y, GRAD_INPUT adds into x (zeroed by the caller),
     GRAD_WEIGHT adds into w (zeroed by the caller).
 
-    With plan.nthreads > 1, OpenMP threads take whole (image, group) items,
-    each with its own workspace slice (FORWARD and GRAD_INPUT items write
-    disjoint slices; GRAD_WEIGHT accumulates into one weight copy per thread,
-    weight_per_thread apart, summed by the caller); the caller has limited
-    BLAS to one thread. Otherwise items run in turn and BLAS uses its own
+    With plan.nthreads > 1, the (image, group) items are cut into
+    plan.nthreads parts of consecutive items, each part run in turn by one
+    OpenMP thread with the part's own workspace slice (FORWARD and
+    GRAD_INPUT items write disjoint slices; GRAD_WEIGHT accumulates into
+    the part's weight copy, weight_per_thread apart, summed by the caller);
+    the caller has limited BLAS to one thread. Which items a part holds,
+    and so the order of GRAD_WEIGHT's sums, depends only on the counts:
+    handing items to whichever thread was free made equal calls differ in
+    their last bits. Otherwise items run in turn and BLAS uses its own
     threads."""
-    cdef Py_ssize_t item, nitems = plan.batch * plan.groups
+    cdef Py_ssize_t item, part, nitems = plan.batch * plan.groups
     cdef int status = CORR2D_OK
-    cdef int tid
     cdef corr2d_watch watch
     corr2d_watch_start(&watch, <double>nitems * plan.out_plane * plan.kdim * plan.out_channels)
     if plan.nthreads > 1:
-        for item in prange(nitems, nogil=True, num_threads=plan.nthreads,
-                           schedule='dynamic', chunksize=1):
-            if not corr2d_should_stop(&watch):
-                tid = threadid()
-                status |= run_item(direction, code, plan, item // plan.groups,
-                                   item % plan.groups, x, w + tid * plan.weight_per_thread,
-                                   y, ws + tid * plan.workspace_per_thread, &watch)
+        for part in prange(plan.nthreads, nogil=True, num_threads=plan.nthreads,
+                           schedule='static', chunksize=1):
+            for item in range(part * nitems // plan.nthreads,
+                              (part + 1) * nitems // plan.nthreads):
+                if not corr2d_should_stop(&watch):
+                    status |= run_item(direction, code, plan, item // plan.groups,
+                                       item % plan.groups, x, w + part * plan.weight_per_thread,
+                                       y, ws + part * plan.workspace_per_thread, &watch)
         if watch.stop:  # an item saw the interrupt before it started
             status |= CORR2D_EINTR
         return corr2d_status_of(status)

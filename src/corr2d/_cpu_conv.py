@@ -301,8 +301,9 @@ def conv2d_weight(plan: GradWeightPlan) -> np.ndarray:
         gw = np.zeros(w_shape, dtype)
         _ccore.grad_weight(x, gy, gw, ws, stride, pad, dilation, groups, 1)
         return gw
-    # One partial sum per thread, added up here: the result may differ from
-    # a one-thread call by the rounding of that final sum.
+    # One partial sum per thread (each over the same images in every call),
+    # added up here: the result may differ from a one-thread call by the
+    # rounding of that final sum, never from an equal call.
     partial = np.zeros((threads,) + w_shape, dtype)
     with blas_limit:
         _ccore.grad_weight(x, gy, partial, ws, stride, pad, dilation, groups, threads)

@@ -50,7 +50,9 @@ count and the matrix shapes), within the sum's bound; conv2d_weight adds one
 partial sum per thread at the end, so its float32 results may differ
 between thread counts by the rounding of that sum (a few units in the last
 place of the largest entry; tested: within ``threads * eps`` times the sum
-of the absolute terms).
+of the absolute terms). Equal calls on the same number of threads give
+the same bits, conv2d_weight's included (each partial sums the same
+images every time).
 """
 from __future__ import annotations
 
