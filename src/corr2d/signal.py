@@ -66,12 +66,11 @@ _MEMORY_NOTE = """
     symmetric or antisymmetric bit for bit (Gaussians, boxes) adds each
     mirrored pair of samples before multiplying, so samples over half the
     dtype's largest value can overflow there. The factors come from an
-    SVD, exact to rounding relative to the largest tap: an output's error
-    is up to a few ``max(kh, kw) * eps * max|k| * sum|x|`` over its
-    window, so a tap far smaller than that (a Gaussian's corner, 3e-63 of
-    its centre) is not reproduced, and outputs that only it reaches can
-    come out near zero of either sign (-1.3e-48 where the direct sum gives
-    4.6e-64).
+    SVD refined by one least-squares step each way, so each tap of their
+    outer product is within a few eps of the kernel's own (a Gaussian's
+    tail included): an output's error is about ``(kh + kw) * eps`` times
+    ``sum |k| |x|`` over its window, as for the direct method, plus the
+    distance of a numerically rank-1 kernel from its factors.
     'auto' takes the
     cheapest by a cost model fitted on this machine kind
     (:func:`choose_method` tells which); integers are always direct. The
