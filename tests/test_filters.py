@@ -96,6 +96,35 @@ def test_gaussian_large_sigma_on_small_image(mode):
     assert_matches(ours, ref, np.float64, 1)
 
 
+@pytest.mark.parametrize("dtype, sigma", [(np.float32, 20.0), (np.float64, 60.0)])
+def test_gaussian_error_is_relative_to_each_output_s_window(dtype, sigma):
+    # A bright sample far from a dim block: ndimage's error at an output is
+    # relative to the samples its own window holds. 'auto' took the FFT for
+    # large sigmas, whose error is relative to the image's largest sample:
+    # 2e-2 (float32) where ndimage gives 0, 1e-11 in float64.
+    x = np.zeros((300, 300), dtype)
+    x[10, 10], x[200:, 200:] = 1e6, 1e-3
+    got = filters.gaussian(x, sigma, mode="constant")
+    ref = ndimage.gaussian_filter(x.astype(np.float64), sigma, mode="constant")
+    local = ndimage.gaussian_filter(np.abs(x).astype(np.float64), sigma, mode="constant")
+    taps = 2 * int(4 * sigma + 0.5) + 1
+    # Two passes of `taps` products each (and the reference's own rounding).
+    bound = (2 * taps + 8) * np.finfo(dtype).eps * local
+    assert np.all(np.abs(got - ref) <= bound)
+    assert np.all(got[ref == 0] == 0)
+
+
+def test_gaussian_on_dask_keeps_the_error_of_memory():
+    # The blocks run the method chosen for the whole image (never the FFT).
+    da = pytest.importorskip("dask.array")
+    x = np.zeros((600, 600), np.float32)
+    x[10, 10], x[200:, 200:] = 1e6, 1e-3
+    got = filters.gaussian(da.from_array(x, chunks=(256, 300)), 20.0, mode="constant").compute()
+    ref = ndimage.gaussian_filter(x.astype(np.float64), 20.0, mode="constant")
+    local = ndimage.gaussian_filter(np.abs(x).astype(np.float64), 20.0, mode="constant")
+    assert np.all(np.abs(got - ref) <= (2 * 161 + 8) * np.finfo(np.float32).eps * local)
+
+
 @pytest.mark.parametrize("mode", ["reflect", "constant", "wrap"])
 def test_gaussian_wider_than_the_image_runs_its_1d_passes(mode, monkeypatch):
     # sigma 700 is a 5601^2 kernel: built whole, it took 2.8 s and 0.5 GiB.

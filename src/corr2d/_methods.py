@@ -419,19 +419,19 @@ def _mirror_exact(kernel: np.ndarray, factor: np.ndarray, axis: int) -> np.ndarr
 
 
 def choose(shape: tuple, kernel: np.ndarray, dtype: np.dtype,
-           threads: int = MODEL_THREADS) -> tuple[str, Any]:
+           threads: int = MODEL_THREADS, *, fft: bool = True) -> tuple[str, Any]:
     """The cheapest method for an output of `shape` and this (correlation)
-    kernel on `threads` threads: ``('direct', None)``, ``('fft', None)`` or
-    ``('separable', (u, v))``. Threads scale the direct and separable
-    methods alike (they share rows); the FFT's few large transforms may
-    leave some idle."""
+    kernel on `threads` threads: ``('direct', None)``, ``('fft', None)``
+    (unless `fft` is false) or ``('separable', (u, v))``. Threads scale
+    the direct and separable methods alike (they share rows); the FFT's
+    few large transforms may leave some idle."""
     kshape = kernel.shape
     if dtype.kind in "iu" or kshape[0] * kshape[1] < DIRECT_BELOW_TAPS:
         return "direct", None
     best, best_seconds, factors = "direct", direct_seconds(shape, kshape, dtype), None
-    fft = fft_seconds(shape, kshape, dtype, threads)
-    if fft < best_seconds:
-        best, best_seconds = "fft", fft
+    fft_cost = fft_seconds(shape, kshape, dtype, threads) if fft else math.inf
+    if fft_cost < best_seconds:
+        best, best_seconds = "fft", fft_cost
     # The folded cost is the lower bound: factorise only when it could win,
     # counting the factorisation every time, cached or not: the choice (and
     # so the bits) of a call must not depend on the calls before it, and

@@ -73,6 +73,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _arrays, _ccore
 from ._dispatch import backend_for
+from ._methods import choose
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
 from ._stacks import apply_over_planes, image_axes
 from . import ndimage
@@ -184,14 +185,18 @@ def _correlate1d(
 
 
 def _plane_filter(correlate: Callable, kernel: np.ndarray, cval: float, func: str,
-                  mode: str, plain: bool = True) -> PlaneFilter:
+                  mode: str, plain: bool = True,
+                  method: Callable[[tuple, np.dtype], str] = lambda shape, dtype: "auto",
+                  ) -> PlaneFilter:
     """The 2-D filter computing ``correlate(plane, kernel, cval)`` under a nan_policy.
 
     `correlate(data, weights, fill)` is the filter's correlation with its
     boundary `mode` (see :func:`corr2d._normalized.normalized_correlate`).
     `plain`: ``correlate(plane, kernel, cval)`` on the CPU is the one 2-D
-    correlation ``_correlate(plane, kernel, mode, cval)``, which a Dask image
-    then runs as correlate2d's blocks (see `_filter_lazily`).
+    correlation ``_correlate(plane, kernel, mode, cval, method=method(plane's
+    shape, dtype))``, which a Dask image then runs as corr2d.ndimage's
+    blocks with the method chosen for its whole planes (see
+    `_filter_lazily`).
     """
 
     def filter2d(plane, mask_plane, nan_policy: str):
@@ -200,6 +205,7 @@ def _plane_filter(correlate: Callable, kernel: np.ndarray, cval: float, func: st
         return correlate(plane, kernel, cval)
 
     filter2d.plain_kernel, filter2d.cval = (kernel if plain else None), cval
+    filter2d.plain_method = method
     return _with_reach(filter2d, (kernel.shape[0] // 2, kernel.shape[1] // 2), mode)
 
 
@@ -261,8 +267,9 @@ def _filter_lazily(image: Any, filter2d: PlaneFilter, func: str, axes, channel_a
         # arguments and gives the result's dtype (integers: float64).
         small = _filter_image(_arrays.stand_in(image), filter2d, func, axes, channel_axis,
                               nan_policy, None)
+        plane_shape = tuple(image.shape[axis] for axis in planes)
         return _correlate(image.astype(small.dtype), kernel, filter2d.mode, filter2d.cval, func,
-                          planes)
+                          planes, method=filter2d.plain_method(plane_shape, small.dtype))
     block = functools.partial(_filter_block, filter2d, func, axes, channel_axis, nan_policy)
     return backend.map_planes(block, image, mask, planes, filter2d.reach, filter2d.mode, func)
 
@@ -747,21 +754,28 @@ def _gaussian_filter(sigma, mode, cval, truncate, radius, func: str) -> PlaneFil
     kernel = (np.outer(rows, cols) if whole else
               np.broadcast_to(rows.sum() * cols.sum() / (rows.size * cols.size), (rows.size, cols.size)))
 
+    def method(shape: tuple, dtype: np.dtype) -> str:
+        # The separable method or the direct loops, by the cost model; never
+        # the FFT, whose error is relative to the image's largest sample,
+        # not to each output's own window as ndimage's: it put 1e-11 (float64)
+        # or 2e-2 (float32) where ndimage gives 0, beside a bright sample.
+        return choose(shape, kernel, np.dtype(dtype), fft=False)[0]
+
     def correlate(data, weights, fill):
         # `weights` is `kernel` (its sums weigh the valid samples): run its
         # 1-D factors. Each 1-D kernel sums to 1, so extending the first
         # pass's output by `fill` (as ndimage does) is the 2-D extension.
         if whole and len(passes) == 2 and not _arrays.is_cupy_array(data):
-            # On the CPU, one 2-D call: 'auto' runs the separable method
-            # (both passes band by band through a buffer in cache, no
-            # intermediate image) or, for a small kernel, the direct one.
-            return _correlate(data, kernel, mode, fill, func)
+            # On the CPU, one 2-D call: the separable method (both passes
+            # band by band through a buffer in cache, no intermediate
+            # image) or, for a small kernel, the direct one.
+            return _correlate(data, kernel, mode, fill, func, method=method(data.shape, data.dtype))
         out = data
         for axis, weights1d in passes:
             out = _correlate1d(out, weights1d, axis, mode, fill, func)
         return out if out is not data else data.copy()
 
-    return _plane_filter(correlate, kernel, cval, func, mode, plain=whole)
+    return _plane_filter(correlate, kernel, cval, func, mode, plain=whole, method=method)
 
 
 @_with_planes_and_nan
@@ -785,9 +799,11 @@ def gaussian(
     to 1, with ``r = int(truncate * sigma + 0.5)`` unless `radius` is given.
     On the CPU both passes are one call of the separable method (see
     :func:`corr2d.correlate2d`), band by band through a per-thread buffer of
-    about 1 MiB (at least 32 rows), so no intermediate image is made; ``method='auto'``
-    chooses it, or the direct loops for a kernel under 25 taps. An axis
-    whose sigma is 0 is left unfiltered. With ``nan_policy='interpolate'``
+    about 1 MiB (at least 32 rows), so no intermediate image is made, or,
+    for a small kernel, one call of the direct loops, as the cost model of
+    ``method='auto'`` chooses; never the FFT, whose error is relative to the
+    image's largest sample rather than to each output's own window. An
+    axis whose sigma is 0 is left unfiltered. With ``nan_policy='interpolate'``
     the valid samples' weights are summed the same way (equal to the 2-D
     sums: the kernel is separable).
 
@@ -801,8 +817,8 @@ def gaussian(
         Non-negative.
     mode : {{'reflect', 'constant', 'nearest', 'mirror', 'wrap', 'valid'}}, optional
         Boundary mode, as in :func:`sobel` (names in other libraries:
-        :ref:`boundary-modes`). 'valid' shrinks each axis by
-        ``2 r``.
+        :ref:`boundary-modes`). 'valid' shrinks each filtered
+        axis (sigma above 0) by ``2 r``.
     cval : float, optional
         Value outside the image with ``mode='constant'``.
     truncate : float, optional
