@@ -141,6 +141,18 @@ def test_gaussian_wider_than_the_image_runs_its_1d_passes(mode, monkeypatch):
     assert not np.isnan(passes).any()
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("value", [3.7, 0.1, 1 / 3, 77 / 255, -2.5])
+def test_laplace_of_a_flat_image_in_its_own_cval_is_exactly_zero(dtype, value):
+    # As ndimage's (its second differences cancel exactly); the stencil
+    # summed the taps outside the image in another order (8.9e-16 on the
+    # edge rows).
+    x = np.full((6, 7), value, dtype)
+    assert not ndimage.laplace(x, mode="constant", cval=float(x[0, 0])).any()
+    assert not filters.laplace(x, mode="constant", cval=float(x[0, 0])).any()
+    assert not filters.edges(x, "laplace", mode="constant", cval=float(x[0, 0])).any()
+
+
 @pytest.mark.parametrize("mode", MODES + ["valid"])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_laplace_infinities_and_nans_reach_what_ndimage_s_passes_reach(mode, dtype):
