@@ -1,5 +1,6 @@
 """corr2d.filters against scipy.ndimage, every filter x boundary mode x dtype."""
 import doctest
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -339,11 +340,25 @@ def test_inputs_are_not_modified_and_list_input_works():
         (lambda x: filters.gaussian(x, 1.0, radius=-1), ValueError, "radius"),
         (lambda x: filters.gaussian(x, 1.0, radius=1.5), TypeError, "radius"),
         (lambda x: filters.edges(x, method="canny"), ValueError, "method"),
+        (lambda x: filters.gaussian(x, 1.0, truncate=np.inf), ValueError, "truncate"),
+        (lambda x: filters.gaussian(x, 1e300), ValueError, "sigma=1e.300 with truncate"),
+        (lambda x: filters.gaussian(x, 1.0, radius=2**31), ValueError, "radius"),
+        (lambda x: filters.gaussian_kernel1d(1.0, 2.5), TypeError, "radius"),
+        (lambda x: filters.gaussian_kernel1d(1.0, -1), ValueError, "radius"),
+        (lambda x: filters.gaussian_kernel1d(0.0, 2), ValueError, "sigma"),
+        (lambda x: filters.gaussian_kernel1d(np.nan, 2), ValueError, "sigma"),
+        (lambda x: filters.gaussian_kernel1d("1", 2), TypeError, "sigma"),
     ],
 )
 def test_bad_arguments_name_the_argument(call, exc, words):
     with pytest.raises(exc, match=words):
         call(np.ones((5, 5)))
+
+
+def test_gaussian_takes_any_real_sigma():
+    # A Fraction failed in np.isfinite.
+    x = np.random.default_rng(3).uniform(0, 1, (9, 8))
+    np.testing.assert_array_equal(filters.gaussian(x, Fraction(3, 2)), filters.gaussian(x, 1.5))
 
 
 def test_docstring_examples_run():

@@ -65,6 +65,7 @@ is a CuPy array, with the same dtypes and errors.
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 from typing import Any, Callable, Sequence
 
@@ -692,15 +693,52 @@ def gaussian_kernel1d(sigma: float, radius: int) -> np.ndarray:
         float64 weights ``exp(-x**2 / (2 sigma**2))`` for ``x = -radius ..
         radius``, divided by their sum.
 
+    Raises
+    ------
+    TypeError
+        `sigma` not a real number, `radius` not an int.
+    ValueError
+        `sigma` not positive and finite, `radius` negative or beyond
+        ``2**30``.
+
     Examples
     --------
     >>> from corr2d.filters import gaussian_kernel1d
     >>> gaussian_kernel1d(1.0, 1).round(4)
     array([0.2741, 0.4519, 0.2741])
     """
+    sigma = _check_sigma(sigma, "gaussian_kernel1d", positive=True)
+    radius = _check_radius(radius, "gaussian_kernel1d")
     x = np.arange(-radius, radius + 1)
     phi = np.exp(-0.5 / (sigma * sigma) * x.astype(np.float64) ** 2)
     return phi / phi.sum()
+
+
+#: The largest kernel radius taken: 2^31 taps of float64 weights (16 GiB).
+_LARGEST_RADIUS = 1 << 30
+
+
+def _check_sigma(sigma: object, func: str, positive: bool = False, shown: object = None) -> float:
+    """`sigma` as a float, checked: finite and non-negative (or positive)."""
+    shown = sigma if shown is None else shown
+    wanted = "positive" if positive else "non-negative"
+    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
+        raise TypeError(f"{func}: sigma must be a {wanted} number, got {shown!r}")
+    value = float(sigma)
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise ValueError(f"{func}: sigma must be {wanted} and finite, got {shown!r}")
+    return value
+
+
+def _check_radius(radius: object, func: str, shown: object = None) -> int:
+    """`radius` as an int, checked: 0 to _LARGEST_RADIUS."""
+    shown = radius if shown is None else shown
+    if isinstance(radius, bool) or not isinstance(radius, numbers.Integral):
+        raise TypeError(f"{func}: radius must be a non-negative int, got {shown!r}")
+    if not 0 <= radius <= _LARGEST_RADIUS:
+        raise ValueError(f"{func}: radius must be non-negative and at most {_LARGEST_RADIUS} "
+                         f"(a kernel of 2^31 taps), got {shown!r}")
+    return int(radius)
 
 
 def _per_axis(value: object, name: str, func: str) -> tuple:
@@ -722,24 +760,19 @@ def _gaussian_radii(sigma: object, truncate: object, radius: object, func: str) 
     """The checked (rows, columns) sigmas and kernel radii."""
     if isinstance(truncate, bool) or not isinstance(truncate, numbers.Real):
         raise TypeError(f"{func}: truncate must be a positive number, got {truncate!r}")
-    if not truncate > 0:
-        raise ValueError(f"{func}: truncate must be positive, got {truncate!r}")
-    sigmas = _per_axis(sigma, "sigma", func)
-    for s in sigmas:
-        if isinstance(s, bool) or not isinstance(s, numbers.Real):
-            raise TypeError(f"{func}: sigma must be a non-negative number, got {sigma!r}")
-        if not s >= 0 or not np.isfinite(s):
-            raise ValueError(f"{func}: sigma must be non-negative and finite, got {sigma!r}")
-    sigmas = tuple(float(s) for s in sigmas)
+    if not (float(truncate) > 0 and math.isfinite(truncate)):
+        raise ValueError(f"{func}: truncate must be positive and finite, got {truncate!r}")
+    sigmas = tuple(_check_sigma(s, func, shown=sigma) for s in _per_axis(sigma, "sigma", func))
     if radius is None:
-        return sigmas, tuple(int(truncate * s + 0.5) for s in sigmas)
-    radii = _per_axis(radius, "radius", func)
-    for r in radii:
-        if isinstance(r, bool) or not isinstance(r, numbers.Integral):
-            raise TypeError(f"{func}: radius must be a non-negative int, got {radius!r}")
-        if r < 0:
-            raise ValueError(f"{func}: radius must be non-negative, got {radius!r}")
-    return sigmas, tuple(int(r) for r in radii)
+        # ndimage's radius; a sigma too large for any kernel is named here
+        # (else NumPy's "Maximum allowed size exceeded").
+        radii = tuple(int(float(truncate) * s + 0.5) for s in sigmas)
+        if max(radii) > _LARGEST_RADIUS:
+            raise ValueError(f"{func}: sigma={sigma!r} with truncate={truncate!r} gives a kernel "
+                             f"radius beyond {_LARGEST_RADIUS} (a kernel of 2^31 taps)")
+        return sigmas, radii
+    return sigmas, tuple(_check_radius(r, func, shown=radius)
+                         for r in _per_axis(radius, "radius", func))
 
 
 #: Gaussians of more taps than this (a 1025 x 1025 kernel, sigma about 128)
