@@ -847,7 +847,10 @@ def gaussian(
     for a small kernel, one call of the direct loops, as the cost model of
     ``method='auto'`` chooses; never the FFT, whose error is relative to the
     image's largest sample rather than to each output's own window. An
-    axis whose sigma is 0 is left unfiltered. With ``nan_policy='interpolate'``
+    axis whose sigma is 0 is left unfiltered. A flat image comes out
+    within a few eps of its value, not always exactly (ndimage's order of
+    sums, in float64, often gives it exactly; float32 is summed in float32
+    here). With ``nan_policy='interpolate'``
     the valid samples' weights are summed the same way (equal to the 2-D
     sums: the kernel is separable).
 
