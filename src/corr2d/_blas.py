@@ -36,7 +36,6 @@ class OneThreadBlas:
         self._per_thread: list = []        # per-thread (OpenMP) ones
         self._shared_original: list = []  # their limits before the first call
         self._local = threading.local()    # per thread: stack of saved limits
-        self._forked_in_call = False       # this process was forked during a call
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._after_fork_in_child)
 
@@ -44,13 +43,17 @@ class OneThreadBlas:
         # A fork while another thread held the lock would leave the child's
         # held for ever. The calls of the other threads never end in the
         # child; the forking thread's own do (their `with` blocks run on),
-        # so they alone stay counted. A fork during a call leaves the child's
-        # BLAS at 1: the call that next ends the count restores the
-        # originals kept here (the next one to start, when none runs).
+        # so they alone stay counted, and the last to end restores BLAS.
+        # Forked during other threads' calls only, the child's BLAS is at 1
+        # and no call of the child would give it back (a forked child runs
+        # corr2d on one thread, so never limits BLAS again): restored here.
         own = len(self._stack())
-        self._forked_in_call = own == 0 and self._count > 0
+        forked_in_others_call = own == 0 and self._count > 0
         self._lock = threading.Lock()
         self._count = own
+        if forked_in_others_call:
+            for lib, n in zip(self._shared or [], self._shared_original):
+                _set_process_wide(lib, n)
 
     def _controllers(self) -> None:
         if self._shared is not None:
@@ -71,9 +74,7 @@ class OneThreadBlas:
         with self._lock:
             self._controllers()
             if self._count == 0:
-                if not self._forked_in_call:
-                    self._shared_original = [lib.num_threads for lib in self._shared]
-                self._forked_in_call = False
+                self._shared_original = [lib.num_threads for lib in self._shared]
                 for lib in self._shared:
                     _set_process_wide(lib, 1)
             self._count += 1
