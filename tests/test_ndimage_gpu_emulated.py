@@ -36,6 +36,20 @@ def test_stack_and_integer_output_match_cpu(cupy_emulated):
     np.testing.assert_array_equal(got.get(), want)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int8, np.uint32, np.int64, np.uint64])
+def test_negative_sums_into_unsigned_outputs_wrap_as_on_the_cpu(cupy_emulated, dtype):
+    # The device's float-to-unsigned conversion saturates: a Laplacian's
+    # -40 became 0 in a uint8 where NumPy's cast (and SciPy) give 216.
+    cp = cupy_emulated
+    x = np.zeros((4, 4), dtype)
+    x[1, 1] = 10
+    w = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], float)
+    got = cn.correlate(cp.asarray(x), cp.asarray(w), mode="constant")
+    want = cn.correlate(x, w, mode="constant")
+    assert got.dtype == want.dtype == dtype
+    np.testing.assert_array_equal(got.get(), want)
+
+
 def test_gpu_refuses_fft(cupy_emulated):
     cp = cupy_emulated
     with pytest.raises(ValueError, match="correlate: method='fft' is not available for CuPy"):

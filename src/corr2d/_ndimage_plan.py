@@ -177,8 +177,17 @@ def cast_into(dst: Any, result: Any) -> None:
     if xp is np:
         with np.errstate(invalid="ignore", over="ignore"):
             np.copyto(dst, result, casting="unsafe")
-    else:
-        xp.copyto(dst, result, casting="unsafe")
+        return
+    if dst.dtype.kind in "iu" and result.dtype.kind == "f":
+        # The device converts a float to an integer with saturation at 32
+        # bits (a Laplacian's -40.0 into uint8 gave 0, NumPy's cast 216):
+        # through int64 (a temporary of the output's size) it wraps as
+        # NumPy's does, for magnitudes below 2^63.
+        wide = result.astype(np.int64)
+        if dst.dtype.itemsize == 8 and dst.dtype.kind == "u":
+            wide = xp.where(result < 0, wide.view(np.uint64), result.astype(np.uint64))
+        result = wide
+    xp.copyto(dst, result, casting="unsafe")
 
 
 def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: Any,

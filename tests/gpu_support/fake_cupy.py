@@ -259,6 +259,21 @@ def _returning_fake(func):
     return wrapper
 
 
+def _copyto(dst, src, casting="same_kind") -> None:
+    """cupy.copyto, with the device's float-to-integer conversion: CUDA
+    converts to 32 bits (or 64) with saturation (``cvt.rzi.u32.f64``:
+    -40.0 becomes 0), then keeps the low bits; NumPy's cast wraps -40.0
+    to 216 in a uint8."""
+    src = np.asarray(src)
+    if np.dtype(dst.dtype).kind in "iu" and src.dtype.kind == "f":
+        wide = np.dtype(("i" if dst.dtype.kind == "i" else "u") + str(max(4, dst.dtype.itemsize)))
+        info = np.iinfo(wide)
+        with np.errstate(invalid="ignore"):
+            src = np.clip(np.nan_to_num(np.trunc(src)), float(info.min), float(info.max))
+            src = np.where(src >= float(info.max), info.max, src.astype(wide))
+    np.copyto(dst, src, casting=casting)
+
+
 def make_module(dll) -> types.ModuleType:
     """A module object to put in ``sys.modules['cupy']``."""
     cupy = types.ModuleType("cupy")
@@ -270,11 +285,11 @@ def make_module(dll) -> types.ModuleType:
     cupy.pad = lambda a, pad_width, mode="constant": _copy(np.pad(a, pad_width, mode=mode))
     cupy.conj = lambda a: _copy(np.conj(a))
     cupy.may_share_memory = lambda a, b: np.may_share_memory(a, b)
-    cupy.copyto = lambda dst, src, casting="same_kind": np.copyto(dst, src, casting=casting)
+    cupy.copyto = _copyto
     cupy.array = lambda a, dtype=None, copy=True: _copy(a, dtype)
     cupy.zeros_like = lambda a: _copy(np.zeros_like(np.asarray(a)))
     # Element-wise functions and reductions, run by NumPy on the host.
-    for name in ("abs", "hypot", "sum", "square", "count_nonzero", "moveaxis", "trunc"):
+    for name in ("abs", "hypot", "sum", "square", "count_nonzero", "moveaxis", "trunc", "where"):
         setattr(cupy, name, _returning_fake(getattr(np, name)))
     cupy.RawModule = lambda code, options=(), name_expressions=(): RawModule(
         dll, code, options, name_expressions)
