@@ -263,3 +263,30 @@ def test_stand_in_catches_shared_memory_overruns(cp):
     _, args = _launch_args(cp)
     with pytest.raises(fake_cupy.OutOfBoundsWrite, match="shared memory"):
         tiled((1, 1), block, args, shared_mem=smem - 64)
+
+
+def test_calls_plan_and_run_on_the_inputs_device(cp):
+    # Arrays on GPU 1 with GPU 0 current: the casts, buffers and launches
+    # of the planning were made on the current device (a mixed-dtype
+    # correlate2d's result came back on GPU 0, kernels read across GPUs).
+    from corr2d import filters, ndimage
+
+    rng = np.random.default_rng(7)
+    # Small integers and quarters: every sum exact, so any order of sums agrees.
+    x8, k = rng.integers(-5, 5, (20, 17)).astype(np.int8), rng.integers(-4, 5, (4, 3)) / 4
+    with cp.cuda.Device(1):
+        gx8, gk = cp.asarray(x8), cp.asarray(k.astype(np.float32))
+        gx = cp.asarray(x8.astype(float))
+    assert cp.cuda.Device().id == 0 and gx8.device.id == 1
+    calls = [
+        (lambda: corr2d.correlate2d(gx8, gk, "same"), corr2d.correlate2d(x8, k.astype(np.float32), "same")),
+        (lambda: corr2d.convolve2d(gx8, gk, "valid"), corr2d.convolve2d(x8, k.astype(np.float32), "valid")),
+        (lambda: ndimage.correlate(gx8, gk), ndimage.correlate(x8, k.astype(np.float32))),
+        (lambda: ndimage.correlate(gx, gk, output=np.float32, mode="wrap"),
+         ndimage.correlate(x8.astype(float), k.astype(np.float32), output=np.float32, mode="wrap")),
+        (lambda: filters.sobel(gx8), filters.sobel(x8)),
+    ]
+    for call, want in calls:
+        got = call()
+        assert got.device.id == 1
+        np.testing.assert_array_equal(got.get(), want)

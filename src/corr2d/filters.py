@@ -73,7 +73,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _arrays, _ccore
-from ._dispatch import backend_for
+from ._dispatch import backend_for, on_device
 from ._methods import choose
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
 from ._stacks import apply_over_planes, image_axes
@@ -223,6 +223,14 @@ def _filter_image(
     """`filter2d` applied to every image plane of `image`, in the input's layout."""
     if _arrays.any_dask_array(image, mask):
         return _filter_lazily(image, filter2d, func, axes, channel_axis, nan_policy, mask)
+    with on_device(backend_for(func, image=image, mask=mask), image, mask):
+        return _filter_in_memory(image, filter2d, func, axes, channel_axis, nan_policy, mask)
+
+
+def _filter_in_memory(
+    image: ArrayLike, filter2d: PlaneFilter, func: str, axes, channel_axis, nan_policy, mask
+) -> NDArray[np.floating]:
+    """`_filter_image` for a NumPy or CuPy image, on its device."""
     a = _as_image(image, func)
     planes = image_axes(a.shape, axes, channel_axis, func)
     if a.size == 0:

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from ._arrays import array_module, is_cupy_array, is_dask_array, stand_in
 from ._checks import check_threads
-from ._dispatch import backend_for
+from ._dispatch import backend_for, on_device
 from ._ndimage_exact import takes_ndimage_sums
 from ._ndimage_plan import cast_into, image_axes, plan_ndimage
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
@@ -117,15 +117,16 @@ def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: An
     if backend.LAZY:
         return _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan_policy,
                      mask, backend, convolve=convolve, func=func)
-    plan = plan_ndimage(input, weights, output, mode, cval, origin, axes, threads, method,
-                        convolve=convolve, func=func, on_gpu=backend.ON_GPU)
-    if check_nan_policy(nan_policy, func) == "propagate":
-        if mask is not None:
-            raise ValueError(f"{func}: mask marks samples to leave out, which needs "
-                             "nan_policy='interpolate'")
-        return correlate_stack(plan, backend)
-    return _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes, threads,
-                        method, mask, convolve=convolve, func=func)
+    with on_device(backend, input, weights, output):
+        plan = plan_ndimage(input, weights, output, mode, cval, origin, axes, threads, method,
+                            convolve=convolve, func=func, on_gpu=backend.ON_GPU)
+        if check_nan_policy(nan_policy, func) == "propagate":
+            if mask is not None:
+                raise ValueError(f"{func}: mask marks samples to leave out, which needs "
+                                 "nan_policy='interpolate'")
+            return correlate_stack(plan, backend)
+        return _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes,
+                            threads, method, mask, convolve=convolve, func=func)
 
 
 def _block(public: Any, options: dict, image: np.ndarray, mask: Any) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._dispatch import backend_for
+from ._dispatch import backend_for, on_device
 from ._signal_plan import plan_correlate
 
 __all__ = ["correlate2d", "convolve2d", "choose_method"]
@@ -178,9 +178,10 @@ def correlate2d(
            [37., 43.]])
     """
     backend = backend_for("correlate2d", in1=in1, in2=in2, out=out)
-    return backend.correlate(plan_correlate(
-        in1, in2, mode, boundary, fillvalue, threads, out, convolve=False, func="correlate2d",
-        on_gpu=backend.ON_GPU, method=method))
+    with on_device(backend, in1, in2, out):
+        return backend.correlate(plan_correlate(
+            in1, in2, mode, boundary, fillvalue, threads, out, convolve=False, func="correlate2d",
+            on_gpu=backend.ON_GPU, method=method))
 
 
 def convolve2d(
@@ -236,9 +237,10 @@ def convolve2d(
            [0, 3, 4]])
     """
     backend = backend_for("convolve2d", in1=in1, in2=in2, out=out)
-    return backend.correlate(plan_correlate(
-        in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d",
-        on_gpu=backend.ON_GPU, method=method))
+    with on_device(backend, in1, in2, out):
+        return backend.correlate(plan_correlate(
+            in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d",
+            on_gpu=backend.ON_GPU, method=method))
 
 
 def choose_method(in1: ArrayLike, in2: ArrayLike, mode: str = "full",

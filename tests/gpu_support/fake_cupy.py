@@ -66,15 +66,30 @@ class OutOfBoundsWrite(AssertionError):
     """A kernel wrote into the guard band of one of its arrays."""
 
 
+#: The current device: where new arrays are allocated and kernels run (a
+#: real multi-GPU machine's rule; every fake device is the host).
+_current = [0]
+
+
 class Device:
-    def __init__(self, device_id: int = 0):
-        self.id = device_id
+    def __init__(self, device_id: int | None = None):
+        self.id = _current[0] if device_id is None else device_id
+        self._entered = []
 
     def __enter__(self):
+        self._entered.append(_current[0])
+        _current[0] = self.id
         return self
 
     def __exit__(self, *exc):
+        _current[0] = self._entered.pop()
         return False
+
+    def __eq__(self, other):
+        return isinstance(other, Device) and other.id == self.id
+
+    def __hash__(self):
+        return hash(self.id)
 
     def synchronize(self):
         pass
@@ -85,9 +100,15 @@ class ndarray(np.ndarray):
 
     __module__ = "cupy"
 
+    def __array_finalize__(self, obj):
+        # A view keeps its memory's device; new memory (astype, a ufunc's
+        # result) is on the current device, as CuPy allocates it.
+        inherited = getattr(obj, "_device_id", None) if self.base is not None else None
+        self._device_id = _current[0] if inherited is None else inherited
+
     @property
     def device(self):
-        return Device(0)
+        return Device(self._device_id)
 
     def get(self):
         return np.array(self.view(np.ndarray))
@@ -132,6 +153,16 @@ def asarray(a, dtype=None):
 SHARED_MEMORY_LIMIT = 48 * 1024
 
 
+def _check_devices(name: str, args) -> None:
+    """A kernel runs on the current device and reads its arrays there: an
+    array on another device faults (or crosses by peer access)."""
+    for i, value in enumerate(args):
+        if isinstance(value, ndarray):
+            assert value._device_id == _current[0], (
+                f"{name}: argument {i} is on device {value._device_id}, the launch on "
+                f"device {_current[0]}")
+
+
 def _check_launch(status: int, name: str, args) -> None:
     if status == -3:
         raise OutOfBoundsWrite(f"{name} wrote past the dynamic shared memory it asked for")
@@ -163,6 +194,7 @@ class RawKernel:
         self.launches = []
 
     def __call__(self, grid, block, args, shared_mem=0):
+        _check_devices(self.name, args)
         if len(args) != len(PARAMS):
             raise TypeError(f"{self.name}: {len(args)} arguments, expected {len(PARAMS)}")
         keep, c_args = [], []
@@ -211,6 +243,7 @@ class ConvKernel:
         self.launches = []
 
     def __call__(self, grid, block, args, shared_mem=0):
+        _check_devices(self.name, args)
         if len(args) != len(CONV_PARAMS):
             raise TypeError(f"{self.name}: {len(args)} arguments, expected {len(CONV_PARAMS)}")
         for i, (kind, value) in enumerate(zip(CONV_PARAMS, args)):
