@@ -218,6 +218,9 @@ def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, or
     nthreads = check_threads(threads, func)
     complex_result = "c" in (image.dtype.kind, kernel.dtype.kind)
     out_dtype = output_dtype(output, image.dtype, complex_result, func)
+    if on_gpu and out_dtype.kind in "fc" and out_dtype.itemsize > (8 if out_dtype.kind == "f" else 16):
+        raise TypeError(f"{func}: output {out_dtype} is not available for CuPy arrays (CUDA has "
+                        "no long double); ask for float64 or complex128")
     dtype = compute_dtype(image.dtype, kernel.dtype, out_dtype)
     # Integer and bool images with integer weights sum in float64 exactly
     # (as ndimage's), and an integer output truncates the sums: the rounding
