@@ -136,7 +136,9 @@ def correlate2d(
         forked after a threaded call (GNU OpenMP's threads do not survive
         ``fork``; this keeps the child from hanging).
     out : ndarray, optional, keyword-only
-        Array of the output's shape and dtype to write the result into.
+        Array of the output's shape and dtype to write the result into. A
+        call stopped by Ctrl-C (``KeyboardInterrupt``) may leave it partly
+        written.
     method : {'auto', 'direct', 'fft', 'separable'}, optional, keyword-only
         How to compute it (see Notes); 'auto' (default) picks the fastest
         by :func:`choose_method`. 'fft' and 'separable' raise ``ValueError``
