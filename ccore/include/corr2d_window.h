@@ -37,23 +37,29 @@ typedef struct {
 
 /*
  * In place on out, for the window at (i, j) (all channels) of n samples:
- *   s = sum(x - shift), q = sum((x - shift)^2), var = q - s * s / n,
+ *   s = sum(x - c), q = sum((x - c)^2), var = (n q - s * s) / n,
  *   out[i, j] = var > max(floor, rounding) ? out[i, j] / sqrt(var) : 0
  * (in float64, rounded to the dtype once; a NaN out[i, j] stays NaN), for a
  * floor >= 0.
  * s and q are float64 running sums (down the columns, then along the rows),
- * restarted for every band of output rows: the bands depend only on the
- * shapes, so the result is the same bits on any number of threads.
- * `rounding` is the running sums' error level,
- *   (4 sqrt(b + window_height - 1 + width) + 16) * eps(float64) * largest,
- * for a band of b output rows, `largest` the largest sum of q over whole
- * rows (window_height full rows, every column) met so far in the band,
- * whose finite samples only count. A window that holds an infinity or a
+ * restarted for every band of output rows and tile of output columns (both
+ * depend only on the shapes, so the result is the same bits on any number
+ * of threads). c is the band and tile's own shift, the median of a few of
+ * its finite samples (exact differences for integer images, whose variances
+ * are then exact, whatever c). A running sum of squares that falls below
+ * 2^-10 of the largest value it carried since it was last computed is
+ * computed afresh over its rows (or columns), so `rounding`, the window's
+ * error level, comes from the magnitudes that this window's sums met:
+ *   (4 sqrt(b + window_height - 1 + tile width) + 16) * eps(float64) * met,
+ * for a band of b output rows, `met` the largest value that the window's
+ * running sum of its columns' largest sums of squares carried since it was
+ * last computed afresh (at most 2^20 times the window's own q, and a
+ * bright sample elsewhere in the band does not raise it), finite samples
+ * only. A window that holds an infinity or a
  * NaN gives NaN (they are counted apart, so no other window is touched);
  * where the sum of squares overflows (|x| beyond about 1e154), the outputs
- * are NaN from that row to the band's end. `shift` (a value
- * near the image's mean) keeps the sums small; the variances do not depend
- * on it.
+ * are NaN from that row to the band's end. `shift` is unused (each band
+ * and tile picks its own); the variances do not depend on it.
  */
 int corr2d_window_normalize(corr2d_dtype dtype, const void *image, void *out,
                             const corr2d_window_geometry *g, double shift, double floor);

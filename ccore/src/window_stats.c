@@ -15,6 +15,20 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 
+/* Tiles of output columns, at least 256 and 8 windows wide (the w - 1
+ * columns that neighbouring tiles both read cost at most 1/8 more), then
+ * evened out. Each band of each tile has its own shift: a value of its own
+ * samples, so that the sums of a dim part of the image do not carry a
+ * bright part's mean (their variances would cancel against it). */
+static ptrdiff_t corr2d_window_tile_columns(ptrdiff_t out_width, ptrdiff_t window_width)
+{
+    ptrdiff_t columns = 8 * window_width > 256 ? 8 * window_width : 256;
+    ptrdiff_t tiles = (out_width + columns - 1) / columns;
+    if (tiles < 1)
+        return out_width > 0 ? out_width : 1;
+    return (out_width + tiles - 1) / tiles;
+}
+
 #define NAME(x) CORR2D_CAT(x, f32)
 #define T float
 #include "window_stats.template.c"

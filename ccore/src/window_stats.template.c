@@ -12,8 +12,15 @@
  * enters added, the row that leaves subtracted). Along each output row the
  * window sums slide the same way over the column sums; one vector-friendly
  * loop then turns them into variances and divides. Every band starts
- * afresh: rounding does not build up over the image, and no band depends on
- * another (nor, then, on the threads).
+ * afresh, and every tile of columns in it (window_normalize): rounding does
+ * not build up over the image, and no band depends on another (nor, then,
+ * on the threads). Each band and tile subtracts its own shift, the median
+ * of a few of its samples (tile_shift): a dim part of the image does not
+ * carry a bright part's mean into its variances. A running sum that falls
+ * far below the largest value it carried is computed afresh
+ * (window_columns_check, window_row), and each window's flat floor comes
+ * from the magnitudes that its own sums carried: a bright sample zeroes no
+ * window that never held it.
  *
  * Infinities and NaNs are counted, not summed (a running sum that met one
  * would stay NaN after it left the window): the sums take 0 for them, a
@@ -32,9 +39,10 @@ CORR2D_FORCE_INLINE double NAME(centred)(double v, double shift, double *missing
 }
 
 /* The column sums of rows [r, r + count) of every channel, from zero
- * (`counting`: and the counts of non-finite samples, left out of the sums). */
+ * (`counting`: and the counts of non-finite samples, left out of the sums);
+ * each column's sum of squares is also the largest it has carried. */
 CORR2D_FORCE_INLINE void NAME(window_columns_start)(double *sum, double *sumsq, double *bad,
-                                                    const T *image,
+                                                    double *met, const T *image,
                                                     const corr2d_window_geometry *g,
                                                     ptrdiff_t r, ptrdiff_t count, double shift,
                                                     ptrdiff_t cs, const int counting)
@@ -59,6 +67,32 @@ CORR2D_FORCE_INLINE void NAME(window_columns_start)(double *sum, double *sumsq, 
                     bad[j] += missing;
             }
         }
+    for (j = 0; j < width; j++)
+        met[j] = sumsq[j];
+}
+
+/* Column j's sums over rows [r, r + count) afresh (as window_columns_start). */
+static void NAME(window_column_fresh)(double *sum, double *sumsq, double *bad, double *met,
+                                      const T *image, const corr2d_window_geometry *g,
+                                      ptrdiff_t j, ptrdiff_t r, ptrdiff_t count, double shift,
+                                      ptrdiff_t cs, const int counting)
+{
+    double s = 0.0, q = 0.0, b = 0.0;
+    ptrdiff_t c, k;
+    for (k = r; k < r + count; k++)
+        for (c = 0; c < g->channels; c++) {
+            double missing = 0.0;
+            const T v = image[c * g->channel_stride + k * g->row_stride + j * cs];
+            const double x = counting ? NAME(centred)((double)v, shift, &missing)
+                                      : (double)v - shift;
+            s += x;
+            q += x * x;
+            b += missing;
+        }
+    sum[j] = s;
+    sumsq[j] = met[j] = q;
+    if (counting)
+        bad[j] = b;
 }
 
 /* The column sums one row further down: row `enter` in, row `leave` out. */
@@ -88,30 +122,146 @@ CORR2D_FORCE_INLINE void NAME(window_columns_slide)(double *sum, double *sumsq, 
     }
 }
 
+/* A running sum of squares that has fallen below CORR2D_WINDOW_DROP of the
+ * largest value it carried since it was last computed afresh has lost that
+ * many bits to cancellation: it is computed afresh. The rounding it carries
+ * is then at most about eps * (its count of updates) * its largest value,
+ * which is at most 1 / CORR2D_WINDOW_DROP times its present value. */
+#ifndef CORR2D_WINDOW_DROP
+#define CORR2D_WINDOW_DROP (1.0 / 1024.0)
+#endif
+
+/* After a slide: each column's largest sum of squares since it was last
+ * computed afresh (a NaN kept: it marks the row), and the columns that fell
+ * too far below theirs computed afresh over rows [r, r + count). */
+CORR2D_FORCE_INLINE void NAME(window_columns_check)(double *sum, double *sumsq, double *bad,
+                                                    double *met, const T *image,
+                                                    const corr2d_window_geometry *g,
+                                                    ptrdiff_t r, ptrdiff_t count, double shift,
+                                                    ptrdiff_t cs, const int counting)
+{
+    const ptrdiff_t width = g->width;
+    ptrdiff_t j;
+    double stale = 0.0; /* a select, which GCC vectorises (an int |= is not) */
+    for (j = 0; j < width; j++) {
+        const double q = sumsq[j], m = met[j];
+        met[j] = q <= m ? m : q;
+        stale = q < m * CORR2D_WINDOW_DROP ? 1.0 : stale;
+    }
+    if (stale != 0.0)
+        for (j = 0; j < width; j++)
+            if (sumsq[j] < met[j] * CORR2D_WINDOW_DROP)
+                NAME(window_column_fresh)(sum, sumsq, bad, met, image, g, j, r, count, shift,
+                                          cs, counting);
+}
+
 /* One output row [out, out + count) divided by its windows' deviations;
  * sumsqs is overwritten. Two loops without branches, which the compiler
  * vectorises (the build turns off errno for sqrt): the variances, infinity
- * for those at or below the floor, NaN for windows that hold a non-finite
- * sample, then the division (by infinity: 0; by NaN: NaN). */
+ * for those at or below their floor (the larger of `floor` and level times
+ * the largest magnitude the window's sums carried), NaN for windows that
+ * hold a non-finite sample, then the division (by infinity: 0; by NaN:
+ * NaN). The variance is (n q - s^2) / n: exact where the sums are (integer
+ * samples), whatever the shift. */
 CORR2D_FORCE_INLINE void NAME(window_divide)(T *out, const double *sums, double *sumsqs,
-                                             const double *bads, ptrdiff_t count, double inv_n,
-                                             double floor, ptrdiff_t ocs, const int counting)
+                                             const double *bads, const double *mags,
+                                             ptrdiff_t count, double n, double inv_n,
+                                             double floor, double level, ptrdiff_t ocs,
+                                             const int counting)
 {
     ptrdiff_t j;
     for (j = 0; j < count; j++) {
-        const double s = sums[j], var = sumsqs[j] - s * s * inv_n;
-        const double kept = var > floor ? var : INFINITY;
+        const double s = sums[j], var = (sumsqs[j] * n - s * s) * inv_n;
+        const double own = level * mags[j];
+        const double kept = var > (floor > own ? floor : own) ? var : INFINITY;
         sumsqs[j] = counting && bads[j] > 0.0 ? NAN : kept;
     }
     for (j = 0; j < count; j++)
         out[j * ocs] = (T)((double)out[j * ocs] / sqrt(sumsqs[j]));
 }
 
-/* Output rows [i0, i1) of one band. Without `counting`, a row whose
- * windows meet an infinity or a NaN stops the band before it is written:
- * the row is returned, for the rest to be done counting them (a sum that
- * met one is no use after it; counting costs 1.2-1.3x, so only such bands
- * pay it). Else returns i1. */
+/* The window sums of one row of outputs, sliding along the column sums
+ * (see window_band); mags[j] is the largest sum of the columns' `met` that
+ * window j's running sums carried since they were last computed afresh.
+ * A first loop without branches slides them all; only a row where that
+ * running sum may have fallen below CORR2D_WINDOW_DROP of its largest value
+ * is done again, computing the sums afresh where it falls (the same bits
+ * where it did not). */
+CORR2D_FORCE_INLINE void NAME(window_row)(double *sums, double *sumsqs, double *bads,
+                                          double *mags, const double *sum,
+                                          const double *sumsq, const double *bad,
+                                          const double *met, ptrdiff_t ow, ptrdiff_t w,
+                                          const int counting)
+{
+    double s = 0.0, q = 0.0, b = 0.0, p = 0.0, most, least;
+    ptrdiff_t j, k;
+    for (j = 0; j < w; j++) {
+        s += sum[j];
+        q += sumsq[j];
+        p += met[j];
+        if (counting)
+            b += bad[j];
+    }
+    most = least = p;
+    sums[0] = s;
+    sumsqs[0] = q;
+    bads[0] = b;
+    mags[0] = most;
+    for (j = 1; j < ow; j++) {
+        s += sum[j + w - 1] - sum[j - 1];
+        q += sumsq[j + w - 1] - sumsq[j - 1];
+        p += met[j + w - 1] - met[j - 1];
+        most = most > p ? most : p; /* maxsd; a NaN in p stays in p, so in most */
+        least = least < p ? least : p;
+        sums[j] = s;
+        sumsqs[j] = q;
+        mags[j] = most;
+        if (counting) {
+            b += bad[j + w - 1] - bad[j - 1];
+            bads[j] = b;
+        }
+    }
+    /* No value below DROP times the row's largest: none below DROP times
+     * the largest before it (the test costs a minsd, not a compare per
+     * window; a row that only grows that much is done again unchanged). */
+    if (!(least < most * CORR2D_WINDOW_DROP))
+        return;
+    s = sums[0];
+    q = sumsqs[0];
+    p = most = mags[0];
+    for (j = 1; j < ow; j++) {
+        s += sum[j + w - 1] - sum[j - 1];
+        q += sumsq[j + w - 1] - sumsq[j - 1];
+        p += met[j + w - 1] - met[j - 1];
+        if (p < most * CORR2D_WINDOW_DROP) { /* computed afresh */
+            s = q = p = 0.0;
+            for (k = j; k < j + w; k++) {
+                s += sum[k];
+                q += sumsq[k];
+                p += met[k];
+            }
+            most = p;
+        } else if (!(p <= most)) { /* a larger magnitude, or NaN */
+            most = p;
+        }
+        sums[j] = s;
+        sumsqs[j] = q;
+        mags[j] = most;
+    }
+}
+
+/* Output rows [i0, i1) of one band (of one tile of columns: g->width is
+ * the tile's). Without `counting`, a row whose windows meet an infinity or
+ * a NaN stops the band before it is written: the row is returned, for the
+ * rest to be done counting them (a sum that met one is no use after it;
+ * counting costs 1.2-1.3x, so only such bands pay it). Else returns i1.
+ *
+ * The window sums slide along the row as the column sums slide down, with
+ * a third running sum, of the columns' largest sums of squares (`met`):
+ * its largest value since the window sums were last computed afresh bounds
+ * every magnitude that the window's sums carried, and sets the window's
+ * flat floor. When it falls below CORR2D_WINDOW_DROP of that, the window
+ * sums are computed afresh over their w columns. */
 CORR2D_FORCE_INLINE ptrdiff_t NAME(window_band)(const T *image, T *out,
                                                 const corr2d_window_geometry *g, ptrdiff_t i0,
                                                 ptrdiff_t i1, double shift, double floor,
@@ -120,47 +270,31 @@ CORR2D_FORCE_INLINE ptrdiff_t NAME(window_band)(const T *image, T *out,
 {
     const ptrdiff_t h = g->window_height, w = g->window_width, width = g->width;
     const ptrdiff_t ow = width - w + 1;
-    const double inv_n = 1.0 / ((double)g->channels * (double)h * (double)w);
-    /* The rounding level per unit of the largest h-row sum of squares. */
+    const double n = (double)g->channels * (double)h * (double)w, inv_n = 1.0 / n;
+    /* The rounding level per unit of the largest magnitude a window's
+     * sums carried (about sqrt(updates) roundings of that size each). */
     const double level = (4.0 * sqrt((double)(i1 - i0 + h - 1 + width)) + 16.0) * DBL_EPSILON;
     double *sum = scratch, *sumsq = scratch + width, *bad = scratch + 2 * width;
-    double *sums = scratch + 3 * width, *sumsqs = sums + ow, *bads = sumsqs + ow;
-    double largest = 0.0;
+    double *met = scratch + 3 * width;
+    double *sums = scratch + 4 * width, *sumsqs = sums + ow, *bads = sumsqs + ow;
+    double *mags = bads + ow;
     ptrdiff_t i, j;
 
-    NAME(window_columns_start)(sum, sumsq, bad, image, g, i0, h, shift, cs, counting);
+    NAME(window_columns_start)(sum, sumsq, bad, met, image, g, i0, h, shift, cs, counting);
     for (i = i0; i < i1; i++) {
         T *row = out + i * g->out_row_stride;
-        double s = 0.0, q = 0.0, b = 0.0, total;
         if (corr2d_should_stop(watch))
             return i1;
-        if (i > i0)
+        if (i > i0) {
             NAME(window_columns_slide)(sum, sumsq, bad, image, g, i + h - 1, i - 1, shift, cs,
                                        counting);
-        for (j = 0; j < w; j++) {
-            s += sum[j];
-            q += sumsq[j];
-            if (counting)
-                b += bad[j];
+            NAME(window_columns_check)(sum, sumsq, bad, met, image, g, i, h, shift, cs,
+                                       counting);
         }
-        sums[0] = s;
-        sumsqs[0] = q;
-        bads[0] = b;
-        total = q;
-        for (j = 1; j < ow; j++) {
-            s += sum[j + w - 1] - sum[j - 1];
-            q += sumsq[j + w - 1] - sumsq[j - 1];
-            total += sumsq[j + w - 1];
-            sums[j] = s;
-            sumsqs[j] = q;
-            if (counting) {
-                b += bad[j + w - 1] - bad[j - 1];
-                bads[j] = b;
-            }
-        }
-        if (!(total <= largest)) /* a larger sum, or NaN */
-            largest = total;
-        if (!(largest <= DBL_MAX)) {
+        NAME(window_row)(sums, sumsqs, bads, mags, sum, sumsq, bad, met, ow, w, counting);
+        /* A NaN or an infinity stays in the running sum of met to the
+         * row's end (NaN - NaN, inf - inf), and in its largest value. */
+        if (!(mags[ow - 1] <= DBL_MAX)) {
             if (!counting)
                 return i; /* an infinity or a NaN (or an overflow) */
             /* Counting, a square overflowed (|x| beyond about 1e154):
@@ -170,10 +304,61 @@ CORR2D_FORCE_INLINE ptrdiff_t NAME(window_band)(const T *image, T *out,
                     out[i * g->out_row_stride + j * ocs] = (T)NAN;
             return i1;
         }
-        NAME(window_divide)(row, sums, sumsqs, bads, ow, inv_n,
-                            floor > level * largest ? floor : level * largest, ocs, counting);
+        NAME(window_divide)(row, sums, sumsqs, bads, mags, ow, n, inv_n, floor, level, ocs,
+                            counting);
     }
     return i1;
+}
+
+/* The shift of one band and tile: the median of up to 15 of its finite
+ * samples (3 rows by 5 columns, the channels in turn), or 0. A sample, so
+ * that x - shift is exact for integer images (and their sums, below 2^53);
+ * a median, so that a few outliers do not move it. */
+static double NAME(tile_shift)(const T *image, const corr2d_window_geometry *g, ptrdiff_t r0,
+                               ptrdiff_t r1, ptrdiff_t cs)
+{
+    double found[15];
+    int count = 0, a, b;
+    for (a = 0; a < 3; a++) {
+        const ptrdiff_t r = r0 + (r1 - 1 - r0) * a / 2;
+        for (b = 0; b < 5; b++) {
+            const ptrdiff_t j = (g->width - 1) * b / 4;
+            const ptrdiff_t c = (a * 5 + b) % g->channels;
+            const double v = (double)image[c * g->channel_stride + r * g->row_stride + j * cs];
+            int k = count;
+            if (!(v - v == 0.0))
+                continue;
+            while (k > 0 && found[k - 1] > v) { /* insertion sort */
+                found[k] = found[k - 1];
+                k--;
+            }
+            found[k] = v;
+            count++;
+        }
+    }
+    return count ? found[count / 2] : 0.0;
+}
+
+/* One band and tile, from a row whose windows meet an infinity or a NaN
+ * counting them (contiguous columns get a loop the compiler vectorises). */
+static void NAME(window_tile)(const T *image, T *out, const corr2d_window_geometry *g,
+                              ptrdiff_t i0, ptrdiff_t i1, double floor, double *scratch,
+                              corr2d_watch *watch)
+{
+    const double shift = NAME(tile_shift)(image, g, i0, i1 + g->window_height - 1,
+                                          g->column_stride);
+    if (g->column_stride == 1 && g->out_column_stride == 1) {
+        const ptrdiff_t i = NAME(window_band)(image, out, g, i0, i1, shift, floor, scratch,
+                                              watch, 1, 1, 0);
+        if (i < i1)
+            NAME(window_band)(image, out, g, i, i1, shift, floor, scratch, watch, 1, 1, 1);
+    } else {
+        const ptrdiff_t cs = g->column_stride, ocs = g->out_column_stride;
+        const ptrdiff_t i = NAME(window_band)(image, out, g, i0, i1, shift, floor, scratch,
+                                              watch, cs, ocs, 0);
+        if (i < i1)
+            NAME(window_band)(image, out, g, i, i1, shift, floor, scratch, watch, cs, ocs, 1);
+    }
 }
 
 int NAME(window_normalize)(const T *image, T *out, const corr2d_window_geometry *g,
@@ -183,14 +368,19 @@ int NAME(window_normalize)(const T *image, T *out, const corr2d_window_geometry 
     const ptrdiff_t oh = g->height - h + 1, ow = width - w + 1;
     const ptrdiff_t band_rows = corr2d_window_band_rows(oh, h);
     const ptrdiff_t nbands = (oh + band_rows - 1) / band_rows;
-    const size_t per_thread = 3 * (size_t)width + 3 * (size_t)ow;
-    /* About 4 operations per sample and channel, 16 per output. */
-    const double work = (double)oh * (double)width * (4.0 * (double)g->channels + 16.0);
+    const ptrdiff_t tile_columns = corr2d_window_tile_columns(ow, w);
+    const ptrdiff_t ntiles = (ow + tile_columns - 1) / tile_columns;
+    const ptrdiff_t tile_width = tile_columns + w - 1;
+    const size_t per_thread = 4 * (size_t)tile_width + 4 * (size_t)tile_columns;
+    /* About 4 operations per sample and channel, 20 per output. */
+    const double work = (double)oh * (double)(ntiles * tile_width) *
+                        (4.0 * (double)g->channels + 20.0);
     double *scratch;
     int nthreads = corr2d_plan_threads(g->threads, work);
     ptrdiff_t band;
     corr2d_watch watch;
 
+    (void)shift; /* each band and tile picks its own */
     if (nthreads > nbands)
         nthreads = (int)nbands;
     scratch = (double *)malloc(sizeof(double) * per_thread * (size_t)nthreads);
@@ -205,21 +395,16 @@ int NAME(window_normalize)(const T *image, T *out, const corr2d_window_geometry 
         double *mine = scratch + per_thread * (size_t)corr2d_thread_num();
         const ptrdiff_t i0 = band * band_rows;
         const ptrdiff_t i1 = i0 + band_rows < oh ? i0 + band_rows : oh;
-        if (corr2d_should_stop(&watch))
-            continue;
-        /* Contiguous columns get a loop the compiler vectorises; from a
-         * row whose windows meet an infinity or a NaN, the band counts them. */
-        if (g->column_stride == 1 && g->out_column_stride == 1) {
-            const ptrdiff_t i = NAME(window_band)(image, out, g, i0, i1, shift, floor, mine,
-                                                  &watch, 1, 1, 0);
-            if (i < i1)
-                NAME(window_band)(image, out, g, i, i1, shift, floor, mine, &watch, 1, 1, 1);
-        } else {
-            const ptrdiff_t cs = g->column_stride, ocs = g->out_column_stride;
-            const ptrdiff_t i = NAME(window_band)(image, out, g, i0, i1, shift, floor, mine,
-                                                  &watch, cs, ocs, 0);
-            if (i < i1)
-                NAME(window_band)(image, out, g, i, i1, shift, floor, mine, &watch, cs, ocs, 1);
+        ptrdiff_t tile;
+        for (tile = 0; tile < ntiles; tile++) {
+            const ptrdiff_t j0 = tile * tile_columns;
+            const ptrdiff_t j1 = j0 + tile_columns < ow ? j0 + tile_columns : ow;
+            corr2d_window_geometry part = *g;
+            if (corr2d_should_stop(&watch))
+                break;
+            part.width = j1 - j0 + w - 1;
+            NAME(window_tile)(image + j0 * g->column_stride, out + j0 * g->out_column_stride,
+                              &part, i0, i1, floor, mine, &watch);
         }
     }
     free(scratch);
