@@ -2,6 +2,7 @@
  * for float32 and float64, and its public entry points. */
 #include <float.h>
 #include <math.h>
+#include <string.h>
 #include "correlate_common.h"
 #include "corr2d_window.h"
 
@@ -28,6 +29,25 @@ static ptrdiff_t corr2d_window_tile_columns(ptrdiff_t out_width, ptrdiff_t windo
         return out_width > 0 ? out_width : 1;
     return (out_width + tiles - 1) / tiles;
 }
+
+/* A window whose variance is below 1 / CORR2D_WINDOW_CANCEL of its sum of
+ * squares about the shift has lost that many bits to cancellation: it is
+ * done again in a pass with a shift of its own, up to CORR2D_WINDOW_PASSES
+ * passes over a band and tile. */
+#define CORR2D_WINDOW_CANCEL 1048576.0 /* 2^20 */
+#define CORR2D_WINDOW_PASSES 4
+
+/* One pass over a band and tile: which windows are left (a byte per output
+ * of the band's rows from band0; none read in the first pass, `all`),
+ * whether this is the last pass, and, for
+ * the next, how many rows left windows, the first and end of those rows,
+ * and a shift (a sample of the first left window). */
+typedef struct {
+    unsigned char *marks;
+    ptrdiff_t band0, left, first, end;
+    double next;
+    int all, last;
+} corr2d_window_pass;
 
 #define NAME(x) CORR2D_CAT(x, f32)
 #define T float

@@ -162,22 +162,50 @@ CORR2D_FORCE_INLINE void NAME(window_columns_check)(double *sum, double *sumsq, 
  * the largest magnitude the window's sums carried), NaN for windows that
  * hold a non-finite sample, then the division (by infinity: 0; by NaN:
  * NaN). The variance is (n q - s^2) / n: exact where the sums are (integer
- * samples), whatever the shift. */
-CORR2D_FORCE_INLINE void NAME(window_divide)(T *out, const double *sums, double *sumsqs,
-                                             const double *bads, const double *mags,
-                                             ptrdiff_t count, double n, double inv_n,
-                                             double floor, double level, ptrdiff_t ocs,
-                                             const int counting)
+ * samples), whatever the shift.
+ * Only the windows marked in `marks` are done (`all`: every window); one
+ * whose variance is below 1 / CORR2D_WINDOW_CANCEL of its q (the shift is
+ * far from its mean, and the two cancel) is left for a pass with a shift of
+ * its own (divided by 1: unchanged) and marked, unless `last`. Returns
+ * nonzero if any was left. */
+CORR2D_FORCE_INLINE int NAME(window_divide)(T *out, const double *sums, double *sumsqs,
+                                            const double *bads, const double *mags,
+                                            double *later, unsigned char *marks,
+                                            ptrdiff_t count, double n, double inv_n,
+                                            double floor, double level, const int all,
+                                            const int last, ptrdiff_t ocs, const int counting)
 {
+    double left = 0.0; /* a select, which GCC vectorises (an int |= is not) */
     ptrdiff_t j;
-    for (j = 0; j < count; j++) {
-        const double s = sums[j], var = (sumsqs[j] * n - s * s) * inv_n;
-        const double own = level * mags[j];
-        const double kept = var > (floor > own ? floor : own) ? var : INFINITY;
-        sumsqs[j] = counting && bads[j] > 0.0 ? NAN : kept;
+    if (all) { /* the first pass: every window, no byte read (the loop vectorises) */
+        for (j = 0; j < count; j++) {
+            const double s = sums[j], q = sumsqs[j], var = (q * n - s * s) * inv_n;
+            const double own = level * mags[j];
+            const double kept = var > (floor > own ? floor : own) ? var : INFINITY;
+            const int bad = counting && bads[j] > 0.0;
+            const int again = !last && !bad && var * CORR2D_WINDOW_CANCEL < q;
+            sumsqs[j] = again ? 1.0 : (bad ? NAN : kept);
+            later[j] = again ? 1.0 : 0.0;
+            left = again ? 1.0 : left;
+        }
+        if (left != 0.0)
+            for (j = 0; j < count; j++)
+                marks[j] = (unsigned char)(later[j] != 0.0);
+    } else { /* a later pass: the marked windows only */
+        for (j = 0; j < count; j++) {
+            const double s = sums[j], q = sumsqs[j], var = (q * n - s * s) * inv_n;
+            const double own = level * mags[j];
+            const double kept = var > (floor > own ? floor : own) ? var : INFINITY;
+            const int bad = counting && bads[j] > 0.0;
+            const int again = marks[j] && !last && !bad && var * CORR2D_WINDOW_CANCEL < q;
+            sumsqs[j] = marks[j] && !again ? (bad ? NAN : kept) : 1.0;
+            marks[j] = (unsigned char)again;
+            left = again ? 1.0 : left;
+        }
     }
     for (j = 0; j < count; j++)
         out[j * ocs] = (T)((double)out[j * ocs] / sqrt(sumsqs[j]));
+    return left != 0.0;
 }
 
 /* The window sums of one row of outputs, sliding along the column sums
@@ -265,8 +293,9 @@ CORR2D_FORCE_INLINE void NAME(window_row)(double *sums, double *sumsqs, double *
 CORR2D_FORCE_INLINE ptrdiff_t NAME(window_band)(const T *image, T *out,
                                                 const corr2d_window_geometry *g, ptrdiff_t i0,
                                                 ptrdiff_t i1, double shift, double floor,
-                                                double *scratch, corr2d_watch *watch,
-                                                ptrdiff_t cs, ptrdiff_t ocs, const int counting)
+                                                double *scratch, corr2d_window_pass *pass,
+                                                corr2d_watch *watch, ptrdiff_t cs,
+                                                ptrdiff_t ocs, const int counting)
 {
     const ptrdiff_t h = g->window_height, w = g->window_width, width = g->width;
     const ptrdiff_t ow = width - w + 1;
@@ -277,7 +306,7 @@ CORR2D_FORCE_INLINE ptrdiff_t NAME(window_band)(const T *image, T *out,
     double *sum = scratch, *sumsq = scratch + width, *bad = scratch + 2 * width;
     double *met = scratch + 3 * width;
     double *sums = scratch + 4 * width, *sumsqs = sums + ow, *bads = sumsqs + ow;
-    double *mags = bads + ow;
+    double *mags = bads + ow, *later = mags + ow;
     ptrdiff_t i, j;
 
     NAME(window_columns_start)(sum, sumsq, bad, met, image, g, i0, h, shift, cs, counting);
@@ -304,8 +333,19 @@ CORR2D_FORCE_INLINE ptrdiff_t NAME(window_band)(const T *image, T *out,
                     out[i * g->out_row_stride + j * ocs] = (T)NAN;
             return i1;
         }
-        NAME(window_divide)(row, sums, sumsqs, bads, mags, ow, n, inv_n, floor, level, ocs,
-                            counting);
+        if (NAME(window_divide)(row, sums, sumsqs, bads, mags, later,
+                                pass->marks + (i - pass->band0) * ow, ow, n, inv_n, floor,
+                                level, pass->all, pass->last, ocs, counting)) {
+            if (pass->left == 0) { /* the next pass's shift: a sample of the first */
+                const unsigned char *marks = pass->marks + (i - pass->band0) * ow;
+                for (j = 0; !marks[j]; j++)
+                    ;
+                pass->next = (double)image[i * g->row_stride + j * cs];
+                pass->first = i;
+            }
+            pass->left++;
+            pass->end = i + 1;
+        }
     }
     return i1;
 }
@@ -339,25 +379,49 @@ static double NAME(tile_shift)(const T *image, const corr2d_window_geometry *g, 
     return count ? found[count / 2] : 0.0;
 }
 
-/* One band and tile, from a row whose windows meet an infinity or a NaN
- * counting them (contiguous columns get a loop the compiler vectorises). */
+/* One band and tile (g->width the tile's): a pass with the tile's shift,
+ * then up to CORR2D_WINDOW_PASSES - 1 more over the rows whose windows
+ * cancelled against it, each with a sample of the first such window as its
+ * shift (a dim part of the tile gets its own). In each pass, from a row
+ * whose windows meet an infinity or a NaN the band counts them; contiguous
+ * columns get a loop the compiler vectorises. */
 static void NAME(window_tile)(const T *image, T *out, const corr2d_window_geometry *g,
                               ptrdiff_t i0, ptrdiff_t i1, double floor, double *scratch,
-                              corr2d_watch *watch)
+                              unsigned char *marks, corr2d_watch *watch)
 {
-    const double shift = NAME(tile_shift)(image, g, i0, i1 + g->window_height - 1,
-                                          g->column_stride);
-    if (g->column_stride == 1 && g->out_column_stride == 1) {
-        const ptrdiff_t i = NAME(window_band)(image, out, g, i0, i1, shift, floor, scratch,
-                                              watch, 1, 1, 0);
-        if (i < i1)
-            NAME(window_band)(image, out, g, i, i1, shift, floor, scratch, watch, 1, 1, 1);
-    } else {
-        const ptrdiff_t cs = g->column_stride, ocs = g->out_column_stride;
-        const ptrdiff_t i = NAME(window_band)(image, out, g, i0, i1, shift, floor, scratch,
-                                              watch, cs, ocs, 0);
-        if (i < i1)
-            NAME(window_band)(image, out, g, i, i1, shift, floor, scratch, watch, cs, ocs, 1);
+    const ptrdiff_t ow = g->width - g->window_width + 1;
+    const ptrdiff_t cs = g->column_stride, ocs = g->out_column_stride;
+    const int contiguous = cs == 1 && ocs == 1;
+    double shift = NAME(tile_shift)(image, g, i0, i1 + g->window_height - 1, cs);
+    ptrdiff_t r0 = i0, r1 = i1;
+    corr2d_window_pass pass;
+    int round;
+    memset(marks, 0, (size_t)((i1 - i0) * ow));
+    pass.marks = marks;
+    pass.band0 = i0;
+    for (round = 0; round < CORR2D_WINDOW_PASSES && !watch->stop; round++) {
+        ptrdiff_t i;
+        pass.all = round == 0;
+        pass.last = round == CORR2D_WINDOW_PASSES - 1;
+        pass.left = 0;
+        if (contiguous) {
+            i = NAME(window_band)(image, out, g, r0, r1, shift, floor, scratch, &pass, watch,
+                                  1, 1, 0);
+            if (i < r1)
+                NAME(window_band)(image, out, g, i, r1, shift, floor, scratch, &pass, watch,
+                                  1, 1, 1);
+        } else {
+            i = NAME(window_band)(image, out, g, r0, r1, shift, floor, scratch, &pass, watch,
+                                  cs, ocs, 0);
+            if (i < r1)
+                NAME(window_band)(image, out, g, i, r1, shift, floor, scratch, &pass, watch,
+                                  cs, ocs, 1);
+        }
+        if (pass.left == 0)
+            break;
+        shift = pass.next;
+        r0 = pass.first;
+        r1 = pass.end;
     }
 }
 
@@ -371,7 +435,9 @@ int NAME(window_normalize)(const T *image, T *out, const corr2d_window_geometry 
     const ptrdiff_t tile_columns = corr2d_window_tile_columns(ow, w);
     const ptrdiff_t ntiles = (ow + tile_columns - 1) / tile_columns;
     const ptrdiff_t tile_width = tile_columns + w - 1;
-    const size_t per_thread = 4 * (size_t)tile_width + 4 * (size_t)tile_columns;
+    /* The running sums, then a byte per output of a band and tile. */
+    const size_t per_thread = 4 * (size_t)tile_width + 5 * (size_t)tile_columns +
+                              ((size_t)band_rows * (size_t)tile_columns + 7) / 8;
     /* About 4 operations per sample and channel, 20 per output. */
     const double work = (double)oh * (double)(ntiles * tile_width) *
                         (4.0 * (double)g->channels + 20.0);
@@ -404,7 +470,9 @@ int NAME(window_normalize)(const T *image, T *out, const corr2d_window_geometry 
                 break;
             part.width = j1 - j0 + w - 1;
             NAME(window_tile)(image + j0 * g->column_stride, out + j0 * g->out_column_stride,
-                              &part, i0, i1, floor, mine, &watch);
+                              &part, i0, i1, floor, mine,
+                              (unsigned char *)(mine + 4 * tile_width + 5 * tile_columns),
+                              &watch);
         }
     }
     free(scratch);
