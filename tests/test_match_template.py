@@ -188,6 +188,113 @@ def test_a_flat_window_next_to_a_bright_one_is_zero():
     assert np.abs(got).max() <= 1 + 1e-5
 
 
+def own_bound(image, template, dim):
+    """The error a coefficient may carry, from the window's own samples only
+    (no bright sample elsewhere in the image counts), and the reference.
+
+    The correlation (direct: a small template) rounds n products of
+    ``|x_k u_k|`` with ``||u|| = 1``: at most ``n eps ||x||``, over the
+    window's deviation ``sqrt(var)``. The variance rounds at the core's
+    documented level ``(4 sqrt(64 + h - 1 + W) + 16) eps`` times the largest
+    magnitude its running sums carried: sums of ``(x - c)^2`` with c, the
+    shift of its band and tile of columns, one of the dim samples (they are
+    most of every tile here), so at most ``n (2 M)^2`` for M the dim part's
+    largest ``|x|``, times 2^10 (a running sum is computed afresh when it
+    falls 2^10 below what it carried); the coefficient moves by half the
+    variance's relative error."""
+    result, spread = ncc_reference(image, template)
+    (h, w), n, width = template.shape, template.size, image.shape[1]
+    eps = np.finfo(np.float64).eps
+    level = (4 * np.sqrt(64 + h - 1 + width) + 16) * eps
+    squares = sliding_window_view(np.square(image), (h, w)).sum(axis=(-2, -1))
+    largest = float(np.abs(image[dim]).max())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = (2 * n * eps * np.sqrt(squares / spread)
+                 + 2.0 ** 10 * level * n * (2 * largest) ** 2 / spread)
+    return result, bound
+
+
+@pytest.mark.parametrize("where", [(0, 511), (0, 0), (127, 250), (0, 250), (64, 0)])
+def test_a_hot_pixel_zeroes_no_window_that_never_held_it(where):
+    # One bright pixel set the flat floor of every window in its band of
+    # rows (the sums over whole rows): 0 at the true match, far from it.
+    rng = np.random.default_rng(0)
+    image = rng.random((128, 512))
+    image[where] = 1e7
+    template = image[30:35, 100:105].copy()
+    got = corr2d.match_template(image, template)
+    dim = np.ones(image.shape, bool)
+    dim[where] = False
+    expected, bound = own_bound(image, template, dim)
+    # The windows that never held it (nor its row or column of windows).
+    rows = np.arange(got.shape[0])[:, None]
+    cols = np.arange(got.shape[1])[None, :]
+    far = ((rows > where[0]) | (rows + 5 <= where[0])) & \
+          ((cols > where[1]) | (cols + 5 <= where[1]))
+    assert far.sum() > 0.9 * got.size
+    assert (np.abs(got - expected)[far] <= bound[far]).all()
+    assert got[30, 100] == pytest.approx(1.0, abs=1e-14)
+    assert np.unravel_index(np.argmax(got), got.shape) == (30, 100)
+
+
+@pytest.mark.parametrize("bright", [(slice(None), slice(256, None)), (slice(None), slice(0, 256)),
+                                    (slice(0, 20), slice(None)), (slice(100, None), slice(None))])
+def test_a_bright_half_leaves_the_dim_half_exact(bright):
+    # The bright half's sums set the dim half's floor (all 0) and its
+    # shift (the image's mean: dim variances cancelled against it).
+    rng = np.random.default_rng(1)
+    image = rng.random((128, 512))
+    image[bright] *= 1e6
+    template = rng.random((5, 5))
+    got = corr2d.match_template(image, template)
+    mask = np.zeros(image.shape, bool)
+    mask[bright] = True
+    expected, bound = own_bound(image, template, ~mask)
+    held = sliding_window_view(mask, (5, 5)).any(axis=(-2, -1))
+    assert (np.abs(got - expected)[~held] <= bound[~held]).all()
+
+
+@pytest.mark.parametrize("level", [3e4, 3e5, 1e8])
+def test_two_level_image_dark_windows_are_exact(level):
+    # 4096 columns: dark N(0, 1) on the left, level + N(0, 1) on the right;
+    # one shift near the image's mean made the dark variances cancel
+    # (level 3e4: errors 1.6e-6; 3e5: every dark window 0).
+    rng = np.random.default_rng(2)
+    image = rng.normal(size=(96, 4096))
+    image[:, 2048:] += level
+    template = image[40:45, 1000:1005].copy()
+    got = corr2d.match_template(image, template)
+    dark = np.zeros(image.shape, bool)
+    dark[:, :2048] = True
+    expected, bound = own_bound(image[:, :2100], template, dark[:, :2100])
+    region = (slice(None), slice(0, 2044))
+    assert (np.abs(got[region] - expected[region]) <= bound[region]).all()
+    assert got[40, 1000] == pytest.approx(1.0, abs=1e-14)
+
+
+def test_float32_dc_offset_stays_within_one():
+    # 1e8 + N(0, 1) in float32: the correlation of the raw plane rounded at
+    # eps32 * 1e8 per product, and coefficients reached 3.0. Shifted by the
+    # mean (exact here: every sample within a factor 2 of it), its error is
+    # the correlation's bound with max|x - shift| (about 5) for max|x|: the
+    # direct method's n eps (the FFT's 2 log2(FH FW) eps is smaller).
+    rng = np.random.default_rng(3)
+    image = (1e8 + rng.normal(size=(160, 160))).astype(np.float32)
+    template = rng.normal(size=(32, 32))
+    got = corr2d.match_template(image, template)
+    expected, spread = ncc_reference(image, template)
+    centred = template - template.mean()
+    # The shift: the mean of a sample, in float32 (an ulp of 8 at 1e8).
+    deviation = float(np.abs(image.astype(np.float64) - 1e8).max()) + 16
+    flat = spread == 0  # float32 rounds most samples to 1e8 itself
+    assert (got[flat] == 0).all() and (~flat).sum() > 1000
+    bound = (template.size * np.finfo(np.float32).eps * deviation
+             * np.abs(centred).sum() / np.sqrt(spread[~flat] * np.square(centred).sum())
+             + 4 * np.finfo(np.float32).eps)
+    assert (np.abs(got - expected)[~flat] <= bound).all()
+    assert np.abs(got).max() <= 1 + 1e-6
+
+
 def test_large_template_takes_the_fft_method():
     rng = np.random.default_rng(4)
     for dtype, tolerance in ((np.float64, 1e-11), (np.float32, 1e-5)):

@@ -124,28 +124,43 @@ def match_template(
     Memory beyond the output: with ``pad_input=True``, a padded copy of the
     image in the result dtype (``(H + 2h) x (W + 2w)`` per image: an O(image)
     copy, as scikit-image's); without it, no copy of a float32 or float64 image
-    is made (integer, bool and float16 images: one converted plane at a time,
-    in the result dtype). Per thread, the running sums: four float64 rows of
-    the image's width (64 KiB for a 2048-wide image). With channels, one more
-    output-sized plane. The correlation itself takes what
+    is made unless its mean dwarfs its spread (more than 16 times the largest
+    deviation in a sample of its columns: a DC level, such as ``1e8 +
+    noise``), then one shifted plane at a time in its dtype (integer, bool and
+    float16 images: always one converted, shifted plane at a time, in the
+    result dtype). Per thread, the running sums: about nine float64 rows of a
+    tile's width (at most ``max(256, 8w) + w - 1`` columns) and a byte per
+    output of a band of rows of a tile. With channels, one more output-sized
+    plane. The correlation itself takes what
     :func:`corr2d.correlate2d` takes (it converts integer and float16 images
     one plane at a time; longdouble images are converted to float64 first).
 
     Accuracy: the sums and sums of squares of the windows run in float64
     whatever the image's dtype (scikit-image runs them in the image's
     precision: in float32 its cumulative sums over a whole large image lose
-    most digits), shifted by a value near the image's mean and restarted for
-    every band of output rows (at most ``max(64, 2h)``; the bands depend on the
-    shapes only, so the result is the same on any number of threads). A window
-    whose variance is at their rounding level (at most ``(4 sqrt(b + h - 1 + W)
-    + 16) * eps`` of float64, about ``1e-14`` to ``1e-13``, of the largest sum
-    of squares over h full rows met so far in its band of b rows) counts as
-    constant: 0. The correlation term is computed in the result dtype (float32
-    stays float32) with the error bound of :func:`corr2d.correlate2d` (for the
-    FFT method about ``2 * eps * log2(FH * FW) * max|x| * sum|t - mean(t)|``);
-    a coefficient's error is about that bound over the window's ``sqrt(sum((x -
-    mean(x))**2))`` times ``sqrt(sum((t - mean(t))**2))``, so windows far
-    flatter than the image's largest values are the least accurate (as in
+    most digits), restarted for every band of output rows (at most ``max(64,
+    2h)``) and tile of output columns (at most ``max(256, 8w)``; both depend on
+    the shapes only, so the result is the same on any number of threads), each
+    shifted by one of its own samples: a dim part of the image does not carry
+    a bright part's mean, and a window whose variance would still cancel
+    against its tile's shift (by more than 2^20) is done again with a sample
+    of its own as the shift. A running sum that falls below 2^-10 of the
+    largest value it carried is computed afresh, so a window's error comes
+    from the magnitudes its own sums met, not from bright samples elsewhere.
+    A window whose variance is at that rounding level (``(4 sqrt(b + h - 1 +
+    T) + 16) * eps`` of float64, for bands of b rows and tiles T columns of
+    the image wide: about
+    ``1e-14``, times the largest sum of squares about the shift that the
+    window's running sums carried) counts as constant: 0. Integer images
+    get exact sums (below 2^53), so exact variances. The correlation term is computed in
+    the result dtype (float32 stays float32) with the error bound of
+    :func:`corr2d.correlate2d` (for the FFT method about ``2 * eps *
+    log2(FH * FW) * max|x - m| * sum|t - mean(t)|``, m the image's mean for
+    integer images and where it dwarfs a float image's spread, else 0); a
+    coefficient's error is
+    about that bound over the window's ``sqrt(sum((x - mean(x))**2))`` times
+    ``sqrt(sum((t - mean(t))**2))``, so windows far flatter than the image's
+    largest deviations are the least accurate (as in
     scikit-image and OpenCV). A window that holds a NaN or an infinity gives
     NaN, and only such windows (the running sums count those samples apart;
     scikit-image's cumulative sums carry one NaN on to every later window,
@@ -372,6 +387,31 @@ def _match_plane(plane: np.ndarray, unit: np.ndarray, out: np.ndarray, clamp: fl
                  threads: int | None, threads_asked: int) -> None:
     """Write the coefficients of one ``(C, rows, columns)`` plane into `out`."""
     channels, (h, w) = plane.shape[0], unit.shape[1:]
+    # The correlation's rounding grows with the samples' magnitude, max|x|;
+    # the unit template sums to 0, so correlating x - shift gives the same
+    # coefficients with an error of max|x - shift| instead. One plane is
+    # converted anyway for other dtypes (integer, bool, float16, unaligned):
+    # it is shifted as it is made. A float32 or float64 plane is copied
+    # only where its offset dwarfs its spread (a DC level: 1e8 + N(0, 1)).
+    sample = plane[:, :, ::max(1, plane.shape[2] // 16)]
+    finite = sample[np.isfinite(sample)] if plane.dtype.kind == "f" else sample
+    mean = float(np.mean(finite, dtype=np.float64)) if finite.size else 0.0
+    # Integers: 8 significant bits, so that x - shift is exact; floats: the
+    # mean in the result dtype (1e8 + N(0, 1) in float32 needs all 24 bits).
+    shift = float(out.dtype.type(mean)) if plane.dtype.kind == "f" else _short(mean)
+    convert = (plane.dtype != out.dtype or not plane.flags.aligned
+               or any(stride % plane.itemsize for stride in plane.strides))
+    if shift != 0.0 and (convert or abs(shift) > 16 * float(
+            np.abs(finite.astype(np.float64) - shift).max())):
+        # Exact for integers (shift has 8 significant bits) and for floats
+        # within a factor 2 of shift (Sterbenz); else rounded by half an
+        # ulp of x - shift, below the correlation's own error.
+        plane = np.subtract(plane, out.dtype.type(shift), dtype=out.dtype)
+    elif convert:
+        # The core reads the result dtype, aligned, at any strides of whole
+        # elements: other planes (integer, bool, float16, byte-swapped, a
+        # field of a structured array) are converted first.
+        plane = np.require(plane, out.dtype, ("C_CONTIGUOUS", "ALIGNED"))
     # The numerator over the template's norm: sum_c corr(x_c, unit_c).
     correlate2d(plane[0], unit[0], "valid", threads=threads, out=out)
     if channels > 1:
@@ -379,27 +419,14 @@ def _match_plane(plane: np.ndarray, unit: np.ndarray, out: np.ndarray, clamp: fl
         for c in range(1, channels):
             correlate2d(plane[c], unit[c], "valid", threads=threads, out=part)
             out += part
-    # A value near the image's mean, subtracted from every sample: the
-    # variances do not change, the sums stay small.
-    sample = plane[:, ::max(1, plane.shape[1] // 16)]
-    mean = float(np.mean(sample, dtype=np.float64))
-    if not math.isfinite(mean):  # the core leaves out infinities and NaNs: so does the mean
-        finite = sample[np.isfinite(sample)]
-        mean = float(np.mean(finite, dtype=np.float64)) if finite.size else 0.0
-    shift = _short(mean)
-    # The core reads the result dtype, aligned, at any strides of whole
-    # elements: other planes (integer, bool, float16, byte-swapped, a field
-    # of a structured array) are converted first.
-    if (plane.dtype != out.dtype or not plane.flags.aligned
-            or any(stride % plane.itemsize for stride in plane.strides)):
-        plane = np.require(plane, out.dtype, ("C_CONTIGUOUS", "ALIGNED"))
-    _ccore.window_normalize(plane, out, h, w, shift, clamp, threads_asked)
+    # The core shifts each band and tile of the plane by a sample of its own
+    # (the variances do not depend on the shift): 0.0 is not used.
+    _ccore.window_normalize(plane, out, h, w, 0.0, clamp, threads_asked)
 
 
 def _short(value: float, bits: int = 8) -> float:
     """`value` rounded to `bits` significant bits: subtracting it from
-    integers (or from floats of similar size) is exact, and keeps the
-    sums of integer images exact."""
+    integers (or from floats of similar size) is exact."""
     if not math.isfinite(value) or value == 0.0:
         return 0.0
     mantissa, exponent = math.frexp(value)
