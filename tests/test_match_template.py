@@ -214,7 +214,7 @@ def own_bound(image, template, dim):
     return result, bound
 
 
-@pytest.mark.parametrize("where", [(0, 511), (0, 0), (127, 250), (0, 250), (64, 0)])
+@pytest.mark.parametrize("where", [(0, 511), (0, 0), (100, 250), (0, 250), (64, 0), (127, 511)])
 def test_a_hot_pixel_zeroes_no_window_that_never_held_it(where):
     # One bright pixel set the flat floor of every window in its band of
     # rows (the sums over whole rows): 0 at the true match, far from it.
