@@ -95,33 +95,6 @@ static void NAME(window_column_fresh)(double *sum, double *sumsq, double *bad, d
         bad[j] = b;
 }
 
-/* The column sums one row further down: row `enter` in, row `leave` out. */
-CORR2D_FORCE_INLINE void NAME(window_columns_slide)(double *sum, double *sumsq, double *bad,
-                                                    const T *image,
-                                                    const corr2d_window_geometry *g,
-                                                    ptrdiff_t enter, ptrdiff_t leave,
-                                                    double shift, ptrdiff_t cs,
-                                                    const int counting)
-{
-    const ptrdiff_t width = g->width;
-    ptrdiff_t c, j;
-    for (c = 0; c < g->channels; c++) {
-        const T *in = image + c * g->channel_stride + enter * g->row_stride;
-        const T *out = image + c * g->channel_stride + leave * g->row_stride;
-        for (j = 0; j < width; j++) {
-            double x_missing = 0.0, y_missing = 0.0;
-            const double x = counting ? NAME(centred)((double)in[j * cs], shift, &x_missing)
-                                      : (double)in[j * cs] - shift;
-            const double y = counting ? NAME(centred)((double)out[j * cs], shift, &y_missing)
-                                      : (double)out[j * cs] - shift;
-            sum[j] += x - y;
-            sumsq[j] += x * x - y * y;
-            if (counting)
-                bad[j] += x_missing - y_missing;
-        }
-    }
-}
-
 /* A running sum of squares that has fallen below CORR2D_WINDOW_DROP of the
  * largest value it carried since it was last computed afresh has lost that
  * many bits to cancellation: it is computed afresh. The rounding it carries
@@ -131,28 +104,69 @@ CORR2D_FORCE_INLINE void NAME(window_columns_slide)(double *sum, double *sumsq, 
 #define CORR2D_WINDOW_DROP (1.0 / 1024.0)
 #endif
 
-/* After a slide: each column's largest sum of squares since it was last
- * computed afresh (a NaN kept: it marks the row), and the columns that fell
- * too far below theirs computed afresh over rows [r, r + count). */
-CORR2D_FORCE_INLINE void NAME(window_columns_check)(double *sum, double *sumsq, double *bad,
-                                                    double *met, const T *image,
+/* The column sums one row further down: row `enter` in, row `leave` out,
+ * and each column's largest sum of squares since it was last computed
+ * afresh (a NaN kept: it marks the row). Returns nonzero if one fell below
+ * CORR2D_WINDOW_DROP of that (window_columns_refresh). */
+CORR2D_FORCE_INLINE int NAME(window_columns_slide)(double *sum, double *sumsq, double *bad,
+                                                   double *met, const T *image,
                                                     const corr2d_window_geometry *g,
-                                                    ptrdiff_t r, ptrdiff_t count, double shift,
-                                                    ptrdiff_t cs, const int counting)
+                                                    ptrdiff_t enter, ptrdiff_t leave,
+                                                    double shift, ptrdiff_t cs,
+                                                    const int counting)
 {
     const ptrdiff_t width = g->width;
-    ptrdiff_t j;
     double stale = 0.0; /* a select, which GCC vectorises (an int |= is not) */
-    for (j = 0; j < width; j++) {
-        const double q = sumsq[j], m = met[j];
-        met[j] = q <= m ? m : q;
-        stale = q < m * CORR2D_WINDOW_DROP ? 1.0 : stale;
+    ptrdiff_t c, j;
+    for (c = 0; c < g->channels; c++) {
+        const T *in = image + c * g->channel_stride + enter * g->row_stride;
+        const T *out = image + c * g->channel_stride + leave * g->row_stride;
+        if (c < g->channels - 1) {
+            for (j = 0; j < width; j++) {
+                double x_missing = 0.0, y_missing = 0.0;
+                const double x = counting ? NAME(centred)((double)in[j * cs], shift, &x_missing)
+                                          : (double)in[j * cs] - shift;
+                const double y = counting ? NAME(centred)((double)out[j * cs], shift, &y_missing)
+                                          : (double)out[j * cs] - shift;
+                sum[j] += x - y;
+                sumsq[j] += x * x - y * y;
+                if (counting)
+                    bad[j] += x_missing - y_missing;
+            }
+            continue;
+        }
+        /* The last channel: also each column's largest sum of squares. */
+        for (j = 0; j < width; j++) {
+            double x_missing = 0.0, y_missing = 0.0;
+            const double x = counting ? NAME(centred)((double)in[j * cs], shift, &x_missing)
+                                      : (double)in[j * cs] - shift;
+            const double y = counting ? NAME(centred)((double)out[j * cs], shift, &y_missing)
+                                      : (double)out[j * cs] - shift;
+            const double q = sumsq[j] + (x * x - y * y), m = met[j];
+            sum[j] += x - y;
+            sumsq[j] = q;
+            met[j] = q <= m ? m : q;
+            stale = q < m * CORR2D_WINDOW_DROP ? 1.0 : stale;
+            if (counting)
+                bad[j] += x_missing - y_missing;
+        }
     }
-    if (stale != 0.0)
-        for (j = 0; j < width; j++)
-            if (sumsq[j] < met[j] * CORR2D_WINDOW_DROP)
-                NAME(window_column_fresh)(sum, sumsq, bad, met, image, g, j, r, count, shift,
-                                          cs, counting);
+    return stale != 0.0;
+}
+
+
+/* The columns that fell below CORR2D_WINDOW_DROP of their largest sum of
+ * squares, computed afresh over rows [r, r + count). */
+static void NAME(window_columns_refresh)(double *sum, double *sumsq, double *bad, double *met,
+                                         const T *image, const corr2d_window_geometry *g,
+                                         ptrdiff_t r, ptrdiff_t count, double shift,
+                                         ptrdiff_t cs, const int counting)
+{
+    ptrdiff_t j;
+    for (j = 0; j < g->width; j++)
+        if (sumsq[j] < met[j] * CORR2D_WINDOW_DROP)
+            NAME(window_column_fresh)(sum, sumsq, bad, met, image, g, j, r, count, shift, cs,
+                                      counting);
 }
 
 /* One output row [out, out + count) divided by its windows' deviations;
@@ -315,10 +329,10 @@ CORR2D_FORCE_INLINE ptrdiff_t NAME(window_band)(const T *image, T *out,
         if (corr2d_should_stop(watch))
             return i1;
         if (i > i0) {
-            NAME(window_columns_slide)(sum, sumsq, bad, image, g, i + h - 1, i - 1, shift, cs,
-                                       counting);
-            NAME(window_columns_check)(sum, sumsq, bad, met, image, g, i, h, shift, cs,
-                                       counting);
+            if (NAME(window_columns_slide)(sum, sumsq, bad, met, image, g, i + h - 1, i - 1,
+                                           shift, cs, counting))
+                NAME(window_columns_refresh)(sum, sumsq, bad, met, image, g, i, h, shift, cs,
+                                             counting);
         }
         NAME(window_row)(sums, sumsqs, bads, mags, sum, sumsq, bad, met, ow, w, counting);
         /* A NaN or an infinity stays in the running sum of met to the
