@@ -125,7 +125,7 @@ def match_template(
     image in the result dtype (``(H + 2h) x (W + 2w)`` per image: an O(image)
     copy, as scikit-image's); without it, no copy of a float32 or float64 image
     is made unless its mean dwarfs its spread (more than 16 times the largest
-    deviation in a sample of its columns: a DC level, such as ``1e8 +
+    deviation in a sample of its rows: a DC level, such as ``1e8 +
     noise``), then one shifted plane at a time in its dtype (integer, bool and
     float16 images: always one converted, shifted plane at a time, in the
     result dtype). Per thread, the running sums: about nine float64 rows of a
@@ -393,16 +393,19 @@ def _match_plane(plane: np.ndarray, unit: np.ndarray, out: np.ndarray, clamp: fl
     # converted anyway for other dtypes (integer, bool, float16, unaligned):
     # it is shifted as it is made. A float32 or float64 plane is copied
     # only where its offset dwarfs its spread (a DC level: 1e8 + N(0, 1)).
-    sample = plane[:, :, ::max(1, plane.shape[2] // 16)]
-    finite = sample[np.isfinite(sample)] if plane.dtype.kind == "f" else sample
-    mean = float(np.mean(finite, dtype=np.float64)) if finite.size else 0.0
+    sample = plane[:, ::max(1, plane.shape[1] // 16)]  # about 16 whole rows
+    mean = float(np.mean(sample, dtype=np.float64))
+    low, high = float(sample.min()), float(sample.max())
+    if not (math.isfinite(mean) and math.isfinite(low) and math.isfinite(high)):
+        finite = sample[np.isfinite(sample)]  # the core leaves them out too
+        mean, low, high = ((float(np.mean(finite, dtype=np.float64)), float(finite.min()),
+                            float(finite.max())) if finite.size else (0.0, 0.0, 0.0))
     # Integers: 8 significant bits, so that x - shift is exact; floats: the
     # mean in the result dtype (1e8 + N(0, 1) in float32 needs all 24 bits).
     shift = float(out.dtype.type(mean)) if plane.dtype.kind == "f" else _short(mean)
     convert = (plane.dtype != out.dtype or not plane.flags.aligned
                or any(stride % plane.itemsize for stride in plane.strides))
-    if shift != 0.0 and (convert or abs(shift) > 16 * float(
-            np.abs(finite.astype(np.float64) - shift).max())):
+    if shift != 0.0 and (convert or abs(shift) > 16 * max(high - shift, shift - low)):
         # Exact for integers (shift has 8 significant bits) and for floats
         # within a factor 2 of shift (Sterbenz); else rounded by half an
         # ulp of x - shift, below the correlation's own error.
