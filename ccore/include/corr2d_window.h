@@ -46,7 +46,9 @@ typedef struct {
  * depend only on the shapes, so the result is the same bits on any number
  * of threads). c is the band and tile's own shift, the median of a few of
  * its finite samples (exact differences for integer images, whose variances
- * are then exact, whatever c). A running sum of squares that falls below
+ * are then exact, whatever c); a window whose var is below 2^-20 of its q
+ * (it cancels against c) is done again in a pass with a sample of its own
+ * as c, up to 4 passes. A running sum of squares that falls below
  * 2^-10 of the largest value it carried since it was last computed is
  * computed afresh over its rows (or columns), so `rounding`, the window's
  * error level, comes from the magnitudes that this window's sums met:
