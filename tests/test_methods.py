@@ -639,6 +639,26 @@ def test_fft_sums_that_would_overflow_are_computed_directly(dtype, scale, patter
     assert np.abs(got - want).max() <= bound
 
 
+@pytest.mark.parametrize("dtype, big", [("float32", 1e35), ("float64", 1e305)])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_core_fft_overflow_beside_a_non_finite_sample_is_computed_directly(dtype, big, bad):
+    # The pair zeroed of its NaN or infinity overflowed again, unchecked:
+    # every output of the pair came out NaN (the whole float64 image),
+    # where the direct method has 961.
+    rng = np.random.default_rng(0)
+    x = (rng.random((400, 400)) * big).astype(dtype)
+    x[200, 200] = bad
+    k = (rng.random((31, 31)) / 31**2).astype(dtype)
+    with np.errstate(all="ignore"):
+        want = corr2d.correlate2d(x, k, "same", method="direct")
+        got = corr2d.correlate2d(x, k, "same", method="fft")
+    _same_non_finite(got, want)
+    finite = np.isfinite(want)
+    fh, fw = _fft_shape(x, k, "same")
+    bound = 2 * np.finfo(dtype).eps * np.log2(fh * fw) * big * np.abs(k).sum()
+    assert np.all(np.abs(got[finite] - want[finite]) <= bound)
+
+
 def test_complex_fft_overflow_beside_a_nan_is_computed_directly():
     # A NaN made the job retry with it zeroed; the retry overflowed outside
     # bin (0, 0) and its non-finite outputs were kept (22800 where the

@@ -55,6 +55,10 @@ typedef struct {
  * 200^2 unchanged. */
 /* fft_tiles' answer when the call's watch said stop mid-pair. */
 #define FFT_STOPPED 2
+/* What fft_tiles checks: its samples (through bin (0, 0)) and its outputs,
+ * or, for a pair whose infinities and NaNs were zeroed, its outputs only. */
+#define FFT_CHECK_OUTPUTS 1
+#define FFT_CHECK_ALL 2
 
 #ifndef FFT_SKEW_BYTES
 #define FFT_SKEW_BYTES 320
@@ -495,7 +499,7 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
 #define ARGS(T)                                                                                \
     (&st.ph, &st.pw, cols_out > tw, (const T *)spectrum, (const T *)spectrum + length, kh, kw, \
      (T *)out + i0 * g->out_row_stride + j0, g->out_row_stride, rows_out, cols_out, st.fwp,    \
-     (T *)ws, stream, !attempt, &watch)
+     (T *)ws, stream, attempt ? FFT_CHECK_OUTPUTS : FFT_CHECK_ALL, &watch)
             if (dtype == CORR2D_FLOAT32)
                 left = AT_LEVEL(fft_tiles, f32, ARGS(float));
             else
@@ -503,6 +507,17 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
 #undef ARGS
             if (left != 1)
                 break;
+            if (attempt) {
+                /* Zeroed of its infinities and NaNs, the pair's sums still
+                 * overflowed: the direct method computes the whole job (it
+                 * puts the NaNs and infinities where they belong). Only
+                 * the NaN windows were marked before: every output of the
+                 * pair came out NaN. */
+                nf.r0 = nf.c0 = 0;
+                nf.r1 = rows_in - 1;
+                nf.c1 = cols_in - 1;
+                nf.any_nan = 0;
+            }
         }
         if (watch.stop) {  /* this pair left part done: the call ends */
             free(nf.sat);

@@ -504,10 +504,10 @@ VEC_TARGET static inline void NAME(stream_fence)(int stream)
  * multiplied by the spectrum and transformed back while it is in cache;
  * then the inverse column transforms, on the output's columns only, and
  * the output block (rows_out x cols_out at out): tile a's result is the
- * real part, tile b's the imaginary. With `check` set, a pair whose
- * samples are not all finite is left there: it returns 1 and writes
- * nothing; and one whose outputs are not all finite returns 1 too, having
- * written them (else 0). It asks `watch` between its steps (a pair of
+ * real part, tile b's the imaginary. With `check` FFT_CHECK_ALL, a pair
+ * whose samples are not all finite is left there: it returns 1 and writes
+ * nothing; with FFT_CHECK_ALL or FFT_CHECK_OUTPUTS, one whose outputs are
+ * not all finite returns 1 too, having written them (else 0). It asks `watch` between its steps (a pair of
  * large tiles takes a tenth of a second) and returns FFT_STOPPED when it
  * said stop, the output then part written. */
 VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, int pair,
@@ -540,7 +540,7 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
          * NaN among them makes it one (as does an overflow), which costs
          * two tests here where a scan of the tiles cost 1.15x (4096^2
          * float64, 51x51). */
-        if (check && r0 == 0 && !(isfinite(Sr[0]) && isfinite(Si[0])))
+        if (check == FFT_CHECK_ALL && r0 == 0 && !(isfinite(Sr[0]) && isfinite(Si[0])))
             return 1;
         for (e = 0; e < fw; e++) {
             NAME(fvec) xr, xi, yr, yi, zr, zi;

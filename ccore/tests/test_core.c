@@ -328,9 +328,11 @@ static void test_fft_refusals(void)
     }
 }
 
-/* Finite samples whose transform sums overflow (1e305 over an 8 x 8
+/* Finite samples whose transform sums overflow (1e307 over an 8 x 8
  * tile; a checkerboard, whose bin (0, 0) stays finite, too): the pairs go
- * to the direct method, whose sums stay finite. */
+ * to the direct method, whose sums stay finite. With a NaN or an infinity
+ * among them too (patterns 2 and 3), the pair zeroed of it overflows
+ * again: it too goes direct (every output of the pair came out NaN). */
 static void test_fft_overflow_runs_direct(void)
 {
     double img[12 * 12], k[4] = {0.25, 0.125, 0.0625, 0.5}, flipped[4] = {0.5, 0.0625, 0.125, 0.25};
@@ -338,15 +340,22 @@ static void test_fft_overflow_runs_direct(void)
     corr2d_geometry g = {12, 12, 12, 2, 2, 11, 11, 11, 0, 0, CORR2D_FILL, 1};
     int t, pattern;
     CHECK(corr2d_fft_spectrum(CORR2D_FLOAT64, flipped, 2, 2, 8, 8, spec) == CORR2D_OK, "spectrum");
-    for (pattern = 0; pattern < 2; pattern++) {
+    for (pattern = 0; pattern < 4; pattern++) {
         for (t = 0; t < 144; t++)
-            img[t] = (pattern && (t / 12 + t % 12) % 2 ? -1e305 : 1e305) * (1 + (t % 7) / 10.0);
+            img[t] = (pattern == 1 && (t / 12 + t % 12) % 2 ? -1e307 : 1e307) * (1 + (t % 7) / 10.0);
+        if (pattern >= 2)
+            img[5 * 12 + 6] = pattern == 2 ? NAN : INFINITY;
         CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, img, k, k, spec, 8, 8, out, &g) == CORR2D_OK,
               "overflowing pair runs");
         CHECK(corr2d_correlate(CORR2D_FLOAT64, img, k, k, direct, &g) == CORR2D_OK, "direct");
-        for (t = 0; t < 121; t++)
-            CHECK(isfinite(out[t]) && fabs(out[t] - direct[t]) <= 1e-12 * fabs(direct[t]) + 1e292,
-                  "overflow %d: %g != %g", pattern, out[t], direct[t]);
+        for (t = 0; t < 121; t++) {
+            if (!isfinite(direct[t]))
+                CHECK(isnan(direct[t]) ? isnan(out[t]) : out[t] == direct[t],
+                      "overflow %d at %d: %g != %g", pattern, t, out[t], direct[t]);
+            else
+                CHECK(isfinite(out[t]) && fabs(out[t] - direct[t]) <= 1e-12 * fabs(direct[t]) + 1e294,
+                      "overflow %d at %d: %g != %g", pattern, t, out[t], direct[t]);
+        }
     }
 }
 
