@@ -428,11 +428,11 @@ def test_the_binding_checks_what_the_core_trusts():
     window_normalize = corr2d._ccore.window_normalize
     image = np.array([[[1.0, 2.0, 0.0], [3.0, 4.0, 0.0]]])  # (C, H, W)
     out = np.array([[1.0, 2.0]])
-    window_normalize(image, out, 2, 2, 0.0, 0.0, 1)
+    window_normalize(image, out, 2, 2, 0.0, 1)
     # Windows [[1, 2], [3, 4]] and [[2, 0], [4, 0]]: variances 5 and 11.
     np.testing.assert_allclose(out, [[1 / np.sqrt(5.0), 2 / np.sqrt(11.0)]], rtol=1e-15)
     out = np.ones((1, 2))
-    window_normalize(image, out, 2, 2, 0.0, 5.0, 1)  # the floor: variance 5 gives 0
+    window_normalize(image, out, 2, 2, 5.0, 1)  # the floor: variance 5 gives 0
     assert out[0, 0] == 0 and out[0, 1] == 1 / np.sqrt(11.0)
     buffer = np.zeros((4, 4))
     unaligned = np.frombuffer(b"\0" * 33, np.float64, 4, 1).reshape(1, 2, 2)
@@ -444,13 +444,13 @@ def test_the_binding_checks_what_the_core_trusts():
         ((image, np.ones((1, 3))), ValueError),                             # out's shape
         ((image, np.ones((1, 2)), 3, 2), ValueError),                       # window too tall
         ((image, np.ones((1, 2)), 2, 0), ValueError),                       # empty window
-        ((image, np.ones((1, 2)), 2, 2, 0.0, -1.0), ValueError),            # floor < 0
-        ((image, np.ones((1, 2)), 2, 2, 0.0, np.nan), ValueError),          # floor NaN
+        ((image, np.ones((1, 2)), 2, 2, -1.0), ValueError),            # floor < 0
+        ((image, np.ones((1, 2)), 2, 2, np.nan), ValueError),          # floor NaN
         ((image, np.broadcast_to(1.0, (1, 2))), ValueError),                # read-only out
         ((buffer[None, :2, :3], buffer[1:2, :2]), ValueError),              # overlap
         ((unaligned, np.ones((1, 1))), ValueError),                         # unaligned
     ]:
-        full = args + (2, 2, 0.0, 0.0, 1)[len(args) - 2:]
+        full = args + (2, 2, 0.0, 1)[len(args) - 2:]
         with pytest.raises(error, match="internal error"):
             window_normalize(*full)
 

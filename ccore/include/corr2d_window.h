@@ -60,11 +60,10 @@ typedef struct {
  * only. A window that holds an infinity or a
  * NaN gives NaN (they are counted apart, so no other window is touched);
  * where the sum of squares overflows (|x| beyond about 1e154), the outputs
- * are NaN from that row to the band's end. `shift` is unused (each band
- * and tile picks its own); the variances do not depend on it.
+ * are NaN from that row to the band's end.
  */
 int corr2d_window_normalize(corr2d_dtype dtype, const void *image, void *out,
-                            const corr2d_window_geometry *g, double shift, double floor);
+                            const corr2d_window_geometry *g, double floor);
 
 /* The output rows of a band (the last band may be shorter): a function of
  * the shapes only. */

@@ -74,13 +74,13 @@ ptrdiff_t corr2d_window_band_rows(ptrdiff_t out_height, ptrdiff_t window_height)
 }
 
 int corr2d_window_normalize(corr2d_dtype dtype, const void *image, void *out,
-                            const corr2d_window_geometry *g, double shift, double floor)
+                            const corr2d_window_geometry *g, double floor)
 {
     switch (dtype) {
     case CORR2D_FLOAT32:
-        return window_normalize_f32((const float *)image, (float *)out, g, shift, floor);
+        return window_normalize_f32((const float *)image, (float *)out, g, floor);
     case CORR2D_FLOAT64:
-        return window_normalize_f64((const double *)image, (double *)out, g, shift, floor);
+        return window_normalize_f64((const double *)image, (double *)out, g, floor);
     default:
         return CORR2D_EINVAL;
     }

@@ -440,7 +440,7 @@ static void NAME(window_tile)(const T *image, T *out, const corr2d_window_geomet
 }
 
 int NAME(window_normalize)(const T *image, T *out, const corr2d_window_geometry *g,
-                           double shift, double floor)
+                           double floor)
 {
     const ptrdiff_t h = g->window_height, w = g->window_width, width = g->width;
     const ptrdiff_t oh = g->height - h + 1, ow = width - w + 1;
@@ -460,7 +460,6 @@ int NAME(window_normalize)(const T *image, T *out, const corr2d_window_geometry 
     ptrdiff_t band;
     corr2d_watch watch;
 
-    (void)shift; /* each band and tile picks its own */
     if (nthreads > nbands)
         nthreads = (int)nbands;
     scratch = (double *)malloc(sizeof(double) * per_thread * (size_t)nthreads);

@@ -194,7 +194,7 @@ static void test_exact(corr2d_dtype dtype, int trials)
         shift = rand_int(-3, 3);
         floor = rand_int(0, 2) == 0 ? rand_int(1, 8) / 4.0 : 0.0;
         inv_n = 1.0 / ((double)g->channels * (double)g->window_height * (double)g->window_width);
-        CHECK(corr2d_window_normalize(dtype, image_of(&a, dtype), out, g, shift, floor) ==
+        CHECK(corr2d_window_normalize(dtype, image_of(&a, dtype), out, g, floor) ==
                   CORR2D_OK, "status");
         for (i = 0; i < oh; i++)
             for (j = 0; j < ow; j++) {
@@ -279,7 +279,7 @@ static void test_rounding(corr2d_dtype dtype, int trials)
                 DBL_EPSILON * largest;
         corr = malloc(sizeof(double) * (size_t)(oh * ow));
         out = make_out(g, dtype, corr, &elems, 0);
-        CHECK(corr2d_window_normalize(dtype, image_of(&a, dtype), out, g, shift, 0.0) ==
+        CHECK(corr2d_window_normalize(dtype, image_of(&a, dtype), out, g, 0.0) ==
                   CORR2D_OK, "status");
         for (i = 0; i < oh; i++)
             for (j = 0; j < ow; j++) {
@@ -359,12 +359,12 @@ static void test_threads_agree(void)
         CHECK(corr2d_window_band_rows(oh, h) < oh, "several bands (%d rows)", (int)oh);
         g.threads = 1;
         memcpy(o1, corr, sizeof(double) * (size_t)(oh * ow));
-        CHECK(corr2d_window_normalize(CORR2D_FLOAT64, image, o1, &g, 50.0, 0.0) == CORR2D_OK,
+        CHECK(corr2d_window_normalize(CORR2D_FLOAT64, image, o1, &g, 0.0) == CORR2D_OK,
               "status");
         for (threads = 2; threads <= 3; threads++) {
             g.threads = threads;
             memcpy(o2, corr, sizeof(double) * (size_t)(oh * ow));
-            CHECK(corr2d_window_normalize(CORR2D_FLOAT64, image, o2, &g, 50.0, 0.0) ==
+            CHECK(corr2d_window_normalize(CORR2D_FLOAT64, image, o2, &g, 0.0) ==
                       CORR2D_OK, "status");
             CHECK(memcmp(o1, o2, sizeof(double) * (size_t)(oh * ow)) == 0,
                   "%d threads give the bits of 1", threads);
@@ -409,7 +409,7 @@ static void test_nan(void)
         g.threads = threads;
         for (i = 0; i < oh * ow; i++)
             out[i] = 0.5f;
-        CHECK(corr2d_window_normalize(CORR2D_FLOAT32, image, out, &g, 0.5, 0.0) == CORR2D_OK,
+        CHECK(corr2d_window_normalize(CORR2D_FLOAT32, image, out, &g, 0.0) == CORR2D_OK,
               "status");
         for (i = 0; i < oh; i++)
             for (j = 0; j < ow; j++) {
@@ -448,11 +448,11 @@ static void test_interrupt_and_dtypes(void)
         image[k] = (float)(k % 1013);
     memset(out, 0, sizeof(float) * (size_t)(n * n));
     corr2d_set_interrupt_check(interrupt_now);
-    CHECK(corr2d_window_normalize(CORR2D_FLOAT32, image, out, &g, 0.0, 0.0) == CORR2D_EINTR,
+    CHECK(corr2d_window_normalize(CORR2D_FLOAT32, image, out, &g, 0.0) == CORR2D_EINTR,
           "interrupted call returns CORR2D_EINTR");
     CHECK(interrupt_calls >= 1, "the check was polled");
     corr2d_set_interrupt_check(NULL);
-    CHECK(corr2d_window_normalize(CORR2D_UINT8, image, out, &g, 0.0, 0.0) == CORR2D_EINVAL,
+    CHECK(corr2d_window_normalize(CORR2D_UINT8, image, out, &g, 0.0) == CORR2D_EINVAL,
           "uint8 is refused");
     free(image);
     free(out);

@@ -120,5 +120,5 @@ cdef extern from "corr2d_window.h" nogil:
         int threads
 
     int corr2d_window_normalize(corr2d_dtype dtype, const void *image, void *out,
-                                const corr2d_window_geometry *g, double shift, double floor)
+                                const corr2d_window_geometry *g, double floor)
     Py_ssize_t corr2d_window_band_rows(Py_ssize_t out_height, Py_ssize_t window_height)

@@ -51,7 +51,6 @@ def window_normalize(
     out: np.ndarray,
     height: int,
     width: int,
-    shift: float,
     floor: float,
     threads: int,
 ) -> np.ndarray: ...

@@ -332,7 +332,7 @@ cdef Py_ssize_t _element_stride(cnp.ndarray a, int axis, str name) except? -1:
 
 
 def window_normalize(cnp.ndarray image, cnp.ndarray out, Py_ssize_t height, Py_ssize_t width,
-                     double shift, double floor, int threads):
+                     double floor, int threads):
     """Template matching's normalization, in place on out (see
     corr2d_window.h): each correlation out[i, j] divided by the standard
     deviation of the window image[:, i:i + height, j:j + width] (all
@@ -371,7 +371,7 @@ def window_normalize(cnp.ndarray image, cnp.ndarray out, Py_ssize_t height, Py_s
     cdef const void *image_data = cnp.PyArray_DATA(image)
     cdef void *out_data = cnp.PyArray_DATA(out)
     with nogil:
-        status = corr2d_window_normalize(code, image_data, out_data, &g, shift, floor)
+        status = corr2d_window_normalize(code, image_data, out_data, &g, floor)
     raise_for_status(status, "the windows' geometry")
     return out
 

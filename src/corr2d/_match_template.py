@@ -424,7 +424,7 @@ def _match_plane(plane: np.ndarray, unit: np.ndarray, out: np.ndarray, clamp: fl
             out += part
     # The core shifts each band and tile of the plane by a sample of its own
     # (the variances do not depend on the shift): 0.0 is not used.
-    _ccore.window_normalize(plane, out, h, w, 0.0, clamp, threads_asked)
+    _ccore.window_normalize(plane, out, h, w, clamp, threads_asked)
 
 
 def _short(value: float, bits: int = 8) -> float:
