@@ -423,7 +423,7 @@ def _match_plane(plane: np.ndarray, unit: np.ndarray, out: np.ndarray, clamp: fl
             correlate2d(plane[c], unit[c], "valid", threads=threads, out=part)
             out += part
     # The core shifts each band and tile of the plane by a sample of its own
-    # (the variances do not depend on the shift): 0.0 is not used.
+    # (the variances do not depend on the shift).
     _ccore.window_normalize(plane, out, h, w, clamp, threads_asked)
 
 
