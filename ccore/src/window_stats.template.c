@@ -28,12 +28,16 @@
  * a window that holds one gives NaN, as a direct computation does.
  */
 
-/* v - shift where v is finite, else 0 (and *missing 1.0, else 0.0): a
- * select that the compiler vectorises (window_stats.c says why not
- * trapping). */
-CORR2D_FORCE_INLINE double NAME(centred)(double v, double shift, double *missing)
+/* v - shift; `counting`, where v is finite, else 0 (and *missing 1.0,
+ * else 0.0): a select that the compiler vectorises (window_stats.c says
+ * why not trapping). Without `counting`, *missing is left alone. */
+CORR2D_FORCE_INLINE double NAME(centred)(double v, double shift, double *missing,
+                                         const int counting)
 {
-    const int finite = v - v == 0.0;
+    int finite;
+    if (!counting)
+        return v - shift;
+    finite = v - v == 0.0;
     *missing = finite ? 0.0 : 1.0;
     return finite ? v - shift : 0.0;
 }
@@ -59,8 +63,7 @@ CORR2D_FORCE_INLINE void NAME(window_columns_start)(double *sum, double *sumsq, 
             const T *row = image + c * g->channel_stride + k * g->row_stride;
             for (j = 0; j < width; j++) {
                 double missing = 0.0;
-                const double x = counting ? NAME(centred)((double)row[j * cs], shift, &missing)
-                                          : (double)row[j * cs] - shift;
+                const double x = NAME(centred)((double)row[j * cs], shift, &missing, counting);
                 sum[j] += x;
                 sumsq[j] += x * x;
                 if (counting)
@@ -83,8 +86,7 @@ static void NAME(window_column_fresh)(double *sum, double *sumsq, double *bad, d
         for (c = 0; c < g->channels; c++) {
             double missing = 0.0;
             const T v = image[c * g->channel_stride + k * g->row_stride + j * cs];
-            const double x = counting ? NAME(centred)((double)v, shift, &missing)
-                                      : (double)v - shift;
+            const double x = NAME(centred)((double)v, shift, &missing, counting);
             s += x;
             q += x * x;
             b += missing;
@@ -124,10 +126,8 @@ CORR2D_FORCE_INLINE int NAME(window_columns_slide)(double *sum, double *sumsq, d
         if (c < g->channels - 1) {
             for (j = 0; j < width; j++) {
                 double x_missing = 0.0, y_missing = 0.0;
-                const double x = counting ? NAME(centred)((double)in[j * cs], shift, &x_missing)
-                                          : (double)in[j * cs] - shift;
-                const double y = counting ? NAME(centred)((double)out[j * cs], shift, &y_missing)
-                                          : (double)out[j * cs] - shift;
+                const double x = NAME(centred)((double)in[j * cs], shift, &x_missing, counting);
+                const double y = NAME(centred)((double)out[j * cs], shift, &y_missing, counting);
                 sum[j] += x - y;
                 sumsq[j] += x * x - y * y;
                 if (counting)
@@ -138,10 +138,8 @@ CORR2D_FORCE_INLINE int NAME(window_columns_slide)(double *sum, double *sumsq, d
         /* The last channel: also each column's largest sum of squares. */
         for (j = 0; j < width; j++) {
             double x_missing = 0.0, y_missing = 0.0;
-            const double x = counting ? NAME(centred)((double)in[j * cs], shift, &x_missing)
-                                      : (double)in[j * cs] - shift;
-            const double y = counting ? NAME(centred)((double)out[j * cs], shift, &y_missing)
-                                      : (double)out[j * cs] - shift;
+            const double x = NAME(centred)((double)in[j * cs], shift, &x_missing, counting);
+            const double y = NAME(centred)((double)out[j * cs], shift, &y_missing, counting);
             const double q = sumsq[j] + (x * x - y * y), m = met[j];
             sum[j] += x - y;
             sumsq[j] = q;
