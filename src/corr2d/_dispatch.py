@@ -66,4 +66,3 @@ def on_device(backend: ModuleType, *arrays: Any) -> ContextManager:
     if not backend.ON_GPU:
         return nullcontext()
     return backend.context(next(a for a in arrays if is_cupy_array(a)))
-
