@@ -17,7 +17,7 @@ import numpy as np
 
 from ._arrays import array_module, is_cupy_array
 from ._checks import check_threads
-from ._methods import check_method
+from ._methods import check_method, is_longdouble
 from ._stacks import axes_pair
 from ._tables import BOUNDARY_CODES, NDIMAGE_BOUNDARIES
 
@@ -218,7 +218,7 @@ def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, or
     nthreads = check_threads(threads, func)
     complex_result = "c" in (image.dtype.kind, kernel.dtype.kind)
     out_dtype = output_dtype(output, image.dtype, complex_result, func)
-    if on_gpu and out_dtype.kind in "fc" and out_dtype.itemsize > (8 if out_dtype.kind == "f" else 16):
+    if on_gpu and is_longdouble(out_dtype):
         raise TypeError(f"{func}: output {out_dtype} is not available for CuPy arrays (CUDA has "
                         "no long double); ask for float64 or complex128")
     dtype = compute_dtype(image.dtype, kernel.dtype, out_dtype)
