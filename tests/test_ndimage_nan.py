@@ -194,3 +194,28 @@ def test_interpolate_into_the_input_itself(func):
     y = x.copy()
     assert getattr(cn, func)(y, w, output=y, mode="mirror", nan_policy="interpolate") is y
     np.testing.assert_array_equal(y, want)
+
+
+def test_a_wider_output_keeps_the_input_s_zero_sum_rule():
+    # A float32 image whose kernel sums to 1.2e-7 of sum|w|: zero-sum in
+    # float32 (below 64 eps32), so a missing sample takes the window's mean.
+    # A float64 or integer output widened the sums, and with them the
+    # threshold (eps64): the kernel was rescaled instead, and outputs next
+    # to the hole fell from 4337.9 to 0.
+    rng = np.random.default_rng(1)
+    image = (rng.normal(size=(9, 10)) * 1000).astype(np.float32)
+    image[4, 4] = np.nan
+    weights = rng.normal(size=(3, 3))
+    weights -= weights.mean()
+    weights[0, 0] += 1e-7 * np.abs(weights).sum()
+    weights = weights.astype(np.float32).astype(np.float64)
+    kw = dict(mode="nearest", nan_policy="interpolate")
+    base = cn.correlate(image, weights, **kw)
+    # float32 sums against float64 ones: a few float32 roundings of the
+    # window's sum |w||x| (at most 9 * 1.5 * 4000 here).
+    atol = 64 * np.finfo(np.float32).eps * 6e4
+    for method in ["direct", "fft"]:
+        wide = cn.correlate(image, weights, output=np.float64, method=method, **kw)
+        np.testing.assert_allclose(wide, base, rtol=0, atol=atol)
+    whole = cn.correlate(image, weights, output=np.int32, **kw)
+    assert np.all(np.abs(whole - np.trunc(base)) <= 1)

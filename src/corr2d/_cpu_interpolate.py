@@ -48,7 +48,7 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
     must run it instead (the FFT method, an all-zero kernel)."""
     image, output, kernel, dtype = plan.image, plan.output, plan.kernel, plan.compute_dtype
     (h, w), (kh, kw) = image.shape[-2:], kernel.shape
-    facts = weighing(kernel.real, dtype)
+    facts = weighing(kernel.real, plan.precision)  # the input's rounding, not the output's
     if facts is None or image.size == 0:
         return None
     whole = CorrelatePlan(np.broadcast_to(np.zeros((), dtype), (h, w)), kernel, plan.fill, (h, w),

@@ -45,6 +45,7 @@ class NdimagePlan(NamedTuple):
     output: Any
     result: Any
     axes: tuple  # the caller's image axes, in increasing order (moved last above)
+    precision: np.dtype  # the input's own float precision (sums_precision)
 
 
 def as_input(value: Any, name: str, func: str, xp) -> Any:
@@ -118,15 +119,25 @@ def output_dtype(output: Any, image_dtype: np.dtype, complex_result: bool, func:
     return dtype
 
 
+def sums_precision(image: np.dtype) -> np.dtype:
+    """The input's own float precision: float32 for float16, float32 and
+    complex64, longdouble for long doubles, float64 for the rest. It
+    decides what rounding is (nan_policy='interpolate's zero-sum kernels),
+    whatever output the sums are widened to."""
+    image = image.newbyteorder("=")  # '>f4' is float32 too
+    if image in (np.longdouble, np.clongdouble):
+        return np.dtype(np.longdouble)
+    return np.dtype({np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float32,
+                     np.dtype(np.complex64): np.float32}.get(image, np.float64))
+
+
 def compute_dtype(image: np.dtype, weights: np.dtype, out: np.dtype) -> np.dtype:
     """The dtype the sums run in: the input's float precision (float32 stays
     float32; integers, bool and float64 are float64; longdouble is kept),
     widened to a wider floating output, complex when anything is; float64
     for an integer or bool output (ndimage's sums, corr2d._ndimage_exact)."""
-    image = image.newbyteorder("=")  # '>f4' is float32 too
-    real = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float32,
-            np.dtype(np.complex64): np.float32}.get(image, np.float64)
-    if image in (np.longdouble, np.clongdouble) or out in (np.longdouble, np.clongdouble):
+    real = sums_precision(image)
+    if out in (np.longdouble, np.clongdouble):
         real = np.longdouble
     if out.kind in "biu" and real != np.longdouble:
         real = np.float64  # an integer output takes ndimage's float64 sums (corr2d._ndimage_exact)
@@ -271,4 +282,5 @@ def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, or
     moved = (rows_axis, cols_axis), (-2, -1)
     return NdimagePlan(xp.moveaxis(image, *moved), kernel, dtype, fill,
                        BOUNDARY_CODES[NDIMAGE_BOUNDARIES[mode]], top, left, nthreads,
-                       method, xp.moveaxis(result, *moved), result, (rows_axis, cols_axis))
+                       method, xp.moveaxis(result, *moved), result, (rows_axis, cols_axis),
+                       sums_precision(image.dtype))

@@ -110,6 +110,7 @@ def normalized_correlate(
     cval: float = 0.0,
     cval_is_valid: bool = True,
     threads: int = 0,
+    precision: Any = None,
     func: str,
 ) -> Any:
     """Correlation that ignores missing samples (normalized convolution).
@@ -144,6 +145,11 @@ def normalized_correlate(
         they are missing anyway when `cval` is NaN.
     threads : int, optional, keyword-only
         Threads for the element-wise steps (0: OpenMP's default).
+    precision : dtype, optional, keyword-only
+        The float dtype whose eps sets the zero-sum and empty-window
+        thresholds: the input's own precision when `image` was widened for
+        the output (a float32 input into a float64 or integer output);
+        default `image`'s dtype.
     func : str, keyword-only
         The function the user called, for error messages.
 
@@ -190,7 +196,7 @@ def normalized_correlate(
     data, valid, any_missing = _split(image, invalid, threads)
     if outside_valid and not any_missing:
         return correlate(image, weights, cval)  # nothing to leave out: the plain correlation
-    facts = weighing(_host_weights(weights), image.dtype)
+    facts = weighing(_host_weights(weights), image.dtype if precision is None else precision)
     if facts is None:  # an all-zero kernel weighs nothing: zeros, as 'propagate' gives
         return correlate(data, weights, 0.0)
     data_fill, valid_fill = (cval, 1.0) if outside_valid else (0.0, 0.0)

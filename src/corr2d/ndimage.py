@@ -195,7 +195,8 @@ def _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes
         return correlate_stack(sub, backend)
 
     result = normalized_correlate(plain, image, xp.asarray(weights), invalid,
-                                  cval=float(np.real(cval)), threads=plan.threads, func=func)
+                                  cval=float(np.real(cval)), threads=plan.threads,
+                                  precision=plan.precision, func=func)
     target = plan.result
     if not _is_array(output) and target.dtype == result.dtype:
         return result  # no caller's array to fill: the result is the answer
