@@ -52,7 +52,7 @@ class OneThreadBlas:
         self._lock = threading.Lock()
         self._count = own
         if forked_in_others_call:
-            for lib, n in zip(self._shared or [], self._shared_original):
+            for lib, n in zip(self._shared, self._shared_original):
                 _set_process_wide(lib, n)
 
     def _controllers(self) -> None:

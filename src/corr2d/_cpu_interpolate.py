@@ -31,7 +31,7 @@ from ._cpu_separable import correlate_separable
 from ._extend import copy_extended
 from ._jobs import run_jobs
 from ._ndimage_exact import ndimage_taps, takes_ndimage_sums
-from ._ndimage_plan import NdimagePlan, cast_into, writable_target
+from ._ndimage_plan import NdimagePlan, cast_into, sums_precision, writable_target
 from ._normalized import finish, split_into, weighing
 from ._signal_plan import CorrelatePlan, zero_fill
 from ._tables import BOUNDARY_CODES
@@ -48,7 +48,7 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
     must run it instead (the FFT method, an all-zero kernel)."""
     image, output, kernel, dtype = plan.image, plan.output, plan.kernel, plan.compute_dtype
     (h, w), (kh, kw) = image.shape[-2:], kernel.shape
-    facts = weighing(kernel.real, plan.precision)  # the input's rounding, not the output's
+    facts = weighing(kernel.real, sums_precision(image.dtype))  # the input's rounding, not the output's
     if facts is None or image.size == 0:
         return None
     whole = CorrelatePlan(np.broadcast_to(np.zeros((), dtype), (h, w)), kernel, plan.fill, (h, w),
@@ -97,7 +97,7 @@ def interpolate_stack(plan: NdimagePlan, invalid: np.ndarray | None):
         if not missing and ndimage_sums is not None:
             _ccore.ordered_sums(block, *ndimage_sums, num)  # as 'propagate': ndimage's sums
         else:
-            correlate(block, kernel, factors, num)  # nothing missing: the plain correlation
+            correlate(block, kernel, factors, num)  # the zeroed data's correlation
         if missing:
             weight_sum = np.empty_like(num)
             correlate(valid, kernel, factors, weight_sum)

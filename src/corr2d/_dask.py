@@ -17,7 +17,8 @@ and this module only when a Dask array comes in.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from contextlib import nullcontext
+from typing import Any, Callable, ContextManager
 
 import numpy as np
 
@@ -43,8 +44,13 @@ LAZY = True
 #: distributed workers alike).
 THREADS_PER_TASK = 1
 
-__all__ = ["ON_GPU", "LAZY", "THREADS_PER_TASK", "auto_method", "correlate", "map_planes", "map_conv2d",
+__all__ = ["ON_GPU", "LAZY", "THREADS_PER_TASK", "auto_method", "context", "correlate", "map_planes", "map_conv2d",
            "map_conv2d_input", "map_conv2d_weight", "map_conv_transpose2d", "as_dask"]
+
+
+def context(array: Any) -> ContextManager:
+    """Where a call is planned: on the host (the blocks run there)."""
+    return nullcontext()
 
 
 def as_dask(a: Any, like: Any = None) -> Any:

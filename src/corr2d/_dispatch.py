@@ -8,9 +8,8 @@ Backends are imported on first use, so CuPy is imported only when CuPy
 arrays come in, Dask only when Dask arrays do."""
 from __future__ import annotations
 
-from contextlib import nullcontext
 from types import ModuleType
-from typing import Any, ContextManager
+from typing import Any
 
 from . import _cpu
 from ._arrays import (any_cupy_array, any_dask_array, check_one_device, check_same_device_kind,
@@ -57,12 +56,3 @@ def backend_for(func: str, **arrays: Any) -> ModuleType:
 
         return backend
     return _cpu
-
-
-def on_device(backend: ModuleType, *arrays: Any) -> ContextManager:
-    """Where a call of `backend` plans and runs: the device of its first
-    CuPy array (CuPy allocates on the current device, which may be
-    another), nothing to enter on the host or for Dask."""
-    if not backend.ON_GPU:
-        return nullcontext()
-    return backend.context(next(a for a in arrays if is_cupy_array(a)))

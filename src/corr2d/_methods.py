@@ -359,9 +359,10 @@ def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     column, row = kernel[:, q].copy(), kernel[p, :] / pivot
     cross = np.outer(column, row)
     if not np.array_equal(cross, kernel):
-        column, row = _svd_factors(kernel, cross, pivot, tol)
-        if column is None:
+        factors = _svd_factors(kernel, cross, pivot, tol)
+        if factors is None:
             return None
+        column, row = factors
     # else exactly the outer product of its cross (Sobel's, boxes, small
     # binomial kernels): these factors are the kernel bit for bit, where the
     # SVD's are so only to rounding (a Sobel edge of 4 came out
@@ -370,21 +371,21 @@ def _separable_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     return column, row
 
 
-def _svd_factors(kernel: np.ndarray, cross: np.ndarray, pivot: Any, tol: float) -> tuple:
+def _svd_factors(kernel: np.ndarray, cross: np.ndarray, pivot: Any, tol: float) -> tuple | None:
     """The SVD's factors of a kernel within `tol` of rank 1, exact to
-    rounding and made mirror-exact; ``(None, None)`` for any other."""
+    rounding and made mirror-exact; None for any other."""
     kh, kw = kernel.shape
     # A rank-1 kernel plus E leaves a cross residual of a few max|E| <= sigma_2,
     # and sigma_1 <= sqrt(kh kw) |pivot|: beyond this, sigma_2 > tol sigma_1.
     if np.max(np.abs(kernel - cross)) > 8 * tol * math.sqrt(kh * kw) * abs(pivot):
-        return None, None
+        return None
     work = kernel.astype(np.complex128 if kernel.dtype.kind == "c" else np.float64)
     # BLAS held at one thread: its pool would spin on against the threads
     # of the method that runs next.
     with ONE_THREAD_BLAS:
         u, s, vh = np.linalg.svd(work)
     if s[0] == 0 or s[1] > tol * s[0]:
-        return None, None
+        return None
     column, row = _refined(work, u[:, 0] * s[0])
     return (_mirror_exact(kernel, column.astype(kernel.dtype), axis=0),
             _mirror_exact(kernel, row.astype(kernel.dtype), axis=1))

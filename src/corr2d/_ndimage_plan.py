@@ -45,7 +45,6 @@ class NdimagePlan(NamedTuple):
     output: Any
     result: Any
     axes: tuple  # the caller's image axes, in increasing order (moved last above)
-    precision: np.dtype  # the input's own float precision (sums_precision)
 
 
 def as_input(value: Any, name: str, func: str, xp) -> Any:
@@ -282,5 +281,4 @@ def plan_ndimage(input: Any, weights: Any, output: Any, mode: Any, cval: Any, or
     moved = (rows_axis, cols_axis), (-2, -1)
     return NdimagePlan(xp.moveaxis(image, *moved), kernel, dtype, fill,
                        BOUNDARY_CODES[NDIMAGE_BOUNDARIES[mode]], top, left, nthreads,
-                       method, xp.moveaxis(result, *moved), result, (rows_axis, cols_axis),
-                       sums_precision(image.dtype))
+                       method, xp.moveaxis(result, *moved), result, (rows_axis, cols_axis))

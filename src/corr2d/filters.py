@@ -73,7 +73,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _arrays, _ccore
-from ._dispatch import backend_for, on_device
+from ._dispatch import backend_for
 from ._methods import choose
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
 from ._stacks import apply_over_planes, image_axes
@@ -223,7 +223,7 @@ def _filter_image(
     """`filter2d` applied to every image plane of `image`, in the input's layout."""
     if _arrays.any_dask_array(image, mask):
         return _filter_lazily(image, filter2d, func, axes, channel_axis, nan_policy, mask)
-    with on_device(backend_for(func, image=image, mask=mask), image, mask):
+    with backend_for(func, image=image, mask=mask).context(image):  # a CuPy image's device
         return _filter_in_memory(image, filter2d, func, axes, channel_axis, nan_policy, mask)
 
 
@@ -806,12 +806,17 @@ def _gaussian_filter(sigma, mode, cval, truncate, radius, func: str) -> PlaneFil
     kernel = (np.outer(rows, cols) if whole else
               np.broadcast_to(rows.sum() * cols.sum() / (rows.size * cols.size), (rows.size, cols.size)))
 
+    chosen: dict = {}  # once per plane shape and dtype, not per plane of a stack
+
     def method(shape: tuple, dtype: np.dtype) -> str:
         # The separable method or the direct loops, by the cost model; never
         # the FFT, whose error is relative to the image's largest sample,
         # not to each output's own window as ndimage's: it put 1e-11 (float64)
         # or 2e-2 (float32) where ndimage gives 0, beside a bright sample.
-        return choose(shape, kernel, np.dtype(dtype), fft=False)[0]
+        key = (tuple(shape), np.dtype(dtype))
+        if key not in chosen:
+            chosen[key] = choose(key[0], kernel, key[1], fft=False)[0]
+        return chosen[key]
 
     def correlate(data, weights, fill):
         # `weights` is `kernel` (its sums weigh the valid samples): run its

@@ -17,9 +17,9 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from ._arrays import array_module, is_cupy_array, is_dask_array, stand_in
 from ._checks import check_threads
-from ._dispatch import backend_for, on_device
+from ._dispatch import backend_for
 from ._ndimage_exact import takes_ndimage_sums
-from ._ndimage_plan import cast_into, image_axes, plan_ndimage
+from ._ndimage_plan import cast_into, image_axes, plan_ndimage, sums_precision
 from ._normalized import check_mask, check_nan_policy, normalized_correlate
 from ._ndimage_run import correlate_stack
 
@@ -117,7 +117,7 @@ def _run(input: Any, weights: Any, output: Any, mode: Any, cval: Any, origin: An
     if backend.LAZY:
         return _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan_policy,
                      mask, backend, convolve=convolve, func=func)
-    with on_device(backend, input, weights, output):
+    with backend.context(input):  # a CuPy call plans on its input's device
         plan = plan_ndimage(input, weights, output, mode, cval, origin, axes, threads, method,
                             convolve=convolve, func=func, on_gpu=backend.ON_GPU)
         if check_nan_policy(nan_policy, func) == "propagate":
@@ -196,7 +196,7 @@ def _interpolate(plan, backend, input, weights, output, mode, cval, origin, axes
 
     result = normalized_correlate(plain, image, xp.asarray(weights), invalid,
                                   cval=float(np.real(cval)), threads=plan.threads,
-                                  precision=plan.precision, func=func)
+                                  precision=sums_precision(plan.image.dtype), func=func)
     target = plan.result
     if not _is_array(output) and target.dtype == result.dtype:
         return result  # no caller's array to fill: the result is the answer

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._dispatch import backend_for, on_device
+from ._dispatch import backend_for
 from ._signal_plan import plan_correlate
 
 __all__ = ["correlate2d", "convolve2d", "choose_method"]
@@ -65,8 +65,10 @@ _MEMORY_NOTE = """
     max(kh, kw) * eps`` times the first) as two 1-D passes; a column
     symmetric or antisymmetric bit for bit (Gaussians, boxes) adds each
     mirrored pair of samples before multiplying, so samples over half the
-    dtype's largest value can overflow there. The factors come from an
-    SVD refined by one least-squares step each way, so each tap of their
+    dtype's largest value can overflow there. The factors are the kernel's
+    middle row and column where their outer product is the kernel bit for
+    bit (Sobel's, boxes); else an SVD's, refined by one least-squares step
+    each way, so each tap of their
     outer product is within a few eps of the kernel's own (a Gaussian's
     tail included): an output's error is about ``(kh + kw) * eps`` times
     ``sum |k| |x|`` over its window, as for the direct method, plus the
@@ -180,7 +182,7 @@ def correlate2d(
            [37., 43.]])
     """
     backend = backend_for("correlate2d", in1=in1, in2=in2, out=out)
-    with on_device(backend, in1, in2, out):
+    with backend.context(in1):  # a CuPy call plans on its inputs' device
         return backend.correlate(plan_correlate(
             in1, in2, mode, boundary, fillvalue, threads, out, convolve=False, func="correlate2d",
             on_gpu=backend.ON_GPU, method=method))
@@ -239,7 +241,7 @@ def convolve2d(
            [0, 3, 4]])
     """
     backend = backend_for("convolve2d", in1=in1, in2=in2, out=out)
-    with on_device(backend, in1, in2, out):
+    with backend.context(in1):
         return backend.correlate(plan_correlate(
             in1, in2, mode, boundary, fillvalue, threads, out, convolve=True, func="convolve2d",
             on_gpu=backend.ON_GPU, method=method))
