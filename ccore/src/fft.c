@@ -55,10 +55,6 @@ typedef struct {
  * 200^2 unchanged. */
 /* fft_tiles' answer when the call's watch said stop mid-pair. */
 #define FFT_STOPPED 2
-/* What fft_tiles checks: its samples (through bin (0, 0)) and its outputs,
- * or, for a pair whose infinities and NaNs were zeroed, its outputs only. */
-#define FFT_CHECK_OUTPUTS 1
-#define FFT_CHECK_ALL 2
 
 #ifndef FFT_SKEW_BYTES
 #define FFT_SKEW_BYTES 320
@@ -295,6 +291,16 @@ static nonfinite nonfinite_for(ptrdiff_t rows, ptrdiff_t cols)
     return nf;
 }
 
+/* The whole job to the direct method: its box every row and column (it
+ * puts the NaNs and infinities where they belong: none is marked apart). */
+static void nonfinite_whole(nonfinite *nf, ptrdiff_t rows, ptrdiff_t cols)
+{
+    nf->r0 = nf->c0 = 0;
+    nf->r1 = rows - 1;
+    nf->c1 = cols - 1;
+    nf->any_nan = 0;
+}
+
 /* Zero the infinities and NaNs of row[0, n), input row r of the job whose
  * column 0 is the row's column -c_shift, and note them in `nf`. */
 static void scrub_row(char *row, ptrdiff_t n, size_t es, ptrdiff_t r, ptrdiff_t c_shift,
@@ -491,15 +497,13 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
             /* Every sample finite: the first try's sums overflowed, and
              * would again; the direct method below computes the whole job. */
             if (attempt && nf.r0 > nf.r1 && !nf.any_nan) {
-                nf.r0 = nf.c0 = 0;
-                nf.r1 = rows_in - 1;
-                nf.c1 = cols_in - 1;
+                nonfinite_whole(&nf, rows_in, cols_in);
                 break;
             }
 #define ARGS(T)                                                                                \
     (&st.ph, &st.pw, cols_out > tw, (const T *)spectrum, (const T *)spectrum + length, kh, kw, \
      (T *)out + i0 * g->out_row_stride + j0, g->out_row_stride, rows_out, cols_out, st.fwp,    \
-     (T *)ws, stream, attempt ? FFT_CHECK_OUTPUTS : FFT_CHECK_ALL, &watch)
+     (T *)ws, stream, !attempt, &watch)
             if (dtype == CORR2D_FLOAT32)
                 left = AT_LEVEL(fft_tiles, f32, ARGS(float));
             else
@@ -507,17 +511,10 @@ int corr2d_fft_correlate(corr2d_dtype dtype, const void *image, const void *kern
 #undef ARGS
             if (left != 1)
                 break;
-            if (attempt) {
-                /* Zeroed of its infinities and NaNs, the pair's sums still
-                 * overflowed: the direct method computes the whole job (it
-                 * puts the NaNs and infinities where they belong). Only
-                 * the NaN windows were marked before: every output of the
-                 * pair came out NaN. */
-                nf.r0 = nf.c0 = 0;
-                nf.r1 = rows_in - 1;
-                nf.c1 = cols_in - 1;
-                nf.any_nan = 0;
-            }
+            if (attempt) /* zeroed of its infinities and NaNs, the pair's sums
+                          * still overflowed (unmarked, every output of it came
+                          * out NaN) */
+                nonfinite_whole(&nf, rows_in, cols_in);
         }
         if (watch.stop) {  /* this pair left part done: the call ends */
             free(nf.sat);

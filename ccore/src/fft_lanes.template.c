@@ -504,17 +504,18 @@ VEC_TARGET static inline void NAME(stream_fence)(int stream)
  * multiplied by the spectrum and transformed back while it is in cache;
  * then the inverse column transforms, on the output's columns only, and
  * the output block (rows_out x cols_out at out): tile a's result is the
- * real part, tile b's the imaginary. With `check` FFT_CHECK_ALL, a pair
+ * real part, tile b's the imaginary. With `check_samples` set, a pair
  * whose samples are not all finite is left there: it returns 1 and writes
- * nothing; with FFT_CHECK_ALL or FFT_CHECK_OUTPUTS, one whose outputs are
- * not all finite returns 1 too, having written them (else 0). It asks `watch` between its steps (a pair of
+ * nothing; one whose outputs are not all finite returns 1 too, having
+ * written them (else 0): also a pair whose infinities and NaNs the caller
+ * zeroed, whose sums can still overflow. It asks `watch` between its steps (a pair of
  * large tiles takes a tenth of a second) and returns FFT_STOPPED when it
  * said stop, the output then part written. */
 VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, int pair,
                                       const T *kr, const T *ki, ptrdiff_t kh, ptrdiff_t kw,
                                       T *out, ptrdiff_t out_stride, ptrdiff_t rows_out,
                                       ptrdiff_t cols_out, ptrdiff_t fwp, T *ws, int stream,
-                                      int check, corr2d_watch *watch)
+                                      int check_samples, corr2d_watch *watch)
 {
     const ptrdiff_t fh = ph->n, fw = pw->n, tw = fw - kw + 1;
     /* Only the columns from kw - 1 on are output: the inverse passes skip
@@ -540,7 +541,7 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
          * NaN among them makes it one (as does an overflow), which costs
          * two tests here where a scan of the tiles cost 1.15x (4096^2
          * float64, 51x51). */
-        if (check == FFT_CHECK_ALL && r0 == 0 && !(isfinite(Sr[0]) && isfinite(Si[0])))
+        if (check_samples && r0 == 0 && !(isfinite(Sr[0]) && isfinite(Si[0])))
             return 1;
         for (e = 0; e < fw; e++) {
             NAME(fvec) xr, xi, yr, yi, zr, zi;
@@ -571,7 +572,7 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
      * bin other than (0, 0): samples near the dtype's largest over the
      * transform's length) leave a non-finite output: the caller retries
      * the pair (its outputs are all written again). */
-    return check && probe != 0;
+    return probe != 0;
 }
 
 #undef FFT_VECTOR_TRANSPOSE

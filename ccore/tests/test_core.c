@@ -348,14 +348,10 @@ static void test_fft_overflow_runs_direct(void)
         CHECK(corr2d_fft_correlate(CORR2D_FLOAT64, img, k, k, spec, 8, 8, out, &g) == CORR2D_OK,
               "overflowing pair runs");
         CHECK(corr2d_correlate(CORR2D_FLOAT64, img, k, k, direct, &g) == CORR2D_OK, "direct");
-        for (t = 0; t < 121; t++) {
-            if (!isfinite(direct[t]))
-                CHECK(isnan(direct[t]) ? isnan(out[t]) : out[t] == direct[t],
-                      "overflow %d at %d: %g != %g", pattern, t, out[t], direct[t]);
-            else
-                CHECK(isfinite(out[t]) && fabs(out[t] - direct[t]) <= 1e-12 * fabs(direct[t]) + 1e294,
-                      "overflow %d at %d: %g != %g", pattern, t, out[t], direct[t]);
-        }
+        /* Every pair overflows, so every output is the direct method's. */
+        for (t = 0; t < 121; t++)
+            CHECK(isnan(direct[t]) ? isnan(out[t]) : out[t] == direct[t],
+                  "overflow %d at %d: %g != %g", pattern, t, out[t], direct[t]);
     }
 }
 
