@@ -11,7 +11,7 @@ same threads) and auto's time over the fastest. The summary line is the
 worst ratio and the cases beyond 1.05. These cases set the separable
 constants that benchmarks/fit_method_costs.py does not fit
 (SEPARABLE_FOLDED_COLUMN, SEPARABLE_PER_BYTE_OUT_OF_CACHE,
-SEPARABLE_CACHE_BYTES in corr2d._method_costs).
+CACHE_BYTES in corr2d._method_costs).
 
 Run: ``python benchmarks/bench_auto_separable.py --threads 1`` (and 2;
 ``--out`` reuses one output array instead of a fresh one per call;

@@ -12,9 +12,12 @@ own formulas in corr2d._methods:
 
     direct     pixels * (DIRECT_PER_MAC * kh*kw + DIRECT_PER_PIXEL)
     fft        transforms * (FFT_PER_FACTOR . fft_nlogn_features + FFT_PER_SAMPLE
-               * n + FFT_PER_TRANSFORM) + FFT_PER_CALL, n = FH*FW from
-               fft_tile_shape, transforms from fft_transforms (two real
-               tiles of a tile row share one)
+               * n + FFT_PER_TRANSFORM + FFT_PER_ROW * rows) + FFT_PER_CALL,
+               n = FH*FW from fft_tile_shape, transforms from fft_transforms
+               (two real tiles of a tile row share one), rows from fft_rows;
+               FFT_PER_ROW is carried over, not fitted (the grid's images
+               stay in the cache, so FFT_PER_PIXEL_OUT_OF_CACHE never
+               applies to them either: benchmarks/fit_fft_rows.py fits both)
     separable  SEPARABLE_PER_MAC * macs + SEPARABLE_PER_PIXEL * pixels
                + SEPARABLE_PER_CALL (the two passes' work)
 
@@ -215,6 +218,17 @@ def time_grid(calls, rounds, seed=0):
         c["seconds"] = float(np.median(c["samples"]))
 
 
+def carried_seconds(method, c):
+    """The part of call `c`'s modelled seconds priced by constants this
+    script carries over instead of fitting: the FFT's tile rows."""
+    if method != "fft":
+        return 0.0
+    p = PRECISIONS[c["dtype"]]
+    tile = c.get("tile") or M.fft_tile_shape(c["shape"], c["k"].shape, np.dtype(c["dtype"]))
+    transforms = float(M.fft_transforms(c["shape"], c["k"].shape, tile, False))
+    return C.FFT_PER_ROW[p] * transforms * M.fft_rows(c["k"].shape, tile, False)
+
+
 def fit(calls, method, overhead):
     """Non-negative least squares of `method`'s constants on relative
     errors: {name: {'single': v, 'double': v} or v for the shared one}."""
@@ -229,7 +243,7 @@ def fit(calls, method, overhead):
         p, f = features(method, c["shape"], c["k"].shape, c["dtype"], c.get("tile"))
         value = dict(zip(names, f))
         rows.append([value[n] if q in (p, None) else 0.0 for n, q in cols])
-        target.append(max(c["seconds"] - overhead, 0.25 * c["seconds"]))
+        target.append(max(c["seconds"] - overhead - carried_seconds(method, c), 0.25 * c["seconds"]))
     a, t = np.array(rows, float), np.array(target)
     a /= t[:, None]  # relative errors: each row scaled by 1 / its seconds
     scale = a.max(axis=0)
@@ -249,7 +263,8 @@ def predicted(method, c, constants):
     """The model's seconds for call `c` under `constants` (on the tiles
     it was timed with)."""
     p, f = features(method, c["shape"], c["k"].shape, c["dtype"], c.get("tile"))
-    return sum(v * (constants[n] if n in SHARED else constants[n][p]) for n, v in zip(COLUMNS[method], f))
+    return (sum(v * (constants[n] if n in SHARED else constants[n][p]) for n, v in zip(COLUMNS[method], f))
+            + carried_seconds(method, c))
 
 
 def current_constants():
@@ -350,6 +365,12 @@ FFT_PER_SAMPLE = {pair("FFT_PER_SAMPLE")}
 FFT_PER_TRANSFORM = {pair("FFT_PER_TRANSFORM")}
 #: fft: fixed cost of a call (the kernel's spectrum, the thread pool).
 FFT_PER_CALL = {fmt(new["FFT_PER_CALL"])}
+#: fft: seconds per tile row copied in or written out
+#: (corr2d._methods.fft_rows), and, on outputs larger than CACHE_BYTES, per
+#: output pixel. Not fitted by this script (its images stay in the cache):
+#: carried over; benchmarks/fit_fft_rows.py fits them.
+FFT_PER_ROW = {{"single": {fmt(C.FFT_PER_ROW["single"])}, "double": {fmt(C.FFT_PER_ROW["double"])}}}
+FFT_PER_PIXEL_OUT_OF_CACHE = {fmt(C.FFT_PER_PIXEL_OUT_OF_CACHE)}
 
 #: separable: two 1-D passes, seconds per multiply-add and per pixel of
 #: each pass, and a fixed cost (the factorisation check, a second call).
@@ -361,17 +382,20 @@ SEPARABLE_PER_CALL = {fmt(new["SEPARABLE_PER_CALL"])}
 #: Gaussians, boxes, derivatives). Not fitted: carried over.
 SEPARABLE_FOLDED_COLUMN = {C.SEPARABLE_FOLDED_COLUMN}
 
-#: separable, on outputs larger than SEPARABLE_CACHE_BYTES (this host's
-#: L3): seconds per output byte that the two passes add to the direct
-#: method's trip through memory (the band's copy of the image rows and its
-#: buffer). Not fitted by the script (its images stay in the cache, one
-#: thread): carried over from the previous table.
+#: separable, on outputs larger than CACHE_BYTES: seconds per output byte
+#: that the two passes add to the direct method's trip through memory (the
+#: band's copy of the image rows and its buffer). Not fitted by the script
+#: (its images stay in the cache, one thread): carried over from the
+#: previous table.
 SEPARABLE_PER_BYTE_OUT_OF_CACHE = {fmt(C.SEPARABLE_PER_BYTE_OUT_OF_CACHE)}
-SEPARABLE_CACHE_BYTES = {C.SEPARABLE_CACHE_BYTES >> 20} << 20
+
+#: Outputs beyond this many bytes (this host's L3) leave the cache: the
+#: FFT and separable methods then pay for their trips through memory.
+CACHE_BYTES = {C.CACHE_BYTES >> 20} << 20
 
 #: separable: the factorisation's SVD (float64, one BLAS thread), seconds
-#: per ``kh * kw * min(kh, kw)`` and per call, counted the first time a
-#: kernel comes (corr2d._methods.choose). Not fitted by the script: carried over.
+#: per ``kh * kw * min(kh, kw)`` and per call, counted on every call
+#: (corr2d._methods.choose). Not fitted by the script: carried over.
 SVD_PER_CUBE = {fmt(C.SVD_PER_CUBE)}
 SVD_PER_CALL = {fmt(C.SVD_PER_CALL)}
 '''

@@ -304,7 +304,7 @@ def test_fft_model_counts_transform_pairs_and_idle_threads():
     charges the last round of transforms in full, so an odd count costs a
     thread's idle time."""
     from corr2d import _method_costs as C
-    from corr2d._methods import fft_nlogn_features, fft_seconds, fft_transforms
+    from corr2d._methods import fft_nlogn_features, fft_rows, fft_seconds, fft_transforms
 
     assert fft_transforms((1024, 1024), (51, 51), (400, 1080), False) == 3  # 3 rows of 1
     assert fft_transforms((1024, 1024), (51, 51), (576, 576), False) == 2  # 2 rows of a pair
@@ -317,8 +317,11 @@ def test_fft_model_counts_transform_pairs_and_idle_threads():
         fh, fw = fft_tile_shape(shape, k, f32, 2)
         n, rounds = fh * fw, -(-fft_transforms(shape, k, (fh, fw), False) // 2)
         per = (np.dot(C.FFT_PER_FACTOR["single"], fft_nlogn_features((fh, fw)))
-               + C.FFT_PER_SAMPLE["single"] * n + C.FFT_PER_TRANSFORM["single"])
-        assert two == pytest.approx(rounds * 2 * per + C.FFT_PER_CALL)
+               + C.FFT_PER_SAMPLE["single"] * n + C.FFT_PER_TRANSFORM["single"]
+               + C.FFT_PER_ROW["single"] * fft_rows(k, (fh, fw), False))
+        # Out of the cache (4096^2 float32: 64 MiB) every pixel adds its trip.
+        memory = C.FFT_PER_PIXEL_OUT_OF_CACHE * shape[0] * shape[1] * (shape[0] == 4096)
+        assert two == pytest.approx(rounds * 2 * per + C.FFT_PER_CALL + memory)
 
 
 def test_fft_model_features_count_the_factors():
@@ -372,14 +375,16 @@ def test_folds_knows_mirrored_columns():
 def test_choose_method_large_separable_kernels_by_their_fold():
     """On a 4096^2 image a 65x65 Gaussian (its column folds) runs separable
     on one thread or two (measured 1.4x faster than the FFT), while a
-    101x101 rank-1 kernel with no mirror runs by the FFT (1.1x faster
-    than the passes); the model once gave the Gaussian to the FFT."""
+    301x301 float64 rank-1 kernel with no mirror runs by the FFT (1.2x
+    faster than the passes on two threads, 1.4x on one; at 101x101 the
+    passes are as fast, 2026-12-06); the model once gave the Gaussian to
+    the FFT."""
     from corr2d._methods import choose
 
     g = np.exp(-(((np.arange(65) - 32) / (65 / 4)) ** 2))
     gaussian = np.outer(g, g).astype(np.float32)
     rng = np.random.default_rng(0)
-    plain = np.outer(rng.random(101), rng.random(101))
+    plain = np.outer(rng.random(301), rng.random(301))
     for threads in (1, 2):
         assert choose((4096, 4096), gaussian, np.dtype(np.float32), threads)[0] == "separable"
         assert choose((4096, 4096), plain, np.dtype(np.float64), threads)[0] == "fft"

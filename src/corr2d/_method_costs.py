@@ -24,6 +24,18 @@ FFT_PER_SAMPLE = {"single": 1.3e-09, "double": 2.1e-09}
 FFT_PER_TRANSFORM = {"single": 9.5e-07, "double": 1.7e-06}
 #: fft: fixed cost of a call (the kernel's spectrum, the thread pool).
 FFT_PER_CALL = 4.0e-04
+#: fft: seconds per tile row copied in or written out
+#: (corr2d._methods.fft_rows): a row is a stretch of memory of its own,
+#: whatever its length. Not fitted by fit_method_costs.py (its images stay
+#: in the cache): set 2026-12-06 by benchmarks/fit_fft_rows.py's method,
+#: from 1,447 timed tiles of 64..640 per side (1024^2 to 4096^2,
+#: float32/float64, kernels 11, 21 and 51, 1 and 2 threads). Without it the
+#: model chose 128 x 64 tiles for an 11 x 11 kernel on a 4096^2 image,
+#: 1.2-1.6x slower than the fastest tile, and the FFT over the direct method.
+FFT_PER_ROW = {"single": 2.7e-08, "double": 1.9e-08}
+#: fft, on outputs larger than CACHE_BYTES: seconds per output pixel that
+#: the trips through memory add (the same fit).
+FFT_PER_PIXEL_OUT_OF_CACHE = 8.6e-10
 
 #: separable: two 1-D passes, seconds per multiply-add and per pixel of
 #: each pass, and a fixed cost (the factorisation check, a second call).
@@ -39,10 +51,9 @@ SEPARABLE_PER_CALL = 1.6e-04
 #: Gaussians, boxes, derivatives).
 SEPARABLE_FOLDED_COLUMN = 0.75
 
-#: separable, on outputs larger than SEPARABLE_CACHE_BYTES (this host's
-#: L3): seconds per output byte that the two passes add to the direct
-#: method's trip through memory (the band's copy of the image rows and its
-#: buffer). Not fitted by the script (its images stay in the cache, one
+#: separable, on outputs larger than CACHE_BYTES: seconds per output byte
+#: that the two passes add to the direct method's trip through memory (the
+#: band's copy of the image rows and its buffer). Not fitted by the script (its images stay in the cache, one
 #: thread). These, SEPARABLE_FOLDED_COLUMN and the 0.85 above were set
 #: 2026-12-05 from 510 timed cases (Gaussians and random rank-1 kernels of
 #: 5..129 taps, 1024^2 to 4096^2, float32/float64, 1 and 2 threads, fresh
@@ -50,7 +61,10 @@ SEPARABLE_FOLDED_COLUMN = 0.75
 #: the fastest method in every case (the table before: 1.45x, and 72 cases
 #: beyond 1.05x; after: 4).
 SEPARABLE_PER_BYTE_OUT_OF_CACHE = 7.5e-11
-SEPARABLE_CACHE_BYTES = 32 << 20
+
+#: Outputs beyond this many bytes (this host's L3) leave the cache: the
+#: FFT and separable methods then pay for their trips through memory.
+CACHE_BYTES = 32 << 20
 
 #: separable: the factorisation's SVD (float64, one BLAS thread), seconds
 #: per ``kh * kw * min(kh, kw)`` and per call, counted on every call

@@ -120,6 +120,15 @@ def fft_transforms(shape: tuple, kshape: tuple, fft_shape: tuple, complex_: bool
     return tile_rows * (tile_cols if complex_ else np.ceil(tile_cols / 2))
 
 
+def fft_rows(kshape: tuple, fft_shape: tuple, complex_: bool):
+    """The rows one transform copies in from the image (FH per tile) and
+    writes out (FH - kh + 1 per tile), two real tiles or one complex one:
+    each is a separate stretch of memory, so short tile rows cost as much
+    to fetch as long ones (what FFT_PER_ROW prices). Works on arrays of FH."""
+    fh, kh = fft_shape[0], kshape[0]
+    return (1 if complex_ else 2) * (2 * fh - kh + 1)
+
+
 def factor_counts(sizes) -> np.ndarray:
     """How many times 2, 3 and 5 divide each size: an array of shape
     ``(3,) + shape(sizes)``."""
@@ -161,7 +170,8 @@ def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool,
     # A sum, not np.dot: BLAS would leave its threads spinning.
     transform = (sum(c * f for c, f in zip(C.FFT_PER_FACTOR[precision],
                                            fft_nlogn_features((fh, fw))))
-                 + C.FFT_PER_SAMPLE[precision] * n + C.FFT_PER_TRANSFORM[precision])
+                 + C.FFT_PER_SAMPLE[precision] * n + C.FFT_PER_TRANSFORM[precision]
+                 + C.FFT_PER_ROW[precision] * fft_rows(kshape, (fh, fw), complex_))
     rounds = np.ceil(fft_transforms(shape, kshape, (fh, fw), complex_) / threads)
     cost = rounds * threads * transform
     for fits in (n * _TILE_ITEMSIZE[precision, complex_] <= MAX_TILE_BYTES,
@@ -171,8 +181,10 @@ def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool,
             cost = capped
             break
     i, j = np.unravel_index(np.argmin(cost), cost.shape)
-    seconds = float(cost[i, j])
-    return int(fh[i, 0]), int(fw[0, j]), seconds + C.FFT_PER_CALL
+    seconds = float(cost[i, j]) + C.FFT_PER_CALL
+    if oh * ow * _TILE_ITEMSIZE[precision, complex_] > C.CACHE_BYTES:
+        seconds += C.FFT_PER_PIXEL_OUT_OF_CACHE * oh * ow
+    return int(fh[i, 0]), int(fw[0, j]), seconds
 
 
 #: The threads the cost model and the FFT's tile shape assume: this
@@ -215,7 +227,7 @@ def separable_seconds(shape: tuple, kshape: tuple, dtype: np.dtype, folded: bool
     seconds = (C.SEPARABLE_PER_MAC[p] * cf * macs + C.SEPARABLE_PER_PIXEL[p] * pixels
                + C.SEPARABLE_PER_CALL)
     nbytes = oh * ow * np.dtype(dtype).itemsize
-    if nbytes > C.SEPARABLE_CACHE_BYTES:
+    if nbytes > C.CACHE_BYTES:
         seconds += C.SEPARABLE_PER_BYTE_OUT_OF_CACHE * nbytes
     return seconds
 
