@@ -7,23 +7,23 @@ this table. ``single`` is float32/complex64 arithmetic, ``double`` everything
 wider. Complex work counts four real multiply-adds per complex one.
 """
 
-# Fitted 2026-12-04 by benchmarks/fit_method_costs.py: 771 calls, threads=1,
+# Fitted 2026-12-06 by benchmarks/fit_method_costs.py: 769 calls, threads=1,
 # simd avx512, 2 logical cores, corr2d 0.1.0,
-# numpy 2.4.6, scipy 1.17.1; a trivial call's 8 us subtracted.
+# numpy 2.4.6, scipy 1.17.1; a trivial call's 11 us subtracted.
 
 #: direct: seconds per multiply-add (``oh*ow*kh*kw``) and per output pixel.
-DIRECT_PER_MAC = {"single": 2.5e-11, "double": 4.4e-11}
-DIRECT_PER_PIXEL = {"single": 7.8e-10, "double": 1.2e-09}
+DIRECT_PER_MAC = {"single": 2.6e-11, "double": 4.4e-11}
+DIRECT_PER_PIXEL = {"single": 9.0e-10, "double": 1.7e-09}
 
 #: fft: seconds per ``n*log2(n)`` of a complex transform pair (forward and
 #: inverse, n = FH*FW; two real tiles share one) per factor 2, 3 and 5 of
 #: FH and FW (see corr2d._methods.fft_nlogn_features), per transform
 #: sample (copies, the spectrum product) and per transform.
-FFT_PER_FACTOR = {"single": (1.6e-11, 3.1e-11, 6.1e-11), "double": (3.3e-11, 6.1e-11, 8.9e-11)}
-FFT_PER_SAMPLE = {"single": 1.3e-09, "double": 2.1e-09}
-FFT_PER_TRANSFORM = {"single": 9.5e-07, "double": 1.7e-06}
+FFT_PER_FACTOR = {"single": (2.7e-11, 5.8e-11, 8.5e-11), "double": (5.5e-11, 1.0e-10, 1.5e-10)}
+FFT_PER_SAMPLE = {"single": 0.0e+00, "double": 0.0e+00}
+FFT_PER_TRANSFORM = {"single": 1.2e-06, "double": 2.7e-06}
 #: fft: fixed cost of a call (the kernel's spectrum, the thread pool).
-FFT_PER_CALL = 4.0e-04
+FFT_PER_CALL = 4.1e-04
 #: fft: seconds per tile row copied in or written out
 #: (corr2d._methods.fft_rows): a row is a stretch of memory of its own,
 #: whatever its length. Not fitted by fit_method_costs.py (its images stay
@@ -39,13 +39,17 @@ FFT_PER_PIXEL_OUT_OF_CACHE = 8.6e-10
 
 #: separable: two 1-D passes, seconds per multiply-add and per pixel of
 #: each pass, and a fixed cost (the factorisation check, a second call).
-#: The multiply-add cost is the fit's times 0.85 (2026-12-05): the passes
-#: got faster after the fit (the row pass's tap groups, the column pass's
-#: row pieces), and 'auto' ran the FFT on 65..129-tap separable kernels
-#: that the passes ran 1.1-1.45x faster (see SEPARABLE_FOLDED_COLUMN).
-SEPARABLE_PER_MAC = {"single": 2.1e-11, "double": 4.0e-11}
-SEPARABLE_PER_PIXEL = {"single": 3.3e-10, "double": 7.5e-10}
-SEPARABLE_PER_CALL = 1.6e-04
+#: The multiply-add cost is set by hand, between the fit's (1.7e-11,
+#: 2.6e-11: its separable kernels have 5..101 taps, where the per-pixel
+#: cost dominates) and the passes' cost on 129..301-tap kernels (2.4-2.7e-11
+#: and 4.5-5.5e-11, one thread, 2026-12-06). With the fit's, 'auto' ran a
+#: 301x301 float64 rank-1 kernel on a 4096^2 image by the passes, 1.2-1.4x
+#: slower than the FFT; with these, 'auto' is within 1.05x of the fastest
+#: method on all 64 cases of bench_auto_separable.py --quick (1 and 2
+#: threads) and on that kernel. A refit must be checked the same way.
+SEPARABLE_PER_MAC = {"single": 2.0e-11, "double": 4.0e-11}
+SEPARABLE_PER_PIXEL = {"single": 7.1e-10, "double": 1.5e-09}
+SEPARABLE_PER_CALL = 2.0e-04
 #: separable: the column pass's multiply-adds, as a fraction of the plain
 #: pass's, when its column is mirrored and folded (corr2d._methods.folds:
 #: Gaussians, boxes, derivatives).
@@ -53,9 +57,10 @@ SEPARABLE_FOLDED_COLUMN = 0.75
 
 #: separable, on outputs larger than CACHE_BYTES: seconds per output byte
 #: that the two passes add to the direct method's trip through memory (the
-#: band's copy of the image rows and its buffer). Not fitted by the script (its images stay in the cache, one
-#: thread). These, SEPARABLE_FOLDED_COLUMN and the 0.85 above were set
-#: 2026-12-05 from 510 timed cases (Gaussians and random rank-1 kernels of
+#: band's copy of the image rows and its buffer). Not fitted by the script
+#: (its images stay in the cache, one thread). These and
+#: SEPARABLE_FOLDED_COLUMN were set 2026-12-05 (with the multiply-add cost
+#: of that day's fit times 0.85) from 510 timed cases (Gaussians and random rank-1 kernels of
 #: 5..129 taps, 1024^2 to 4096^2, float32/float64, 1 and 2 threads, fresh
 #: and reused outputs), inside the ranges where 'auto' is within 1.09x of
 #: the fastest method in every case (the table before: 1.45x, and 72 cases
