@@ -60,8 +60,8 @@ SEPARABLE_FOLDED_COLUMN = 0.75
 #: band's copy of the image rows and its buffer). Not fitted by the script
 #: (its images stay in the cache, one thread). These and
 #: SEPARABLE_FOLDED_COLUMN were set 2026-12-05 (with the multiply-add cost
-#: of that day's fit times 0.85) from 510 timed cases (Gaussians and random rank-1 kernels of
-#: 5..129 taps, 1024^2 to 4096^2, float32/float64, 1 and 2 threads, fresh
+#: of that day's fit times 0.85) from 510 timed cases (Gaussians and random
+#: rank-1 kernels of 5..129 taps, 1024^2 to 4096^2, float32/float64, 1 and 2 threads, fresh
 #: and reused outputs), inside the ranges where 'auto' is within 1.09x of
 #: the fastest method in every case (the table before: 1.45x, and 72 cases
 #: beyond 1.05x; after: 4).
