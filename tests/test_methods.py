@@ -310,6 +310,10 @@ def test_fft_model_counts_transform_pairs_and_idle_threads():
     assert fft_transforms((1024, 1024), (51, 51), (576, 576), False) == 2  # 2 rows of a pair
     assert fft_transforms((1024, 1024), (51, 51), (576, 576), True) == 4
     assert fft_transforms((1000, 1000), (1, 1), (200, 300), False) == 5 * 2  # rows of 4 tiles
+    # Rows a transform moves: two real tiles of 64 in and 54 out each; a
+    # complex tile's 54 out (its input comes in strips of many tiles).
+    assert fft_rows((11, 11), (64, 128), False) == 2 * (64 + 54)
+    assert fft_rows((11, 11), (64, 128), True) == 54
     f32 = np.dtype(np.float32)
     for shape, k in (((1024, 1024), (51, 51)), ((4096, 4096), (31, 31)), ((700, 300), (64, 9))):
         one, two = fft_seconds(shape, k, f32, 1), fft_seconds(shape, k, f32, 2)
@@ -349,11 +353,22 @@ def test_choose_method_examples_and_integers():
 
 def test_choose_method_small_separable_kernels_beyond_the_cache():
     """A 5x5 Gaussian on a 4096^2 float64 image runs direct (the separable
-    passes' extra trip through memory made them 1.0-1.5x slower there in
-    runs of 2026-12-05, 1.4x on 2026-12-06), a 9x9 separable; in the cache
-    (1024^2) a 7x7 runs separable (1.5-1.6x faster than direct on one
-    thread or two, 2026-12-06) and a 5x5 direct (1.05x faster on two
-    threads, 1.35x on one)."""
+    passes were 1.0-1.5x slower there in runs of 2026-12-05, 1.4x on
+    2026-12-06), a 9x9 separable; in the cache (1024^2) a 7x7 runs
+    separable (1.5-1.6x faster than direct on one thread or two,
+    2026-12-06) and a 5x5 direct (1.05x faster on two threads, 1.35x on
+    one). Beyond the cache the passes' model adds their extra trip through
+    memory, per output byte."""
+    from corr2d import _method_costs as C
+    from corr2d._methods import separable_seconds
+
+    f64 = np.dtype(np.float64)
+    inside, beyond = (2048, 2048), (2048, 2049)  # 32 MiB exactly, and past it
+    assert 2048 * 2048 * 8 == C.CACHE_BYTES
+    step = separable_seconds(beyond, (9, 9), f64) - separable_seconds(inside, (9, 9), f64)
+    assert step > C.SEPARABLE_PER_BYTE_OUT_OF_CACHE * 2048 * 2049 * 8
+    assert step < C.SEPARABLE_PER_BYTE_OUT_OF_CACHE * 2048 * 2049 * 8 * 1.01
+
     def gaussian(size):
         g = np.exp(-(((np.arange(size) - size // 2) / (size / 4)) ** 2))
         return np.outer(g, g)

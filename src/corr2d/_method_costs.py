@@ -27,11 +27,13 @@ FFT_PER_CALL = 4.1e-04
 #: fft: seconds per tile row copied in or written out
 #: (corr2d._methods.fft_rows): a row is a stretch of memory of its own,
 #: whatever its length. Not fitted by fit_method_costs.py (its images stay
-#: in the cache): set 2026-12-06 by benchmarks/fit_fft_rows.py's method,
-#: from 1,447 timed tiles of 64..640 per side (1024^2 to 4096^2,
-#: float32/float64, kernels 11, 21 and 51, 1 and 2 threads). Without it the
-#: model chose 128 x 64 tiles for an 11 x 11 kernel on a 4096^2 image,
-#: 1.2-1.6x slower than the fastest tile, and the FFT over the direct method.
+#: in the cache): fitted 2026-12-06 by benchmarks/fit_fft_rows.py's grid
+#: (771 tiles of 64..640 per side, 2048^2 and 4096^2, float32/float64,
+#: kernels 11, 21 and 51, one thread) and checked on 676 more on two
+#: threads (1024^2 and 4096^2): the model's tile fell behind the fastest by
+#: a median 1.04x (worst 1.12x), against 1.08x (1.31x) without the term,
+#: which chose 128 x 64 tiles for an 11 x 11 kernel on a 4096^2 image
+#: (1.2-1.6x slower than the fastest) and the FFT over the direct method.
 FFT_PER_ROW = {"single": 2.7e-08, "double": 1.9e-08}
 #: fft, on outputs larger than CACHE_BYTES: seconds per output pixel that
 #: the trips through memory add (the same fit).

@@ -121,12 +121,17 @@ def fft_transforms(shape: tuple, kshape: tuple, fft_shape: tuple, complex_: bool
 
 
 def fft_rows(kshape: tuple, fft_shape: tuple, complex_: bool):
-    """The rows one transform copies in from the image (FH per tile) and
-    writes out (FH - kh + 1 per tile), two real tiles or one complex one:
-    each is a separate stretch of memory, so short tile rows cost as much
-    to fetch as long ones (what FFT_PER_ROW prices). Works on arrays of FH."""
+    """The rows one transform copies in from the image and writes out, each
+    a separate stretch of memory, so short tile rows cost as much to fetch
+    as long ones (what FFT_PER_ROW prices). Real tiles (the C core) go two
+    to a transform, each copying FH rows in and writing FH - kh + 1 out.
+    A complex tile (scipy.fft) writes its FH - kh + 1; its input comes in
+    strips of many tiles a job, too few rows a tile to count. Works on
+    arrays of FH."""
     fh, kh = fft_shape[0], kshape[0]
-    return (1 if complex_ else 2) * (2 * fh - kh + 1)
+    if complex_:
+        return fh - kh + 1
+    return 2 * (2 * fh - kh + 1)
 
 
 def factor_counts(sizes) -> np.ndarray:
