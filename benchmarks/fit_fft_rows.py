@@ -10,7 +10,8 @@ script times corr2d.correlate2d(method='fft', threads=1) on 2048^2 and
 4096^2 images, float32 and float64, kernels 11, 21 and 51, on every tile
 shape of 64..640 per side that the model (less these two terms) puts within
 1.4x of its cheapest, interleaved rounds, medians. The time the model's
-other constants do not explain is then fitted by least squares to
+other constants do not explain is then fitted by non-negative least
+squares to
 
     FFT_PER_ROW[precision] * transforms * fft_rows
     + FFT_PER_PIXEL_OUT_OF_CACHE * pixels   (outputs beyond CACHE_BYTES)
@@ -27,6 +28,7 @@ import argparse
 import time
 
 import numpy as np
+import scipy.optimize
 
 import corr2d
 import corr2d._cpu_fft as _cpu_fft
@@ -39,10 +41,8 @@ SIDES = (64, 96, 128, 160, 192, 256, 320, 384, 512, 640)
 def base_seconds(shape, kshape, dtype, tile):
     """The model's one-thread seconds for `tile` without the two terms fitted here."""
     p = "single" if dtype == np.float32 else "double"
-    fh, fw = tile
-    transform = (sum(c * f for c, f in zip(C.FFT_PER_FACTOR[p], M.fft_nlogn_features((fh, fw))))
-                 + C.FFT_PER_SAMPLE[p] * fh * fw + C.FFT_PER_TRANSFORM[p])
-    return float(M.fft_transforms(shape, kshape, tile, False)) * transform + C.FFT_PER_CALL
+    transform = M.fft_transform_seconds(kshape, tile, p, False, rows=False)
+    return float(M.fft_transforms(shape, kshape, tile, False) * transform) + C.FFT_PER_CALL
 
 
 def terms(shape, kshape, dtype, tile):
@@ -94,7 +94,8 @@ def main(argv=None):
                 cases.append((dtype, x.shape, k.shape, seconds, base))
                 print(f"{np.dtype(dtype).name} {n}^2 k{kn}: {len(tiles)} tiles, fastest "
                       f"{min(seconds, key=seconds.get)} {min(seconds.values()) * 1e3:.1f} ms", flush=True)
-    # Least squares of the unexplained time: rows per precision, pixels shared.
+    # Non-negative least squares of the unexplained time (a cost is never
+    # negative): rows per precision, pixels shared.
     a, b = [], []
     for dtype, shape, kshape, seconds, base in cases:
         single = dtype == np.float32
@@ -102,7 +103,11 @@ def main(argv=None):
             rows, pixels = terms(shape, kshape, dtype, tile)
             a.append([rows if single else 0.0, 0.0 if single else rows, pixels])
             b.append(t - base[tile])
-    (row_single, row_double, pixel), *_ = np.linalg.lstsq(np.array(a), np.array(b), rcond=None)
+    a, b = np.array(a), np.array(b)
+    scale = a.max(axis=0)
+    scale[scale == 0] = 1.0
+    x, _ = scipy.optimize.nnls(a / scale, b)
+    row_single, row_double, pixel = x / scale
     print(f'FFT_PER_ROW = {{"single": {row_single:.1e}, "double": {row_double:.1e}}}')
     print(f"FFT_PER_PIXEL_OUT_OF_CACHE = {pixel:.1e}")
     print(f"(now: FFT_PER_ROW = {C.FFT_PER_ROW}, FFT_PER_PIXEL_OUT_OF_CACHE = "

@@ -161,6 +161,21 @@ def fft_nlogn_features(fft_shape: tuple) -> np.ndarray:
     return n * np.log2(n) * (factor_counts(fh) + factor_counts(fw))
 
 
+def fft_transform_seconds(kshape: tuple, fft_shape: tuple, precision: str, complex_: bool,
+                          *, rows: bool = True):
+    """One thread's seconds for one transform pair on FH x FW tiles (the
+    arithmetic, the samples, the transform, and with `rows` the tile rows it
+    moves). Works on arrays of FH and FW."""
+    fh, fw = fft_shape
+    n = np.asarray(fh * fw, dtype=np.float64)
+    # A sum, not np.dot: BLAS would leave its threads spinning.
+    seconds = (sum(c * f for c, f in zip(C.FFT_PER_FACTOR[precision], fft_nlogn_features(fft_shape)))
+               + C.FFT_PER_SAMPLE[precision] * n + C.FFT_PER_TRANSFORM[precision])
+    if rows:
+        seconds = seconds + C.FFT_PER_ROW[precision] * fft_rows(kshape, fft_shape, complex_)
+    return seconds
+
+
 @lru_cache(maxsize=1024)
 def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool,
               threads: int) -> tuple[int, int, float]:
@@ -172,11 +187,7 @@ def _fft_plan(shape: tuple, kshape: tuple, precision: str, complex_: bool,
     fh = _axis_candidates(oh, kh)[:, None]
     fw = _axis_candidates(ow, kw)[None, :]
     n = (fh * fw).astype(np.float64)
-    # A sum, not np.dot: BLAS would leave its threads spinning.
-    transform = (sum(c * f for c, f in zip(C.FFT_PER_FACTOR[precision],
-                                           fft_nlogn_features((fh, fw))))
-                 + C.FFT_PER_SAMPLE[precision] * n + C.FFT_PER_TRANSFORM[precision]
-                 + C.FFT_PER_ROW[precision] * fft_rows(kshape, (fh, fw), complex_))
+    transform = fft_transform_seconds(kshape, (fh, fw), precision, complex_)
     rounds = np.ceil(fft_transforms(shape, kshape, (fh, fw), complex_) / threads)
     cost = rounds * threads * transform
     for fits in (n * _TILE_ITEMSIZE[precision, complex_] <= MAX_TILE_BYTES,
