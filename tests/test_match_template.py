@@ -444,8 +444,8 @@ def test_the_binding_checks_what_the_core_trusts():
         ((image, np.ones((1, 3))), ValueError),                             # out's shape
         ((image, np.ones((1, 2)), 3, 2), ValueError),                       # window too tall
         ((image, np.ones((1, 2)), 2, 0), ValueError),                       # empty window
-        ((image, np.ones((1, 2)), 2, 2, -1.0), ValueError),            # floor < 0
-        ((image, np.ones((1, 2)), 2, 2, np.nan), ValueError),          # floor NaN
+        ((image, np.ones((1, 2)), 2, 2, -1.0), ValueError),                 # floor < 0
+        ((image, np.ones((1, 2)), 2, 2, np.nan), ValueError),               # floor NaN
         ((image, np.broadcast_to(1.0, (1, 2))), ValueError),                # read-only out
         ((buffer[None, :2, :3], buffer[1:2, :2]), ValueError),              # overlap
         ((unaligned, np.ones((1, 1))), ValueError),                         # unaligned

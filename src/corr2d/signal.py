@@ -68,15 +68,14 @@ _MEMORY_NOTE = """
     dtype's largest value can overflow there. The factors are the kernel's
     middle row and column where their outer product is the kernel bit for
     bit (Sobel's, boxes); else an SVD's, refined by one least-squares step
-    each way, so each tap of their
-    outer product is within a few eps of the kernel's own (a Gaussian's
-    tail included): an output's error is about ``(kh + kw) * eps`` times
-    ``sum |k| |x|`` over its window, as for the direct method, plus the
-    distance of a numerically rank-1 kernel from its factors.
-    'auto' takes the
-    cheapest by a cost model fitted on this machine kind
-    (:func:`choose_method` tells which); integers are always direct. The
-    result of any method is the same on any number of threads.
+    each way, so each tap of their outer product is within a few eps of
+    the kernel's own (a Gaussian's tail included): an output's error is
+    about ``(kh + kw) * eps`` times ``sum |k| |x|`` over its window, as for
+    the direct method, plus the distance of a numerically rank-1 kernel
+    from its factors. 'auto' takes the cheapest by a cost model fitted on
+    this machine kind (:func:`choose_method` tells which); integers are
+    always direct. The result of any method is the same on any number of
+    threads.
 """
 
 
