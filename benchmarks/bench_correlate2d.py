@@ -86,7 +86,11 @@ def peers_for(x, k, mode, threads):
 
 METHODS_DIRECT_LIMIT_S = 3.0  # --methods: direct is skipped beyond this estimate
 METHODS_BUDGET_S = 6.0  # --methods: seconds of timed rounds a case aims at
-METHODS_ROUNDS = (3, 9)  # --methods: fewest and most rounds a case runs
+# --methods: fewest and most rounds a case runs. At least 7: a median of 3
+# moved float64 4096^2 101x101 cv2/auto from 1.38 to 1.74 in two runs in a
+# row (2026-12-06); of 7 rounds, four runs gave 1.63-1.64 (101x101) and
+# 1.56-1.73 (71x71).
+METHODS_ROUNDS = (7, 9)
 
 
 def gaussian_kernel(size, sigma, dtype):
@@ -174,7 +178,7 @@ def run_methods(sizes, kernels, dtypes, threads, csv_path):
     peer_cols = ["cv2", "oaconvolve", "fftconvolve"]
     header = (f"{'dtype':7} {'size':>4} {'kernel':>7} | " + " ".join(f"{c:>8}" for c in ours_cols) + " | "
               + " ".join(f"{c[:8]:>8}" for c in peer_cols)
-              + f" | {'chose':9} {'cv2/au':>6} {'sp/au':>6} {'au/own':>6} {'n':>2}")
+              + f" | {'chose':9} {'cv2/au':>6} {'sp/au':>6} {'au/own':>6} {'pk/own':>6} {'n':>2}")
     print(header)
     print("-" * len(header))
     rows, skipped = [], []
@@ -210,14 +214,17 @@ def run_methods(sizes, kernels, dtypes, threads, csv_path):
                 print(f"{dtype.__name__:7} {size:4} {label:>7} | " + " ".join(cells) + " | "
                       + " ".join(f"{ms.get(c, nan):8.2f}" for c in peer_cols)
                       + f" | {chose:9} {ms.get('cv2', nan) / ms['auto']:6.2f} {scipy_best / ms['auto']:6.2f} "
-                      f"{ms['auto'] / own_best:6.2f} {rounds:2}", flush=True)
+                      f"{ms['auto'] / own_best:6.2f} {ms.get(chose, ms['auto']) / own_best:6.2f} "
+                      f"{rounds:2}", flush=True)
                 for tool, t in ms.items():
                     tool = tool if tool in peer_cols else f"corr2d {tool}"
                     rows.append([tool, dtype.__name__, size, label, "same", round(t, 3), chose])
     print("\nratios: 'cv2/au' = cv2.filter2D / corr2d auto, 'sp/au' = the faster of scipy.signal"
           " oaconvolve/fftconvolve / corr2d auto (above 1: corr2d auto is faster); 'au/own' = auto /"
-          " the fastest of corr2d's own methods (1.00: auto chose the best); 'chose' = the method auto"
-          " picks; 'n' = rounds; g31 = 31x31 Gaussian, sigma 5 (separable).")
+          " the fastest of corr2d's own methods; 'pk/own' = the method auto picks (timed in its own"
+          " rounds) / the fastest (1.00: auto picked the best; au/own also holds the noise between two"
+          " timings of one computation); 'chose' = the method auto picks; 'n' = rounds; g31 = 31x31"
+          " Gaussian, sigma 5 (separable).")
     if skipped:
         print(f"direct skipped (model estimate above {METHODS_DIRECT_LIMIT_S:g} s at {threads} threads): "
               + ", ".join(skipped))

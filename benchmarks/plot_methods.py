@@ -46,7 +46,7 @@ def _side(label: str) -> int:
 def table(cases: dict) -> tuple[list[str], list[list[str]]]:
     """(header, body): one line per case."""
     header = ["dtype", "image", "kernel", "auto (ms)", "auto ran", "cv2 / auto",
-              "best SciPy FFT / auto", "auto / best own"]
+              "best SciPy FFT / auto", "auto / best own", "ran / best own"]
     body = []
     for (dtype, size, label), t in sorted(cases.items(), key=lambda c: (c[0][0], c[0][1],
                                                                          c[0][2].startswith("g"),
@@ -57,7 +57,8 @@ def table(cases: dict) -> tuple[list[str], list[list[str]]]:
         kernel = f"Gaussian {_side(label)}x{_side(label)}" if label.startswith("g") else label
         body.append([dtype, f"{size}x{size}", kernel, f"{auto:.1f}", t["chose"],
                      f"{t['cv2'] / auto:.2f}" if "cv2" in t else "",
-                     f"{scipy_best / auto:.2f}", f"{auto / own:.2f}"])
+                     f"{scipy_best / auto:.2f}", f"{auto / own:.2f}",
+                     f"{t.get('corr2d ' + t['chose'], auto) / own:.2f}"])
     return header, body
 
 

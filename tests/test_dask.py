@@ -523,3 +523,48 @@ def test_derivative_filters_on_decreasing_axes_give_exact_zeros():
         got = lazy.compute(scheduler="synchronous")
         assert not got.any(), (name, np.abs(got).max())
         np.testing.assert_array_equal(got, getattr(filters, name)(x, axis=1, axes=(1, 0)))
+
+
+
+def _task_threads_and_result(c, image, kernel):
+    """(threads a task would run on, the Dask correlation computed) on
+    client `c`."""
+    from corr2d import _dask
+
+    threads = c.submit(_dask.task_threads, pure=False).result()
+    return threads, corr2d.correlate2d(image, kernel, "same", "symm").compute(scheduler=c)
+
+
+def test_task_threads_follow_the_nanny_setting(client, monkeypatch):
+    """A worker takes the OMP_NUM_THREADS its nanny set (1 by default), at
+    most its cores per worker thread; outside a worker, and on workers in
+    the client's process, one thread a task. The results are the same
+    either way."""
+    from corr2d import _dask
+
+    rng = np.random.default_rng(3)
+    x = rng.random((300, 280))
+    k = rng.random((31, 31))
+    expected = corr2d.correlate2d(x, k, "same", "symm")
+    image = da.from_array(x, chunks=(150, 140))
+    assert _dask.task_threads() == 1
+    threads, got = _task_threads_and_result(client, image, k)  # the default setting
+    assert threads == 1
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, memory_limit="2GiB",
+                                  env={"OMP_NUM_THREADS": "3"}) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as c:
+        threads, got = _task_threads_and_result(c, image, k)
+    assert threads == min(3, cores)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # seen by workers in this process too
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as c:
+        threads, got = _task_threads_and_result(c, image, k)
+    assert threads == 1
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)

@@ -113,7 +113,7 @@ def methods_tables(csv_path) -> dict[str, tuple[list[str], list[list[str]]]]:
     column dropped), with shorter headers."""
     header, body = plot_methods.table(plot_methods.load(csv_path))
     short = {"auto ran": "method", "cv2 / auto": "OpenCV", "best SciPy FFT / auto": "SciPy FFT",
-             "auto / best own": "auto / best"}
+             "auto / best own": "auto / best", "ran / best own": "ran / best"}
     header = [short.get(name, name) for name in header[1:]]
     tables: dict = {}
     for line in body:

@@ -9,14 +9,19 @@ run the NumPy function the public layer hands in (a backend never imports
 a public module) and keep the block's part of it; the deep-learning
 functions map over chunks of the batch axis (corr2d._dask_conv).
 
-Threads: the scheduler already runs one task per core, so each task runs
-the C core on one OpenMP thread unless the call's ``threads=`` says
-otherwise (more would oversubscribe the cores). Dask is imported only here,
-and this module only when a Dask array comes in.
+Threads (`task_threads`, decided where each task runs): dask's threaded
+scheduler runs a task on every core, so a task's C core calls run on one
+OpenMP thread; a dask.distributed worker takes the OpenMP setting its nanny
+gave its process (``OMP_NUM_THREADS``: 1 by default, so again one thread a
+task), so a machine with more cores than the cluster's worker threads can
+give each task more. The call's ``threads=`` overrides both. Dask is
+imported only here, and this module only when a Dask array comes in.
 """
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from contextlib import nullcontext
 from typing import Any, Callable, ContextManager
 
@@ -39,13 +44,35 @@ ON_GPU = False
 #: Results are lazy Dask arrays; the public layer maps its NumPy path here.
 LAZY = True
 
-#: OpenMP threads per task when the call does not say: one, since the
-#: scheduler runs a task on every core (dask's threaded scheduler and
-#: distributed workers alike).
+#: OpenMP threads per task under dask's threaded scheduler, which runs a
+#: task on every core: more would oversubscribe them.
 THREADS_PER_TASK = 1
 
-__all__ = ["ON_GPU", "LAZY", "THREADS_PER_TASK", "auto_method", "context", "correlate", "map_planes", "map_conv2d",
+__all__ = ["ON_GPU", "LAZY", "THREADS_PER_TASK", "task_threads", "auto_method", "context", "correlate", "map_planes", "map_conv2d",
            "map_conv2d_input", "map_conv2d_weight", "map_conv_transpose2d", "as_dask"]
+
+
+def task_threads() -> int:
+    """OpenMP threads for a task's C core calls when the call does not say,
+    decided in the task. On a dask.distributed worker started by a nanny,
+    in a process of its own: the ``OMP_NUM_THREADS`` the nanny set there (1
+    by default, from ``distributed.nanny.pre-spawn-environ``; raise it where
+    the machine has more cores than the cluster's worker threads), at most
+    the cores per worker thread. Anywhere else (the threaded scheduler,
+    which runs a task on every core; workers in the client's process):
+    `THREADS_PER_TASK`."""
+    distributed = sys.modules.get("distributed")
+    setting = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if distributed is None or not setting.isdigit() or int(setting) < 1:
+        return THREADS_PER_TASK
+    try:
+        worker = distributed.get_worker()
+    except ValueError:  # not in a worker's task
+        return THREADS_PER_TASK
+    if getattr(worker, "nanny", None) is None:  # shares the client's process
+        return THREADS_PER_TASK
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(int(setting), (cores or 1) // max(1, worker.state.nthreads)))
 
 
 def context(array: Any) -> ContextManager:
@@ -93,7 +120,9 @@ def _correlate_planes(axes: tuple[int, int], kernel: np.ndarray, fill: np.ndarra
                       boundary: int, method: str, threads: int, region: np.ndarray,
                       out: np.ndarray | None = None) -> np.ndarray:
     """`_correlate_region` of every 2-D plane along `axes` of a region (a
-    2-D region is its one plane), into `out` when given."""
+    2-D region is its one plane), into `out` when given; on `threads`, or
+    `task_threads` when that is 0 or None."""
+    threads = threads or task_threads()
     if out is None:
         shape = list(region.shape)
         for axis, k in zip(axes, kernel.shape):
@@ -147,7 +176,7 @@ def _ghosted_correlation(image: Any, plan: Any, axes: tuple[int, int], out_chunk
     kh, kw = kernel.shape
     reach = ((plan.top, kh - 1 - plan.top), (plan.left, kw - 1 - plan.left))
     block = functools.partial(_correlate_planes, axes, kernel, plan.fill,
-                              plan.boundary, method, plan.threads or THREADS_PER_TASK)
+                              plan.boundary, method, plan.threads)
     return map_ghosted(block, [image], axes, out_chunks, reach, plan.boundary, plan.fill[0],
                        image.dtype, crop=False)
 
@@ -185,9 +214,11 @@ _CONTROLLER_LOCK = ForkSafeLock()
 _CONTROLLER: list = []
 
 
-def _with_threads(func: Callable, threads: int, *blocks: Any) -> Any:
+def _with_threads(func: Callable, threads: int | None, *blocks: Any) -> Any:
     """`func` on the blocks with the calling thread's OpenMP pool limited to
-    `threads` (threadpoolctl: the limit is the calling thread's own)."""
+    `threads`, or `task_threads` when None (threadpoolctl: the limit is the
+    calling thread's own)."""
+    threads = threads or task_threads()
     with _CONTROLLER_LOCK:
         if not _CONTROLLER:
             from threadpoolctl import ThreadpoolController
@@ -229,8 +260,7 @@ def map_planes(func: Callable, image: Any, mask: Any, axes: tuple[int, int],
     boundary = None if code == "fill" else BOUNDARY_CODES[code]
     ry, rx = reach
     arrays = [image] if mask is None else [image, mask]
-    block = functools.partial(_with_threads, _ImageAndMask(func, mask is not None),
-                              THREADS_PER_TASK)
+    block = functools.partial(_with_threads, _ImageAndMask(func, mask is not None), None)
     return map_ghosted(block, arrays, axes, (image.chunks[axes[0]], image.chunks[axes[1]]),
                        ((ry, ry), (rx, rx)), boundary, 0, probe.dtype, crop=True)
 

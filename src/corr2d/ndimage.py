@@ -169,7 +169,7 @@ def _lazy(input, weights, output, mode, cval, origin, axes, threads, method, nan
     if threads is not None:
         check_threads(threads, func)  # now, not when a block runs
     options = dict(weights=weights, output=output, mode=mode, cval=cval, origin=origin, axes=axes,
-                   threads=backend.THREADS_PER_TASK if threads is None else threads,
+                   threads=threads,
                    method=method, nan_policy=nan_policy)
     public = _PUBLIC[convolve]
     return backend.map_planes(functools.partial(_block, public, options), input, mask, planes,
