@@ -69,18 +69,21 @@ def _worker_cpu(dask_worker=None):
     return usage.ru_utime, usage.ru_stime, sum(entry.get("total", 0) for entry in log)
 
 
-def _run(make_graph, out_path, codec: dict):
+def _run(make_graph, out_path, codec: dict, task_threads: int = 1):
     """(seconds, peak worker bytes, spilled bytes, workers' user CPU seconds,
     workers' system CPU seconds, bytes moved between workers) of one run to
     `out_path`, on a fresh cluster. The CPU seconds say where a run's time
     goes: on these 2-core machines the system time (page faults, file and
-    socket copies) outweighs the arithmetic."""
+    socket copies) outweighs the arithmetic. The workers' nannies set
+    OMP_NUM_THREADS to `task_threads`: the OpenMP threads each of corr2d's
+    tasks runs on (corr2d._dask.task_threads)."""
     import dask.array as da
     import distributed
 
     shutil.rmtree(out_path, ignore_errors=True)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="3GiB",
-                                  processes=True, dashboard_address=None) as cluster, \
+                                  processes=True, dashboard_address=None,
+                                  env={"OMP_NUM_THREADS": str(task_threads)}) as cluster, \
             distributed.Client(cluster) as client:
         client.run(_reset_peak)
         # The previous run's output is still being written back to disk:
@@ -128,6 +131,9 @@ def main() -> None:
                         help="which of 3x3, 31x31, gauss8 to run (comma-separated)")
     parser.add_argument("--codec", choices=("zstd", "none"), default="zstd",
                         help="the stores' compression: zarr's default (zstd) or none")
+    parser.add_argument("--task-threads", type=int, default=1,
+                        help="OpenMP threads per task (the workers' OMP_NUM_THREADS): more than 1 "
+                             "only where the machine has more cores than the 2 worker threads")
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
@@ -138,6 +144,7 @@ def main() -> None:
     from corr2d import filters
 
     corr2d.show_config()
+    print(f"cluster: 2 workers x 1 thread, 3 GiB each, OMP_NUM_THREADS={args.task_threads}")
     work = Path(args.dir or tempfile.mkdtemp(prefix="bench_dask_"))
     codec = {} if args.codec == "zstd" else {"compressors": None}
     image_path = work / f"image-{args.size}-{args.chunk}-{args.codec}.zarr"
@@ -177,13 +184,13 @@ def main() -> None:
             # corr2d and the floor interleaved (A B A B ...), medians reported.
             runs = {"corr2d": [], "floor": []}
             for _ in range(args.repeat):
-                runs["corr2d"].append(_run(ours, out, codec))
-                runs["floor"].append(_run(floor, out, codec))
+                runs["corr2d"].append(_run(ours, out, codec, args.task_threads))
+                runs["floor"].append(_run(floor, out, codec, args.task_threads))
             for label, values in runs.items():
                 result[label] = _median_run(values)
             if not args.skip_peer:
-                result["dask-image"] = _run(peer, out, codec)
-                result["corr2d crop"] = _run(lambda: ours(peer_size), out, codec)
+                result["dask-image"] = _run(peer, out, codec, args.task_threads)
+                result["corr2d crop"] = _run(lambda: ours(peer_size), out, codec, args.task_threads)
             if not args.skip_memory:
                 x = da.from_zarr(str(image_path))[:args.size, :args.size].compute(
                     scheduler="threads")
