@@ -163,7 +163,7 @@ def test_plain_correlations_run_as_correlate2d_blocks(client):
     correlate2d's blocks, 'valid' correlations of their regions, so a framed
     block's thin regions give only its frame; the others run on each block's
     region. Integer and bool images are cast as in memory."""
-    from corr2d import _dask
+    from corr2d import _dask, _dask_threads
 
     rng = np.random.default_rng(4)
     lazy = da.from_array(rng.standard_normal((40, 36)), chunks=(12, 10))
@@ -181,7 +181,7 @@ def test_plain_correlations_run_as_correlate2d_blocks(client):
                    filters.laplace(lazy, mode="constant", cval=0.5),
                    filters.gaussian(lazy, 2.0, nan_policy="interpolate"),
                    ndimage.correlate(lazy, weights, nan_policy="interpolate")):
-        assert _ghost_block_functions(result) == {_dask._with_threads}
+        assert _ghost_block_functions(result) == {_dask_threads.with_threads}
     # Computed in float64, cast to the output's dtype as in memory.
     got = ndimage.convolve(lazy, weights, output=np.float32, mode="wrap")
     expected = ndimage.convolve(lazy.compute(), weights, output=np.float32, mode="wrap")
@@ -529,9 +529,9 @@ def test_derivative_filters_on_decreasing_axes_give_exact_zeros():
 def _task_threads_and_result(c, image, kernel):
     """(threads a task would run on, the Dask correlation computed) on
     client `c`."""
-    from corr2d import _dask
+    from corr2d import _dask_threads
 
-    threads = c.submit(_dask.task_threads, pure=False).result()
+    threads = c.submit(_dask_threads.task_threads, pure=False).result()
     return threads, corr2d.correlate2d(image, kernel, "same", "symm").compute(scheduler=c)
 
 
@@ -540,14 +540,14 @@ def test_task_threads_follow_the_nanny_setting(client, monkeypatch):
     most its cores per worker thread; outside a worker, and on workers in
     the client's process, one thread a task. The results are the same
     either way."""
-    from corr2d import _dask
+    from corr2d import _dask_threads
 
     rng = np.random.default_rng(3)
     x = rng.random((300, 280))
     k = rng.random((31, 31))
     expected = corr2d.correlate2d(x, k, "same", "symm")
     image = da.from_array(x, chunks=(150, 140))
-    assert _dask.task_threads() == 1
+    assert _dask_threads.task_threads() == 1
     threads, got = _task_threads_and_result(client, image, k)  # the default setting
     assert threads == 1
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
@@ -568,3 +568,36 @@ def test_task_threads_follow_the_nanny_setting(client, monkeypatch):
         threads, got = _task_threads_and_result(c, image, k)
     assert threads == 1
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
+
+
+def test_conv_chunks_run_on_the_tasks_threads():
+    """The conv functions take no threads=: each chunk runs under the task's
+    OpenMP limit (one thread under the threaded scheduler, which runs a task
+    on every core), not on every core at once. (The probe on one zero
+    sample runs in the caller's thread, on the caller's threads.)"""
+    import threading
+
+    from corr2d import _ccore, _dask_conv
+
+    seen = []  # (in a task, OpenMP threads)
+
+    def record():
+        seen.append((threading.current_thread() is not threading.main_thread(),
+                     _ccore.max_threads()))
+
+    def conv(x, *args):
+        record()
+        return np.zeros((x.shape[0], 1, 2, 2))
+
+    def weight_grad(x, weight_size, gy, *args):
+        record()
+        return np.zeros(weight_size)
+
+    x = da.zeros((8, 1, 4, 4), chunks=(2, 1, 4, 4))
+    gy = da.zeros((8, 1, 2, 2), chunks=(2, 1, 2, 2))
+    _dask_conv.map_conv2d(conv, x, np.ones((1, 1, 3, 3)), None, 1, 0, 1, 1,
+                          "zeros").compute(scheduler="threads")
+    _dask_conv.map_conv2d_weight(weight_grad, x, (1, 1, 3, 3), gy, 1, 0, 1,
+                                 1).compute(scheduler="threads")
+    in_tasks = [threads for task, threads in seen if task]
+    assert len(in_tasks) == 8 and set(in_tasks) == {1}, seen

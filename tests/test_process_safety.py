@@ -69,14 +69,14 @@ def test_a_child_forked_while_the_caches_were_locked_runs():
     and runs a function under the Dask tasks' limit. Here the parent holds
     every lock while it forks."""
     import corr2d
-    from corr2d import _blas, _cpu_fft, _dask, _methods
+    from corr2d import _blas, _cpu_fft, _dask_threads, _methods
 
     rng = np.random.default_rng(0)
     image = rng.random((300, 300))
     g = np.exp(-np.linspace(-3, 3, 41) ** 2)
     separable, plain = np.outer(g, g), rng.random((41, 41))
     locks = (_methods._FACTORS_LOCK, _cpu_fft.SPECTRA._lock, _blas.ONE_THREAD_BLAS._lock,
-             _dask._CONTROLLER_LOCK)
+             _dask_threads._CONTROLLER_LOCK)
     with contextlib.ExitStack() as held:
         for lock in locks:
             held.enter_context(lock)
@@ -86,7 +86,7 @@ def test_a_child_forked_while_the_caches_were_locked_runs():
             try:
                 corr2d.correlate2d(image, separable, "same", method="separable")
                 corr2d.correlate2d(image, plain, "same", method="fft")
-                code = 0 if _dask._with_threads(lambda: 7, 1) == 7 else 1
+                code = 0 if _dask_threads.with_threads(lambda: 7, 1) == 7 else 1
             finally:
                 os._exit(code)
     deadline = time.monotonic() + 60

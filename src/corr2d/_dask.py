@@ -9,19 +9,14 @@ run the NumPy function the public layer hands in (a backend never imports
 a public module) and keep the block's part of it; the deep-learning
 functions map over chunks of the batch axis (corr2d._dask_conv).
 
-Threads (`task_threads`, decided where each task runs): dask's threaded
-scheduler runs a task on every core, so a task's C core calls run on one
-OpenMP thread; a dask.distributed worker takes the OpenMP setting its nanny
-gave its process (``OMP_NUM_THREADS``: 1 by default, so again one thread a
-task), so a machine with more cores than the cluster's worker threads can
-give each task more. The call's ``threads=`` overrides both. Dask is
+Threads: each task decides its own where it runs (corr2d._dask_threads:
+one under dask's threaded scheduler, the nanny's ``OMP_NUM_THREADS`` on a
+dask.distributed worker); the call's ``threads=`` overrides that. Dask is
 imported only here, and this module only when a Dask array comes in.
 """
 from __future__ import annotations
 
 import functools
-import os
-import sys
 from contextlib import nullcontext
 from typing import Any, Callable, ContextManager
 
@@ -33,7 +28,7 @@ from ._cpu_correlate import correlate as _correlate_in_memory, separable_method
 from ._dask_conv import (map_conv2d, map_conv2d_input, map_conv2d_weight,  # noqa: F401
                          map_conv_transpose2d)
 from ._dask_ghost import map_ghosted
-from ._fork_safe import ForkSafeLock
+from ._dask_threads import task_threads, with_threads
 from ._methods import choose
 from ._ndimage_plan import cast_into
 from ._signal_plan import CorrelatePlan
@@ -44,35 +39,8 @@ ON_GPU = False
 #: Results are lazy Dask arrays; the public layer maps its NumPy path here.
 LAZY = True
 
-#: OpenMP threads per task under dask's threaded scheduler, which runs a
-#: task on every core: more would oversubscribe them.
-THREADS_PER_TASK = 1
-
-__all__ = ["ON_GPU", "LAZY", "THREADS_PER_TASK", "task_threads", "auto_method", "context", "correlate", "map_planes", "map_conv2d",
+__all__ = ["ON_GPU", "LAZY", "auto_method", "context", "correlate", "map_planes", "map_conv2d",
            "map_conv2d_input", "map_conv2d_weight", "map_conv_transpose2d", "as_dask"]
-
-
-def task_threads() -> int:
-    """OpenMP threads for a task's C core calls when the call does not say,
-    decided in the task. On a dask.distributed worker started by a nanny,
-    in a process of its own: the ``OMP_NUM_THREADS`` the nanny set there (1
-    by default, from ``distributed.nanny.pre-spawn-environ``; raise it where
-    the machine has more cores than the cluster's worker threads), at most
-    the cores per worker thread. Anywhere else (the threaded scheduler,
-    which runs a task on every core; workers in the client's process):
-    `THREADS_PER_TASK`."""
-    distributed = sys.modules.get("distributed")
-    setting = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-    if distributed is None or not setting.isdigit() or int(setting) < 1:
-        return THREADS_PER_TASK
-    try:
-        worker = distributed.get_worker()
-    except ValueError:  # not in a worker's task
-        return THREADS_PER_TASK
-    if getattr(worker, "nanny", None) is None:  # shares the client's process
-        return THREADS_PER_TASK
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(int(setting), (cores or 1) // max(1, worker.state.nthreads)))
 
 
 def context(array: Any) -> ContextManager:
@@ -117,7 +85,7 @@ def _correlate_region(kernel: np.ndarray, fill: np.ndarray, boundary: int, metho
 
 
 def _correlate_planes(axes: tuple[int, int], kernel: np.ndarray, fill: np.ndarray,
-                      boundary: int, method: str, threads: int, region: np.ndarray,
+                      boundary: int, method: str, threads: int | None, region: np.ndarray,
                       out: np.ndarray | None = None) -> np.ndarray:
     """`_correlate_region` of every 2-D plane along `axes` of a region (a
     2-D region is its one plane), into `out` when given; on `threads`, or
@@ -210,27 +178,6 @@ def _cast(block: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-_CONTROLLER_LOCK = ForkSafeLock()
-_CONTROLLER: list = []
-
-
-def _with_threads(func: Callable, threads: int | None, *blocks: Any) -> Any:
-    """`func` on the blocks with the calling thread's OpenMP pool limited to
-    `threads`, or `task_threads` when None (threadpoolctl: the limit is the
-    calling thread's own)."""
-    threads = threads or task_threads()
-    with _CONTROLLER_LOCK:
-        if not _CONTROLLER:
-            from threadpoolctl import ThreadpoolController
-
-            # OpenMP's libraries only: the limiter's restore sets every
-            # library it holds, and a BLAS set from here would undo
-            # _blas.ONE_THREAD_BLAS's limit of another task's call.
-            _CONTROLLER.append(ThreadpoolController().select(user_api="openmp"))
-    with _CONTROLLER[0].limit(limits=threads):
-        return func(*blocks)
-
-
 def map_planes(func: Callable, image: Any, mask: Any, axes: tuple[int, int],
                reach: tuple[int, int], mode: str, func_name: str) -> Any:
     """A shape-keeping function of 2-D planes (``func(image, mask)`` with an
@@ -260,7 +207,7 @@ def map_planes(func: Callable, image: Any, mask: Any, axes: tuple[int, int],
     boundary = None if code == "fill" else BOUNDARY_CODES[code]
     ry, rx = reach
     arrays = [image] if mask is None else [image, mask]
-    block = functools.partial(_with_threads, _ImageAndMask(func, mask is not None), None)
+    block = functools.partial(with_threads, _ImageAndMask(func, mask is not None), None)
     return map_ghosted(block, arrays, axes, (image.chunks[axes[0]], image.chunks[axes[1]]),
                        ((ry, ry), (rx, rx)), boundary, 0, probe.dtype, crop=True)
 

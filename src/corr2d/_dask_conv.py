@@ -4,7 +4,8 @@ Each chunk of samples (the other axes merged into one chunk) runs the NumPy
 function the public layer hands in (corr2d.functional's own: a backend never
 imports a public module); `weight` and `bias` are small and computed first
 when they are Dask arrays. ``conv2d_weight`` sums the chunks' partial
-gradients in a tree. Each call first runs the function on one zero sample,
+gradients in a tree. Each chunk runs on corr2d._dask_threads' threads (one
+under the threaded scheduler: the conv functions take no ``threads=``). Each call first runs the function on one zero sample,
 so bad arguments raise now with the NumPy path's errors, and the output's
 shape and dtype are known; that costs one sample's computation. An unbatched
 (C, H, W) input is one chunk.
@@ -17,6 +18,7 @@ import numpy as np
 
 from ._arrays import is_dask_array
 from ._conv_plan import check_size
+from ._dask_threads import thread_limit
 
 
 def _computed(a: Any) -> Any:
@@ -62,7 +64,8 @@ class _Call:
         self.func, self.args, self.kwargs = func, args, kwargs
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
-        return self.func(block, *self.args, **self.kwargs)
+        with thread_limit():
+            return self.func(block, *self.args, **self.kwargs)
 
 
 def map_conv2d(func: Callable, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
@@ -91,7 +94,8 @@ class _GradInput:
 
     def __call__(self, grad_output: np.ndarray) -> np.ndarray:
         size = (grad_output.shape[0],) + self.sample_size
-        return self.func(size, self.weight, grad_output, *self.args)
+        with thread_limit():
+            return self.func(size, self.weight, grad_output, *self.args)
 
 
 def map_conv2d_input(func: Callable, input_size: Any, weight: Any, grad_output: Any, stride: Any,
@@ -111,7 +115,8 @@ def map_conv2d_input(func: Callable, input_size: Any, weight: Any, grad_output: 
 
 def _partial_weight(func: Callable, weight_size: tuple, args: tuple, x: np.ndarray,
                     gy: np.ndarray) -> np.ndarray:
-    return func(x, weight_size, gy, *args)
+    with thread_limit():
+        return func(x, weight_size, gy, *args)
 
 
 def map_conv2d_weight(func: Callable, input: Any, weight_size: Any, grad_output: Any, stride: Any,
