@@ -87,9 +87,7 @@ def peers_for(x, k, mode, threads):
 METHODS_DIRECT_LIMIT_S = 3.0  # --methods: direct is skipped beyond this estimate
 METHODS_BUDGET_S = 6.0  # --methods: seconds of timed rounds a case aims at
 # --methods: fewest and most rounds a case runs. At least 7: a median of 3
-# moved float64 4096^2 101x101 cv2/auto from 1.38 to 1.74 in two runs in a
-# row (2026-12-06); of 7 rounds, four runs gave 1.63-1.64 (101x101) and
-# 1.56-1.73 (71x71).
+# rounds moved a ratio by a quarter between two runs in a row.
 METHODS_ROUNDS = (7, 9)
 
 
@@ -178,7 +176,7 @@ def run_methods(sizes, kernels, dtypes, threads, csv_path):
     peer_cols = ["cv2", "oaconvolve", "fftconvolve"]
     header = (f"{'dtype':7} {'size':>4} {'kernel':>7} | " + " ".join(f"{c:>8}" for c in ours_cols) + " | "
               + " ".join(f"{c[:8]:>8}" for c in peer_cols)
-              + f" | {'chose':9} {'cv2/au':>6} {'sp/au':>6} {'au/own':>6} {'pk/own':>6} {'n':>2}")
+              + f" | {'chose':9} {'cv2/au':>6} {'sp/au':>6} {'au/own':>6} {'ran/own':>7} {'n':>2}")
     print(header)
     print("-" * len(header))
     rows, skipped = [], []
@@ -214,14 +212,14 @@ def run_methods(sizes, kernels, dtypes, threads, csv_path):
                 print(f"{dtype.__name__:7} {size:4} {label:>7} | " + " ".join(cells) + " | "
                       + " ".join(f"{ms.get(c, nan):8.2f}" for c in peer_cols)
                       + f" | {chose:9} {ms.get('cv2', nan) / ms['auto']:6.2f} {scipy_best / ms['auto']:6.2f} "
-                      f"{ms['auto'] / own_best:6.2f} {ms.get(chose, ms['auto']) / own_best:6.2f} "
+                      f"{ms['auto'] / own_best:6.2f} {ms.get(chose, nan) / own_best:7.2f} "
                       f"{rounds:2}", flush=True)
                 for tool, t in ms.items():
                     tool = tool if tool in peer_cols else f"corr2d {tool}"
                     rows.append([tool, dtype.__name__, size, label, "same", round(t, 3), chose])
     print("\nratios: 'cv2/au' = cv2.filter2D / corr2d auto, 'sp/au' = the faster of scipy.signal"
           " oaconvolve/fftconvolve / corr2d auto (above 1: corr2d auto is faster); 'au/own' = auto /"
-          " the fastest of corr2d's own methods; 'pk/own' = the method auto picks (timed in its own"
+          " the fastest of corr2d's own methods; 'ran/own' = the method auto picks (timed in its own"
           " rounds) / the fastest (1.00: auto picked the best; au/own also holds the noise between two"
           " timings of one computation); 'chose' = the method auto picks; 'n' = rounds; g31 = 31x31"
           " Gaussian, sigma 5 (separable).")

@@ -76,7 +76,7 @@ def _run(make_graph, out_path, codec: dict, task_threads: int = 1):
     goes: on these 2-core machines the system time (page faults, file and
     socket copies) outweighs the arithmetic. The workers' nannies set
     OMP_NUM_THREADS to `task_threads`: the OpenMP threads each of corr2d's
-    tasks runs on (corr2d._dask.task_threads)."""
+    tasks runs on (corr2d._dask_threads.task_threads)."""
     import dask.array as da
     import distributed
 

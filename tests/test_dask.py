@@ -525,7 +525,6 @@ def test_derivative_filters_on_decreasing_axes_give_exact_zeros():
         np.testing.assert_array_equal(got, getattr(filters, name)(x, axis=1, axes=(1, 0)))
 
 
-
 def _task_threads_and_result(c, image, kernel):
     """(threads a task would run on, the Dask correlation computed) on
     client `c`."""
@@ -552,16 +551,17 @@ def test_task_threads_follow_the_nanny_setting(client, monkeypatch):
     assert threads == 1
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
 
+    # One more than the cores: the worker takes its setting, capped at them.
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=None, memory_limit="2GiB",
-                                  env={"OMP_NUM_THREADS": "3"}) as cluster, \
+                                  env={"OMP_NUM_THREADS": str(cores + 1)}) as cluster, \
             distributed.Client(cluster, set_as_default=False) as c:
         threads, got = _task_threads_and_result(c, image, k)
-    assert threads == min(3, cores)
+    assert threads == cores
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
 
-    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # seen by workers in this process too
+    monkeypatch.setenv("OMP_NUM_THREADS", str(cores + 1))  # seen by workers in this process too
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster, set_as_default=False) as c:
@@ -570,15 +570,16 @@ def test_task_threads_follow_the_nanny_setting(client, monkeypatch):
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-10)
 
 
-def test_conv_chunks_run_on_the_tasks_threads():
+def test_conv_chunks_run_on_the_tasks_threads(monkeypatch):
     """The conv functions take no threads=: each chunk runs under the task's
-    OpenMP limit (one thread under the threaded scheduler, which runs a task
-    on every core), not on every core at once. (The probe on one zero
-    sample runs in the caller's thread, on the caller's threads.)"""
+    OpenMP limit (THREADS_PER_TASK under the threaded scheduler, which runs
+    a task on every core), not on OpenMP's default of every core. The
+    limit is set to 3 here, which threadpoolctl applies on any machine."""
     import threading
 
-    from corr2d import _ccore, _dask_conv
+    from corr2d import _ccore, _dask_conv, _dask_threads
 
+    monkeypatch.setattr(_dask_threads, "THREADS_PER_TASK", 3)
     seen = []  # (in a task, OpenMP threads)
 
     def record():
@@ -600,4 +601,4 @@ def test_conv_chunks_run_on_the_tasks_threads():
     _dask_conv.map_conv2d_weight(weight_grad, x, (1, 1, 3, 3), gy, 1, 0, 1,
                                  1).compute(scheduler="threads")
     in_tasks = [threads for task, threads in seen if task]
-    assert len(in_tasks) == 8 and set(in_tasks) == {1}, seen
+    assert len(in_tasks) == 8 and set(in_tasks) == {3}, seen

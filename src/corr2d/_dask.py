@@ -105,7 +105,7 @@ def _correlate_planes(axes: tuple[int, int], kernel: np.ndarray, fill: np.ndarra
 
 def auto_method(plan: CorrelatePlan) -> str:
     """What method='auto' runs for `plan`: chosen once for the whole image,
-    for blocks that run on one thread each."""
+    for its blocks (each on its task's threads)."""
     return choose(plan.shape, plan.kernel, plan.image.dtype)[0]
 
 
@@ -207,7 +207,7 @@ def map_planes(func: Callable, image: Any, mask: Any, axes: tuple[int, int],
     boundary = None if code == "fill" else BOUNDARY_CODES[code]
     ry, rx = reach
     arrays = [image] if mask is None else [image, mask]
-    block = functools.partial(with_threads, _ImageAndMask(func, mask is not None), None)
+    block = functools.partial(with_threads, _ImageAndMask(func, mask is not None))
     return map_ghosted(block, arrays, axes, (image.chunks[axes[0]], image.chunks[axes[1]]),
                        ((ry, ry), (rx, rx)), boundary, 0, probe.dtype, crop=True)
 

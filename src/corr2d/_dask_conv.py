@@ -4,8 +4,8 @@ Each chunk of samples (the other axes merged into one chunk) runs the NumPy
 function the public layer hands in (corr2d.functional's own: a backend never
 imports a public module); `weight` and `bias` are small and computed first
 when they are Dask arrays. ``conv2d_weight`` sums the chunks' partial
-gradients in a tree. Each chunk runs on corr2d._dask_threads' threads (one
-under the threaded scheduler: the conv functions take no ``threads=``). Each call first runs the function on one zero sample,
+gradients in a tree. Each chunk runs on its task's threads
+(corr2d._dask_threads): the conv functions take no ``threads=``. Each call first runs the function on one zero sample,
 so bad arguments raise now with the NumPy path's errors, and the output's
 shape and dtype are known; that costs one sample's computation. An unbatched
 (C, H, W) input is one chunk.

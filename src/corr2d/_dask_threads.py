@@ -25,9 +25,9 @@ def task_threads() -> int:
     """OpenMP threads for a task's C core calls when the call does not say,
     decided in the task. On a dask.distributed worker started by a nanny,
     in a process of its own: the ``OMP_NUM_THREADS`` the nanny set there (1
-    by default; raise it where the machine has more cores than the
-    cluster's worker threads), at most the cores per worker thread.
-    Anywhere else (the threaded scheduler, which runs a task on every core;
+    by default; raise it to about the machine's cores over all its workers'
+    threads), at most the cores over this worker's threads (the cap knows
+    nothing of the other workers on the machine). Anywhere else (the threaded scheduler, which runs a task on every core;
     workers in the client's process): `THREADS_PER_TASK`."""
     distributed = sys.modules.get("distributed")
     setting = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
@@ -65,7 +65,7 @@ def thread_limit(threads: int | None = None) -> Iterator[None]:
         yield
 
 
-def with_threads(func: Callable, threads: int | None, *blocks: Any) -> Any:
-    """`func` on the blocks under `thread_limit(threads)`."""
-    with thread_limit(threads):
+def with_threads(func: Callable, *blocks: Any) -> Any:
+    """`func` on the blocks under the task's `thread_limit`."""
+    with thread_limit():
         return func(*blocks)
