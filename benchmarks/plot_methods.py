@@ -51,14 +51,14 @@ def table(cases: dict) -> tuple[list[str], list[list[str]]]:
     for (dtype, size, label), t in sorted(cases.items(), key=lambda c: (c[0][0], c[0][1],
                                                                          c[0][2].startswith("g"),
                                                                          _side(c[0][2]))):
-        auto = t["corr2d auto"]
+        auto, ran = t["corr2d auto"], "corr2d " + t["chose"]
         own = min(t[m] for m in OURS[1:] if m in t)
         scipy_best = min(t[p] for p in PEERS[1:] if p in t)
         kernel = f"Gaussian {_side(label)}x{_side(label)}" if label.startswith("g") else label
         body.append([dtype, f"{size}x{size}", kernel, f"{auto:.1f}", t["chose"],
                      f"{t['cv2'] / auto:.2f}" if "cv2" in t else "",
                      f"{scipy_best / auto:.2f}", f"{auto / own:.2f}",
-                     f"{t['corr2d ' + t['chose']] / own:.2f}" if "corr2d " + t["chose"] in t else ""])
+                     f"{t[ran] / own:.2f}" if ran in t else ""])
     return header, body
 
 

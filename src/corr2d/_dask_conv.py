@@ -5,10 +5,10 @@ function the public layer hands in (corr2d.functional's own: a backend never
 imports a public module); `weight` and `bias` are small and computed first
 when they are Dask arrays. ``conv2d_weight`` sums the chunks' partial
 gradients in a tree. Each chunk runs on its task's threads
-(corr2d._dask_threads): the conv functions take no ``threads=``. Each call first runs the function on one zero sample,
-so bad arguments raise now with the NumPy path's errors, and the output's
-shape and dtype are known; that costs one sample's computation. An unbatched
-(C, H, W) input is one chunk.
+(corr2d._dask_threads): the conv functions take no ``threads=``. Each call
+first runs the function on one zero sample, so bad arguments raise now with
+the NumPy path's errors, and the output's shape and dtype are known; that
+costs one sample's computation. An unbatched (C, H, W) input is one chunk.
 """
 from __future__ import annotations
 

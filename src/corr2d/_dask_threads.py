@@ -27,8 +27,9 @@ def task_threads() -> int:
     in a process of its own: the ``OMP_NUM_THREADS`` the nanny set there (1
     by default; raise it to about the machine's cores over all its workers'
     threads), at most the cores over this worker's threads (the cap knows
-    nothing of the other workers on the machine). Anywhere else (the threaded scheduler, which runs a task on every core;
-    workers in the client's process): `THREADS_PER_TASK`."""
+    nothing of the other workers on the machine). Anywhere else (the
+    threaded scheduler, which runs a task on every core; workers in the
+    client's process): `THREADS_PER_TASK`."""
     distributed = sys.modules.get("distributed")
     setting = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
     if distributed is None or not setting.isdigit() or int(setting) < 1:
@@ -48,11 +49,11 @@ _CONTROLLER: list = []
 
 
 @contextmanager
-def thread_limit(threads: int | None = None) -> Iterator[None]:
-    """The calling thread's OpenMP pool limited to `threads`, or
-    `task_threads` when None, while the block runs (threadpoolctl: the limit
-    is the calling thread's own). Calls that name their threads keep them."""
-    threads = threads or task_threads()
+def thread_limit() -> Iterator[None]:
+    """The calling thread's OpenMP pool limited to `task_threads` while the
+    block runs (threadpoolctl: the limit is the calling thread's own).
+    Calls that name their threads keep them."""
+    threads = task_threads()
     with _CONTROLLER_LOCK:
         if not _CONTROLLER:
             from threadpoolctl import ThreadpoolController
