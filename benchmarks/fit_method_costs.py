@@ -79,6 +79,13 @@ def gaussian_kernel(size, dtype):
     return (k / k.sum()).astype(dtype)
 
 
+def fft_tile_and_transforms(shape, kshape, dtype, tile=None):
+    """An FFT call's tile (`tile`, else the model's) and its transform
+    pairs (two real tiles of a tile row share one)."""
+    tile = tile or M.fft_tile_shape(shape, kshape, np.dtype(dtype))
+    return tile, float(M.fft_transforms(shape, kshape, tile, False))
+
+
 def features(method, shape, kshape, dtype, tile=None):
     """(precision, feature vector) of one call under the model: the
     quantities each constant multiplies, in the order of COLUMNS[method]
@@ -88,11 +95,9 @@ def features(method, shape, kshape, dtype, tile=None):
     if method == "direct":
         return p, [oh * ow * kh * kw, oh * ow]
     if method == "fft":
-        fh, fw = tile or M.fft_tile_shape(shape, kshape, np.dtype(dtype))
-        n = fh * fw
-        transforms = float(M.fft_transforms(shape, kshape, (fh, fw), False))
+        (fh, fw), transforms = fft_tile_and_transforms(shape, kshape, dtype, tile)
         per_factor = [float(v) for v in M.fft_nlogn_features((fh, fw))]
-        return p, [transforms * v for v in per_factor] + [transforms * n, transforms, 1.0]
+        return p, [transforms * v for v in per_factor] + [transforms * fh * fw, transforms, 1.0]
     # The multiply-adds are priced by the carried constant (separable_macs).
     pixels = oh * ow * 2 + oh * (kw - 1) + ow * (kh - 1)
     return p, [pixels, 1.0]
@@ -237,8 +242,7 @@ def carried_seconds(method, c):
         return C.SEPARABLE_PER_MAC[p] * separable_macs(c["shape"], c["k"].shape)
     if method != "fft":
         return 0.0
-    tile = c.get("tile") or M.fft_tile_shape(c["shape"], c["k"].shape, np.dtype(c["dtype"]))
-    transforms = float(M.fft_transforms(c["shape"], c["k"].shape, tile, False))
+    tile, transforms = fft_tile_and_transforms(c["shape"], c["k"].shape, c["dtype"], c.get("tile"))
     return C.FFT_PER_ROW[p] * transforms * M.fft_rows(c["k"].shape, tile, False)
 
 
