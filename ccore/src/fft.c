@@ -38,27 +38,35 @@ typedef struct {
 /* Spectra and tiles are padded to lanes (corr2d_core.h says why). */
 #define FFT_LANE_BYTES CORR2D_FFT_LANE_BYTES
 
-/* The columns one 1-D pass takes at a time: one cache line of each row,
- * so that the passes' buffers (4 FH x block elements) stay small. A whole
- * tile measured 1.09-1.17x faster than with blocks of 4 lines (AVX-512;
- * 0.98-1.08x with AVX2), and 2 lines fell in between. */
+/* The columns one 1-D transform takes at a time: one cache line of each
+ * row. (With the earlier Stockham passes through a buffer, a whole tile
+ * measured 1.09-1.17x faster than with blocks of 4 lines; with the
+ * in-place steps 2 lines measured the same as 1.) */
 #ifndef FFT_BLOCK_BYTES
 #define FFT_BLOCK_BYTES 64
 #endif
 
-/* The workspace's buffers (the tile's re and im, the slab's, the passes'
- * ping-pong buffers) start this far past a multiple of 4 KiB apart: at
+/* The workspace's buffers (the tile's re and im, the slab) start this far past a multiple of 4 KiB apart: at
  * power-of-two lengths they would otherwise be whole multiples of 4 KiB
  * apart, and each butterfly's loads from one buffer would falsely depend
  * on its stores to another (4K aliasing) and share L1 sets. 5 lines made
  * 256^2 to 512^2 float64 tiles 1.3-1.7x faster (AMD Zen 4, AVX-512), and
  * 200^2 unchanged. */
-/* fft_tiles' answer when the call's watch said stop mid-pair. */
-#define FFT_STOPPED 2
-
 #ifndef FFT_SKEW_BYTES
 #define FFT_SKEW_BYTES 320
 #endif
+
+/* The in-place transforms run their steps sub-problem by sub-problem
+ * once a sub-problem's lane block is at most this large, so that it stays
+ * in L1 (32 KiB or 48 KiB on the x86 processors of today) through the
+ * remaining steps. 8 KiB and 32 KiB measured the same as 16 KiB (float64
+ * 4096^2, 101x101, Intel Xeon with AVX-512). */
+#ifndef FFT_L1_BYTES
+#define FFT_L1_BYTES 16384
+#endif
+
+/* fft_tiles' answer when the call's watch said stop mid-pair. */
+#define FFT_STOPPED 2
 
 #if defined(__GNUC__)
 #define FFT_VECTORS 1
@@ -192,13 +200,13 @@ static int setup_make(fft_setup *st, corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t
 }
 
 /* Elements of one thread's transform workspace: the tile (2 FH x fwp), a
- * slab (2 FW lane vectors), the passes' two buffers, and the gaps between
- * those six buffers (fft_lanes.template.c lays them out). */
+ * slab (2 FW lane vectors), and the gaps between those three buffers
+ * (fft_lanes.template.c lays them out). */
 static size_t workspace_elements(const fft_setup *st, size_t es)
 {
-    const ptrdiff_t fh = st->ph.n, fw = st->pw.n, longest = fh > fw ? fh : fw;
+    const ptrdiff_t fh = st->ph.n, fw = st->pw.n;
     return 2 * (size_t)(fh * st->fwp) + 2 * (size_t)fw * (FFT_LANE_BYTES / es) +
-           4 * (size_t)longest * (FFT_BLOCK_BYTES / es) + 5 * (FFT_SKEW_BYTES / es);
+           3 * (FFT_SKEW_BYTES / es);
 }
 
 /* `bytes` rounded up to whole lanes. */

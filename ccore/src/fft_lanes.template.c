@@ -3,17 +3,19 @@
  * per vector width (included by vector_widths.h from fft.c, with NAME, T,
  * VEC_BYTES and VEC_TARGET defined).
  *
- * Complex data is split (re[] and im[] apart) and each vector lane holds a
- * different transform: the columns of a row-major tile are FV transforms
- * side by side, so a 1-D pass over a column group is plain vector code
- * with no shuffles, at the full width of the ISA. The passes are Stockham's
- * autosort decimation in frequency, radix 8, 4, 2, 3 and 5, ping-ponging
- * through a small per-block buffer that stays in L2 (its real and
- * imaginary parts interleaved a lane block apart: one address serves both);
- * the first pass reads the source and the last writes the destination. A
- * tile's and a slab's real and imaginary parts stay apart (re[], im[]), so
- * the inverse transform is the forward one with re and im exchanged; it is
- * unnormalised (the kernel spectrum carries the 1 / (FH FW)).
+ * Complex data is split (real and imaginary parts apart) and each vector
+ * lane holds a different transform: the columns of a row-major tile are FV
+ * transforms side by side, so a 1-D step over a column group is plain
+ * vector code with no shuffles, at the full width of the ISA. The
+ * transforms run in place, radix 8, 4, 2, 3 and 5: the forward one by
+ * decimation in frequency, leaving its bins in digit-reversed order, the
+ * inverse by decimation in time, which takes them back to natural order;
+ * the kernel's spectrum is made by the same forward transforms, so no
+ * reordering pass and no buffer is needed (see fft_inplace). The tile's
+ * real and imaginary parts are two arrays, a slab's a lane block apart
+ * (one address serves both); the inverse runs on them with re and im
+ * exchanged; it is unnormalised (the kernel spectrum carries the
+ * 1 / (FH FW)).
  */
 
 #define FV ((ptrdiff_t)(VEC_BYTES / sizeof(T)))
@@ -27,284 +29,304 @@ typedef T NAME(fvec) __attribute__((vector_size(VEC_BYTES)));
 #define VLOAD(v, p) memcpy(&(v), (p), sizeof(v))
 #define VSTORE(p, v) memcpy((p), &(v), sizeof(v))
 
-/* Complex element e of a pass's source has its real part at xr + e * xs
- * and its imaginary part xio further on (yr, ys, yio: the destination's).
- * The passes' own buffers interleave the two a lane block apart, so that
- * xio is the constant FV there (the passes are inlined into fft_lanes per
- * case), and each butterfly addresses its imaginary parts from the same
- * registers as its real parts. */
-
-/* y = b * (wr + i wi), stored at yr[at], yr[at + yio]. */
-#define STORE_TWIDDLED(at, br, bi, wr, wi)                 \
-    do {                                                   \
-        NAME(fvec) out_r_ = (br) * (wr) - (bi) * (wi);     \
-        NAME(fvec) out_i_ = (br) * (wi) + (bi) * (wr);     \
-        VSTORE(yr + (at), out_r_);                         \
-        VSTORE(yr + (at) + yio, out_i_);                   \
-    } while (0)
-
+/* A radix-p step of the in-place transforms: butterfly i (i < m) of each
+ * of `blocks` sub-problems (of p m elements, bs = p m xs apart) reads and
+ * writes the elements x + b bs + (i + m j) xs, j < p, real parts there and
+ * imaginary parts io further on, in lane blocks of `width`. The forward
+ * step (dit 0, decimation in frequency) is the p-point DFT of the inputs,
+ * output k then times w_k = exp(-2 pi i k i / (p m)); the inverse's (dit 1,
+ * decimation in time, on data with re and im exchanged) multiplies input k
+ * by w_k and takes the DFT: the transpose of the forward step, so the
+ * inverse undoes the forward's digit-reversed order. tw holds w for every
+ * i and k = 1..p-1 (p - 1 a butterfly). */
 #define LOAD_PAIR(r, i, at)     \
     NAME(fvec) r, i;            \
-    VLOAD(r, xr + (at));        \
-    VLOAD(i, xr + (at) + xio)
+    VLOAD(r, x + (at));         \
+    VLOAD(i, x + (at) + io)
 
-/* One pass of radix 4 over a sub-length n at stride s: element e of the
- * source is at x + e * xs, of the destination at y + e * ys (in T units,
- * multiples of FV). tw holds exp(-2 pi i q r / n), q < n / 4, r = 1..3. */
-VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass4)(
-    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
-    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
-{
-    const ptrdiff_t m = n / 4, in_step = s * m * xs, out_step = s * ys;
-    ptrdiff_t i, q, v;
-    for (i = 0; i < m; i++) {
-        const T w1r = twr[3 * i], w2r = twr[3 * i + 1], w3r = twr[3 * i + 2];
-        const T w1i = twi[3 * i], w2i = twi[3 * i + 1], w3i = twi[3 * i + 2];
-        for (q = 0; q < s; q++)
-        for (v = 0; v < width; v += FV) {
-            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 4 * i) * ys + v;
-            LOAD_PAIR(a0r, a0i, in);
-            LOAD_PAIR(a1r, a1i, in + in_step);
-            LOAD_PAIR(a2r, a2i, in + 2 * in_step);
-            LOAD_PAIR(a3r, a3i, in + 3 * in_step);
-            const NAME(fvec) t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
-            const NAME(fvec) t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
-            const NAME(fvec) b0r = t0r + t2r, b0i = t0i + t2i;
-            VSTORE(yr + out, b0r);
-            VSTORE(yr + out + yio, b0i);
-            /* b1 = t1 - i t3, b2 = t0 - t2, b3 = t1 + i t3 */
-            STORE_TWIDDLED(out + out_step, t1r + t3i, t1i - t3r, w1r, w1i);
-            STORE_TWIDDLED(out + 2 * out_step, t0r - t2r, t0i - t2i, w2r, w2i);
-            STORE_TWIDDLED(out + 3 * out_step, t1r - t3i, t1i + t3r, w3r, w3i);
-        }
-    }
-}
-
-/* Radix 8: two radix-4 butterflies after a radix-2 step (b_2r from the
- * sums a_k + a_k+4, b_2r+1 from the differences times w8^k). */
-VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass8)(
-    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
-    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
-{
-    const ptrdiff_t m = n / 8, in_step = s * m * xs, out_step = s * ys;
-    const T h = (T)0.70710678118654752440; /* 1 / sqrt(2) */
-    ptrdiff_t i, q, v;
-    for (i = 0; i < m; i++) {
-        const T *wr = twr + 7 * i, *wi = twi + 7 * i;
-        for (q = 0; q < s; q++)
-        for (v = 0; v < width; v += FV) {
-            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 8 * i) * ys + v;
-            LOAD_PAIR(a0r, a0i, in);
-            LOAD_PAIR(a1r, a1i, in + in_step);
-            LOAD_PAIR(a2r, a2i, in + 2 * in_step);
-            LOAD_PAIR(a3r, a3i, in + 3 * in_step);
-            LOAD_PAIR(a4r, a4i, in + 4 * in_step);
-            LOAD_PAIR(a5r, a5i, in + 5 * in_step);
-            LOAD_PAIR(a6r, a6i, in + 6 * in_step);
-            LOAD_PAIR(a7r, a7i, in + 7 * in_step);
-            const NAME(fvec) u0r = a0r + a4r, u0i = a0i + a4i, u1r = a1r + a5r, u1i = a1i + a5i;
-            const NAME(fvec) u2r = a2r + a6r, u2i = a2i + a6i, u3r = a3r + a7r, u3i = a3i + a7i;
-            const NAME(fvec) v0r = a0r - a4r, v0i = a0i - a4i, d1r = a1r - a5r, d1i = a1i - a5i;
-            const NAME(fvec) d2r = a2r - a6r, d2i = a2i - a6i, d3r = a3r - a7r, d3i = a3i - a7i;
-            /* v_k = (a_k - a_k+4) w8^k: w8 = (1 - i) / sqrt 2, w8^2 = -i. */
-            const NAME(fvec) v1r = (d1r + d1i) * h, v1i = (d1i - d1r) * h;
-            const NAME(fvec) v2r = d2i, v2i = -d2r;
-            const NAME(fvec) v3r = (d3i - d3r) * h, v3i = -(d3r + d3i) * h;
-            {   /* even outputs: the 4-point transform of u */
-                const NAME(fvec) t0r = u0r + u2r, t0i = u0i + u2i, t1r = u0r - u2r, t1i = u0i - u2i;
-                const NAME(fvec) t2r = u1r + u3r, t2i = u1i + u3i, t3r = u1r - u3r, t3i = u1i - u3i;
-                const NAME(fvec) b0r = t0r + t2r, b0i = t0i + t2i;
-                VSTORE(yr + out, b0r);
-                VSTORE(yr + out + yio, b0i);
-                STORE_TWIDDLED(out + 2 * out_step, t1r + t3i, t1i - t3r, wr[1], wi[1]);
-                STORE_TWIDDLED(out + 4 * out_step, t0r - t2r, t0i - t2i, wr[3], wi[3]);
-                STORE_TWIDDLED(out + 6 * out_step, t1r - t3i, t1i + t3r, wr[5], wi[5]);
-            }
-            {   /* odd outputs: the 4-point transform of v */
-                const NAME(fvec) t0r = v0r + v2r, t0i = v0i + v2i, t1r = v0r - v2r, t1i = v0i - v2i;
-                const NAME(fvec) t2r = v1r + v3r, t2i = v1i + v3i, t3r = v1r - v3r, t3i = v1i - v3i;
-                STORE_TWIDDLED(out + out_step, t0r + t2r, t0i + t2i, wr[0], wi[0]);
-                STORE_TWIDDLED(out + 3 * out_step, t1r + t3i, t1i - t3r, wr[2], wi[2]);
-                STORE_TWIDDLED(out + 5 * out_step, t0r - t2r, t0i - t2i, wr[4], wi[4]);
-                STORE_TWIDDLED(out + 7 * out_step, t1r - t3i, t1i + t3r, wr[6], wi[6]);
-            }
-        }
-    }
-}
-
-VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass2)(
-    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
-    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
-{
-    const ptrdiff_t m = n / 2, in_step = s * m * xs, out_step = s * ys;
-    ptrdiff_t i, q, v;
-    for (i = 0; i < m; i++) {
-        const T w1r = twr[i], w1i = twi[i];
-        for (q = 0; q < s; q++)
-        for (v = 0; v < width; v += FV) {
-            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 2 * i) * ys + v;
-            LOAD_PAIR(a0r, a0i, in);
-            LOAD_PAIR(a1r, a1i, in + in_step);
-            const NAME(fvec) b0r = a0r + a1r, b0i = a0i + a1i;
-            VSTORE(yr + out, b0r);
-            VSTORE(yr + out + yio, b0i);
-            STORE_TWIDDLED(out + out_step, a0r - a1r, a0i - a1i, w1r, w1i);
-        }
-    }
-}
-
-VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass3)(
-    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
-    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
-{
-    const ptrdiff_t m = n / 3, in_step = s * m * xs, out_step = s * ys;
-    const T c = (T)0.86602540378443864676; /* sin(2 pi / 3) */
-    ptrdiff_t i, q, v;
-    for (i = 0; i < m; i++) {
-        const T w1r = twr[2 * i], w2r = twr[2 * i + 1], w1i = twi[2 * i], w2i = twi[2 * i + 1];
-        for (q = 0; q < s; q++)
-        for (v = 0; v < width; v += FV) {
-            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 3 * i) * ys + v;
-            LOAD_PAIR(a0r, a0i, in);
-            LOAD_PAIR(a1r, a1i, in + in_step);
-            LOAD_PAIR(a2r, a2i, in + 2 * in_step);
-            const NAME(fvec) tr = a1r + a2r, ti = a1i + a2i, dr = a1r - a2r, di = a1i - a2i;
-            const NAME(fvec) b0r = a0r + tr, b0i = a0i + ti;
-            const NAME(fvec) hr = a0r - tr * (T)0.5, hi = a0i - ti * (T)0.5;
-            VSTORE(yr + out, b0r);
-            VSTORE(yr + out + yio, b0i);
-            /* b1 = h - i c d, b2 = h + i c d */
-            STORE_TWIDDLED(out + out_step, hr + di * c, hi - dr * c, w1r, w1i);
-            STORE_TWIDDLED(out + 2 * out_step, hr - di * c, hi + dr * c, w2r, w2i);
-        }
-    }
-}
-
-VEC_TARGET static inline __attribute__((always_inline)) void NAME(pass5)(
-    ptrdiff_t n, ptrdiff_t s, const T *twr, const T *twi, const T *xr, ptrdiff_t xio, ptrdiff_t xs,
-    T *yr, ptrdiff_t yio, ptrdiff_t ys, ptrdiff_t width)
-{
-    const ptrdiff_t m = n / 5, in_step = s * m * xs, out_step = s * ys;
-    const T c1 = (T)0.30901699437494742410, c2 = (T)-0.80901699437494742410; /* cos 2pi/5, 4pi/5 */
-    const T s1 = (T)0.95105651629515357212, s2 = (T)0.58778525229247312917; /* sin 2pi/5, 4pi/5 */
-    ptrdiff_t i, q, v;
-    for (i = 0; i < m; i++) {
-        const T *wr = twr + 4 * i, *wi = twi + 4 * i;
-        for (q = 0; q < s; q++)
-        for (v = 0; v < width; v += FV) {
-            const ptrdiff_t in = (q + s * i) * xs + v, out = (q + s * 5 * i) * ys + v;
-            LOAD_PAIR(a0r, a0i, in);
-            LOAD_PAIR(a1r, a1i, in + in_step);
-            LOAD_PAIR(a2r, a2i, in + 2 * in_step);
-            LOAD_PAIR(a3r, a3i, in + 3 * in_step);
-            LOAD_PAIR(a4r, a4i, in + 4 * in_step);
-            const NAME(fvec) t1r = a1r + a4r, t1i = a1i + a4i, d1r = a1r - a4r, d1i = a1i - a4i;
-            const NAME(fvec) t2r = a2r + a3r, t2i = a2i + a3i, d2r = a2r - a3r, d2i = a2i - a3i;
-            const NAME(fvec) b0r = a0r + t1r + t2r, b0i = a0i + t1i + t2i;
-            /* b1,4 = A -+ i S with A = a0 + c1 t1 + c2 t2, S = s1 d1 + s2 d2;
-             * b2,3 = B -+ i U with B = a0 + c2 t1 + c1 t2, U = s2 d1 - s1 d2. */
-            const NAME(fvec) Ar = a0r + t1r * c1 + t2r * c2, Ai = a0i + t1i * c1 + t2i * c2;
-            const NAME(fvec) Br = a0r + t1r * c2 + t2r * c1, Bi = a0i + t1i * c2 + t2i * c1;
-            const NAME(fvec) Sr = d1r * s1 + d2r * s2, Si = d1i * s1 + d2i * s2;
-            const NAME(fvec) Ur = d1r * s2 - d2r * s1, Ui = d1i * s2 - d2i * s1;
-            VSTORE(yr + out, b0r);
-            VSTORE(yr + out + yio, b0i);
-            STORE_TWIDDLED(out + out_step, Ar + Si, Ai - Sr, wr[0], wi[0]);
-            STORE_TWIDDLED(out + 2 * out_step, Br + Ui, Bi - Ur, wr[1], wi[1]);
-            STORE_TWIDDLED(out + 3 * out_step, Br - Ui, Bi + Ur, wr[2], wi[2]);
-            STORE_TWIDDLED(out + 4 * out_step, Ar - Si, Ai + Sr, wr[3], wi[3]);
-        }
-    }
-}
-
-#undef LOAD_PAIR
-#undef STORE_TWIDDLED
-
-/* Pass k of the plan (inlined, so that a constant xio or yio becomes an
- * address offset). */
-#define RUN_PASS(xr, xio, xs, yr, yio, ys, w)                                                  \
-    do {                                                                                     \
-        const T *tr_ = twr + plan->tw_offset[k], *ti_ = twi + plan->tw_offset[k];           \
-        switch (plan->radix[k]) {                                                            \
-        case 8: NAME(pass8)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;             \
-        case 4: NAME(pass4)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;             \
-        case 2: NAME(pass2)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;             \
-        case 3: NAME(pass3)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;             \
-        default: NAME(pass5)(n, s, tr_, ti_, xr, xio, xs, yr, yio, ys, w); break;            \
-        }                                                                                    \
-        n /= plan->radix[k];                                                                 \
-        s *= plan->radix[k];                                                                 \
+/* (r, i) *= (wr + i wi). */
+#define TWIDDLE(r, i, wr, wi)                                  \
+    do {                                                       \
+        const NAME(fvec) t_ = (r) * (wr) - (i) * (wi);         \
+        (i) = (r) * (wi) + (i) * (wr);                         \
+        (r) = t_;                                              \
     } while (0)
 
-/* fft_lanes' passes: the first reads the source (imaginary parts src_io
- * past the real ones), the last writes the destination, and those between
- * ping-pong through two buffers of `work` whose elements are a lane block
- * of real parts, then one of imaginary parts (2 * width apart). */
-VEC_TARGET static inline __attribute__((always_inline)) void NAME(lanes_passes)(
-    const fft_plan *plan, const T *src_re, ptrdiff_t src_io, ptrdiff_t src_stride, T *dst_re,
-    ptrdiff_t dst_io, ptrdiff_t dst_stride, ptrdiff_t width, T *work)
-{
-    const ptrdiff_t es = 2 * width;
-    T *buf[2] = {work, work + 2 * plan->n * width + FFT_SKEW};
-    const T *twr = (const T *)plan->twr, *twi = (const T *)plan->twi;
-    ptrdiff_t n = plan->n, s = 1;
-    int k = 0;
-    if (plan->npass == 1) {
-        RUN_PASS(src_re, src_io, src_stride, dst_re, dst_io, dst_stride, width);
-        return;
-    }
-    RUN_PASS(src_re, src_io, src_stride, buf[0], width, es, width);
-    for (k = 1; k < plan->npass - 1; k++)
-        RUN_PASS(buf[(k - 1) & 1], width, es, buf[k & 1], width, es, width);
-    RUN_PASS(buf[(k - 1) & 1], width, es, dst_re, dst_io, dst_stride, width);
-}
-#undef RUN_PASS
+/* Input k of a DIT step, twiddled. */
+#define TWIDDLE_IN(r, i, k)                          \
+    do {                                             \
+        if (dit)                                     \
+            TWIDDLE(r, i, wr[(k) - 1], wi[(k) - 1]); \
+    } while (0)
 
-/* Forward transforms of length plan->n, one per lane of a block of
- * `width` columns (a multiple of FV): element e of lane l is read at
- * src_re/src_im[e * src_stride + l] and written at dst_re/dst_im[e *
- * dst_stride + l] (which may be the source; the real and imaginary parts
- * are in one array each). The first pass reads the source and the last
- * writes the destination; the passes between ping-pong through `work`
- * (4 * n * width elements and a gap). One vector wide (every block with
- * AVX-512) is compiled apart, its buffers' offsets constants. */
-VEC_TARGET static void NAME(fft_lanes)(const fft_plan *plan, const T *src_re, const T *src_im,
-                                       ptrdiff_t src_stride, T *dst_re, T *dst_im,
-                                       ptrdiff_t dst_stride, ptrdiff_t width, T *work)
+/* Output k (>= 1) of a butterfly, twiddled in a DIF step. */
+#define STORE_OUT(k, br, bi)                                 \
+    do {                                                     \
+        NAME(fvec) r_ = (br), i_ = (bi);                     \
+        if (!dit)                                            \
+            TWIDDLE(r_, i_, wr[(k) - 1], wi[(k) - 1]);       \
+        VSTORE(x + at + (k) * js, r_);                       \
+        VSTORE(x + at + (k) * js + io, i_);                  \
+    } while (0)
+
+#define STORE_FIRST(br, bi)                 \
+    do {                                    \
+        const NAME(fvec) r_ = (br), i_ = (bi); \
+        VSTORE(x + at, r_);                 \
+        VSTORE(x + at + io, i_);            \
+    } while (0)
+
+/* The loops every radix shares: butterfly i's twiddles, then each
+ * sub-problem and lane block (the body: one butterfly at `at`). */
+#define BUTTERFLIES(P, ...)                                                \
+    do {                                                                   \
+        const ptrdiff_t js = m * xs, bs = (P) * js;                        \
+        ptrdiff_t i_, b_, v_;                                              \
+        for (i_ = 0; i_ < m; i_++) {                                       \
+            const T *wr = twr + ((P) - 1) * i_, *wi = twi + ((P) - 1) * i_; \
+            for (b_ = 0; b_ < blocks; b_++)                                \
+                for (v_ = 0; v_ < width; v_ += FV) {                       \
+                    const ptrdiff_t at = b_ * bs + i_ * xs + v_;           \
+                    __VA_ARGS__                                            \
+                }                                                          \
+        }                                                                  \
+    } while (0)
+
+#define STEP_ARGS                                                                       \
+    ptrdiff_t m, ptrdiff_t blocks, const T *twr, const T *twi, T *x, ptrdiff_t io,     \
+        ptrdiff_t xs, ptrdiff_t width, int dit
+
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix4)(STEP_ARGS)
 {
-    const ptrdiff_t src_io = src_im - src_re, dst_io = dst_im - dst_re;
-    ptrdiff_t e;
-    if (plan->npass == 0) { /* length 1 */
-        for (e = 0; e < width; e++) {
-            dst_re[e] = src_re[e];
-            dst_im[e] = src_im[e];
+    BUTTERFLIES(4, {
+        LOAD_PAIR(a0r, a0i, at);
+        LOAD_PAIR(a1r, a1i, at + js);
+        LOAD_PAIR(a2r, a2i, at + 2 * js);
+        LOAD_PAIR(a3r, a3i, at + 3 * js);
+        TWIDDLE_IN(a1r, a1i, 1);
+        TWIDDLE_IN(a2r, a2i, 2);
+        TWIDDLE_IN(a3r, a3i, 3);
+        const NAME(fvec) t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
+        const NAME(fvec) t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
+        /* b0 = t0 + t2, b1 = t1 - i t3, b2 = t0 - t2, b3 = t1 + i t3 */
+        STORE_FIRST(t0r + t2r, t0i + t2i);
+        STORE_OUT(1, t1r + t3i, t1i - t3r);
+        STORE_OUT(2, t0r - t2r, t0i - t2i);
+        STORE_OUT(3, t1r - t3i, t1i + t3r);
+    });
+}
+
+/* Radix 8: two 4-point DFTs after a radix-2 step (b_2r from the sums
+ * a_k + a_k+4, b_2r+1 from the differences times w8^k). */
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix8)(STEP_ARGS)
+{
+    const T h = (T)0.70710678118654752440; /* 1 / sqrt(2) */
+    BUTTERFLIES(8, {
+        LOAD_PAIR(a0r, a0i, at);
+        LOAD_PAIR(a1r, a1i, at + js);
+        LOAD_PAIR(a2r, a2i, at + 2 * js);
+        LOAD_PAIR(a3r, a3i, at + 3 * js);
+        LOAD_PAIR(a4r, a4i, at + 4 * js);
+        LOAD_PAIR(a5r, a5i, at + 5 * js);
+        LOAD_PAIR(a6r, a6i, at + 6 * js);
+        LOAD_PAIR(a7r, a7i, at + 7 * js);
+        TWIDDLE_IN(a1r, a1i, 1);
+        TWIDDLE_IN(a2r, a2i, 2);
+        TWIDDLE_IN(a3r, a3i, 3);
+        TWIDDLE_IN(a4r, a4i, 4);
+        TWIDDLE_IN(a5r, a5i, 5);
+        TWIDDLE_IN(a6r, a6i, 6);
+        TWIDDLE_IN(a7r, a7i, 7);
+        const NAME(fvec) u0r = a0r + a4r, u0i = a0i + a4i, u1r = a1r + a5r, u1i = a1i + a5i;
+        const NAME(fvec) u2r = a2r + a6r, u2i = a2i + a6i, u3r = a3r + a7r, u3i = a3i + a7i;
+        const NAME(fvec) v0r = a0r - a4r, v0i = a0i - a4i, d1r = a1r - a5r, d1i = a1i - a5i;
+        const NAME(fvec) d2r = a2r - a6r, d2i = a2i - a6i, d3r = a3r - a7r, d3i = a3i - a7i;
+        /* v_k = (a_k - a_k+4) w8^k: w8 = (1 - i) / sqrt 2, w8^2 = -i. */
+        const NAME(fvec) v1r = (d1r + d1i) * h, v1i = (d1i - d1r) * h;
+        const NAME(fvec) v2r = d2i, v2i = -d2r;
+        const NAME(fvec) v3r = (d3i - d3r) * h, v3i = -(d3r + d3i) * h;
+        {   /* even outputs: the 4-point DFT of u */
+            const NAME(fvec) t0r = u0r + u2r, t0i = u0i + u2i, t1r = u0r - u2r, t1i = u0i - u2i;
+            const NAME(fvec) t2r = u1r + u3r, t2i = u1i + u3i, t3r = u1r - u3r, t3i = u1i - u3i;
+            STORE_FIRST(t0r + t2r, t0i + t2i);
+            STORE_OUT(2, t1r + t3i, t1i - t3r);
+            STORE_OUT(4, t0r - t2r, t0i - t2i);
+            STORE_OUT(6, t1r - t3i, t1i + t3r);
         }
-        return;
+        {   /* odd outputs: the 4-point DFT of v */
+            const NAME(fvec) t0r = v0r + v2r, t0i = v0i + v2i, t1r = v0r - v2r, t1i = v0i - v2i;
+            const NAME(fvec) t2r = v1r + v3r, t2i = v1i + v3i, t3r = v1r - v3r, t3i = v1i - v3i;
+            STORE_OUT(1, t0r + t2r, t0i + t2i);
+            STORE_OUT(3, t1r + t3i, t1i - t3r);
+            STORE_OUT(5, t0r - t2r, t0i - t2i);
+            STORE_OUT(7, t1r - t3i, t1i + t3r);
+        }
+    });
+}
+
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix2)(STEP_ARGS)
+{
+    BUTTERFLIES(2, {
+        LOAD_PAIR(a0r, a0i, at);
+        LOAD_PAIR(a1r, a1i, at + js);
+        TWIDDLE_IN(a1r, a1i, 1);
+        STORE_FIRST(a0r + a1r, a0i + a1i);
+        STORE_OUT(1, a0r - a1r, a0i - a1i);
+    });
+}
+
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix3)(STEP_ARGS)
+{
+    const T c = (T)0.86602540378443864676; /* sin(2 pi / 3) */
+    BUTTERFLIES(3, {
+        LOAD_PAIR(a0r, a0i, at);
+        LOAD_PAIR(a1r, a1i, at + js);
+        LOAD_PAIR(a2r, a2i, at + 2 * js);
+        TWIDDLE_IN(a1r, a1i, 1);
+        TWIDDLE_IN(a2r, a2i, 2);
+        const NAME(fvec) tr = a1r + a2r, ti = a1i + a2i, dr = a1r - a2r, di = a1i - a2i;
+        const NAME(fvec) hr = a0r - tr * (T)0.5, hi = a0i - ti * (T)0.5;
+        /* b1 = h - i c d, b2 = h + i c d */
+        STORE_FIRST(a0r + tr, a0i + ti);
+        STORE_OUT(1, hr + di * c, hi - dr * c);
+        STORE_OUT(2, hr - di * c, hi + dr * c);
+    });
+}
+
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix5)(STEP_ARGS)
+{
+    const T c1 = (T)0.30901699437494742410, c2 = (T)-0.80901699437494742410; /* cos 2pi/5, 4pi/5 */
+    const T s1 = (T)0.95105651629515357212, s2 = (T)0.58778525229247312917; /* sin 2pi/5, 4pi/5 */
+    BUTTERFLIES(5, {
+        LOAD_PAIR(a0r, a0i, at);
+        LOAD_PAIR(a1r, a1i, at + js);
+        LOAD_PAIR(a2r, a2i, at + 2 * js);
+        LOAD_PAIR(a3r, a3i, at + 3 * js);
+        LOAD_PAIR(a4r, a4i, at + 4 * js);
+        TWIDDLE_IN(a1r, a1i, 1);
+        TWIDDLE_IN(a2r, a2i, 2);
+        TWIDDLE_IN(a3r, a3i, 3);
+        TWIDDLE_IN(a4r, a4i, 4);
+        const NAME(fvec) t1r = a1r + a4r, t1i = a1i + a4i, d1r = a1r - a4r, d1i = a1i - a4i;
+        const NAME(fvec) t2r = a2r + a3r, t2i = a2i + a3i, d2r = a2r - a3r, d2i = a2i - a3i;
+        /* b1,4 = A -+ i S with A = a0 + c1 t1 + c2 t2, S = s1 d1 + s2 d2;
+         * b2,3 = B -+ i U with B = a0 + c2 t1 + c1 t2, U = s2 d1 - s1 d2. */
+        const NAME(fvec) Ar = a0r + t1r * c1 + t2r * c2, Ai = a0i + t1i * c1 + t2i * c2;
+        const NAME(fvec) Br = a0r + t1r * c2 + t2r * c1, Bi = a0i + t1i * c2 + t2i * c1;
+        const NAME(fvec) Sr = d1r * s1 + d2r * s2, Si = d1i * s1 + d2i * s2;
+        const NAME(fvec) Ur = d1r * s2 - d2r * s1, Ui = d1i * s2 - d2i * s1;
+        STORE_FIRST(a0r + t1r + t2r, a0i + t1i + t2i);
+        STORE_OUT(1, Ar + Si, Ai - Sr);
+        STORE_OUT(2, Br + Ui, Bi - Ur);
+        STORE_OUT(3, Br - Ui, Bi + Ur);
+        STORE_OUT(4, Ar - Si, Ai + Sr);
+    });
+}
+
+#undef STEP_ARGS
+#undef BUTTERFLIES
+#undef STORE_FIRST
+#undef STORE_OUT
+#undef TWIDDLE_IN
+#undef TWIDDLE
+#undef LOAD_PAIR
+
+/* Step k of the plan (sub-problems of length `sub`, `blocks` of them) in
+ * the direction `dit`, at one width (the compiler specialises the calls
+ * with a constant width of one vector, every block with AVX-512). */
+VEC_TARGET static inline __attribute__((always_inline)) void NAME(step_at)(
+    const fft_plan *plan, int k, ptrdiff_t sub, ptrdiff_t blocks, T *x, ptrdiff_t io,
+    ptrdiff_t xs, ptrdiff_t width, int dit)
+{
+    const T *twr = (const T *)plan->twr + plan->tw_offset[k];
+    const T *twi = (const T *)plan->twi + plan->tw_offset[k];
+    const ptrdiff_t m = sub / plan->radix[k];
+    switch (plan->radix[k]) {
+    case 8: NAME(radix8)(m, blocks, twr, twi, x, io, xs, width, dit); break;
+    case 4: NAME(radix4)(m, blocks, twr, twi, x, io, xs, width, dit); break;
+    case 2: NAME(radix2)(m, blocks, twr, twi, x, io, xs, width, dit); break;
+    case 3: NAME(radix3)(m, blocks, twr, twi, x, io, xs, width, dit); break;
+    default: NAME(radix5)(m, blocks, twr, twi, x, io, xs, width, dit); break;
     }
+}
+
+VEC_TARGET static void NAME(step_dif)(const fft_plan *plan, int k, ptrdiff_t sub,
+                                      ptrdiff_t blocks, T *x, ptrdiff_t io, ptrdiff_t xs,
+                                      ptrdiff_t width)
+{
     if (width == FV)
-        NAME(lanes_passes)(plan, src_re, src_io, src_stride, dst_re, dst_io, dst_stride, FV, work);
+        NAME(step_at)(plan, k, sub, blocks, x, io, xs, FV, 0);
     else
-        NAME(lanes_passes)(plan, src_re, src_io, src_stride, dst_re, dst_io, dst_stride, width,
-                           work);
+        NAME(step_at)(plan, k, sub, blocks, x, io, xs, width, 0);
+}
+
+VEC_TARGET static void NAME(step_dit)(const fft_plan *plan, int k, ptrdiff_t sub,
+                                      ptrdiff_t blocks, T *x, ptrdiff_t io, ptrdiff_t xs,
+                                      ptrdiff_t width)
+{
+    if (width == FV)
+        NAME(step_at)(plan, k, sub, blocks, x, io, xs, FV, 1);
+    else
+        NAME(step_at)(plan, k, sub, blocks, x, io, xs, width, 1);
+}
+
+/* Transforms of length plan->n in place, one per lane of a block of
+ * `width` columns (a multiple of FV): element e of lane l has its real
+ * part at x[e * xs + l] and its imaginary part io further on. The forward
+ * transform (dit 0) leaves the spectrum in digit-reversed order (the
+ * mixed-radix reversal of the plan's radices), which the inverse (dit 1,
+ * called with re and im exchanged: the unnormalised inverse DFT) takes
+ * back to natural order; the kernel's spectrum is made by the same forward
+ * transforms, so the products pair the right bins. No buffer and no
+ * reordering pass: the steps whose sub-problems are larger than
+ * FFT_L1_BYTES sweep the whole transform, and the rest run sub-problem by
+ * sub-problem while it is in L1. */
+VEC_TARGET static void NAME(fft_inplace)(const fft_plan *plan, T *x, ptrdiff_t io, ptrdiff_t xs,
+                                         ptrdiff_t width, int dit)
+{
+    const ptrdiff_t n = plan->n, fit = (ptrdiff_t)(FFT_L1_BYTES / (2 * sizeof(T))) / width;
+    const int steps = plan->npass;
+    ptrdiff_t sub[FFT_MAX_PASSES + 1], s;
+    int k, d;
+    sub[0] = n;
+    for (k = 0; k < steps; k++)
+        sub[k + 1] = sub[k] / plan->radix[k];
+    for (d = 0; d < steps && sub[d] > fit; d++)
+        ;
+    if (!dit)
+        for (k = 0; k < d; k++)
+            NAME(step_dif)(plan, k, sub[k], n / sub[k], x, io, xs, width);
+    if (d < steps)
+        for (s = 0; s < n / sub[d]; s++) {
+            T *y = x + s * sub[d] * xs;
+            if (!dit)
+                for (k = d; k < steps; k++)
+                    NAME(step_dif)(plan, k, sub[k], sub[d] / sub[k], y, io, xs, width);
+            else
+                for (k = steps - 1; k >= d; k--)
+                    NAME(step_dit)(plan, k, sub[k], sub[d] / sub[k], y, io, xs, width);
+        }
+    if (dit)
+        for (k = d - 1; k >= 0; k--)
+            NAME(step_dit)(plan, k, sub[k], n / sub[k], x, io, xs, width);
 }
 
 /* The column transforms of columns [from, to) (to - from a multiple of
- * FV), in blocks of FFT_BLOCK_BYTES: each pass reads whole cache lines of
- * a row, and a block's buffers stay in L2. With a `watch`, it is asked
- * between blocks (a tile's columns take tens of ms): 1 when it said stop,
- * the columns then left part done, else 0. */
-VEC_TARGET static int NAME(fft_columns)(const fft_plan *plan, const T *src_re,
-                                        const T *src_im, ptrdiff_t src_stride, T *dst_re,
-                                        T *dst_im, ptrdiff_t dst_stride, ptrdiff_t from,
-                                        ptrdiff_t to, T *work, corr2d_watch *watch)
+ * FV) of a tile (real parts at re, imaginary parts io further on, rows
+ * `stride` apart), in place, in blocks of FFT_BLOCK_BYTES: each step
+ * reads whole cache lines of a row. With a `watch`, it is asked between
+ * blocks (a tile's columns take tens of ms): 1 when it said stop, the
+ * columns then left part done, else 0. */
+VEC_TARGET static int NAME(fft_columns)(const fft_plan *plan, T *re, ptrdiff_t io,
+                                        ptrdiff_t stride, ptrdiff_t from, ptrdiff_t to, int dit,
+                                        corr2d_watch *watch)
 {
     const ptrdiff_t block = (ptrdiff_t)(FFT_BLOCK_BYTES / sizeof(T));
     ptrdiff_t g;
     for (g = from; g < to; g += block) {
         if (watch && corr2d_should_stop(watch))
             return 1;
-        NAME(fft_lanes)(plan, src_re + g, src_im + g, src_stride, dst_re + g, dst_im + g,
-                        dst_stride, to - g < block ? to - g : block, work);
+        NAME(fft_inplace)(plan, re + g, io, stride, to - g < block ? to - g : block, dit);
     }
     return 0;
 }
@@ -363,9 +385,13 @@ VEC_TARGET static inline void NAME(transpose_block)(const T *src, ptrdiff_t src_
 }
 #endif
 
-/* Rows r0 .. r0 + rows - 1 (rows <= FV) of a tile, columns [0, n), into a
- * slab of n lane vectors (element e of row l at slab[e * FV + l]; lanes
- * past `rows` zero), and back (columns [from, n) only; `from` a multiple
+/* A slab's element stride: its real parts' lane vector, then its
+ * imaginary parts' (one address serves both in the transforms). */
+#define SLAB (2 * FV)
+
+/* Rows r0 .. r0 + rows - 1 (rows <= FV) of a tile, columns [0, n), into
+ * one part (real or imaginary) of a slab of n lane vectors (element e of
+ * row l at slab[e * SLAB + l]; lanes past `rows` zero), and back (columns [from, n) only; `from` a multiple
  * of FV). With AVX-512, whole FV x FV blocks go through vector
  * transposes: a tile 1.01-1.11x faster than with the scalar loops. */
 VEC_TARGET static void NAME(slab_in)(const T *tile, ptrdiff_t stride, ptrdiff_t rows,
@@ -375,13 +401,13 @@ VEC_TARGET static void NAME(slab_in)(const T *tile, ptrdiff_t stride, ptrdiff_t 
 #ifdef FFT_VECTOR_TRANSPOSE
     if (rows == FV)
         for (; e + FV <= n; e += FV)
-            NAME(transpose_block)(tile + e, stride, slab + e * FV, FV);
+            NAME(transpose_block)(tile + e, stride, slab + e * SLAB, SLAB);
 #endif
     for (; e < n; e++) {
         for (l = 0; l < rows; l++)
-            slab[e * FV + l] = tile[l * stride + e];
+            slab[e * SLAB + l] = tile[l * stride + e];
         for (; l < FV; l++)
-            slab[e * FV + l] = 0;
+            slab[e * SLAB + l] = 0;
     }
 }
 
@@ -392,12 +418,12 @@ VEC_TARGET static void NAME(slab_out)(const T *slab, ptrdiff_t rows, ptrdiff_t f
 #ifdef FFT_VECTOR_TRANSPOSE
     if (rows == FV)
         for (; e + FV <= n; e += FV)
-            NAME(transpose_block)(slab + e * FV, FV, tile + e, stride);
+            NAME(transpose_block)(slab + e * SLAB, SLAB, tile + e, stride);
 #endif
     for (l = 0; l < rows; l++) {
         ptrdiff_t c;
         for (c = e; c < n; c++)
-            tile[l * stride + c] = slab[c * FV + l];
+            tile[l * stride + c] = slab[c * SLAB + l];
     }
 }
 
@@ -414,8 +440,7 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
                                           T *kr, T *ki, ptrdiff_t length, ptrdiff_t fwp, T *ws)
 {
     const ptrdiff_t fh = ph->n, fw = pw->n;
-    T *R = ws, *I = R + fh * fwp + FFT_SKEW, *Sr = I + fh * fwp + FFT_SKEW;
-    T *Si = Sr + fw * FV + FFT_SKEW, *work = Si + fw * FV + FFT_SKEW;
+    T *R = ws, *I = R + fh * fwp + FFT_SKEW, *S = I + fh * fwp + FFT_SKEW;
     const T scale = (T)(1.0 / ((double)fh * (double)fw));
     const ptrdiff_t fwl = (fw + FV - 1) / FV * FV;
     ptrdiff_t i, r0, e, l;
@@ -425,16 +450,16 @@ VEC_TARGET static void NAME(fft_spectrum)(const fft_plan *ph, const fft_plan *pw
     memset(ki, 0, sizeof(T) * (size_t)length);
     for (i = 0; i < kh; i++)
         memcpy(R + i * fwp, kernel + i * kw, sizeof(T) * (size_t)kw);
-    (void)NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work, NULL);
+    (void)NAME(fft_columns)(ph, R, I - R, fwp, 0, fwl, 0, NULL);
     for (r0 = 0; r0 < fh; r0 += FV) {
         const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
-        NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
-        NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, Si);
-        NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
+        NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, S);
+        NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, S + FV);
+        NAME(fft_inplace)(pw, S, FV, SLAB, FV, 0);
         for (e = 0; e < fw; e++)
             for (l = 0; l < rows; l++) {
-                kr[r0 / SL * fw * SL + e * SL + r0 % SL + l] = Sr[e * FV + l] * scale;
-                ki[r0 / SL * fw * SL + e * SL + r0 % SL + l] = Si[e * FV + l] * scale;
+                kr[r0 / SL * fw * SL + e * SL + r0 % SL + l] = S[e * SLAB + l] * scale;
+                ki[r0 / SL * fw * SL + e * SL + r0 % SL + l] = S[e * SLAB + FV + l] * scale;
             }
     }
 }
@@ -521,45 +546,44 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
     /* Only the columns from kw - 1 on are output: the inverse passes skip
      * the lane groups wholly left of them. */
     const ptrdiff_t c0 = (kw - 1) / FV * FV, fwl = (fw + FV - 1) / FV * FV;
-    T *R = ws, *I = R + fh * fwp + FFT_SKEW, *Sr = I + fh * fwp + FFT_SKEW;
-    T *Si = Sr + fw * FV + FFT_SKEW, *work = Si + fw * FV + FFT_SKEW;
+    T *R = ws, *I = R + fh * fwp + FFT_SKEW, *S = I + fh * fwp + FFT_SKEW;
     const ptrdiff_t ca = cols_out < tw ? cols_out : tw, cb = cols_out - ca;
     ptrdiff_t i, r0, e;
     T probe = 0;
-    if (NAME(fft_columns)(ph, R, I, fwp, R, I, fwp, 0, fwl, work, watch))
+    if (NAME(fft_columns)(ph, R, I - R, fwp, 0, fwl, 0, watch))
         return FFT_STOPPED;
     for (r0 = 0; r0 < fh; r0 += FV) {
         const ptrdiff_t rows = fh - r0 < FV ? fh - r0 : FV;
         const T *slab_kr = kr + r0 / SL * fw * SL + r0 % SL, *slab_ki = ki + (slab_kr - kr);
         if (r0 % (8 * FV) == 0 && corr2d_should_stop(watch))
             return FFT_STOPPED;
-        NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, Sr);
-        NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, Si);
-        NAME(fft_lanes)(pw, Sr, Si, FV, Sr, Si, FV, FV, work);
-        /* Bin (0, 0), in natural order (Stockham's passes), is the sum of
+        NAME(slab_in)(R + r0 * fwp, fwp, rows, fw, S);
+        NAME(slab_in)(I + r0 * fwp, fwp, rows, fw, S + FV);
+        NAME(fft_inplace)(pw, S, FV, SLAB, FV, 0);
+        /* Bin (0, 0), first in digit-reversed order too, is the sum of
          * every sample of tile a (re) and of tile b (im): an infinity or a
          * NaN among them makes it one (as does an overflow), which costs
          * two tests here where a scan of the tiles cost 1.15x (4096^2
          * float64, 51x51). */
-        if (check_samples && r0 == 0 && !(isfinite(Sr[0]) && isfinite(Si[0])))
+        if (check_samples && r0 == 0 && !(isfinite(S[0]) && isfinite(S[FV])))
             return 1;
         for (e = 0; e < fw; e++) {
             NAME(fvec) xr, xi, yr, yi, zr, zi;
-            VLOAD(xr, Sr + e * FV);
-            VLOAD(xi, Si + e * FV);
+            VLOAD(xr, S + e * SLAB);
+            VLOAD(xi, S + e * SLAB + FV);
             VLOAD(yr, slab_kr + e * SL);
             VLOAD(yi, slab_ki + e * SL);
             zr = xr * yr - xi * yi;
             zi = xr * yi + xi * yr;
-            VSTORE(Sr + e * FV, zr);
-            VSTORE(Si + e * FV, zi);
+            VSTORE(S + e * SLAB, zr);
+            VSTORE(S + e * SLAB + FV, zi);
         }
-        /* The inverse: the forward transform with re and im exchanged. */
-        NAME(fft_lanes)(pw, Si, Sr, FV, Si, Sr, FV, FV, work);
-        NAME(slab_out)(Sr, rows, c0, fw, R + r0 * fwp, fwp);
-        NAME(slab_out)(Si, rows, c0, fw, I + r0 * fwp, fwp);
+        /* The inverse: the DIT steps with re and im exchanged. */
+        NAME(fft_inplace)(pw, S + FV, -FV, SLAB, FV, 1);
+        NAME(slab_out)(S, rows, c0, fw, R + r0 * fwp, fwp);
+        NAME(slab_out)(S + FV, rows, c0, fw, I + r0 * fwp, fwp);
     }
-    if (NAME(fft_columns)(ph, I, R, fwp, I, R, fwp, c0, fwl, work, watch))
+    if (NAME(fft_columns)(ph, I, R - I, fwp, c0, fwl, 1, watch))
         return FFT_STOPPED;
     for (i = 0; i < rows_out; i++) {
         probe += NAME(row_out)(out + i * out_stride, R + (kh - 1 + i) * fwp + kw - 1, ca, stream);
@@ -577,6 +601,7 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
 
 #undef FFT_VECTOR_TRANSPOSE
 #undef SL
+#undef SLAB
 #undef VLOAD
 #undef VSTORE
 #undef FV

@@ -200,7 +200,8 @@ SEPARABLE_CASE(separable_f64, double, CORR2D_FLOAT64)
  * in ten takes one as the fill, and those outputs must be the reference's. */
 static const int smooth_sizes[] = {1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 16, 18, 20, 24, 25, 27,
                                    30, 32, 36, 40, 45, 48, 50, 54, 60, 64, 72, 75, 80, 81, 90,
-                                   96, 100, 120, 125, 128};
+                                   96, 100, 120, 125, 128, 144, 160, 180, 192, 216, 240,
+                                   256, 270};
 
 static ptrdiff_t smooth_at_least(ptrdiff_t n)
 {
