@@ -8,8 +8,16 @@ wider. Complex work counts four real multiply-adds per complex one.
 """
 
 # Fitted 2026-12-06 by benchmarks/fit_method_costs.py: 769 calls, threads=1,
-# simd avx512, 2 logical cores, corr2d 0.1.0,
-# numpy 2.4.6, scipy 1.17.1; a trivial call's 11 us subtracted.
+# simd avx512, 2 logical cores (an AMD Zen 4 host), corr2d 0.1.0,
+# numpy 2.4.6, scipy 1.17.1; a trivial call's 11 us subtracted. Then the
+# FFT's transforms became 1.12-1.22x faster (in place), and its constants
+# (FFT_PER_FACTOR .. FFT_PER_CALL) alone were refitted by the same script
+# the same day (776 calls, an Intel Xeon host with AVX-512, a trivial call's
+# 10 us subtracted; model error on the FFT calls: median 22-24% before,
+# 7% after). The direct and separable code did not change: their constants
+# are kept, as the separable ones were set against the direct ones (the
+# refit's direct constants, 8-11% lower, had 'auto' run a 7x7 Gaussian on
+# a 1024^2 float64 image directly, 1.31-1.33x slower than the passes).
 
 #: direct: seconds per multiply-add (``oh*ow*kh*kw``) and per output pixel.
 DIRECT_PER_MAC = {"single": 2.6e-11, "double": 4.4e-11}
@@ -19,11 +27,11 @@ DIRECT_PER_PIXEL = {"single": 9.0e-10, "double": 1.7e-09}
 #: inverse, n = FH*FW; two real tiles share one) per factor 2, 3 and 5 of
 #: FH and FW (see corr2d._methods.fft_nlogn_features), per transform
 #: sample (copies, the spectrum product) and per transform.
-FFT_PER_FACTOR = {"single": (2.7e-11, 5.8e-11, 8.5e-11), "double": (5.5e-11, 1.0e-10, 1.5e-10)}
-FFT_PER_SAMPLE = {"single": 0.0e+00, "double": 0.0e+00}
-FFT_PER_TRANSFORM = {"single": 1.2e-06, "double": 2.7e-06}
+FFT_PER_FACTOR = {"single": (2.1e-11, 3.7e-11, 6.3e-11), "double": (3.9e-11, 7.4e-11, 1.0e-10)}
+FFT_PER_SAMPLE = {"single": 5.1e-11, "double": 5.1e-10}
+FFT_PER_TRANSFORM = {"single": 1.5e-06, "double": 2.7e-06}
 #: fft: fixed cost of a call (the kernel's spectrum, the thread pool).
-FFT_PER_CALL = 4.1e-04
+FFT_PER_CALL = 3.8e-04
 #: fft: seconds per tile row copied in or written out
 #: (corr2d._methods.fft_rows): a row is a stretch of memory of its own,
 #: whatever its length. Not fitted by fit_method_costs.py (its images stay
@@ -34,6 +42,11 @@ FFT_PER_CALL = 4.1e-04
 #: a median 1.04x (worst 1.12x), against 1.08x (1.31x) without the term,
 #: which chose 128 x 64 tiles for an 11 x 11 kernel on a 4096^2 image
 #: (1.2-1.6x slower than the fastest) and the FFT over the direct method.
+#: That was an AMD Zen 4 host. On the Intel host of the refit above the same
+#: script fitted both terms to 0 on one thread; they are kept, since on two
+#: threads there 'auto' without the per-pixel term ran the FFT on a 4096^2
+#: float32 11x11 call 1.11-1.14x slower than the direct method (1.04-1.09x
+#: with it).
 FFT_PER_ROW = {"single": 2.7e-08, "double": 1.9e-08}
 #: fft, on outputs larger than CACHE_BYTES: seconds per output pixel that
 #: the trips through memory add (the same fit).
@@ -48,7 +61,15 @@ FFT_PER_PIXEL_OUT_OF_CACHE = 8.6e-10
 #: 301x301 float64 rank-1 kernel on a 4096^2 image by the passes, 1.2-1.4x
 #: slower than the FFT; with these, 'auto' is within 1.05x of the fastest
 #: method on all 64 cases of bench_auto_separable.py --quick (1 and 2
-#: threads) and on that kernel. A refit must be checked the same way.
+#: threads) and on that kernel. A refit must be checked the same way. The
+#: 2026-12-06 refit on the Intel host put the per-pixel cost at 4.8e-10 and
+#: 8.3e-10 (one thread, images in the cache); with those, 'auto' ran a 5x5
+#: Gaussian on a 2048^2 float64 image by the passes, 1.31x slower than the
+#: direct method on two threads, and 7 of the 32 cases beyond 1.05x, so
+#: these are kept. Since the faster FFT, 2-3 cases are beyond 1.05x:
+#: 129-tap rank-1 kernels on 4096^2 images, which 'auto' runs by the passes
+#: 1.08-1.15x slower than the FFT (the model puts the FFT's out-of-cache
+#: cost too high for them).
 SEPARABLE_PER_MAC = {"single": 2.0e-11, "double": 4.0e-11}
 SEPARABLE_PER_PIXEL = {"single": 7.1e-10, "double": 1.5e-09}
 SEPARABLE_PER_CALL = 2.0e-04
