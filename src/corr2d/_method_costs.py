@@ -10,18 +10,21 @@ wider. Complex work counts four real multiply-adds per complex one.
 # Fitted 2026-12-06 by benchmarks/fit_method_costs.py: 769 calls, threads=1,
 # simd avx512, 2 logical cores (an AMD Zen 4 host), corr2d 0.1.0,
 # numpy 2.4.6, scipy 1.17.1; a trivial call's 11 us subtracted. Then the
-# FFT's transforms became 1.12-1.22x faster (in place), and its constants
-# (FFT_PER_FACTOR .. FFT_PER_CALL) alone were refitted by the same script
-# the same day (776 calls, an Intel Xeon host with AVX-512, a trivial call's
-# 10 us subtracted; model error on the FFT calls: median 22-24% before,
-# 7% after). The direct and separable code did not change: their constants
-# are kept, as the separable ones were set against the direct ones (the
-# refit's direct constants, 8-11% lower, had 'auto' run a 7x7 Gaussian on
-# a 1024^2 float64 image directly, 1.31-1.33x slower than the passes).
+# FFT's transforms became 1.12-1.22x faster (in place), and the script was
+# run again the same day on an Intel Xeon host with AVX-512 (776 calls, a
+# trivial call's 10 us subtracted; model error on the FFT calls: median
+# 22-24% before, 7% after). The FFT and direct constants are that refit's.
+# The separable ones were set against the direct ones by hand (below), so
+# they are the previous table's scaled as the direct ones moved (0.92x for
+# single, 0.89x and 0.88x for double): the refit's own separable constants
+# had 'auto' run a 5x5 Gaussian on a 2048^2 float64 image by the passes,
+# 1.31x slower than the direct method, and the refit's direct constants with
+# the old separable ones ran a 7x7 Gaussian on a 1024^2 float64 image
+# directly, 1.31-1.33x slower than the passes (two threads).
 
 #: direct: seconds per multiply-add (``oh*ow*kh*kw``) and per output pixel.
-DIRECT_PER_MAC = {"single": 2.6e-11, "double": 4.4e-11}
-DIRECT_PER_PIXEL = {"single": 9.0e-10, "double": 1.7e-09}
+DIRECT_PER_MAC = {"single": 2.4e-11, "double": 3.9e-11}
+DIRECT_PER_PIXEL = {"single": 8.3e-10, "double": 1.5e-09}
 
 #: fft: seconds per ``n*log2(n)`` of a complex transform pair (forward and
 #: inverse, n = FH*FW; two real tiles share one) per factor 2, 3 and 5 of
@@ -63,15 +66,14 @@ FFT_PER_PIXEL_OUT_OF_CACHE = 8.6e-10
 #: method on all 64 cases of bench_auto_separable.py --quick (1 and 2
 #: threads) and on that kernel. A refit must be checked the same way. The
 #: 2026-12-06 refit on the Intel host put the per-pixel cost at 4.8e-10 and
-#: 8.3e-10 (one thread, images in the cache); with those, 'auto' ran a 5x5
-#: Gaussian on a 2048^2 float64 image by the passes, 1.31x slower than the
-#: direct method on two threads, and 7 of the 32 cases beyond 1.05x, so
-#: these are kept. Since the faster FFT, 2-3 cases are beyond 1.05x:
-#: 129-tap rank-1 kernels on 4096^2 images, which 'auto' runs by the passes
-#: 1.08-1.15x slower than the FFT (the model puts the FFT's out-of-cache
-#: cost too high for them).
-SEPARABLE_PER_MAC = {"single": 2.0e-11, "double": 4.0e-11}
-SEPARABLE_PER_PIXEL = {"single": 7.1e-10, "double": 1.5e-09}
+#: 8.3e-10 (one thread, images in the cache); with those, 7 of the 32 cases
+#: were beyond 1.05x, so the previous values are kept, scaled with the
+#: direct constants (see the top). Since the faster FFT, 4 cases are beyond
+#: 1.05x: 129-tap rank-1 kernels on 4096^2 images, which 'auto' runs by the
+#: passes 1.07-1.15x slower than the FFT (the model puts the FFT's
+#: out-of-cache cost too high for them).
+SEPARABLE_PER_MAC = {"single": 1.85e-11, "double": 3.55e-11}
+SEPARABLE_PER_PIXEL = {"single": 6.5e-10, "double": 1.33e-09}
 SEPARABLE_PER_CALL = 2.0e-04
 #: separable: the column pass's multiply-adds, as a fraction of the plain
 #: pass's, when its column is mirrored and folded (corr2d._methods.folds:
