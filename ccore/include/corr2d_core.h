@@ -98,9 +98,11 @@ ptrdiff_t corr2d_fft_spectrum_length(corr2d_dtype dtype, ptrdiff_t fh, ptrdiff_t
 /* The spectrum of `kernel` (kh x kw, contiguous, kh <= FH, kw <= FW)
  * zero-padded to FH x FW, divided by FH * FW, in the layout
  * corr2d_fft_correlate reads: blocks of L = 64 / itemsize transform rows
- * (FH padded to whole blocks), each block FW columns of L rows (element
- * (i, j) at (i / L) FW L + j L + i % L), so that each slab of rows the
- * correlation transforms reads its part of the spectrum in order.
+ * (FH padded to whole blocks), each block FW columns of L rows (the bin
+ * at place (i, j) at (i / L) FW L + j L + i % L, where the places are the
+ * transforms' digit-reversed order of the bins, the same at every SIMD
+ * level), so that each slab of rows the correlation transforms reads its
+ * part of the spectrum in order.
  * Temporary memory: about 2 FH x FW elements. */
 int corr2d_fft_spectrum(corr2d_dtype dtype, const void *kernel, ptrdiff_t kh, ptrdiff_t kw,
                         ptrdiff_t fh, ptrdiff_t fw, void *spectrum);

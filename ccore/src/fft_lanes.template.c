@@ -29,16 +29,17 @@ typedef T NAME(fvec) __attribute__((vector_size(VEC_BYTES)));
 #define VLOAD(v, p) memcpy(&(v), (p), sizeof(v))
 #define VSTORE(p, v) memcpy((p), &(v), sizeof(v))
 
-/* A radix-p step of the in-place transforms: butterfly i (i < m) of each
+/* A radix-p step of the in-place transforms: butterfly q (q < m) of each
  * of `blocks` sub-problems (of p m elements, bs = p m xs apart) reads and
- * writes the elements x + b bs + (i + m j) xs, j < p, real parts there and
+ * writes the elements x + b bs + (q + m j) xs, j < p, real parts there and
  * imaginary parts io further on, in lane blocks of `width`. The forward
  * step (dit 0, decimation in frequency) is the p-point DFT of the inputs,
- * output k then times w_k = exp(-2 pi i k i / (p m)); the inverse's (dit 1,
- * decimation in time, on data with re and im exchanged) multiplies input k
- * by w_k and takes the DFT: the transpose of the forward step, so the
- * inverse undoes the forward's digit-reversed order. tw holds w for every
- * i and k = 1..p-1 (p - 1 a butterfly). */
+ * output k then times the twiddle w(q, k) = exp(-2 pi sqrt(-1) q k / (p m));
+ * the inverse's (dit 1, decimation in time, on data with re and im
+ * exchanged) multiplies input k by w(q, k) and then takes the DFT: the
+ * transpose of the forward step (a DFT matrix is symmetric), so the inverse
+ * undoes the forward's digit-reversed order. tw holds w(q, k) for every q
+ * and k = 1..p-1 (p - 1 a butterfly). */
 #define LOAD_PAIR(r, i, at)     \
     NAME(fvec) r, i;            \
     VLOAD(r, x + (at));         \
@@ -69,14 +70,14 @@ typedef T NAME(fvec) __attribute__((vector_size(VEC_BYTES)));
         VSTORE(x + at + (k) * js + io, i_);                  \
     } while (0)
 
-#define STORE_FIRST(br, bi)                 \
-    do {                                    \
+#define STORE_FIRST(br, bi)                    \
+    do {                                       \
         const NAME(fvec) r_ = (br), i_ = (bi); \
-        VSTORE(x + at, r_);                 \
-        VSTORE(x + at + io, i_);            \
+        VSTORE(x + at, r_);                    \
+        VSTORE(x + at + io, i_);               \
     } while (0)
 
-/* The loops every radix shares: butterfly i's twiddles, then each
+/* The loops every radix shares: butterfly q's twiddles, then each
  * sub-problem and lane block (the body: one butterfly at `at`). */
 #define BUTTERFLIES(P, ...)                                                \
     do {                                                                   \
@@ -391,8 +392,8 @@ VEC_TARGET static inline void NAME(transpose_block)(const T *src, ptrdiff_t src_
 
 /* Rows r0 .. r0 + rows - 1 (rows <= FV) of a tile, columns [0, n), into
  * one part (real or imaginary) of a slab of n lane vectors (element e of
- * row l at slab[e * SLAB + l]; lanes past `rows` zero), and back (columns [from, n) only; `from` a multiple
- * of FV). With AVX-512, whole FV x FV blocks go through vector
+ * row l at slab[e * SLAB + l]; lanes past `rows` zero), and back (columns
+ * [from, n) only; `from` a multiple of FV). With AVX-512, whole FV x FV blocks go through vector
  * transposes: a tile 1.01-1.11x faster than with the scalar loops. */
 VEC_TARGET static void NAME(slab_in)(const T *tile, ptrdiff_t stride, ptrdiff_t rows,
                                      ptrdiff_t n, T *slab)
@@ -543,7 +544,7 @@ VEC_TARGET static int NAME(fft_tiles)(const fft_plan *ph, const fft_plan *pw, in
                                       int check_samples, corr2d_watch *watch)
 {
     const ptrdiff_t fh = ph->n, fw = pw->n, tw = fw - kw + 1;
-    /* Only the columns from kw - 1 on are output: the inverse passes skip
+    /* Only the columns from kw - 1 on are output: the inverse steps skip
      * the lane groups wholly left of them. */
     const ptrdiff_t c0 = (kw - 1) / FV * FV, fwl = (fw + FV - 1) / FV * FV;
     T *R = ws, *I = R + fh * fwp + FFT_SKEW, *S = I + fh * fwp + FFT_SKEW;
