@@ -60,21 +60,35 @@ typedef T NAME(fvec) __attribute__((vector_size(VEC_BYTES)));
             TWIDDLE(r, i, wr[(k) - 1], wi[(k) - 1]); \
     } while (0)
 
-/* Output k (>= 1) of a butterfly, twiddled in a DIF step. */
+/* Input k (>= 1) of a butterfly, as a##k##r and a##k##i. */
+#define LOAD_IN(k)                              \
+    LOAD_PAIR(a##k##r, a##k##i, at + (k) * js); \
+    TWIDDLE_IN(a##k##r, a##k##i, k)
+
+/* Output k of a butterfly, twiddled in a DIF step (output 0's twiddle is
+ * 1: k is a constant, so that test costs nothing). */
 #define STORE_OUT(k, br, bi)                                 \
     do {                                                     \
         NAME(fvec) r_ = (br), i_ = (bi);                     \
-        if (!dit)                                            \
+        if (!dit && (k) > 0)                                 \
             TWIDDLE(r_, i_, wr[(k) - 1], wi[(k) - 1]);       \
         VSTORE(x + at + (k) * js, r_);                       \
         VSTORE(x + at + (k) * js + io, i_);                  \
     } while (0)
 
-#define STORE_FIRST(br, bi)                    \
-    do {                                       \
-        const NAME(fvec) r_ = (br), i_ = (bi); \
-        VSTORE(x + at, r_);                    \
-        VSTORE(x + at + io, i_);               \
+/* The 4-point DFT of p0 .. p3 (p##0r, p##0i, ...) stored as outputs k0,
+ * k0 + s, k0 + 2 s and k0 + 3 s: b0 = t0 + t2, b1 = t1 - i t3,
+ * b2 = t0 - t2, b3 = t1 + i t3. */
+#define DFT4_OUT(p, k0, s)                                                                 \
+    do {                                                                                   \
+        const NAME(fvec) t0r = p##0r + p##2r, t0i = p##0i + p##2i;                         \
+        const NAME(fvec) t1r = p##0r - p##2r, t1i = p##0i - p##2i;                         \
+        const NAME(fvec) t2r = p##1r + p##3r, t2i = p##1i + p##3i;                         \
+        const NAME(fvec) t3r = p##1r - p##3r, t3i = p##1i - p##3i;                         \
+        STORE_OUT(k0, t0r + t2r, t0i + t2i);                                               \
+        STORE_OUT((k0) + (s), t1r + t3i, t1i - t3r);                                       \
+        STORE_OUT((k0) + 2 * (s), t0r - t2r, t0i - t2i);                                   \
+        STORE_OUT((k0) + 3 * (s), t1r - t3i, t1i + t3r);                                   \
     } while (0)
 
 /* The loops every radix shares: butterfly q's twiddles, then each
@@ -101,19 +115,10 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix4)(STEP_A
 {
     BUTTERFLIES(4, {
         LOAD_PAIR(a0r, a0i, at);
-        LOAD_PAIR(a1r, a1i, at + js);
-        LOAD_PAIR(a2r, a2i, at + 2 * js);
-        LOAD_PAIR(a3r, a3i, at + 3 * js);
-        TWIDDLE_IN(a1r, a1i, 1);
-        TWIDDLE_IN(a2r, a2i, 2);
-        TWIDDLE_IN(a3r, a3i, 3);
-        const NAME(fvec) t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
-        const NAME(fvec) t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
-        /* b0 = t0 + t2, b1 = t1 - i t3, b2 = t0 - t2, b3 = t1 + i t3 */
-        STORE_FIRST(t0r + t2r, t0i + t2i);
-        STORE_OUT(1, t1r + t3i, t1i - t3r);
-        STORE_OUT(2, t0r - t2r, t0i - t2i);
-        STORE_OUT(3, t1r - t3i, t1i + t3r);
+        LOAD_IN(1);
+        LOAD_IN(2);
+        LOAD_IN(3);
+        DFT4_OUT(a, 0, 1);
     });
 }
 
@@ -124,20 +129,13 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix8)(STEP_A
     const T h = (T)0.70710678118654752440; /* 1 / sqrt(2) */
     BUTTERFLIES(8, {
         LOAD_PAIR(a0r, a0i, at);
-        LOAD_PAIR(a1r, a1i, at + js);
-        LOAD_PAIR(a2r, a2i, at + 2 * js);
-        LOAD_PAIR(a3r, a3i, at + 3 * js);
-        LOAD_PAIR(a4r, a4i, at + 4 * js);
-        LOAD_PAIR(a5r, a5i, at + 5 * js);
-        LOAD_PAIR(a6r, a6i, at + 6 * js);
-        LOAD_PAIR(a7r, a7i, at + 7 * js);
-        TWIDDLE_IN(a1r, a1i, 1);
-        TWIDDLE_IN(a2r, a2i, 2);
-        TWIDDLE_IN(a3r, a3i, 3);
-        TWIDDLE_IN(a4r, a4i, 4);
-        TWIDDLE_IN(a5r, a5i, 5);
-        TWIDDLE_IN(a6r, a6i, 6);
-        TWIDDLE_IN(a7r, a7i, 7);
+        LOAD_IN(1);
+        LOAD_IN(2);
+        LOAD_IN(3);
+        LOAD_IN(4);
+        LOAD_IN(5);
+        LOAD_IN(6);
+        LOAD_IN(7);
         const NAME(fvec) u0r = a0r + a4r, u0i = a0i + a4i, u1r = a1r + a5r, u1i = a1i + a5i;
         const NAME(fvec) u2r = a2r + a6r, u2i = a2i + a6i, u3r = a3r + a7r, u3i = a3i + a7i;
         const NAME(fvec) v0r = a0r - a4r, v0i = a0i - a4i, d1r = a1r - a5r, d1i = a1i - a5i;
@@ -146,22 +144,8 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix8)(STEP_A
         const NAME(fvec) v1r = (d1r + d1i) * h, v1i = (d1i - d1r) * h;
         const NAME(fvec) v2r = d2i, v2i = -d2r;
         const NAME(fvec) v3r = (d3i - d3r) * h, v3i = -(d3r + d3i) * h;
-        {   /* even outputs: the 4-point DFT of u */
-            const NAME(fvec) t0r = u0r + u2r, t0i = u0i + u2i, t1r = u0r - u2r, t1i = u0i - u2i;
-            const NAME(fvec) t2r = u1r + u3r, t2i = u1i + u3i, t3r = u1r - u3r, t3i = u1i - u3i;
-            STORE_FIRST(t0r + t2r, t0i + t2i);
-            STORE_OUT(2, t1r + t3i, t1i - t3r);
-            STORE_OUT(4, t0r - t2r, t0i - t2i);
-            STORE_OUT(6, t1r - t3i, t1i + t3r);
-        }
-        {   /* odd outputs: the 4-point DFT of v */
-            const NAME(fvec) t0r = v0r + v2r, t0i = v0i + v2i, t1r = v0r - v2r, t1i = v0i - v2i;
-            const NAME(fvec) t2r = v1r + v3r, t2i = v1i + v3i, t3r = v1r - v3r, t3i = v1i - v3i;
-            STORE_OUT(1, t0r + t2r, t0i + t2i);
-            STORE_OUT(3, t1r + t3i, t1i - t3r);
-            STORE_OUT(5, t0r - t2r, t0i - t2i);
-            STORE_OUT(7, t1r - t3i, t1i + t3r);
-        }
+        DFT4_OUT(u, 0, 2); /* the even outputs */
+        DFT4_OUT(v, 1, 2); /* the odd ones */
     });
 }
 
@@ -169,9 +153,8 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix2)(STEP_A
 {
     BUTTERFLIES(2, {
         LOAD_PAIR(a0r, a0i, at);
-        LOAD_PAIR(a1r, a1i, at + js);
-        TWIDDLE_IN(a1r, a1i, 1);
-        STORE_FIRST(a0r + a1r, a0i + a1i);
+        LOAD_IN(1);
+        STORE_OUT(0, a0r + a1r, a0i + a1i);
         STORE_OUT(1, a0r - a1r, a0i - a1i);
     });
 }
@@ -181,14 +164,12 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix3)(STEP_A
     const T c = (T)0.86602540378443864676; /* sin(2 pi / 3) */
     BUTTERFLIES(3, {
         LOAD_PAIR(a0r, a0i, at);
-        LOAD_PAIR(a1r, a1i, at + js);
-        LOAD_PAIR(a2r, a2i, at + 2 * js);
-        TWIDDLE_IN(a1r, a1i, 1);
-        TWIDDLE_IN(a2r, a2i, 2);
+        LOAD_IN(1);
+        LOAD_IN(2);
         const NAME(fvec) tr = a1r + a2r, ti = a1i + a2i, dr = a1r - a2r, di = a1i - a2i;
         const NAME(fvec) hr = a0r - tr * (T)0.5, hi = a0i - ti * (T)0.5;
         /* b1 = h - i c d, b2 = h + i c d */
-        STORE_FIRST(a0r + tr, a0i + ti);
+        STORE_OUT(0, a0r + tr, a0i + ti);
         STORE_OUT(1, hr + di * c, hi - dr * c);
         STORE_OUT(2, hr - di * c, hi + dr * c);
     });
@@ -200,14 +181,10 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix5)(STEP_A
     const T s1 = (T)0.95105651629515357212, s2 = (T)0.58778525229247312917; /* sin 2pi/5, 4pi/5 */
     BUTTERFLIES(5, {
         LOAD_PAIR(a0r, a0i, at);
-        LOAD_PAIR(a1r, a1i, at + js);
-        LOAD_PAIR(a2r, a2i, at + 2 * js);
-        LOAD_PAIR(a3r, a3i, at + 3 * js);
-        LOAD_PAIR(a4r, a4i, at + 4 * js);
-        TWIDDLE_IN(a1r, a1i, 1);
-        TWIDDLE_IN(a2r, a2i, 2);
-        TWIDDLE_IN(a3r, a3i, 3);
-        TWIDDLE_IN(a4r, a4i, 4);
+        LOAD_IN(1);
+        LOAD_IN(2);
+        LOAD_IN(3);
+        LOAD_IN(4);
         const NAME(fvec) t1r = a1r + a4r, t1i = a1i + a4i, d1r = a1r - a4r, d1i = a1i - a4i;
         const NAME(fvec) t2r = a2r + a3r, t2i = a2i + a3i, d2r = a2r - a3r, d2i = a2i - a3i;
         /* b1,4 = A -+ i S with A = a0 + c1 t1 + c2 t2, S = s1 d1 + s2 d2;
@@ -216,7 +193,7 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix5)(STEP_A
         const NAME(fvec) Br = a0r + t1r * c2 + t2r * c1, Bi = a0i + t1i * c2 + t2i * c1;
         const NAME(fvec) Sr = d1r * s1 + d2r * s2, Si = d1i * s1 + d2i * s2;
         const NAME(fvec) Ur = d1r * s2 - d2r * s1, Ui = d1i * s2 - d2i * s1;
-        STORE_FIRST(a0r + t1r + t2r, a0i + t1i + t2i);
+        STORE_OUT(0, a0r + t1r + t2r, a0i + t1i + t2i);
         STORE_OUT(1, Ar + Si, Ai - Sr);
         STORE_OUT(2, Br + Ui, Bi - Ur);
         STORE_OUT(3, Br - Ui, Bi + Ur);
@@ -226,15 +203,16 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix5)(STEP_A
 
 #undef STEP_ARGS
 #undef BUTTERFLIES
-#undef STORE_FIRST
+#undef DFT4_OUT
 #undef STORE_OUT
 #undef TWIDDLE_IN
+#undef LOAD_IN
 #undef TWIDDLE
 #undef LOAD_PAIR
 
 /* Step k of the plan (sub-problems of length `sub`, `blocks` of them) in
- * the direction `dit`, at one width (the compiler specialises the calls
- * with a constant width of one vector, every block with AVX-512). */
+ * the direction `dit`, at one width (a constant width of one vector, every
+ * block with AVX-512, is compiled apart: see step). */
 VEC_TARGET static inline __attribute__((always_inline)) void NAME(step_at)(
     const fft_plan *plan, int k, ptrdiff_t sub, ptrdiff_t blocks, T *x, ptrdiff_t io,
     ptrdiff_t xs, ptrdiff_t width, int dit)
@@ -251,22 +229,17 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(step_at)(
     }
 }
 
-VEC_TARGET static void NAME(step_dif)(const fft_plan *plan, int k, ptrdiff_t sub,
-                                      ptrdiff_t blocks, T *x, ptrdiff_t io, ptrdiff_t xs,
-                                      ptrdiff_t width)
+/* Step k (see step_at), compiled apart for each direction and for a
+ * width of one vector. */
+VEC_TARGET static void NAME(step)(const fft_plan *plan, int k, ptrdiff_t sub, ptrdiff_t blocks,
+                                  T *x, ptrdiff_t io, ptrdiff_t xs, ptrdiff_t width, int dit)
 {
-    if (width == FV)
+    if (width == FV && !dit)
         NAME(step_at)(plan, k, sub, blocks, x, io, xs, FV, 0);
-    else
-        NAME(step_at)(plan, k, sub, blocks, x, io, xs, width, 0);
-}
-
-VEC_TARGET static void NAME(step_dit)(const fft_plan *plan, int k, ptrdiff_t sub,
-                                      ptrdiff_t blocks, T *x, ptrdiff_t io, ptrdiff_t xs,
-                                      ptrdiff_t width)
-{
-    if (width == FV)
+    else if (width == FV)
         NAME(step_at)(plan, k, sub, blocks, x, io, xs, FV, 1);
+    else if (!dit)
+        NAME(step_at)(plan, k, sub, blocks, x, io, xs, width, 0);
     else
         NAME(step_at)(plan, k, sub, blocks, x, io, xs, width, 1);
 }
@@ -296,20 +269,20 @@ VEC_TARGET static void NAME(fft_inplace)(const fft_plan *plan, T *x, ptrdiff_t i
         ;
     if (!dit)
         for (k = 0; k < d; k++)
-            NAME(step_dif)(plan, k, sub[k], n / sub[k], x, io, xs, width);
+            NAME(step)(plan, k, sub[k], n / sub[k], x, io, xs, width, 0);
     if (d < steps)
         for (s = 0; s < n / sub[d]; s++) {
             T *y = x + s * sub[d] * xs;
             if (!dit)
                 for (k = d; k < steps; k++)
-                    NAME(step_dif)(plan, k, sub[k], sub[d] / sub[k], y, io, xs, width);
+                    NAME(step)(plan, k, sub[k], sub[d] / sub[k], y, io, xs, width, 0);
             else
                 for (k = steps - 1; k >= d; k--)
-                    NAME(step_dit)(plan, k, sub[k], sub[d] / sub[k], y, io, xs, width);
+                    NAME(step)(plan, k, sub[k], sub[d] / sub[k], y, io, xs, width, 1);
         }
     if (dit)
         for (k = d - 1; k >= 0; k--)
-            NAME(step_dit)(plan, k, sub[k], n / sub[k], x, io, xs, width);
+            NAME(step)(plan, k, sub[k], n / sub[k], x, io, xs, width, 1);
 }
 
 /* The column transforms of columns [from, to) (to - from a multiple of
