@@ -69,11 +69,11 @@ typedef T NAME(fvec) __attribute__((vector_size(VEC_BYTES)));
  * 1: k is a constant, so that test costs nothing). */
 #define STORE_OUT(k, br, bi)                                 \
     do {                                                     \
-        NAME(fvec) r_ = (br), i_ = (bi);                     \
+        NAME(fvec) sr_ = (br), si_ = (bi);                   \
         if (!dit && (k) > 0)                                 \
-            TWIDDLE(r_, i_, wr[(k) - 1], wi[(k) - 1]);       \
-        VSTORE(x + at + (k) * js, r_);                       \
-        VSTORE(x + at + (k) * js + io, i_);                  \
+            TWIDDLE(sr_, si_, wr[(k) - 1], wi[(k) - 1]);     \
+        VSTORE(x + at + (k) * js, sr_);                      \
+        VSTORE(x + at + (k) * js + io, si_);                 \
     } while (0)
 
 /* The 4-point DFT of p0 .. p3 (p##0r, p##0i, ...) stored as outputs k0,

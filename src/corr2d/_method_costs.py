@@ -16,7 +16,7 @@ wider. Complex work counts four real multiply-adds per complex one.
 # 22-24% before, 7% after). The FFT and direct constants are that refit's.
 # The separable ones were set against the direct ones by hand (below), so
 # they are the previous table's scaled as the direct ones moved (0.92x for
-# single, 0.89x and 0.88x for double): the refit's own separable constants
+# single, 0.89x for double): the refit's own separable constants
 # had 'auto' run a 5x5 Gaussian on a 2048^2 float64 image by the passes,
 # 1.31x slower than the direct method, and the refit's direct constants with
 # the old separable ones ran a 7x7 Gaussian on a 1024^2 float64 image
@@ -29,7 +29,10 @@ DIRECT_PER_PIXEL = {"single": 8.3e-10, "double": 1.5e-09}
 #: fft: seconds per ``n*log2(n)`` of a complex transform pair (forward and
 #: inverse, n = FH*FW; two real tiles share one) per factor 2, 3 and 5 of
 #: FH and FW (see corr2d._methods.fft_nlogn_features), per transform
-#: sample (copies, the spectrum product) and per transform.
+#: sample (copies, the spectrum product) and per transform. (The
+#: per-sample cost came out 10x higher for double than for single, and 0
+#: and 4.5e-10 in a first run of the same refit: it is nearly collinear
+#: with the n log n features, so the fit splits their sum loosely.)
 FFT_PER_FACTOR = {"single": (2.1e-11, 3.7e-11, 6.3e-11), "double": (3.9e-11, 7.4e-11, 1.0e-10)}
 FFT_PER_SAMPLE = {"single": 5.1e-11, "double": 5.1e-10}
 FFT_PER_TRANSFORM = {"single": 1.5e-06, "double": 2.7e-06}
@@ -45,8 +48,9 @@ FFT_PER_CALL = 3.8e-04
 #: a median 1.04x (worst 1.12x), against 1.08x (1.31x) without the term,
 #: which chose 128 x 64 tiles for an 11 x 11 kernel on a 4096^2 image
 #: (1.2-1.6x slower than the fastest) and the FFT over the direct method.
-#: That was an AMD Zen 4 host. On the Intel host of the refit above the same
-#: script fitted both terms to 0 on one thread; they are kept, since on two
+#: That was an AMD Zen 4 host. On the Intel host of the refit above,
+#: fit_fft_rows.py fitted both FFT_PER_ROW and FFT_PER_PIXEL_OUT_OF_CACHE to
+#: 0 on one thread; they are kept, since on two
 #: threads there 'auto' without the per-pixel term ran the FFT on a 4096^2
 #: float32 11x11 call 1.11-1.14x slower than the direct method (1.04-1.09x
 #: with it).
@@ -62,14 +66,15 @@ FFT_PER_PIXEL_OUT_OF_CACHE = 8.6e-10
 #: cost dominates) and the passes' cost on 129..301-tap kernels (2.4-2.7e-11
 #: and 4.5-5.5e-11, one thread, 2026-12-06). With the fit's, 'auto' ran a
 #: 301x301 float64 rank-1 kernel on a 4096^2 image by the passes, 1.2-1.4x
-#: slower than the FFT; with these, 'auto' is within 1.05x of the fastest
+#: slower than the FFT; with these, 'auto' was within 1.05x of the fastest
 #: method on all 64 cases of bench_auto_separable.py --quick (1 and 2
-#: threads) and on that kernel. A refit must be checked the same way. The
+#: threads) and on that kernel, before the in-place FFT. A refit must be
+#: checked the same way. The
 #: 2026-12-06 refit on the Intel host put the per-pixel cost at 4.8e-10 and
-#: 8.3e-10 (one thread, images in the cache); with those, 7 of the 32 cases
-#: were beyond 1.05x, so the previous values are kept, scaled with the
-#: direct constants (see the top). Since the faster FFT, 4 cases are beyond
-#: 1.05x: 129-tap rank-1 kernels on 4096^2 images, which 'auto' runs by the
+#: 8.3e-10 (one thread, images in the cache); with those, 7 of the 32
+#: two-thread cases were beyond 1.05x, so the previous values are kept,
+#: scaled with the direct constants (see the top). With them, since the
+#: faster FFT, 4 of the 32 are beyond 1.05x: 129-tap rank-1 kernels on 4096^2 images, which 'auto' runs by the
 #: passes 1.07-1.15x slower than the FFT (the model puts the FFT's
 #: out-of-cache cost too high for them).
 SEPARABLE_PER_MAC = {"single": 1.85e-11, "double": 3.55e-11}
