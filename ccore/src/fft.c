@@ -47,9 +47,10 @@ typedef struct {
 #endif
 
 /* The workspace's buffers (the tile's re and im, the slab) start this far
- * past a multiple of 4 KiB apart: at power-of-two lengths they would otherwise be whole multiples of 4 KiB
- * apart, and each butterfly's loads from one buffer would falsely depend
- * on its stores to another (4K aliasing) and share L1 sets. 5 lines made
+ * past a multiple of 4 KiB apart: at power-of-two lengths they would
+ * otherwise be whole multiples of 4 KiB apart, and each butterfly's loads
+ * from one buffer would falsely depend on its stores to another (4K
+ * aliasing) and share L1 sets. 5 lines made
  * 256^2 to 512^2 float64 tiles 1.3-1.7x faster (AMD Zen 4, AVX-512), and
  * 200^2 unchanged. */
 #ifndef FFT_SKEW_BYTES

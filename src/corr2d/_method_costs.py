@@ -69,14 +69,14 @@ FFT_PER_PIXEL_OUT_OF_CACHE = 8.6e-10
 #: slower than the FFT; with these, 'auto' was within 1.05x of the fastest
 #: method on all 64 cases of bench_auto_separable.py --quick (1 and 2
 #: threads) and on that kernel, before the in-place FFT. A refit must be
-#: checked the same way. The
-#: 2026-12-06 refit on the Intel host put the per-pixel cost at 4.8e-10 and
-#: 8.3e-10 (one thread, images in the cache); with those, 7 of the 32
-#: two-thread cases were beyond 1.05x, so the previous values are kept,
-#: scaled with the direct constants (see the top). With them, since the
-#: faster FFT, 4 of the 32 are beyond 1.05x: 129-tap rank-1 kernels on 4096^2 images, which 'auto' runs by the
-#: passes 1.07-1.15x slower than the FFT (the model puts the FFT's
-#: out-of-cache cost too high for them).
+#: checked the same way. The 2026-12-06 refit on the Intel host put the
+#: per-pixel cost at 4.8e-10 and 8.3e-10 (one thread, images in the cache);
+#: with those, 7 of the 32 two-thread cases were beyond 1.05x, so the
+#: previous values are kept, scaled with the direct constants (see the
+#: top). With them, since the faster FFT, 4 of the 32 are beyond 1.05x:
+#: 129-tap rank-1 kernels on 4096^2 images, which 'auto' runs by the passes
+#: 1.07-1.15x slower than the FFT (the model puts the FFT's out-of-cache
+#: cost too high for them).
 SEPARABLE_PER_MAC = {"single": 1.85e-11, "double": 3.55e-11}
 SEPARABLE_PER_PIXEL = {"single": 6.5e-10, "double": 1.33e-09}
 SEPARABLE_PER_CALL = 2.0e-04
