@@ -24,13 +24,15 @@
 #include "threads.h"
 
 /* A 1-D transform of length n: its passes' radices (8s first, then 4,
- * 2, 3 and 5) and each pass's twiddles exp(-2 pi i q r / n_k), for the pass's
- * sub-length n_k, q < n_k / p and r = 1..p-1, at tw_offset[k]. */
+ * 2, 3 and 5), each pass's sub-length n_k (length[k]: n, then n over the
+ * radices before it; length[npass] = 1) and its twiddles
+ * exp(-2 pi i q r / n_k), q < n_k / p and r = 1..p-1, at tw_offset[k]. */
 #define FFT_MAX_PASSES 64
 typedef struct {
     ptrdiff_t n;
     int npass;
     int radix[FFT_MAX_PASSES];
+    ptrdiff_t length[FFT_MAX_PASSES + 1];
     ptrdiff_t tw_offset[FFT_MAX_PASSES];
     void *twr, *twi; /* arrays of the dtype */
 } fft_plan;
@@ -102,17 +104,19 @@ static void plan_free(fft_plan *plan)
 static int plan_make(fft_plan *plan, ptrdiff_t n, corr2d_dtype dtype)
 {
     const size_t es = dtype == CORR2D_FLOAT32 ? sizeof(float) : sizeof(double);
-    ptrdiff_t rest = n, total = 0, sub = n, q;
+    ptrdiff_t rest = n, total = 0, q;
     int k, r;
     memset(plan, 0, sizeof *plan);
     plan->n = n;
     while (rest > 1 && plan->npass < FFT_MAX_PASSES) {
         const int p = rest % 8 == 0 ? 8 : rest % 4 == 0 ? 4 : rest % 2 == 0 ? 2 : rest % 3 == 0 ? 3 : 5;
         plan->radix[plan->npass] = p;
+        plan->length[plan->npass] = rest;
         plan->tw_offset[plan->npass++] = total;
         total += rest / p * (p - 1);
         rest /= p;
     }
+    plan->length[plan->npass] = rest;
     plan->twr = malloc((size_t)(total > 0 ? total : 1) * es);
     plan->twi = malloc((size_t)(total > 0 ? total : 1) * es);
     if (!plan->twr || !plan->twi) {
@@ -121,6 +125,7 @@ static int plan_make(fft_plan *plan, ptrdiff_t n, corr2d_dtype dtype)
     }
     for (k = 0; k < plan->npass; k++) {
         const int p = plan->radix[k];
+        const ptrdiff_t sub = plan->length[k];
         const double step = -2.0 * 3.14159265358979323846 / (double)sub;
         for (q = 0; q < sub / p; q++)
             for (r = 1; r < p; r++) {
@@ -134,7 +139,6 @@ static int plan_make(fft_plan *plan, ptrdiff_t n, corr2d_dtype dtype)
                     ((double *)plan->twi)[at] = s;
                 }
             }
-        sub /= p;
     }
     return CORR2D_OK;
 }

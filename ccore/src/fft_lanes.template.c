@@ -210,16 +210,16 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(radix5)(STEP_A
 #undef TWIDDLE
 #undef LOAD_PAIR
 
-/* Step k of the plan (sub-problems of length `sub`, `blocks` of them) in
- * the direction `dit`, at one width (a constant width of one vector, every
- * block with AVX-512, is compiled apart: see step). */
+/* Step k of the plan (`blocks` sub-problems of its length, one after the
+ * other) in the direction `dit`, at one width (a constant width of one
+ * vector, every block with AVX-512, is compiled apart: see step). */
 VEC_TARGET static inline __attribute__((always_inline)) void NAME(step_at)(
-    const fft_plan *plan, int k, ptrdiff_t sub, ptrdiff_t blocks, T *x, ptrdiff_t io,
-    ptrdiff_t xs, ptrdiff_t width, int dit)
+    const fft_plan *plan, int k, ptrdiff_t blocks, T *x, ptrdiff_t io, ptrdiff_t xs,
+    ptrdiff_t width, int dit)
 {
     const T *twr = (const T *)plan->twr + plan->tw_offset[k];
     const T *twi = (const T *)plan->twi + plan->tw_offset[k];
-    const ptrdiff_t m = sub / plan->radix[k];
+    const ptrdiff_t m = plan->length[k + 1];
     switch (plan->radix[k]) {
     case 8: NAME(radix8)(m, blocks, twr, twi, x, io, xs, width, dit); break;
     case 4: NAME(radix4)(m, blocks, twr, twi, x, io, xs, width, dit); break;
@@ -231,17 +231,17 @@ VEC_TARGET static inline __attribute__((always_inline)) void NAME(step_at)(
 
 /* Step k (see step_at), compiled apart for each direction and for a
  * width of one vector. */
-VEC_TARGET static void NAME(step)(const fft_plan *plan, int k, ptrdiff_t sub, ptrdiff_t blocks,
-                                  T *x, ptrdiff_t io, ptrdiff_t xs, ptrdiff_t width, int dit)
+VEC_TARGET static void NAME(step)(const fft_plan *plan, int k, ptrdiff_t blocks, T *x,
+                                  ptrdiff_t io, ptrdiff_t xs, ptrdiff_t width, int dit)
 {
     if (width == FV && !dit)
-        NAME(step_at)(plan, k, sub, blocks, x, io, xs, FV, 0);
+        NAME(step_at)(plan, k, blocks, x, io, xs, FV, 0);
     else if (width == FV)
-        NAME(step_at)(plan, k, sub, blocks, x, io, xs, FV, 1);
+        NAME(step_at)(plan, k, blocks, x, io, xs, FV, 1);
     else if (!dit)
-        NAME(step_at)(plan, k, sub, blocks, x, io, xs, width, 0);
+        NAME(step_at)(plan, k, blocks, x, io, xs, width, 0);
     else
-        NAME(step_at)(plan, k, sub, blocks, x, io, xs, width, 1);
+        NAME(step_at)(plan, k, blocks, x, io, xs, width, 1);
 }
 
 /* Transforms of length plan->n in place, one per lane of a block of
@@ -259,30 +259,30 @@ VEC_TARGET static void NAME(fft_inplace)(const fft_plan *plan, T *x, ptrdiff_t i
                                          ptrdiff_t width, int dit)
 {
     const ptrdiff_t n = plan->n, fit = (ptrdiff_t)(FFT_L1_BYTES / (2 * sizeof(T))) / width;
+    const ptrdiff_t *length = plan->length;
     const int steps = plan->npass;
-    ptrdiff_t sub[FFT_MAX_PASSES + 1], s;
+    ptrdiff_t s;
     int k, d;
-    sub[0] = n;
-    for (k = 0; k < steps; k++)
-        sub[k + 1] = sub[k] / plan->radix[k];
-    for (d = 0; d < steps && sub[d] > fit; d++)
+    /* Steps 0 .. d - 1 sweep the whole transform; from step d on, each of
+     * its sub-problems (length[d] long) fits L1. */
+    for (d = 0; d < steps && length[d] > fit; d++)
         ;
     if (!dit)
         for (k = 0; k < d; k++)
-            NAME(step)(plan, k, sub[k], n / sub[k], x, io, xs, width, 0);
+            NAME(step)(plan, k, n / length[k], x, io, xs, width, 0);
     if (d < steps)
-        for (s = 0; s < n / sub[d]; s++) {
-            T *y = x + s * sub[d] * xs;
+        for (s = 0; s < n / length[d]; s++) {
+            T *y = x + s * length[d] * xs;
             if (!dit)
                 for (k = d; k < steps; k++)
-                    NAME(step)(plan, k, sub[k], sub[d] / sub[k], y, io, xs, width, 0);
+                    NAME(step)(plan, k, length[d] / length[k], y, io, xs, width, 0);
             else
                 for (k = steps - 1; k >= d; k--)
-                    NAME(step)(plan, k, sub[k], sub[d] / sub[k], y, io, xs, width, 1);
+                    NAME(step)(plan, k, length[d] / length[k], y, io, xs, width, 1);
         }
     if (dit)
         for (k = d - 1; k >= 0; k--)
-            NAME(step)(plan, k, sub[k], n / sub[k], x, io, xs, width, 1);
+            NAME(step)(plan, k, n / length[k], x, io, xs, width, 1);
 }
 
 /* The column transforms of columns [from, to) (to - from a multiple of
